@@ -1,0 +1,1 @@
+//! The cowork task runner: agent loop, tool registry, permissions, compaction.

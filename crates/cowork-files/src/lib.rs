@@ -1,0 +1,1 @@
+//! Connected folders, escape-proof path resolution, and cowork's file tools.

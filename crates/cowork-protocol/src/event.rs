@@ -1,0 +1,277 @@
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use crate::message::{ContentBlock, StopReason, Usage};
+use crate::tool::Effect;
+
+/// A folder a task may see, and whether it may change it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FolderGrant {
+    /// Absolute, canonical path of the folder's root.
+    pub path: PathBuf,
+    #[serde(default)]
+    pub read_only: bool,
+}
+
+/// Which model provider a task talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Provider {
+    Anthropic,
+    Openai,
+    Script,
+}
+
+impl Provider {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Provider::Anthropic => "anthropic",
+            Provider::Openai => "openai",
+            Provider::Script => "script",
+        }
+    }
+}
+
+/// The model a task uses. Secrets are never part of it: keys come from the
+/// environment each time a task starts or resumes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModelChoice {
+    pub provider: Provider,
+    pub model: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_url: Option<String>,
+    /// The script file, for the `script` provider.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub script: Option<PathBuf>,
+}
+
+/// Budgets that end a task when reached. `None` means unlimited.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Budget {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_turns: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_tokens: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_wall_secs: Option<u64>,
+}
+
+/// Everything needed to start — or, after a crash, restart — a task.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskSpec {
+    pub prompt: String,
+    pub folders: Vec<FolderGrant>,
+    pub model: ModelChoice,
+    #[serde(default)]
+    pub budget: Budget,
+}
+
+/// Where a task is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskStatus {
+    Running,
+    Completed,
+    Failed,
+    Cancelled,
+    /// The process running the task died (crash, kill -9, power loss)
+    /// before the task ended. `cowork resume` continues it.
+    Interrupted,
+}
+
+impl TaskStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskStatus::Running => "running",
+            TaskStatus::Completed => "completed",
+            TaskStatus::Failed => "failed",
+            TaskStatus::Cancelled => "cancelled",
+            TaskStatus::Interrupted => "interrupted",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "running" => TaskStatus::Running,
+            "completed" => TaskStatus::Completed,
+            "failed" => TaskStatus::Failed,
+            "cancelled" => TaskStatus::Cancelled,
+            "interrupted" => TaskStatus::Interrupted,
+            _ => return None,
+        })
+    }
+
+    /// Whether the task has ended and will not change again by itself.
+    pub fn is_terminal(self) -> bool {
+        match self {
+            TaskStatus::Completed | TaskStatus::Failed | TaskStatus::Cancelled => true,
+            TaskStatus::Running | TaskStatus::Interrupted => false,
+        }
+    }
+}
+
+/// What a person decided about a tool call that needed approval.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "decision", rename_all = "snake_case")]
+pub enum ApprovalDecision {
+    AllowOnce,
+    AllowForTask,
+    Deny {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        message: Option<String>,
+    },
+}
+
+/// What a front end sends into a running task.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Op {
+    /// Another message from the person, taken at the next turn.
+    UserMessage { text: String },
+    Approval {
+        call_id: String,
+        decision: ApprovalDecision,
+    },
+    /// Stop at the next safe point; the task is recorded as cancelled.
+    Cancel,
+}
+
+/// Everything that happens in a task. Persistent events form the task's
+/// log, the single source of truth a task is rebuilt from; transient ones
+/// (`is_persistent() == false`) only inform whoever is watching.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    TaskCreated {
+        spec: TaskSpec,
+    },
+    UserMessage {
+        text: String,
+    },
+    /// A model call begins. `turn` counts from 1 across the task's life.
+    TurnStarted {
+        turn: u32,
+    },
+    /// Transient: a piece of the model's text as it streams.
+    TextDelta {
+        text: String,
+    },
+    /// The model's complete answer for one call.
+    AssistantMessage {
+        content: Vec<ContentBlock>,
+        stop_reason: StopReason,
+        usage: Usage,
+    },
+    /// Transient: a tool call is about to run.
+    ToolCallStarted {
+        id: String,
+        name: String,
+        input: serde_json::Value,
+        effect: Effect,
+    },
+    /// A tool call's result, exactly as sent back to the model.
+    ToolCallFinished {
+        id: String,
+        name: String,
+        content: String,
+        is_error: bool,
+        duration_ms: u64,
+    },
+    /// A call waits for a person's decision (answered with `Op::Approval`).
+    ApprovalRequested {
+        call_id: String,
+        tool: String,
+        effect: Effect,
+        /// What will happen, for the person to judge.
+        summary: String,
+    },
+    /// Older turns were replaced by a summary to stay inside the model's
+    /// context window. The conversation goes on from `summary`.
+    Compacted {
+        summary: String,
+        /// How many messages the summary replaced.
+        replaced_messages: u32,
+        usage: Usage,
+    },
+    /// Transient: something worth telling the watcher (a retry, a budget).
+    Notice {
+        message: String,
+    },
+    StatusChanged {
+        status: TaskStatus,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+}
+
+impl Event {
+    /// Whether the event belongs in the task's stored log.
+    pub fn is_persistent(&self) -> bool {
+        match self {
+            Event::TaskCreated { .. }
+            | Event::UserMessage { .. }
+            | Event::TurnStarted { .. }
+            | Event::AssistantMessage { .. }
+            | Event::ToolCallFinished { .. }
+            | Event::ApprovalRequested { .. }
+            | Event::Compacted { .. }
+            | Event::StatusChanged { .. } => true,
+            Event::TextDelta { .. } | Event::ToolCallStarted { .. } | Event::Notice { .. } => false,
+        }
+    }
+
+    /// The wire name of the event's kind (its `type` tag).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Event::TaskCreated { .. } => "task_created",
+            Event::UserMessage { .. } => "user_message",
+            Event::TurnStarted { .. } => "turn_started",
+            Event::TextDelta { .. } => "text_delta",
+            Event::AssistantMessage { .. } => "assistant_message",
+            Event::ToolCallStarted { .. } => "tool_call_started",
+            Event::ToolCallFinished { .. } => "tool_call_finished",
+            Event::ApprovalRequested { .. } => "approval_requested",
+            Event::Compacted { .. } => "compacted",
+            Event::Notice { .. } => "notice",
+            Event::StatusChanged { .. } => "status_changed",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_kind_matches_its_serde_tag() {
+        let events = [
+            Event::UserMessage { text: "hi".into() },
+            Event::TurnStarted { turn: 1 },
+            Event::Notice {
+                message: "x".into(),
+            },
+            Event::StatusChanged {
+                status: TaskStatus::Completed,
+                reason: None,
+            },
+        ];
+        for event in events {
+            let json = serde_json::to_value(&event).unwrap();
+            assert_eq!(json["type"], event.kind());
+        }
+    }
+
+    #[test]
+    fn task_status_round_trips_through_its_name() {
+        for s in [
+            TaskStatus::Running,
+            TaskStatus::Completed,
+            TaskStatus::Failed,
+            TaskStatus::Cancelled,
+            TaskStatus::Interrupted,
+        ] {
+            assert_eq!(TaskStatus::parse(s.as_str()), Some(s));
+        }
+    }
+}

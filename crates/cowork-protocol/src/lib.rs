@@ -1,0 +1,25 @@
+//! The types every cowork layer shares, and nothing else: ids, the task
+//! event log, conversation messages, tool specifications, and the script
+//! format the scripted model and the mock model server replay.
+//!
+//! This crate depends only on serde. It knows no I/O, no model provider, no
+//! storage: a type lands here when two crates must agree on it.
+//!
+//! ```
+//! use cowork_protocol::{ContentBlock, Message};
+//! let m = Message::user_text("Summarise notes.txt");
+//! assert!(matches!(&m.content[0], ContentBlock::Text { text } if text.contains("notes")));
+//! ```
+
+mod event;
+mod id;
+mod message;
+pub mod script;
+mod tool;
+
+pub use event::{
+    ApprovalDecision, Budget, Event, FolderGrant, ModelChoice, Op, Provider, TaskSpec, TaskStatus,
+};
+pub use id::TaskId;
+pub use message::{ContentBlock, InvalidInput, Message, Role, StopReason, Usage};
+pub use tool::{Effect, ToolSpec};

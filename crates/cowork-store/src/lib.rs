@@ -1,0 +1,1 @@
+//! The cowork store: SQLite schema, migrations and queries for tasks and their event logs.
