@@ -2,16 +2,18 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-/// A task's id: a UUIDv7 in simple (32 hex digit) form, so ids sort by
-/// creation time and a short unique prefix is enough to name one.
+/// A task's id: a random UUID in simple (32 hex digit) form. Random, not
+/// time-based, so that the first 8 digits — what the CLI shows — tell
+/// tasks apart even when they start in the same minute. The store orders
+/// tasks by their creation time, not by id.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct TaskId(String);
 
 impl TaskId {
-    /// A fresh, time-ordered id.
+    /// A fresh random id.
     pub fn new() -> Self {
-        Self(uuid::Uuid::now_v7().simple().to_string())
+        Self(uuid::Uuid::new_v4().simple().to_string())
     }
 
     /// Wraps an id read back from storage or typed by a user. No validation:
@@ -47,11 +49,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ids_are_unique_and_time_ordered() {
+    fn ids_are_unique_and_their_short_forms_differ() {
         let a = TaskId::new();
         let b = TaskId::new();
         assert_ne!(a, b);
-        assert!(a < b);
+        assert_ne!(a.short(), b.short());
         assert_eq!(a.as_str().len(), 32);
         assert_eq!(a.short().len(), 8);
     }

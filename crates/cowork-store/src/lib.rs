@@ -1,1 +1,51 @@
-//! The cowork store: SQLite schema, migrations and queries for tasks and their event logs.
+//! The cowork store: makes every task durable and replayable. It owns the
+//! SQLite schema and its numbered migrations, the task rows, and each
+//! task's event log — the single source of truth a task is rebuilt from
+//! after a crash — plus who owns a running task, so a crashed one is found
+//! and marked interrupted.
+//!
+//! It knows nothing of models, tools or HTTP. The API is synchronous and
+//! short (an append is one small write transaction, tens of microseconds in
+//! WAL mode), so the async runner calls it directly. Several processes may
+//! open the same file at once.
+//!
+//! ```
+//! use cowork_protocol::{Event, ModelChoice, Provider, TaskId, TaskSpec, TaskStatus};
+//! use cowork_store::{Owner, Store};
+//!
+//! let store = Store::open_in_memory()?;
+//! let spec = TaskSpec {
+//!     prompt: "Summarise notes.txt".into(),
+//!     folders: vec![],
+//!     model: ModelChoice {
+//!         provider: Provider::Script,
+//!         model: "script".into(),
+//!         base_url: None,
+//!         script: None,
+//!     },
+//!     budget: Default::default(),
+//! };
+//! let id = TaskId::new();
+//! store.create_task(&id, &spec, &Owner::current()?)?;
+//! let seq = store.append(&id, &Event::StatusChanged {
+//!     status: TaskStatus::Completed,
+//!     reason: None,
+//! })?;
+//! assert_eq!(seq, 2);
+//! assert_eq!(store.task(&id.as_str()[..8])?.status, TaskStatus::Completed);
+//! assert_eq!(store.events(&id)?.len(), 2);
+//! # Ok::<(), cowork_store::StoreError>(())
+//! ```
+
+mod error;
+mod migrate;
+mod owner;
+mod read;
+mod store;
+mod write;
+
+pub use error::StoreError;
+pub use migrate::SCHEMA_VERSION;
+pub use owner::Owner;
+pub use read::{MIN_PREFIX, StoredEvent, TaskRow};
+pub use store::Store;

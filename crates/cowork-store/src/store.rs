@@ -1,0 +1,130 @@
+//! Opening the database and sharing its one connection.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use rusqlite::Connection;
+
+use crate::StoreError;
+use crate::error::SqlContext;
+use crate::migrate::migrate;
+
+/// How long a write waits for another process's transaction before giving
+/// up with [`StoreError::Locked`].
+const BUSY_TIMEOUT: Duration = Duration::from_millis(5000);
+
+/// Enough for every statement the store prepares, so none is re-parsed.
+const STATEMENT_CACHE: usize = 32;
+
+/// The task database: one SQLite file in WAL mode, safe to open from
+/// several processes at once. Methods are synchronous and short; share a
+/// `Store` between threads behind an `Arc`.
+pub struct Store {
+    conn: Mutex<Connection>,
+    path: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish()
+    }
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path`, creating missing
+    /// parent folders private to the user (0700) and the file itself 0600,
+    /// and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        create_private_parent(path)?;
+        create_private_file(path);
+        let conn = Connection::open(path).map_err(|source| StoreError::Open {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::setup(conn, Some(path.to_path_buf())).map_err(|err| match err {
+            // Whatever fails while setting up (a file that is not a
+            // database shows up only here) is a failure to open it.
+            StoreError::Sqlite {
+                path: Some(path),
+                source,
+            } => StoreError::Open { path, source },
+            other => other,
+        })
+    }
+
+    /// A private database that lives as long as the `Store`: for tests and
+    /// one-off runs.
+    pub fn open_in_memory() -> Result<Self, StoreError> {
+        let conn = Connection::open_in_memory().at(None)?;
+        Self::setup(conn, None)
+    }
+
+    fn setup(mut conn: Connection, path: Option<PathBuf>) -> Result<Self, StoreError> {
+        let at = path.as_deref();
+        // The busy timeout first: switching to WAL itself needs a lock that
+        // another process opening the file may hold.
+        conn.busy_timeout(BUSY_TIMEOUT).at(at)?;
+        // An in-memory database answers "memory"; that is fine.
+        conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get::<_, String>(0))
+            .at(at)?;
+        conn.pragma_update(None, "synchronous", "NORMAL").at(at)?;
+        conn.pragma_update(None, "foreign_keys", "ON").at(at)?;
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        migrate(&mut conn, at)?;
+        Ok(Self {
+            conn: Mutex::new(conn),
+            path,
+        })
+    }
+
+    /// The database file, or `None` for an in-memory store.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// The connection. A panic while holding it cannot leave a half-done
+    /// write behind (an open transaction rolls back when dropped), so a
+    /// poisoned lock is safe to take over.
+    pub(crate) fn conn(&self) -> MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Milliseconds since the Unix epoch, as stored in the database.
+pub(crate) fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+fn create_private_parent(path: &Path) -> Result<(), StoreError> {
+    let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) else {
+        return Ok(());
+    };
+    if parent.is_dir() {
+        return Ok(());
+    }
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder
+        .create(parent)
+        .map_err(|source| StoreError::CreateDir {
+            path: parent.to_path_buf(),
+            source,
+        })
+}
+
+/// Creates the file 0600 before SQLite does, since it holds every prompt
+/// and result; the WAL and shared-memory files inherit its mode.
+fn create_private_file(path: &Path) {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    // Already there, or impossible to create: either way SQLite opens it
+    // next and reports any real problem as an open failure.
+    let _ = options.open(path);
+}
