@@ -1,1 +1,87 @@
-fn main() {}
+//! The `cowork` binary: parses arguments, opens the store, and hands each
+//! command to its module. User-visible output lives here and nowhere else.
+#![expect(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "the CLI owns the terminal"
+)]
+
+mod cli;
+mod doctor;
+mod home;
+mod render;
+mod run;
+mod setup;
+mod tasks;
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use clap::Parser;
+
+use cowork_store::Store;
+
+use crate::cli::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    match real_main(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            // Configuration problems (no model, bad flags) exit 2, like
+            // usage errors; everything else 1.
+            if e.downcast_ref::<setup::SetupError>().is_some() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+    }
+}
+
+fn real_main(cli: Cli) -> Result<ExitCode> {
+    if let Command::Doctor(args) = &cli.command {
+        return doctor::doctor(args);
+    }
+    let store = Arc::new(open_store()?);
+    match cli.command {
+        Command::Tasks(args) => tasks::list(&args, &store),
+        Command::Show(args) => tasks::show(&args, &store),
+        Command::Run(args) => runtime()?.block_on(run::run(args, store)),
+        Command::Resume(args) => runtime()?.block_on(run::resume(args, store)),
+        Command::Doctor(args) => doctor::doctor(&args),
+    }
+}
+
+fn open_store() -> Result<Store> {
+    let path = home::database_path()?;
+    let store = Store::open(&path)?;
+    // Tasks whose process died show as interrupted from now on.
+    store.reap_interrupted().with_context(|| {
+        format!(
+            "could not check for interrupted tasks in {}",
+            path.display()
+        )
+    })?;
+    Ok(store)
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("could not start the async runtime")
+}
+
+/// Logs go to stderr, off unless `COWORK_LOG` (e.g. `debug`) asks.
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("COWORK_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("off"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}

@@ -1,1 +1,36 @@
-//! The cowork task runner: agent loop, tool registry, permissions, compaction.
+//! The cowork task runner: the agent loop that drives a model and its
+//! tools to finish a task, the tool registry, context compaction, and the
+//! queue pair (ops in, events out) every front end drives a task through.
+//!
+//! Core knows nothing of terminals or HTTP: the CLI and the daemon render
+//! the same [`Event`](cowork_protocol::Event)s and send the same
+//! [`Op`](cowork_protocol::Op)s. Every persistent event is appended to the
+//! store before it is published, so a task can always be rebuilt from its
+//! log ([`load_task`], [`resume_task`]).
+//!
+//! ```no_run
+//! # async fn demo(deps: cowork_core::TaskDeps, spec: cowork_protocol::TaskSpec) -> Result<(), cowork_core::CoreError> {
+//! let mut task = cowork_core::start_task(deps, spec)?;
+//! while let Some(event) = task.next_event().await {
+//!     println!("{}", event.kind());
+//! }
+//! # Ok(()) }
+//! ```
+
+mod compaction;
+mod error;
+mod handle;
+mod output;
+mod prompt;
+mod runner;
+mod tool;
+pub mod tools;
+mod transcript;
+
+pub use error::CoreError;
+pub use handle::{OpSender, TaskHandle};
+pub use output::truncate_tool_output;
+pub use prompt::system_prompt;
+pub use runner::{LoadedTask, RunOptions, TaskDeps, load_task, resume_task, start_task};
+pub use tool::{Tool, ToolFailure, ToolRegistry};
+pub use transcript::Transcript;

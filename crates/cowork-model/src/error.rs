@@ -23,7 +23,9 @@ pub enum ModelError {
         prompt_too_long: bool,
     },
     /// The model or endpoint does not exist (HTTP 404).
-    #[error("{provider} does not know this model or endpoint (HTTP 404): {message}. Check --model and --base-url")]
+    #[error(
+        "{provider} does not know this model or endpoint (HTTP 404): {message}. Check --model and --base-url"
+    )]
     NotFound {
         provider: &'static str,
         message: String,
@@ -60,7 +62,9 @@ pub enum ModelError {
         message: String,
     },
     /// The scripted conversation has no turn left for this call.
-    #[error("the script has no turn left: it has {turns} turns and call {call} was asked for. Add turns to the script file")]
+    #[error(
+        "the script has no turn left: it has {turns} turns and call {call} was asked for. Add turns to the script file"
+    )]
     ScriptExhausted { turns: usize, call: usize },
     /// The configuration cannot work (missing key, bad URL, unreadable
     /// script). `hint` says how to fix it.
@@ -74,7 +78,10 @@ impl ModelError {
         match self {
             ModelError::Unavailable { .. } | ModelError::Connection { .. } => true,
             ModelError::Stream { kind, .. } => {
-                matches!(kind.as_str(), "overloaded_error" | "api_error" | "rate_limit_error")
+                matches!(
+                    kind.as_str(),
+                    "overloaded_error" | "api_error" | "rate_limit_error"
+                )
             }
             ModelError::Auth { .. }
             | ModelError::BadRequest { .. }

@@ -4,26 +4,36 @@
 //! vLLM), and a scripted model that replays a conversation from a file.
 //!
 //! Providers turn their wire stream into provider-neutral [`ModelEvent`]s;
-//! [`ResponseBuilder`] folds those into a [`ModelResponse`]. This crate knows
-//! nothing of tools beyond their specs, nor of files or storage.
+//! [`ResponseBuilder`] folds those into a [`ModelResponse`]. Retries of
+//! transient HTTP failures follow a [`RetryPolicy`]; errors left after them
+//! say how to react ([`ModelError::is_transient`]). The wire decoders
+//! ([`anthropic::AnthropicDecoder`], [`openai::OpenAiDecoder`]) and the
+//! [`sse`] parser are public so recordings can be replayed without a
+//! server. This crate knows nothing of tools beyond their specs, nor of
+//! files or storage.
 //!
-//! ```no_run
+//! ```
 //! # async fn demo() -> Result<(), cowork_model::ModelError> {
-//! use cowork_model::{Model, ModelRequest, script::ScriptModel};
-//! use cowork_protocol::{Message, script::Script};
-//! let model = ScriptModel::new(Script::default());
+//! use cowork_model::{Model, ModelRequest, ScriptModel};
+//! use cowork_protocol::{Message, StopReason, script::{Script, ScriptTurn}};
+//! let model = ScriptModel::new(Script {
+//!     turns: vec![ScriptTurn { text: Some("Hello!".into()), ..ScriptTurn::default() }],
+//!     context_window: None,
+//! });
 //! let request = ModelRequest::new("You are helpful.", vec![Message::user_text("hi")]);
 //! let response = model.complete(request).await?;
+//! assert_eq!(response.stop_reason, StopReason::EndTurn);
 //! # Ok(()) }
 //! ```
 
 pub mod anthropic;
 mod builder;
 mod error;
+mod http;
 pub mod openai;
 mod retry;
 pub mod script;
-mod sse;
+pub mod sse;
 
 use futures::future::BoxFuture;
 use futures::stream::BoxStream;
@@ -34,19 +44,26 @@ pub use builder::ResponseBuilder;
 pub use error::ModelError;
 pub use retry::RetryPolicy;
 
+pub use anthropic::{AnthropicConfig, AnthropicModel};
+pub use openai::{OpenAiConfig, OpenAiModel};
+pub use script::ScriptModel;
+
 /// One call's input, provider-neutral.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ModelRequest {
     /// The system prompt. Providers mark it (and the tool list) as the
     /// stable, cacheable prefix where the wire format supports that.
     pub system: String,
+    /// The conversation so far, oldest first.
     pub messages: Vec<Message>,
+    /// The tools the model may call.
     pub tools: Vec<ToolSpec>,
     /// The most output tokens this call may produce.
     pub max_tokens: u32,
 }
 
 impl ModelRequest {
+    /// A request with no tools and room for 8192 output tokens.
     pub fn new(system: impl Into<String>, messages: Vec<Message>) -> Self {
         Self {
             system: system.into(),
@@ -107,12 +124,16 @@ pub trait Model: Send + Sync {
     fn stream(&self, request: ModelRequest) -> BoxStream<'static, Result<ModelEvent, ModelError>>;
 
     /// The whole answer to `request`.
-    fn complete(&self, request: ModelRequest) -> BoxFuture<'static, Result<ModelResponse, ModelError>> {
+    fn complete(
+        &self,
+        request: ModelRequest,
+    ) -> BoxFuture<'static, Result<ModelResponse, ModelError>> {
+        let provider = self.info().provider;
         let stream = self.stream(request);
         Box::pin(async move {
             use futures::StreamExt;
             let mut stream = stream;
-            let mut builder = ResponseBuilder::default();
+            let mut builder = ResponseBuilder::for_provider(provider);
             while let Some(event) = stream.next().await {
                 builder.push(event?);
             }

@@ -1,0 +1,114 @@
+//! Command-line arguments.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// cowork: an open, local-first agent for knowledge work on your folders.
+#[derive(Debug, Parser)]
+#[command(name = "cowork", version, about, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a task: the model works on the connected folders until done.
+    Run(RunArgs),
+    /// List tasks, newest first.
+    Tasks(TasksArgs),
+    /// Replay a task's transcript.
+    Show(ShowArgs),
+    /// Continue a task that was interrupted, failed or cancelled.
+    Resume(ResumeArgs),
+    /// Check the setup and explain what is missing.
+    Doctor(DoctorArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// What to do, in plain words.
+    pub prompt: String,
+    /// A folder the task may use: PATH (read-write) or PATH:ro (read-only).
+    /// Repeat for several; relative paths in the task resolve against the
+    /// first.
+    #[arg(long = "folder", short = 'f', value_name = "PATH[:ro]")]
+    pub folders: Vec<String>,
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Stop after this many model turns.
+    #[arg(long, default_value_t = 100, value_name = "N")]
+    pub max_turns: u32,
+    /// Stop once the task has used this many tokens (input + output).
+    #[arg(long, value_name = "N")]
+    pub max_tokens: Option<u64>,
+    /// Stop after this many seconds.
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<u64>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ModelArgs {
+    /// The model provider. Default: anthropic when ANTHROPIC_API_KEY is
+    /// set, else openai when --base-url, OPENAI_BASE_URL or OPENAI_API_KEY
+    /// is set, else script when --script is given.
+    #[arg(long, value_enum)]
+    pub provider: Option<ProviderArg>,
+    /// The model's name (e.g. claude-sonnet-4-5, gpt-4.1, qwen2.5:7b).
+    #[arg(long, short = 'm')]
+    pub model: Option<String>,
+    /// The provider's base URL, e.g. http://localhost:11434/v1 for Ollama.
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+    /// The script to replay with the script provider.
+    #[arg(long, value_name = "FILE")]
+    pub script: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProviderArg {
+    Anthropic,
+    Openai,
+    Script,
+}
+
+#[derive(Debug, Clone, Copy, Args)]
+pub struct OutputArgs {
+    /// Print events as JSON lines instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TasksArgs {
+    /// How many tasks to list.
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    pub limit: usize,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// The task's id, a unique prefix of it, or `last`.
+    pub id: String,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ResumeArgs {
+    /// The task's id, a unique prefix of it, or `last`.
+    pub id: String,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    #[arg(long)]
+    pub json: bool,
+}

@@ -1,0 +1,162 @@
+//! `cowork doctor`: checks the setup and says how to fix what is missing.
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use console::style;
+
+use cowork_store::Store;
+
+use crate::cli::DoctorArgs;
+use crate::home;
+
+/// One check's outcome.
+struct Check {
+    name: &'static str,
+    ok: bool,
+    /// What was found, or what is wrong and how to fix it.
+    detail: String,
+}
+
+pub fn doctor(args: &DoctorArgs) -> Result<ExitCode> {
+    let checks = vec![model_check(), data_check()];
+    let later = [
+        (
+            "sandbox",
+            "running code and commands arrives with a later release",
+        ),
+        (
+            "documents",
+            "native XLSX/DOCX/PPTX/PDF output arrives with a later release",
+        ),
+    ];
+    let mut out = String::new();
+    if args.json {
+        let items: Vec<_> = checks
+            .iter()
+            .map(|c| serde_json::json!({"check": c.name, "ok": c.ok, "detail": c.detail}))
+            .chain(later.iter().map(
+                |(name, detail)| serde_json::json!({"check": name, "ok": null, "detail": detail}),
+            ))
+            .collect();
+        out = serde_json::to_string_pretty(&items)?;
+        out.push('\n');
+    } else {
+        for c in &checks {
+            let mark = if c.ok {
+                style("✓").green()
+            } else {
+                style("✗").red()
+            };
+            out.push_str(&format!("{mark} {:<10} {}\n", c.name, c.detail));
+        }
+        for (name, detail) in later {
+            out.push_str(&format!(
+                "{} {name:<10} {}\n",
+                style("·").dim(),
+                style(detail).dim()
+            ));
+        }
+    }
+    print!("{out}");
+    Ok(if checks.iter().all(|c| c.ok) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// `sk-ant-api03-abcd…wxyz` → `sk-ant-…wxyz`: enough to tell keys apart.
+fn mask(key: &str) -> String {
+    let tail: String = key
+        .chars()
+        .rev()
+        .take(4)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    let head: String = key.chars().take(7).collect();
+    format!("{head}…{tail}")
+}
+
+fn model_check() -> Check {
+    let name = "model";
+    if let Some(key) = var("ANTHROPIC_API_KEY") {
+        let base = var("ANTHROPIC_BASE_URL").unwrap_or_else(|| "https://api.anthropic.com".into());
+        return Check {
+            name,
+            ok: true,
+            detail: format!("anthropic, key {} (ANTHROPIC_API_KEY), {base}", mask(&key)),
+        };
+    }
+    if let Some(base) = var("OPENAI_BASE_URL") {
+        return Check {
+            name,
+            ok: true,
+            detail: format!(
+                "openai-compatible at {base} (OPENAI_BASE_URL){}; name the model with --model",
+                if var("OPENAI_API_KEY").is_some() {
+                    ", key set"
+                } else {
+                    ""
+                }
+            ),
+        };
+    }
+    if let Some(key) = var("OPENAI_API_KEY") {
+        return Check {
+            name,
+            ok: true,
+            detail: format!("openai, key {} (OPENAI_API_KEY)", mask(&key)),
+        };
+    }
+    Check {
+        name,
+        ok: false,
+        detail: "no model configured: export ANTHROPIC_API_KEY=sk-ant-…, or pass \
+                 --provider openai --base-url http://localhost:11434/v1 --model NAME for Ollama \
+                 (or set OPENAI_BASE_URL / OPENAI_API_KEY)"
+            .into(),
+    }
+}
+
+fn data_check() -> Check {
+    let name = "data";
+    let path = match home::database_path() {
+        Ok(p) => p,
+        Err(e) => {
+            return Check {
+                name,
+                ok: false,
+                detail: e.to_string(),
+            };
+        }
+    };
+    match Store::open(&path).and_then(|s| s.list_tasks(usize::MAX).map(|t| t.len())) {
+        Ok(n) => Check {
+            name,
+            ok: true,
+            detail: format!("{} ({n} tasks; set COWORK_HOME to move it)", path.display()),
+        },
+        Err(e) => Check {
+            name,
+            ok: false,
+            detail: format!("{e}; set COWORK_HOME to a writable folder"),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masked_keys_show_only_their_ends() {
+        assert_eq!(mask("sk-ant-api03-secretsecret-wxyz"), "sk-ant-…wxyz");
+    }
+}

@@ -1,0 +1,273 @@
+//! Rendering a running task's events: streamed text on stdout, one line
+//! per tool call and the outcome on stderr (a spinner while waiting when
+//! stderr is a terminal), or JSON lines with `--json`.
+
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use console::style;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use cowork_protocol::{Event, TaskId, TaskStatus, Usage};
+
+/// Renders events as they come.
+pub struct Renderer {
+    json: bool,
+    task: TaskId,
+    spinner: Option<ProgressBar>,
+    /// Whether stdout's last byte was a newline (or nothing was written).
+    at_line_start: bool,
+    started: Instant,
+    usage: Usage,
+    turns: u32,
+}
+
+impl Renderer {
+    pub fn new(task: TaskId, json: bool) -> Self {
+        let spinner = (!json && console::Term::stderr().is_term()).then(|| {
+            let pb = ProgressBar::new_spinner();
+            pb.set_style(
+                ProgressStyle::with_template("{spinner:.cyan} {msg} {elapsed:.dim}")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            );
+            pb.enable_steady_tick(Duration::from_millis(100));
+            pb
+        });
+        Self {
+            json,
+            task,
+            spinner,
+            at_line_start: true,
+            started: Instant::now(),
+            usage: Usage::default(),
+            turns: 0,
+        }
+    }
+
+    /// The first thing a run prints: which task this is.
+    pub fn start(&mut self, resumed: bool) {
+        if self.json {
+            let line = serde_json::json!({"type": "task", "id": self.task, "resumed": resumed});
+            out_line(&line.to_string());
+        } else {
+            let verb = if resumed { "resuming" } else { "task" };
+            self.err_line(
+                &style(format!("{verb} {}", self.task.short()))
+                    .dim()
+                    .to_string(),
+            );
+        }
+    }
+
+    pub fn event(&mut self, event: &Event) {
+        if self.json {
+            let line = serde_json::json!({"task": self.task, "event": event});
+            out_line(&line.to_string());
+            return;
+        }
+        match event {
+            Event::TurnStarted { turn } => {
+                self.turns = *turn;
+                self.status("thinking");
+            }
+            Event::TextDelta { text } => {
+                self.hide_spinner();
+                let mut stdout = std::io::stdout().lock();
+                let _ = stdout.write_all(text.as_bytes());
+                let _ = stdout.flush();
+                if !text.is_empty() {
+                    self.at_line_start = text.ends_with('\n');
+                }
+            }
+            Event::AssistantMessage { usage, .. } => {
+                self.usage.add(usage);
+                self.end_text_line();
+            }
+            Event::ToolCallStarted { name, input, .. } => {
+                self.end_text_line();
+                self.status(&format!("{name} {}", summarize_input(input)));
+            }
+            Event::ToolCallFinished {
+                name,
+                content,
+                is_error,
+                duration_ms,
+                ..
+            } => {
+                let line = if *is_error {
+                    format!(
+                        "{} {name}: {}",
+                        style("✗").red(),
+                        style(first_line(content, 160)).red()
+                    )
+                } else {
+                    format!(
+                        "{} {name} {} {}",
+                        style("●").green(),
+                        style(describe_output(content)).dim(),
+                        style(format!("{duration_ms} ms")).dim()
+                    )
+                };
+                self.err_line(&line);
+            }
+            Event::Compacted { usage, .. } => {
+                self.usage.add(usage);
+                self.err_line(&style("conversation compacted").dim().to_string());
+            }
+            Event::Notice { message } => self.err_line(&style(message).yellow().to_string()),
+            Event::StatusChanged { status, reason } => self.finish(*status, reason.as_deref()),
+            Event::ApprovalRequested { summary, .. } => self.err_line(summary),
+            Event::TaskCreated { .. } | Event::UserMessage { .. } => {}
+        }
+    }
+
+    fn finish(&mut self, status: TaskStatus, reason: Option<&str>) {
+        self.end_text_line();
+        if let Some(pb) = self.spinner.take() {
+            pb.finish_and_clear();
+        }
+        let stats = format!(
+            "{:.1} s · {} turns · {} tokens · task {}",
+            self.started.elapsed().as_secs_f64(),
+            self.turns,
+            human_count(self.usage.total()),
+            self.task.short()
+        );
+        let line = match status {
+            TaskStatus::Completed => {
+                format!("{} done · {}", style("✓").green(), style(stats).dim())
+            }
+            TaskStatus::Running => return,
+            TaskStatus::Failed | TaskStatus::Cancelled | TaskStatus::Interrupted => format!(
+                "{} {}: {} · {}",
+                style("✗").red(),
+                status.as_str(),
+                reason.unwrap_or("no reason recorded"),
+                style(stats).dim()
+            ),
+        };
+        eprintln_plain(&line);
+    }
+
+    pub fn notice(&mut self, message: &str) {
+        if self.json {
+            out_line(&serde_json::json!({"type": "notice", "message": message}).to_string());
+        } else {
+            self.err_line(&style(message).yellow().to_string());
+        }
+    }
+
+    fn status(&self, message: &str) {
+        if let Some(pb) = &self.spinner {
+            pb.set_message(message.to_owned());
+            pb.enable_steady_tick(Duration::from_millis(100));
+        }
+    }
+
+    fn hide_spinner(&self) {
+        if let Some(pb) = &self.spinner {
+            pb.disable_steady_tick();
+            pb.set_message(String::new());
+            pb.finish_and_clear();
+            pb.reset();
+        }
+    }
+
+    fn end_text_line(&mut self) {
+        if !self.at_line_start {
+            out_line("");
+            self.at_line_start = true;
+        }
+    }
+
+    fn err_line(&mut self, line: &str) {
+        self.end_text_line();
+        match &self.spinner {
+            Some(pb) => pb.suspend(|| eprintln_plain(line)),
+            None => eprintln_plain(line),
+        }
+    }
+}
+
+fn out_line(line: &str) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "{line}");
+    let _ = stdout.flush();
+}
+
+fn eprintln_plain(line: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
+}
+
+/// The argument a person cares about: a path or a pattern.
+pub fn summarize_input(input: &serde_json::Value) -> String {
+    const KEYS: [&str; 5] = ["file_path", "pattern", "command", "query", "path"];
+    let Some(object) = input.as_object() else {
+        return String::new();
+    };
+    let mut parts = Vec::new();
+    for key in KEYS {
+        if let Some(value) = object.get(key).and_then(|v| v.as_str()) {
+            parts.push(value.to_owned());
+        }
+    }
+    if parts.is_empty()
+        && let Some(value) = object.values().find_map(|v| v.as_str())
+    {
+        parts.push(value.to_owned());
+    }
+    first_line(&parts.join(" in "), 100)
+}
+
+fn describe_output(content: &str) -> String {
+    let lines = content.lines().count();
+    match lines {
+        0 => "(empty)".to_owned(),
+        1 => first_line(content, 60),
+        n => format!("{n} lines"),
+    }
+}
+
+/// The first line of `text`, cut to `max` characters.
+pub fn first_line(text: &str, max: usize) -> String {
+    let line = text.lines().next().unwrap_or("");
+    if line.chars().count() > max {
+        let cut: String = line.chars().take(max).collect();
+        format!("{cut}…")
+    } else {
+        line.to_owned()
+    }
+}
+
+/// 12345 → "12.3k".
+pub fn human_count(n: u64) -> String {
+    match n {
+        0..1_000 => n.to_string(),
+        1_000..1_000_000 => format!("{:.1}k", n as f64 / 1e3),
+        _ => format!("{:.1}M", n as f64 / 1e6),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inputs_are_summarized_by_their_path_or_pattern() {
+        let input = serde_json::json!({"pattern": "TODO", "path": "src", "-i": true});
+        assert_eq!(summarize_input(&input), "TODO in src");
+        assert_eq!(
+            summarize_input(&serde_json::json!({"file_path": "a.txt"})),
+            "a.txt"
+        );
+        assert_eq!(summarize_input(&serde_json::json!({"x": "y"})), "y");
+        assert_eq!(summarize_input(&serde_json::json!(null)), "");
+    }
+
+    #[test]
+    fn counts_are_human_sized() {
+        assert_eq!(human_count(999), "999");
+        assert_eq!(human_count(12_345), "12.3k");
+        assert_eq!(human_count(2_500_000), "2.5M");
+    }
+}

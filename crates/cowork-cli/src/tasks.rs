@@ -1,0 +1,204 @@
+//! `cowork tasks` and `cowork show`: read the store, print tasks and
+//! transcripts.
+
+use std::fmt::Write as _;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use console::style;
+
+use cowork_protocol::{ContentBlock, Event, TaskStatus};
+use cowork_store::{Store, StoredEvent, TaskRow};
+
+use crate::cli::{ShowArgs, TasksArgs};
+use crate::render::{first_line, human_count, summarize_input};
+
+pub fn list(args: &TasksArgs, store: &Store) -> Result<ExitCode> {
+    let rows = store.list_tasks(args.limit)?;
+    let mut out = String::new();
+    if args.json {
+        for row in &rows {
+            let _ = writeln!(out, "{}", task_json(row));
+        }
+    } else if rows.is_empty() {
+        out.push_str("No tasks yet. Start one with: cowork run --folder DIR \"what to do\"\n");
+    } else {
+        let _ = writeln!(
+            out,
+            "{:<8}  {:<11}  {:<16}  {:>5}  {:>7}  PROMPT",
+            "ID", "STATUS", "STARTED", "TURNS", "TOKENS"
+        );
+        for row in &rows {
+            let _ = writeln!(
+                out,
+                "{:<8}  {:<11}  {:<16}  {:>5}  {:>7}  {}",
+                row.id.short(),
+                row.status.as_str(),
+                local_time(row.created_at),
+                row.turns,
+                human_count(row.input_tokens + row.output_tokens),
+                first_line(&row.prompt, 60)
+            );
+        }
+    }
+    print!("{out}");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn task_json(row: &TaskRow) -> serde_json::Value {
+    serde_json::json!({
+        "id": row.id,
+        "status": row.status,
+        "status_reason": row.status_reason,
+        "created_at": row.created_at,
+        "updated_at": row.updated_at,
+        "prompt": row.prompt,
+        "turns": row.turns,
+        "input_tokens": row.input_tokens,
+        "output_tokens": row.output_tokens,
+        "spec": row.spec,
+    })
+}
+
+pub fn show(args: &ShowArgs, store: &Store) -> Result<ExitCode> {
+    let row = store.task(&args.id)?;
+    let events = store.events(&row.id)?;
+    if args.json {
+        let mut out = String::new();
+        let _ = writeln!(out, "{}", serde_json::json!({"task": task_json(&row)}));
+        for e in &events {
+            let line = serde_json::json!({"seq": e.seq, "at": e.at, "event": e.event});
+            let _ = writeln!(out, "{line}");
+        }
+        print!("{out}");
+    } else {
+        print!("{}", transcript_text(&row, &events));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A readable replay of a task: header, then what each side said and did.
+pub fn transcript_text(row: &TaskRow, events: &[StoredEvent]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{} {}", style("task").bold(), row.id);
+    let _ = writeln!(
+        out,
+        "status:  {}{}",
+        row.status.as_str(),
+        row.status_reason
+            .as_deref()
+            .map(|r| format!(" ({r})"))
+            .unwrap_or_default()
+    );
+    let _ = writeln!(out, "started: {}", local_time(row.created_at));
+    let model = &row.spec.model;
+    let _ = writeln!(out, "model:   {} {}", model.provider.as_str(), model.model);
+    for folder in &row.spec.folders {
+        let access = if folder.read_only { "ro" } else { "rw" };
+        let _ = writeln!(out, "folder:  {} ({access})", folder.path.display());
+    }
+    let _ = writeln!(
+        out,
+        "usage:   {} turns, {} input + {} output tokens",
+        row.turns,
+        human_count(row.input_tokens),
+        human_count(row.output_tokens)
+    );
+    for stored in events {
+        match &stored.event {
+            Event::TaskCreated { spec } => {
+                let _ = writeln!(out, "\n{}\n{}", style("## user").cyan().bold(), spec.prompt);
+            }
+            Event::UserMessage { text } => {
+                let _ = writeln!(out, "\n{}\n{text}", style("## user").cyan().bold());
+            }
+            Event::AssistantMessage { content, .. } => {
+                let _ = writeln!(out, "\n{}", style("## assistant").green().bold());
+                for block in content {
+                    match block {
+                        ContentBlock::Text { text } => {
+                            let _ = writeln!(out, "{}", text.trim_end());
+                        }
+                        ContentBlock::ToolUse { name, input, .. } => {
+                            let _ = writeln!(out, "→ {name} {}", summarize_input(input));
+                        }
+                        ContentBlock::ToolResult { .. } => {}
+                    }
+                }
+            }
+            Event::ToolCallFinished {
+                name,
+                content,
+                is_error,
+                ..
+            } => {
+                let mark = if *is_error { "✗" } else { "●" };
+                let lines = content.lines().count();
+                let _ = writeln!(out, "  {mark} {name} ({lines} lines)");
+                let _ = writeln!(out, "{}", excerpt(content, 6));
+            }
+            Event::Compacted {
+                summary,
+                replaced_messages,
+                ..
+            } => {
+                let _ = writeln!(
+                    out,
+                    "\n{} ({replaced_messages} messages summarised)\n{summary}",
+                    style("## compacted").yellow().bold()
+                );
+            }
+            Event::StatusChanged { status, reason } => {
+                if *status != TaskStatus::Running || reason.is_some() {
+                    let _ = writeln!(
+                        out,
+                        "\n[{}{}]",
+                        status.as_str(),
+                        reason
+                            .as_deref()
+                            .map(|r| format!(": {r}"))
+                            .unwrap_or_default()
+                    );
+                }
+            }
+            Event::ApprovalRequested { summary, .. } => {
+                let _ = writeln!(out, "  ? approval asked: {summary}");
+            }
+            Event::TurnStarted { .. }
+            | Event::TextDelta { .. }
+            | Event::ToolCallStarted { .. }
+            | Event::Notice { .. } => {}
+        }
+    }
+    out
+}
+
+/// The first `lines` lines of a tool result, indented, with a count of
+/// the rest.
+fn excerpt(content: &str, lines: usize) -> String {
+    let total = content.lines().count();
+    let mut shown: Vec<String> = content
+        .lines()
+        .take(lines)
+        .map(|l| first_line(l, 160))
+        .collect();
+    if total > lines {
+        shown.push(format!("… {} more lines", total - lines));
+    }
+    shown
+        .iter()
+        .map(|l| format!("    {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Unix milliseconds as local `YYYY-MM-DD HH:MM`.
+pub fn local_time(ms: i64) -> String {
+    jiff::Timestamp::from_millisecond(ms)
+        .map(|t| {
+            t.to_zoned(jiff::tz::TimeZone::system())
+                .strftime("%Y-%m-%d %H:%M")
+                .to_string()
+        })
+        .unwrap_or_else(|_| ms.to_string())
+}

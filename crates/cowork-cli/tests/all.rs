@@ -1,0 +1,7 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test helpers fail the test on unexpected errors"
+)]
+
+mod suite;

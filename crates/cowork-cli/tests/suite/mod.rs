@@ -1,0 +1,3 @@
+mod harness;
+mod run_tests;
+mod tasks_tests;

@@ -1,0 +1,514 @@
+//! The agent loop: model call → tool calls → results back, until the model
+//! ends its turn, a budget runs out, or the task is cancelled. Every
+//! persistent event is appended to the store before anyone sees it, and
+//! folded into the transcript by the same code that rebuilds it on resume.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use tokio::sync::mpsc;
+
+use cowork_model::{Model, ModelError, ModelEvent, ModelRequest, ModelResponse, ResponseBuilder};
+use cowork_protocol::{
+    ContentBlock, Effect, Event, Message, Op, Role, StopReason, TaskId, TaskSpec, TaskStatus,
+};
+use cowork_store::{Owner, Store};
+
+use crate::compaction;
+use crate::error::CoreError;
+use crate::handle::{OpSender, TaskHandle};
+use crate::output::truncate_tool_output;
+use crate::prompt;
+use crate::tool::ToolRegistry;
+use crate::transcript::Transcript;
+
+/// Tunables of the loop; the defaults suit real models.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Tool output beyond this many characters is cut, with a note on how
+    /// to read the rest.
+    pub max_tool_output_chars: usize,
+    /// The most output tokens one model call may produce.
+    pub max_output_tokens: u32,
+    /// Compact when the estimated prompt exceeds this share of the context
+    /// window.
+    pub compact_threshold: f64,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        Self {
+            max_tool_output_chars: 30_000,
+            max_output_tokens: 8192,
+            compact_threshold: 0.75,
+        }
+    }
+}
+
+/// What a task runs with.
+#[derive(Clone)]
+pub struct TaskDeps {
+    pub model: Arc<dyn Model>,
+    pub store: Arc<Store>,
+    pub tools: ToolRegistry,
+    pub options: RunOptions,
+}
+
+/// A stored task, loaded to be resumed.
+#[derive(Debug, Clone)]
+pub struct LoadedTask {
+    pub id: TaskId,
+    pub spec: TaskSpec,
+    pub transcript: Transcript,
+    pub status: TaskStatus,
+}
+
+/// Records a new task and starts running it.
+pub fn start_task(deps: TaskDeps, spec: TaskSpec) -> Result<TaskHandle, CoreError> {
+    let id = TaskId::new();
+    let owner = Owner::current()?;
+    deps.store.create_task(&id, &spec, &owner)?;
+    let transcript = Transcript::new(&spec.prompt);
+    Ok(spawn(deps, id, spec, transcript))
+}
+
+/// Reads a task back from its event log.
+pub fn load_task(store: &Store, id_or_prefix: &str) -> Result<LoadedTask, CoreError> {
+    let row = store.task(id_or_prefix)?;
+    let events = store.events(&row.id)?;
+    let (spec, transcript) = Transcript::rebuild(events.iter().map(|e| &e.event))
+        .ok_or_else(|| CoreError::DamagedLog { id: row.id.clone() })?;
+    Ok(LoadedTask {
+        id: row.id,
+        spec,
+        transcript,
+        status: row.status,
+    })
+}
+
+/// Continues a task that was interrupted, failed or cancelled, from where
+/// its log ends. Unanswered tool calls are run first.
+pub fn resume_task(deps: TaskDeps, task: LoadedTask) -> Result<TaskHandle, CoreError> {
+    match task.status {
+        TaskStatus::Completed => {
+            return Err(CoreError::NotResumable {
+                id: task.id,
+                status: task.status,
+            });
+        }
+        TaskStatus::Running
+        | TaskStatus::Interrupted
+        | TaskStatus::Failed
+        | TaskStatus::Cancelled => {}
+    }
+    deps.store.claim(&task.id, &Owner::current()?)?;
+    let mut transcript = task.transcript;
+    transcript.status = Some(TaskStatus::Running);
+    Ok(spawn(deps, task.id, task.spec, transcript))
+}
+
+fn spawn(deps: TaskDeps, id: TaskId, spec: TaskSpec, transcript: Transcript) -> TaskHandle {
+    let (ops_tx, ops_rx) = mpsc::unbounded_channel();
+    let (events_tx, events_rx) = mpsc::unbounded_channel();
+    let system = prompt::system_prompt(&spec.folders);
+    let tool_specs = deps.tools.specs();
+    let fixed_chars = system.len()
+        + tool_specs
+            .iter()
+            .map(|t| t.description.len() + t.input_schema.to_string().len())
+            .sum::<usize>();
+    let runner = Runner {
+        id: id.clone(),
+        spec,
+        deps,
+        transcript,
+        system,
+        fixed_chars,
+        events: events_tx,
+        ops: ops_rx,
+        queued_messages: Vec::new(),
+        started: Instant::now(),
+    };
+    let join = tokio::spawn(runner.run());
+    TaskHandle {
+        id,
+        ops: OpSender(ops_tx),
+        events: events_rx,
+        join,
+    }
+}
+
+/// A tool call in flight: resolves to its result (or the error text for
+/// the model) and how long it took, in milliseconds.
+type CallRun = futures::future::BoxFuture<'static, (Result<String, String>, u64)>;
+
+/// How the loop ended, when it did not fail.
+enum End {
+    Completed,
+    Cancelled,
+}
+
+pub(crate) struct Runner {
+    id: TaskId,
+    spec: TaskSpec,
+    deps: TaskDeps,
+    pub(crate) transcript: Transcript,
+    pub(crate) system: String,
+    fixed_chars: usize,
+    events: mpsc::UnboundedSender<Event>,
+    ops: mpsc::UnboundedReceiver<Op>,
+    /// Messages the person sent while the model was working; they join the
+    /// conversation at the next turn.
+    queued_messages: Vec<String>,
+    started: Instant,
+}
+
+impl Runner {
+    async fn run(mut self) {
+        let (status, reason) = match self.drive().await {
+            Ok(End::Completed) => (TaskStatus::Completed, None),
+            Ok(End::Cancelled) => (
+                TaskStatus::Cancelled,
+                Some("cancelled by the user".to_owned()),
+            ),
+            Err(e) => (TaskStatus::Failed, Some(e.to_string())),
+        };
+        let event = Event::StatusChanged { status, reason };
+        if let Err(e) = self.emit(event.clone()) {
+            // The store is gone; the watcher still learns how the task ended.
+            tracing::error!(task = %self.id, "could not record the task's end: {e}");
+            let _ = self.events.send(event);
+        }
+    }
+
+    async fn drive(&mut self) -> Result<End, CoreError> {
+        let unanswered = self.transcript.unanswered_tool_calls();
+        if !unanswered.is_empty() && self.run_tools(unanswered).await? {
+            return Ok(End::Cancelled);
+        }
+        loop {
+            if self.take_ops() {
+                return Ok(End::Cancelled);
+            }
+            for text in std::mem::take(&mut self.queued_messages) {
+                self.emit(Event::UserMessage { text })?;
+            }
+            if !self.transcript.awaits_model() {
+                return Ok(End::Completed);
+            }
+            self.check_budget()?;
+            if compaction::due(self) && self.compact(false).await?.is_none() {
+                return Ok(End::Cancelled);
+            }
+            self.emit(Event::TurnStarted {
+                turn: self.transcript.turns + 1,
+            })?;
+            let Some(response) = self.call_model_for_turn().await? else {
+                return Ok(End::Cancelled);
+            };
+            let calls: Vec<ContentBlock> = response
+                .content
+                .iter()
+                .filter(|b| matches!(b, ContentBlock::ToolUse { .. }))
+                .cloned()
+                .collect();
+            let truncated = response.stop_reason == StopReason::MaxTokens && calls.is_empty();
+            self.emit(Event::AssistantMessage {
+                content: response.content,
+                stop_reason: response.stop_reason,
+                usage: response.usage,
+            })?;
+            if truncated {
+                self.emit(Event::Notice {
+                    message: "the model's answer reached its output limit".to_owned(),
+                })?;
+            }
+            if !calls.is_empty() && self.run_tools(calls).await? {
+                return Ok(End::Cancelled);
+            }
+        }
+    }
+
+    /// Calls the model for the next turn, compacting and retrying once if
+    /// the provider says the prompt is too long. `None`: cancelled.
+    async fn call_model_for_turn(&mut self) -> Result<Option<ModelResponse>, CoreError> {
+        let request = self.request(self.transcript.messages.clone());
+        match self.call_model(request, true).await {
+            Err(CoreError::Model(ModelError::BadRequest {
+                prompt_too_long: true,
+                ..
+            })) => {
+                if self.compact(true).await?.is_none() {
+                    return Ok(None);
+                }
+                let request = self.request(self.transcript.messages.clone());
+                self.call_model(request, true).await
+            }
+            other => other,
+        }
+    }
+
+    pub(crate) fn request(&self, messages: Vec<Message>) -> ModelRequest {
+        ModelRequest {
+            system: self.system.clone(),
+            messages,
+            tools: self.deps.tools.specs(),
+            max_tokens: self.deps.options.max_output_tokens,
+        }
+    }
+
+    /// Streams one model call, forwarding text as it arrives when
+    /// `forward_text`. Returns `None` if the task was cancelled meanwhile.
+    pub(crate) async fn call_model(
+        &mut self,
+        request: ModelRequest,
+        forward_text: bool,
+    ) -> Result<Option<ModelResponse>, CoreError> {
+        let mut stream = self.deps.model.stream(request);
+        let mut builder = ResponseBuilder::default();
+        let deadline = self.deadline();
+        loop {
+            tokio::select! {
+                item = stream.next() => match item {
+                    Some(event) => {
+                        let event = event?;
+                        if forward_text && let ModelEvent::TextDelta(text) = &event {
+                            self.emit(Event::TextDelta { text: text.clone() })?;
+                        }
+                        builder.push(event);
+                    }
+                    None => break,
+                },
+                op = self.ops.recv() => {
+                    if self.handle_op(op) {
+                        return Ok(None);
+                    }
+                }
+                () = sleep_until(deadline) => return Err(self.wall_budget_error()),
+            }
+        }
+        Ok(Some(builder.finish()?))
+    }
+
+    /// Runs tool calls: consecutive read-only calls together, others one at
+    /// a time, recording results in call order. Returns `true` if the task
+    /// was cancelled; calls not yet run are then answered as cancelled so
+    /// the conversation stays well-formed.
+    async fn run_tools(&mut self, calls: Vec<ContentBlock>) -> Result<bool, CoreError> {
+        let mut rest = calls.as_slice();
+        while let Some(first) = rest.first() {
+            if self.take_ops() {
+                for call in rest {
+                    self.finish_call(
+                        call,
+                        Err("cancelled by the user before this call ran".into()),
+                        0,
+                    )?;
+                }
+                return Ok(true);
+            }
+            let batch_len = if self.effect_of(first).is_read_only() {
+                rest.iter()
+                    .take_while(|c| self.effect_of(c).is_read_only())
+                    .count()
+            } else {
+                1
+            };
+            let (batch, tail) = rest.split_at(batch_len);
+            rest = tail;
+            let mut runs = Vec::with_capacity(batch.len());
+            for call in batch {
+                runs.push(self.start_call(call)?);
+            }
+            let results = futures::future::join_all(runs).await;
+            for (call, (result, millis)) in batch.iter().zip(results) {
+                self.finish_call(call, result, millis)?;
+            }
+        }
+        Ok(false)
+    }
+
+    fn effect_of(&self, call: &ContentBlock) -> Effect {
+        match call {
+            ContentBlock::ToolUse { name, .. } => self
+                .deps
+                .tools
+                .get(name)
+                .map_or(Effect::Read, |t| t.spec().effect),
+            ContentBlock::Text { .. } | ContentBlock::ToolResult { .. } => Effect::Read,
+        }
+    }
+
+    /// Announces a call and returns the future that runs it, or resolves at
+    /// once to the error the model should see (unknown tool, bad input).
+    fn start_call(&mut self, call: &ContentBlock) -> Result<CallRun, CoreError> {
+        let ContentBlock::ToolUse {
+            id,
+            name,
+            input,
+            invalid_input,
+        } = call
+        else {
+            return Ok(Box::pin(async { (Err("not a tool call".to_owned()), 0) }));
+        };
+        self.emit(Event::ToolCallStarted {
+            id: id.clone(),
+            name: name.clone(),
+            input: input.clone(),
+            effect: self.effect_of(call),
+        })?;
+        let refusal = if let Some(bad) = invalid_input {
+            Some(format!(
+                "The arguments of this {name} call are not valid JSON ({}), so it did not run. \
+                 Call {name} again with a JSON object as arguments.",
+                bad.error
+            ))
+        } else if !input.is_object() {
+            Some(format!(
+                "The arguments of this {name} call must be a JSON object, not {input}. Call it again."
+            ))
+        } else {
+            None
+        };
+        if let Some(message) = refusal {
+            return Ok(Box::pin(async move { (Err(message), 0) }));
+        }
+        let Some(tool) = self.deps.tools.get(name) else {
+            let known = self.deps.tools.names().join(", ");
+            let message =
+                format!("There is no tool named {name}. The available tools are: {known}.");
+            return Ok(Box::pin(async move { (Err(message), 0) }));
+        };
+        let run = tool.call(input.clone());
+        Ok(Box::pin(async move {
+            let started = Instant::now();
+            let result = run.await.map_err(|f| f.message);
+            let millis = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+            (result, millis)
+        }))
+    }
+
+    fn finish_call(
+        &mut self,
+        call: &ContentBlock,
+        result: Result<String, String>,
+        duration_ms: u64,
+    ) -> Result<(), CoreError> {
+        let ContentBlock::ToolUse { id, name, .. } = call else {
+            return Ok(());
+        };
+        let (content, is_error) = match result {
+            Ok(text) => (text, false),
+            Err(message) => (message, true),
+        };
+        let content = truncate_tool_output(&content, self.deps.options.max_tool_output_chars);
+        self.emit(Event::ToolCallFinished {
+            id: id.clone(),
+            name: name.clone(),
+            content,
+            is_error,
+            duration_ms,
+        })
+    }
+
+    /// Takes every queued op without waiting. Returns `true` on cancel.
+    fn take_ops(&mut self) -> bool {
+        let mut cancel = false;
+        while let Ok(op) = self.ops.try_recv() {
+            cancel |= self.handle_op(Some(op));
+        }
+        cancel
+    }
+
+    /// Returns `true` if the op cancels the task. A closed op channel is not
+    /// a cancel: a front end may go away while the task runs on.
+    fn handle_op(&mut self, op: Option<Op>) -> bool {
+        match op {
+            Some(Op::Cancel) => true,
+            Some(Op::UserMessage { text }) => {
+                self.queued_messages.push(text);
+                false
+            }
+            Some(Op::Approval { call_id, .. }) => {
+                tracing::debug!(task = %self.id, call_id, "approval for a call that is not waiting");
+                false
+            }
+            None => {
+                // Keep select! from spinning on a closed channel.
+                let (_tx, rx) = mpsc::unbounded_channel();
+                self.ops = rx;
+                false
+            }
+        }
+    }
+
+    fn check_budget(&self) -> Result<(), CoreError> {
+        let budget = &self.spec.budget;
+        if let Some(max) = budget.max_turns
+            && self.transcript.turns >= max
+        {
+            return Err(CoreError::Budget(format!(
+                "reached the turn budget of {max} model turns (raise it with --max-turns)"
+            )));
+        }
+        if let Some(max) = budget.max_tokens
+            && self.transcript.usage.total() >= max
+        {
+            return Err(CoreError::Budget(format!(
+                "used {} tokens, reaching the token budget of {max}",
+                self.transcript.usage.total()
+            )));
+        }
+        if self.deadline().is_some_and(|d| Instant::now() >= d) {
+            return Err(self.wall_budget_error());
+        }
+        Ok(())
+    }
+
+    fn deadline(&self) -> Option<Instant> {
+        self.spec
+            .budget
+            .max_wall_secs
+            .map(|s| self.started + Duration::from_secs(s))
+    }
+
+    fn wall_budget_error(&self) -> CoreError {
+        let secs = self.spec.budget.max_wall_secs.unwrap_or_default();
+        CoreError::Budget(format!("reached the time budget of {secs} s"))
+    }
+
+    pub(crate) fn fixed_chars(&self) -> usize {
+        self.fixed_chars
+    }
+
+    pub(crate) fn deps(&self) -> &TaskDeps {
+        &self.deps
+    }
+
+    /// Records (if persistent), folds into the transcript, and publishes an
+    /// event — in that order, so nobody sees what the log does not hold.
+    pub(crate) fn emit(&mut self, event: Event) -> Result<(), CoreError> {
+        if event.is_persistent() {
+            self.deps.store.append(&self.id, &event)?;
+        }
+        self.transcript.apply(&event);
+        // Nobody watching is fine: the task runs on and the log has it all.
+        let _ = self.events.send(event);
+        Ok(())
+    }
+
+    pub(crate) fn last_assistant_index(&self) -> Option<usize> {
+        self.transcript
+            .messages
+            .iter()
+            .rposition(|m| m.role == Role::Assistant)
+    }
+}
+
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d.into()).await,
+        None => std::future::pending().await,
+    }
+}

@@ -1,0 +1,6 @@
+//! Adapters that expose tool libraries (files, later docs and sandbox)
+//! through the [`Tool`](crate::Tool) trait.
+
+mod files;
+
+pub use files::register_file_tools;

@@ -1,0 +1,91 @@
+//! Running tasks with the scripted model over a temp folder.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use cowork_core::{RunOptions, TaskDeps, TaskHandle, ToolRegistry, tools::register_file_tools};
+use cowork_files::{FileTools, Folders};
+use cowork_model::Model;
+use cowork_model::script::ScriptModel;
+use cowork_protocol::script::Script;
+use cowork_protocol::{Budget, Event, FolderGrant, ModelChoice, Provider, TaskSpec, TaskStatus};
+use cowork_store::Store;
+
+pub fn script(json: serde_json::Value) -> Script {
+    serde_json::from_value(json).expect("a valid script")
+}
+
+pub fn spec(prompt: &str, folder: &Path) -> TaskSpec {
+    TaskSpec {
+        prompt: prompt.into(),
+        folders: vec![FolderGrant {
+            path: folder.canonicalize().unwrap(),
+            read_only: false,
+        }],
+        model: ModelChoice {
+            provider: Provider::Script,
+            model: "script".into(),
+            base_url: None,
+            script: None,
+        },
+        budget: Budget::default(),
+    }
+}
+
+pub fn deps(model: Arc<dyn Model>, store: Arc<Store>, spec: &TaskSpec) -> TaskDeps {
+    let mut tools = ToolRegistry::default();
+    let folders = Folders::open(&spec.folders).unwrap();
+    register_file_tools(&mut tools, Arc::new(FileTools::new(Arc::new(folders))));
+    TaskDeps {
+        model,
+        store,
+        tools,
+        options: RunOptions::default(),
+    }
+}
+
+pub fn script_deps(script: Script, store: Arc<Store>, spec: &TaskSpec) -> TaskDeps {
+    deps(Arc::new(ScriptModel::new(script)), store, spec)
+}
+
+/// Every event until the task ends, with a generous timeout so a hung
+/// runner fails the test instead of hanging it.
+pub async fn run_to_end(mut handle: TaskHandle) -> Vec<Event> {
+    let mut events = Vec::new();
+    let collect = async {
+        while let Some(event) = handle.next_event().await {
+            events.push(event);
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(20), collect)
+        .await
+        .expect("the task ended in time");
+    events
+}
+
+pub fn final_status(events: &[Event]) -> (TaskStatus, Option<String>) {
+    events
+        .iter()
+        .rev()
+        .find_map(|e| match e {
+            Event::StatusChanged { status, reason } => Some((*status, reason.clone())),
+            _ => None,
+        })
+        .expect("a final status")
+}
+
+pub fn tool_results(events: &[Event]) -> Vec<(String, String, bool)> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Event::ToolCallFinished {
+                name,
+                content,
+                is_error,
+                ..
+            } => Some((name.clone(), content.clone(), *is_error)),
+            _ => None,
+        })
+        .collect()
+}

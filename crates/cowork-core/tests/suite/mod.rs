@@ -1,0 +1,3 @@
+mod harness;
+mod loop_tests;
+mod resume_tests;

@@ -1,0 +1,268 @@
+//! Connected folders and the mapping of user paths onto them.
+
+use std::fs::File;
+use std::os::fd::AsRawFd;
+use std::path::{Path, PathBuf};
+
+use cowork_protocol::FolderGrant;
+use rustix::fd::{AsFd, OwnedFd};
+use rustix::fs::{FileType, Mode, OFlags};
+use rustix::io::Errno;
+
+use crate::beneath::open_beneath;
+use crate::error::FileError;
+
+/// The folders a task may see, each held open as a directory fd so that
+/// every lookup is judged by the kernel beneath that fd.
+#[derive(Debug)]
+pub struct Folders {
+    /// The grants, with each path replaced by its canonical form.
+    grants: Vec<FolderGrant>,
+    roots: Vec<Root>,
+}
+
+#[derive(Debug)]
+struct Root {
+    /// `O_PATH | O_DIRECTORY`: enough to resolve beneath, grants no reading.
+    fd: OwnedFd,
+    /// The path as granted, before canonicalization, so that an absolute
+    /// path spelled through a symlinked root still maps to it.
+    given: PathBuf,
+}
+
+impl Folders {
+    /// Opens every granted folder. Each must exist and be a directory; its
+    /// path is canonicalized. An empty list is allowed: every tool call then
+    /// fails with [`FileError::NoFolders`].
+    pub fn open(grants: &[FolderGrant]) -> Result<Self, FileError> {
+        let mut canonical = Vec::with_capacity(grants.len());
+        let mut roots = Vec::with_capacity(grants.len());
+        for grant in grants {
+            let unavailable = |source: std::io::Error| FileError::FolderUnavailable {
+                path: grant.path.clone(),
+                source,
+            };
+            let path = std::fs::canonicalize(&grant.path).map_err(unavailable)?;
+            let fd = rustix::fs::open(
+                &path,
+                OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
+                Mode::empty(),
+            )
+            .map_err(|errno| unavailable(errno.into()))?;
+            canonical.push(FolderGrant {
+                path,
+                read_only: grant.read_only,
+            });
+            roots.push(Root {
+                fd,
+                given: grant.path.clone(),
+            });
+        }
+        Ok(Self {
+            grants: canonical,
+            roots,
+        })
+    }
+
+    /// The connected folders, with canonical paths, in grant order.
+    pub fn grants(&self) -> &[FolderGrant] {
+        &self.grants
+    }
+
+    /// Maps a user- or model-supplied path onto a folder. A relative path
+    /// lies beneath the first folder; an absolute one must start with one
+    /// of the folders' roots (compared component by component, the longest
+    /// root winning), and the rest is relative to that root.
+    ///
+    /// This only decides *which* folder; whether the rest stays inside it
+    /// is decided by the kernel when the path is opened, so `..` and
+    /// symlinks are judged on the real file system.
+    pub fn resolve(&self, path: &str) -> Result<Resolved<'_>, FileError> {
+        if self.roots.is_empty() {
+            return Err(FileError::NoFolders);
+        }
+        let input = Path::new(path);
+        let (root, rel) = if input.is_absolute() {
+            self.map_absolute(input).ok_or_else(|| self.outside(path))?
+        } else {
+            (0, input.to_path_buf())
+        };
+        Ok(Resolved {
+            folders: self,
+            root,
+            rel,
+            input: path.to_owned(),
+        })
+    }
+
+    fn map_absolute(&self, path: &Path) -> Option<(usize, PathBuf)> {
+        let mut best: Option<(usize, usize, PathBuf)> = None;
+        for (index, (grant, root)) in self.grants.iter().zip(&self.roots).enumerate() {
+            for base in [&grant.path, &root.given] {
+                if let Ok(rest) = path.strip_prefix(base) {
+                    let depth = base.components().count();
+                    if best.as_ref().is_none_or(|(_, d, _)| depth > *d) {
+                        best = Some((index, depth, rest.to_path_buf()));
+                    }
+                }
+            }
+        }
+        best.map(|(index, _, rest)| (index, rest))
+    }
+
+    pub(crate) fn outside(&self, path: &str) -> FileError {
+        FileError::OutsideFolders {
+            path: path.to_owned(),
+            folders: self.grants.iter().map(|g| g.path.clone()).collect(),
+        }
+    }
+
+    /// The canonical root of folder `root`.
+    pub(crate) fn root_path(&self, root: usize) -> &Path {
+        &self.grants[root].path
+    }
+
+    /// Opens `rel` beneath folder `root`, for walkers that already hold a
+    /// path relative to the root and want no per-file bookkeeping.
+    pub(crate) fn open_at(
+        &self,
+        root: usize,
+        rel: &Path,
+        flags: OFlags,
+    ) -> rustix::io::Result<OwnedFd> {
+        open_beneath(self.roots[root].fd.as_fd(), rel, flags, Mode::empty())
+    }
+
+    /// How tools show a path: relative to the first folder when inside it
+    /// (what the model uses by default), absolute otherwise.
+    pub(crate) fn display(&self, absolute: &Path) -> String {
+        match absolute.strip_prefix(&self.grants[0].path) {
+            Ok(rel) if rel.as_os_str().is_empty() => ".".to_owned(),
+            Ok(rel) => rel.to_string_lossy().into_owned(),
+            Err(_) => absolute.to_string_lossy().into_owned(),
+        }
+    }
+}
+
+/// A path mapped onto one connected folder, not yet opened. Every way of
+/// opening it goes through the kernel's beneath-the-root check.
+#[derive(Debug, Clone)]
+pub struct Resolved<'a> {
+    folders: &'a Folders,
+    root: usize,
+    rel: PathBuf,
+    input: String,
+}
+
+impl Resolved<'_> {
+    /// The path as the caller wrote it, for messages.
+    pub fn input(&self) -> &str {
+        &self.input
+    }
+
+    /// The canonical root of the folder the path lies in.
+    pub fn root(&self) -> &Path {
+        self.folders.root_path(self.root)
+    }
+
+    /// The path relative to [`Resolved::root`], as written (it may still
+    /// hold `..` or symlinks; the kernel judges them on open).
+    pub fn rel(&self) -> &Path {
+        &self.rel
+    }
+
+    /// Whether the folder was connected read-only.
+    pub fn read_only(&self) -> bool {
+        self.folders.grants[self.root].read_only
+    }
+
+    /// Opens the path beneath its root with `flags` (and `mode`, for
+    /// `O_CREAT`). Escapes fail with [`FileError::OutsideFolders`].
+    pub fn open(&self, flags: OFlags, mode: Mode) -> Result<OwnedFd, FileError> {
+        open_beneath(
+            self.folders.roots[self.root].fd.as_fd(),
+            &self.rel,
+            flags,
+            mode,
+        )
+        .map_err(|errno| self.error(errno))
+    }
+
+    /// Opens a regular file for reading. Directories, fifos, sockets and
+    /// devices are refused: reading them would fail, block forever or never
+    /// end.
+    pub fn open_file(&self) -> Result<File, FileError> {
+        // O_NONBLOCK keeps opening a fifo from waiting for a writer; it
+        // changes nothing for regular files.
+        let flags = OFlags::RDONLY | OFlags::NOCTTY | OFlags::NONBLOCK;
+        let fd = self.open(flags, Mode::empty())?;
+        let special = match self.file_type(&fd)? {
+            FileType::RegularFile => return Ok(File::from(fd)),
+            FileType::Directory => {
+                return Err(FileError::IsADirectory {
+                    path: self.input.clone(),
+                });
+            }
+            FileType::Fifo => "a named pipe",
+            FileType::Socket => "a socket",
+            FileType::CharacterDevice | FileType::BlockDevice => "a device",
+            FileType::Symlink | FileType::Unknown => "not a regular file",
+        };
+        Err(FileError::Io {
+            path: self.input.clone(),
+            source: std::io::Error::other(format!("it is {special}, not a regular file")),
+        })
+    }
+
+    /// Opens a directory for listing.
+    pub fn open_dir(&self) -> Result<OwnedFd, FileError> {
+        self.open(OFlags::RDONLY | OFlags::DIRECTORY, Mode::empty())
+    }
+
+    /// The type of what an fd opened from this path refers to.
+    pub fn file_type(&self, fd: &OwnedFd) -> Result<FileType, FileError> {
+        let stat = rustix::fs::fstat(fd).map_err(|errno| self.error(errno))?;
+        Ok(FileType::from_raw_mode(stat.st_mode))
+    }
+
+    /// Where an fd opened from this path really is, as an absolute path
+    /// inside the root, and what it is. Walkers start from this path, so
+    /// they begin exactly where the kernel's checked lookup ended.
+    pub(crate) fn locate(&self) -> Result<(PathBuf, FileType), FileError> {
+        let fd = self.open(OFlags::PATH, Mode::empty())?;
+        let kind = self.file_type(&fd)?;
+        let proc_link = format!("/proc/self/fd/{}", fd.as_raw_fd());
+        let real = std::fs::read_link(proc_link)
+            .or_else(|_| std::fs::canonicalize(self.root().join(&self.rel)))
+            .map_err(|source| FileError::Io {
+                path: self.input.clone(),
+                source,
+            })?;
+        if !real.starts_with(self.root()) {
+            // Only a rename racing with us can get here: the kernel just
+            // confirmed the path was inside.
+            return Err(self.folders.outside(&self.input));
+        }
+        Ok((real, kind))
+    }
+
+    /// Turns an errno from opening this path into the error the model sees.
+    pub(crate) fn error(&self, errno: Errno) -> FileError {
+        let path = self.input.clone();
+        match errno {
+            Errno::XDEV | Errno::LOOP => self.folders.outside(&self.input),
+            Errno::NOENT => FileError::NotFound { path },
+            Errno::NOTDIR => FileError::NotADirectory { path },
+            Errno::ISDIR => FileError::IsADirectory { path },
+            Errno::ROFS => FileError::ReadOnly { path },
+            other => FileError::Io {
+                path,
+                source: other.into(),
+            },
+        }
+    }
+
+    pub(crate) fn root_index(&self) -> usize {
+        self.root
+    }
+}
