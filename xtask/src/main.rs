@@ -1,1 +1,24 @@
-fn main() {}
+//! Developer tasks for cowork, run with `cargo run --release -p xtask -- …`.
+//!
+//! - `bench loop [--steps N]`: the agent loop's overhead per tool step.
+//! - `bench grep [--files N]`: the Grep tool against ripgrep.
+
+// A command-line tool: printing results is its job.
+#![expect(clippy::print_stdout, reason = "xtask reports to the terminal")]
+
+mod grep_bench;
+mod loop_bench;
+
+const USAGE: &str =
+    "usage: cargo run --release -p xtask -- bench loop [--steps N] | bench grep [--files N]";
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    match args.as_slice() {
+        ["bench", "loop"] => loop_bench::run(1000),
+        ["bench", "loop", "--steps", n] => loop_bench::run(n.parse()?),
+        ["bench", "grep", rest @ ..] => grep_bench::run(rest),
+        _ => anyhow::bail!("{USAGE}"),
+    }
+}
