@@ -2,6 +2,7 @@
 //! per tool call and the outcome on stderr (a spinner while waiting when
 //! stderr is a terminal), or JSON lines with `--json`.
 
+use std::collections::HashMap;
 use std::io::Write;
 use std::time::{Duration, Instant};
 
@@ -14,33 +15,32 @@ use cowork_protocol::{Event, TaskId, TaskStatus, Usage};
 pub struct Renderer {
     json: bool,
     task: TaskId,
+    /// Whether to show a spinner at all (stderr is a terminal, not JSON).
+    animate: bool,
+    /// The spinner while one is shown. It is dropped, not hidden, before
+    /// text streams, so it never redraws over the model's words.
     spinner: Option<ProgressBar>,
     /// Whether stdout's last byte was a newline (or nothing was written).
     at_line_start: bool,
     started: Instant,
     usage: Usage,
     turns: u32,
+    /// What each running call was asked, by call id, for its result line.
+    calls: HashMap<String, String>,
 }
 
 impl Renderer {
     pub fn new(task: TaskId, json: bool) -> Self {
-        let spinner = (!json && console::Term::stderr().is_term()).then(|| {
-            let pb = ProgressBar::new_spinner();
-            pb.set_style(
-                ProgressStyle::with_template("{spinner:.cyan} {msg} {elapsed:.dim}")
-                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-            );
-            pb.enable_steady_tick(Duration::from_millis(100));
-            pb
-        });
         Self {
             json,
             task,
-            spinner,
+            animate: !json && console::Term::stderr().is_term(),
+            spinner: None,
             at_line_start: true,
             started: Instant::now(),
             usage: Usage::default(),
             turns: 0,
+            calls: HashMap::new(),
         }
     }
 
@@ -71,7 +71,7 @@ impl Renderer {
                 self.status("thinking");
             }
             Event::TextDelta { text } => {
-                self.hide_spinner();
+                self.clear_spinner();
                 let mut stdout = std::io::stdout().lock();
                 let _ = stdout.write_all(text.as_bytes());
                 let _ = stdout.flush();
@@ -83,29 +83,36 @@ impl Renderer {
                 self.usage.add(usage);
                 self.end_text_line();
             }
-            Event::ToolCallStarted { name, input, .. } => {
+            Event::ToolCallStarted {
+                id, name, input, ..
+            } => {
                 self.end_text_line();
-                self.status(&format!("{name} {}", summarize_input(input)));
+                let summary = summarize_input(input);
+                self.status(&format!("{name} {summary}"));
+                self.calls.insert(id.clone(), summary);
             }
             Event::ToolCallFinished {
+                id,
                 name,
                 content,
                 is_error,
                 duration_ms,
-                ..
             } => {
+                let asked = match self.calls.remove(id) {
+                    Some(summary) if !summary.is_empty() => format!(" {summary}"),
+                    Some(_) | None => String::new(),
+                };
                 let line = if *is_error {
                     format!(
-                        "{} {name}: {}",
+                        "{} {name}{asked} {}",
                         style("✗").red(),
-                        style(first_line(content, 160)).red()
+                        style(format!("· {}", first_line(content, 160))).red()
                     )
                 } else {
                     format!(
-                        "{} {name} {} {}",
+                        "{} {name}{asked} {}",
                         style("●").green(),
-                        style(describe_output(content)).dim(),
-                        style(format!("{duration_ms} ms")).dim()
+                        style(format!("· {} · {duration_ms} ms", describe_output(content))).dim()
                     )
                 };
                 self.err_line(&line);
@@ -123,9 +130,7 @@ impl Renderer {
 
     fn finish(&mut self, status: TaskStatus, reason: Option<&str>) {
         self.end_text_line();
-        if let Some(pb) = self.spinner.take() {
-            pb.finish_and_clear();
-        }
+        self.clear_spinner();
         let stats = format!(
             "{:.1} s · {} turns · {} tokens · task {}",
             self.started.elapsed().as_secs_f64(),
@@ -157,19 +162,26 @@ impl Renderer {
         }
     }
 
-    fn status(&self, message: &str) {
-        if let Some(pb) = &self.spinner {
-            pb.set_message(message.to_owned());
-            pb.enable_steady_tick(Duration::from_millis(100));
+    /// Shows `message` beside a spinner, starting one if none is shown.
+    fn status(&mut self, message: &str) {
+        if !self.animate {
+            return;
         }
+        let pb = self.spinner.get_or_insert_with(|| {
+            let pb = ProgressBar::new_spinner();
+            pb.set_style(
+                ProgressStyle::with_template("{spinner:.cyan} {msg} {elapsed:.dim}")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            );
+            pb.enable_steady_tick(Duration::from_millis(100));
+            pb
+        });
+        pb.set_message(message.to_owned());
     }
 
-    fn hide_spinner(&self) {
-        if let Some(pb) = &self.spinner {
-            pb.disable_steady_tick();
-            pb.set_message(String::new());
+    fn clear_spinner(&mut self) {
+        if let Some(pb) = self.spinner.take() {
             pb.finish_and_clear();
-            pb.reset();
         }
     }
 

@@ -51,7 +51,7 @@ impl Store {
             }
             Err(err) => return Err(crate::error::sql_error(err, path)),
         }
-        append_in(&tx, path, id, &created, created_json)?;
+        append_in(&tx, path, id, &created, created_json, now)?;
         tx.commit().at(path)
     }
 
@@ -72,7 +72,7 @@ impl Store {
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .at(path)?;
-        let seq = append_in(&tx, path, task, event, payload)?;
+        let seq = append_in(&tx, path, task, event, payload, now_ms())?;
         tx.commit().at(path)?;
         Ok(seq)
     }
@@ -135,7 +135,7 @@ impl Store {
                 stmt.execute(params![task.as_str(), owner.pid, to_i64(owner.start_time)])
             })
             .at(path)?;
-        append_in(&tx, path, task, &resumed, payload)?;
+        append_in(&tx, path, task, &resumed, payload, now_ms())?;
         tx.commit().at(path)
     }
 
@@ -182,7 +182,7 @@ impl Store {
             };
             let payload = encode("an event", &event)?;
             let id = TaskId::from_raw(id);
-            append_in(&tx, path, &id, &event, payload)?;
+            append_in(&tx, path, &id, &event, payload, now_ms())?;
             reaped.push(id);
         }
         tx.commit().at(path)?;
@@ -192,14 +192,16 @@ impl Store {
 
 /// Appends `event` (already encoded as `payload`) inside the caller's
 /// transaction, keeping the task row's index columns in step.
+/// `now` is the transaction's one clock reading, so a task created and
+/// logged in one transaction has one time.
 fn append_in(
     conn: &Connection,
     path: Option<&Path>,
     task: &TaskId,
     event: &Event,
     payload: String,
+    now: i64,
 ) -> Result<u64, StoreError> {
-    let now = now_ms();
     let id = task.as_str();
     let updated = match event {
         Event::StatusChanged { status, reason } => conn
