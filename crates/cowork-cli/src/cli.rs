@@ -57,7 +57,7 @@ pub struct ModelArgs {
     /// is set, else script when --script is given.
     #[arg(long, value_enum)]
     pub provider: Option<ProviderArg>,
-    /// The model's name (e.g. claude-sonnet-4-5, gpt-4.1, qwen2.5:7b).
+    /// The model's name (e.g. claude-sonnet-4-6, gpt-4.1, qwen2.5:7b).
     #[arg(long, short = 'm')]
     pub model: Option<String>,
     /// The provider's base URL, e.g. http://localhost:11434/v1 for Ollama.

@@ -230,22 +230,41 @@ impl Runner {
         }
     }
 
-    /// Calls the model for the next turn, compacting and retrying once if
-    /// the provider says the prompt is too long. `None`: cancelled.
+    /// Calls the model for the next turn. When the provider says the
+    /// prompt is too long, compacts and tries once more; when the answer's
+    /// stream breaks midway (overloaded mid-stream, a dropped connection),
+    /// tries the turn again a few times — nothing of it was recorded, so
+    /// the retry is clean. `None`: cancelled.
     async fn call_model_for_turn(&mut self) -> Result<Option<ModelResponse>, CoreError> {
-        let request = self.request(self.transcript.messages.clone());
-        match self.call_model(request, true).await {
-            Err(CoreError::Model(ModelError::BadRequest {
-                prompt_too_long: true,
-                ..
-            })) => {
-                if self.compact(true).await?.is_none() {
-                    return Ok(None);
+        let mut compacted = false;
+        let mut broken_streams = 0;
+        loop {
+            let request = self.request(self.transcript.messages.clone());
+            match self.call_model(request, true).await {
+                Err(CoreError::Model(ModelError::BadRequest {
+                    prompt_too_long: true,
+                    ..
+                })) if !compacted => {
+                    compacted = true;
+                    if self.compact(true).await?.is_none() {
+                        return Ok(None);
+                    }
                 }
-                let request = self.request(self.transcript.messages.clone());
-                self.call_model(request, true).await
+                Err(CoreError::Model(e))
+                    if broke_midway(&e) && broken_streams < MAX_BROKEN_STREAMS =>
+                {
+                    broken_streams += 1;
+                    let wait = Duration::from_secs(1 << broken_streams);
+                    self.emit(Event::Notice {
+                        message: format!(
+                            "{e}; trying the turn again in {} s ({broken_streams} of {MAX_BROKEN_STREAMS})",
+                            wait.as_secs()
+                        ),
+                    })?;
+                    tokio::time::sleep(wait).await;
+                }
+                other => return other,
             }
-            other => other,
         }
     }
 
@@ -273,8 +292,25 @@ impl Runner {
                 item = stream.next() => match item {
                     Some(event) => {
                         let event = event?;
-                        if forward_text && let ModelEvent::TextDelta(text) = &event {
-                            self.emit(Event::TextDelta { text: text.clone() })?;
+                        match &event {
+                            ModelEvent::TextDelta(text) if forward_text => {
+                                self.emit(Event::TextDelta { text: text.clone() })?;
+                            }
+                            ModelEvent::Retrying { attempt, max_attempts, wait, reason } => {
+                                let provider = self.deps.model.info().provider;
+                                self.emit(Event::Notice {
+                                    message: format!(
+                                        "{provider}: {reason}; retrying in {:.1} s (attempt {} of {max_attempts})",
+                                        wait.as_secs_f64(),
+                                        attempt + 1
+                                    ),
+                                })?;
+                            }
+                            ModelEvent::TextDelta(_)
+                            | ModelEvent::ToolCallStart { .. }
+                            | ModelEvent::ToolCallDelta { .. }
+                            | ModelEvent::Usage(_)
+                            | ModelEvent::Stop(_) => {}
                         }
                         builder.push(event);
                     }
@@ -503,6 +539,25 @@ impl Runner {
             .messages
             .iter()
             .rposition(|m| m.role == Role::Assistant)
+    }
+}
+
+/// How often a turn whose stream broke midway is tried again.
+const MAX_BROKEN_STREAMS: u32 = 2;
+
+/// Whether the answer's stream broke in a way a second try may not hit:
+/// an overload or server error event mid-stream, or a cut-off stream.
+fn broke_midway(error: &ModelError) -> bool {
+    match error {
+        ModelError::Stream { .. } => error.is_transient(),
+        ModelError::Protocol { .. } => true,
+        ModelError::Auth { .. }
+        | ModelError::BadRequest { .. }
+        | ModelError::NotFound { .. }
+        | ModelError::Unavailable { .. }
+        | ModelError::Connection { .. }
+        | ModelError::ScriptExhausted { .. }
+        | ModelError::Config { .. } => false,
     }
 }
 

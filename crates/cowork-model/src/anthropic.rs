@@ -29,7 +29,7 @@ use crate::{Model, ModelError, ModelEvent, ModelInfo, ModelRequest, RetryPolicy}
 pub use decode::AnthropicDecoder;
 
 /// The model used when none is named.
-pub const DEFAULT_MODEL: &str = "claude-sonnet-4-5";
+pub const DEFAULT_MODEL: &str = "claude-sonnet-4-6";
 /// Where the API lives unless `ANTHROPIC_BASE_URL` or `--base-url` says
 /// otherwise.
 pub const DEFAULT_BASE_URL: &str = "https://api.anthropic.com";

@@ -109,6 +109,7 @@ impl ResponseBuilder {
             },
             ModelEvent::Usage(usage) => merge_usage(&mut self.usage, &usage),
             ModelEvent::Stop(reason) => self.stop = Some(reason),
+            ModelEvent::Retrying { .. } => {}
         }
     }
 

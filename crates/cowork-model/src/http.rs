@@ -82,64 +82,120 @@ pub(crate) fn stream_call<D: WireDecoder>(
     body: Bytes,
     decoder: D,
 ) -> BoxStream<'static, Result<ModelEvent, ModelError>> {
-    stream::once(async move {
-        match send(&endpoint, body).await {
-            Ok(response) => decode_body(&endpoint, response, decoder),
-            Err(err) => stream::iter([Err(err)]).boxed(),
+    // One step per attempt. A failed attempt that will be retried yields a
+    // `Retrying` event *before* its wait, so whoever watches learns at once
+    // why nothing is coming; the wait happens at the start of the next step.
+    let first = Some(Next {
+        attempt: 1,
+        wait: None,
+    });
+    let steps = stream::unfold(first, move |next| {
+        let endpoint = Arc::clone(&endpoint);
+        let body = body.clone();
+        async move {
+            let next = next?;
+            if let Some(wait) = next.wait {
+                tokio::time::sleep(wait).await;
+            }
+            Some(match attempt(&endpoint, body, next.attempt).await {
+                Attempt::Answer(response) => (Step::Answer(endpoint, response), None),
+                Attempt::Retry { wait, reason } => {
+                    let event = ModelEvent::Retrying {
+                        attempt: next.attempt,
+                        max_attempts: endpoint.retry.max_attempts.max(1),
+                        wait,
+                        reason,
+                    };
+                    let then = Next {
+                        attempt: next.attempt + 1,
+                        wait: Some(wait),
+                    };
+                    (Step::Event(event), Some(then))
+                }
+                Attempt::Fail(error) => (Step::Fail(error), None),
+            })
         }
-    })
-    .flatten()
-    .boxed()
+    });
+    let mut decoder = Some(decoder);
+    steps
+        .flat_map(move |step| match step {
+            Step::Event(event) => stream::iter([Ok(event)]).boxed(),
+            Step::Fail(error) => stream::iter([Err(error)]).boxed(),
+            // Only the last step can be an answer, so the decoder is there.
+            Step::Answer(endpoint, response) => match decoder.take() {
+                Some(decoder) => decode_body(&endpoint, response, decoder),
+                None => stream::empty().boxed(),
+            },
+        })
+        .boxed()
 }
 
-async fn send(endpoint: &Endpoint, body: Bytes) -> Result<reqwest::Response, ModelError> {
-    let max_attempts = endpoint.retry.max_attempts.max(1);
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        let last = attempt >= max_attempts;
-        let result = endpoint
-            .client
-            .post(&endpoint.url)
-            .headers(endpoint.headers.clone())
-            .body(body.clone())
-            .send()
-            .await;
-        let response = match result {
-            Ok(response) => response,
-            Err(err) => {
-                let error = connection_error(endpoint, &err);
-                // Nothing of the answer was read yet, so trying again
-                // cannot duplicate output.
-                let transient = err.is_connect() || err.is_timeout() || err.is_request();
-                if last || !transient {
-                    return Err(error);
-                }
-                let wait = endpoint.retry.backoff(attempt, None);
-                tracing::warn!(provider = endpoint.provider, attempt, ?wait, %error, "retrying");
-                tokio::time::sleep(wait).await;
-                continue;
+/// The attempt to make next, and how long to wait before it.
+struct Next {
+    attempt: u32,
+    wait: Option<Duration>,
+}
+
+enum Step {
+    Event(ModelEvent),
+    Answer(Arc<Endpoint>, reqwest::Response),
+    Fail(ModelError),
+}
+
+enum Attempt {
+    Answer(reqwest::Response),
+    Retry { wait: Duration, reason: String },
+    Fail(ModelError),
+}
+
+/// Sends the request once and judges the outcome against the retry policy.
+async fn attempt(endpoint: &Endpoint, body: Bytes, attempt: u32) -> Attempt {
+    let last = attempt >= endpoint.retry.max_attempts.max(1);
+    let result = endpoint
+        .client
+        .post(&endpoint.url)
+        .headers(endpoint.headers.clone())
+        .body(body)
+        .send()
+        .await;
+    let response = match result {
+        Ok(response) => response,
+        Err(err) => {
+            let error = connection_error(endpoint, &err);
+            // Nothing of the answer was read yet, so trying again cannot
+            // duplicate output.
+            let transient = err.is_connect() || err.is_timeout() || err.is_request();
+            if last || !transient {
+                return Attempt::Fail(error);
             }
-        };
-        let status = response.status().as_u16();
-        if response.status().is_success() {
-            return Ok(response);
+            let wait = endpoint.retry.backoff(attempt, None);
+            tracing::warn!(provider = endpoint.provider, attempt, ?wait, %error, "retrying");
+            return Attempt::Retry {
+                wait,
+                reason: format!("could not connect: {}", chain(&err)),
+            };
         }
-        let wait_asked = retry_after(response.headers());
-        let server_says_no = response
-            .headers()
-            .get("x-should-retry")
-            .is_some_and(|v| v.as_bytes() == b"false");
-        let text = response.text().await.unwrap_or_default();
-        let message = error_message(&text, status);
-        if RetryPolicy::is_retryable_status(status) && !last && !server_says_no {
-            let wait = endpoint.retry.backoff(attempt, wait_asked);
-            tracing::warn!(provider = endpoint.provider, status, attempt, ?wait, %message, "retrying");
-            tokio::time::sleep(wait).await;
-            continue;
-        }
-        return Err(status_error(endpoint, status, message, attempt, wait_asked));
+    };
+    let status = response.status().as_u16();
+    if response.status().is_success() {
+        return Attempt::Answer(response);
     }
+    let wait_asked = retry_after(response.headers());
+    let server_says_no = response
+        .headers()
+        .get("x-should-retry")
+        .is_some_and(|v| v.as_bytes() == b"false");
+    let text = response.text().await.unwrap_or_default();
+    let message = error_message(&text, status);
+    if RetryPolicy::is_retryable_status(status) && !last && !server_says_no {
+        let wait = endpoint.retry.backoff(attempt, wait_asked);
+        tracing::warn!(provider = endpoint.provider, status, attempt, ?wait, %message, "retrying");
+        return Attempt::Retry {
+            wait,
+            reason: format!("HTTP {status}: {message}"),
+        };
+    }
+    Attempt::Fail(status_error(endpoint, status, message, attempt, wait_asked))
 }
 
 fn decode_body<D: WireDecoder>(

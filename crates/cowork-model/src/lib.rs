@@ -92,6 +92,16 @@ pub enum ModelEvent {
     Usage(Usage),
     /// The model finished its answer.
     Stop(StopReason),
+    /// The provider could not get an answer this time and will try again
+    /// after `wait`. Informational: it changes nothing in the answer, but
+    /// tells a waiting person why nothing is coming.
+    Retrying {
+        attempt: u32,
+        max_attempts: u32,
+        wait: std::time::Duration,
+        /// What went wrong, e.g. "HTTP 529: Overloaded".
+        reason: String,
+    },
 }
 
 /// A whole answer, as [`ResponseBuilder`] assembles it.

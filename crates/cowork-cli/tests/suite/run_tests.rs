@@ -182,6 +182,11 @@ fn retries_ride_out_an_overloaded_server() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).contains("Hello after the storm."));
     assert_eq!(server.requests().len(), 3);
+    let err = stderr(&out);
+    assert!(
+        err.contains("HTTP 529") && err.contains("retrying"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -282,3 +282,32 @@ async fn independent_read_only_calls_run_concurrently() {
         started.elapsed()
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_stream_that_breaks_midway_is_tried_again() {
+    let dir = folder_with_notes();
+    let store = Arc::new(Store::open_in_memory().unwrap());
+    let spec = spec("hi", dir.path());
+    let script = script(json!({"turns": [
+        {"text": "Half an ans", "stream_error": "Overloaded"},
+        {"text": "The whole answer."}
+    ]}));
+    let handle =
+        cowork_core::start_task(script_deps(script, Arc::clone(&store), &spec), spec).unwrap();
+    let id = handle.id().clone();
+    let events = run_to_end(handle).await;
+    assert_eq!(
+        final_status(&events).0,
+        TaskStatus::Completed,
+        "{events:#?}"
+    );
+    assert!(events.iter().any(|e| matches!(e,
+        Event::Notice { message } if message.contains("Overloaded") && message.contains("again"))));
+    let task = cowork_core::load_task(&store, id.as_str()).unwrap();
+    assert_eq!(
+        task.transcript.messages.len(),
+        2,
+        "only the whole answer was recorded"
+    );
+    assert_eq!(task.transcript.messages[1].text(), "The whole answer.");
+}

@@ -3,7 +3,9 @@
 
 use std::time::{Duration, Instant};
 
-use cowork_model::{AnthropicConfig, AnthropicModel, Model, ModelError, ModelRequest, RetryPolicy};
+use cowork_model::{
+    AnthropicConfig, AnthropicModel, Model, ModelError, ModelEvent, ModelRequest, RetryPolicy,
+};
 use cowork_protocol::{ContentBlock, Effect, Message, Role, StopReason, ToolSpec};
 use serde_json::json;
 
@@ -74,7 +76,7 @@ async fn the_request_carries_headers_cache_markers_tools_and_tool_results() {
     assert_eq!(sent.header("anthropic-version"), Some("2023-06-01"));
     assert_eq!(sent.header("content-type"), Some("application/json"));
     let body = &sent.body;
-    assert_eq!(body["model"], "claude-sonnet-4-5");
+    assert_eq!(body["model"], "claude-sonnet-4-6");
     assert_eq!(body["max_tokens"], 1024);
     assert_eq!(body["stream"], true);
     assert_eq!(
@@ -137,6 +139,45 @@ async fn overloaded_529_is_retried_after_the_wait_the_server_asks_for() {
         sent[0].body, sent[2].body,
         "a retry resends the same request"
     );
+}
+
+#[tokio::test]
+async fn each_retry_is_announced_before_its_wait() {
+    use futures::StreamExt;
+    let server = Responder::start(vec![
+        Canned::json(
+            529,
+            r#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#,
+        )
+        .header("retry-after-ms", "5"),
+        Canned::sse(fixture(ANTHROPIC_BASIC)),
+    ])
+    .await;
+    let events: Vec<ModelEvent> = model(&server.url, 3)
+        .stream(request())
+        .map(|e| e.unwrap())
+        .collect()
+        .await;
+    match &events[0] {
+        ModelEvent::Retrying {
+            attempt,
+            max_attempts,
+            wait,
+            reason,
+        } => {
+            assert_eq!((*attempt, *max_attempts), (1, 3));
+            assert_eq!(*wait, Duration::from_millis(5));
+            assert!(
+                reason.contains("529") && reason.contains("Overloaded"),
+                "{reason}"
+            );
+        }
+        other => panic!("expected a retry notice first, got {other:?}"),
+    }
+    assert!(matches!(
+        events.last(),
+        Some(ModelEvent::Stop(StopReason::EndTurn))
+    ));
 }
 
 #[tokio::test]
