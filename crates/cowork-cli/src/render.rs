@@ -132,9 +132,9 @@ impl Renderer {
         self.end_text_line();
         self.clear_spinner();
         let stats = format!(
-            "{:.1} s · {} turns · {} tokens · task {}",
+            "{:.1} s · {} · {} tokens · task {}",
             self.started.elapsed().as_secs_f64(),
-            self.turns,
+            plural(u64::from(self.turns), "turn"),
             human_count(self.usage.total()),
             self.task.short()
         );
@@ -144,11 +144,13 @@ impl Renderer {
             }
             TaskStatus::Running => return,
             TaskStatus::Failed | TaskStatus::Cancelled | TaskStatus::Interrupted => format!(
-                "{} {}: {} · {}",
+                "{} {}: {} · {}\n  `cowork resume {}` continues it; `cowork show {}` replays it",
                 style("✗").red(),
                 status.as_str(),
                 reason.unwrap_or("no reason recorded"),
-                style(stats).dim()
+                style(stats).dim(),
+                self.task.short(),
+                self.task.short()
             ),
         };
         eprintln_plain(&line);
@@ -248,6 +250,15 @@ pub fn first_line(text: &str, max: usize) -> String {
         format!("{cut}…")
     } else {
         line.to_owned()
+    }
+}
+
+/// `1 turn`, `2 turns`.
+pub fn plural(n: u64, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
     }
 }
 

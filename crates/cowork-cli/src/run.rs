@@ -35,8 +35,12 @@ pub async fn run(args: RunArgs, store: Arc<Store>) -> Result<ExitCode> {
         },
     };
     let deps = deps(model, store, &spec.folders)?;
+    let no_folder = spec.folders.is_empty();
     let handle = cowork_core::start_task(deps, spec)?;
-    drive(handle, args.output.json, false, None).await
+    let notice = no_folder.then_some(
+        "no folder is connected, so the model cannot see any file; add --folder PATH to share one",
+    );
+    drive(handle, args.output.json, false, notice).await
 }
 
 pub async fn resume(args: ResumeArgs, store: Arc<Store>) -> Result<ExitCode> {
@@ -45,7 +49,16 @@ pub async fn resume(args: ResumeArgs, store: Arc<Store>) -> Result<ExitCode> {
     let deps = deps(model, Arc::clone(&store), &task.spec.folders)?;
     let previous = task.status;
     let handle = cowork_core::resume_task(deps, task)?;
-    drive(handle, args.output.json, true, Some(previous)).await
+    let notice = match previous {
+        TaskStatus::Interrupted => None,
+        TaskStatus::Running
+        | TaskStatus::Completed
+        | TaskStatus::Failed
+        | TaskStatus::Cancelled => {
+            Some(format!("the task was {}; continuing it", previous.as_str()))
+        }
+    };
+    drive(handle, args.output.json, true, notice.as_deref()).await
 }
 
 fn deps(model: Arc<dyn Model>, store: Arc<Store>, grants: &[FolderGrant]) -> Result<TaskDeps> {
@@ -87,12 +100,12 @@ async fn drive(
     mut handle: TaskHandle,
     json: bool,
     resumed: bool,
-    previous: Option<TaskStatus>,
+    notice: Option<&str>,
 ) -> Result<ExitCode> {
     let mut renderer = Renderer::new(handle.id().clone(), json);
     renderer.start(resumed);
-    if let Some(status) = previous.filter(|s| *s != TaskStatus::Interrupted) {
-        renderer.notice(&format!("the task was {}; continuing it", status.as_str()));
+    if let Some(notice) = notice {
+        renderer.notice(notice);
     }
     let ops = handle.op_sender();
     let interrupts = tokio::spawn(async move {

@@ -11,7 +11,7 @@ use cowork_protocol::{ContentBlock, Event, TaskStatus};
 use cowork_store::{Store, StoredEvent, TaskRow};
 
 use crate::cli::{ShowArgs, TasksArgs};
-use crate::render::{first_line, human_count, summarize_input};
+use crate::render::{first_line, human_count, plural, summarize_input};
 
 pub fn list(args: &TasksArgs, store: &Store) -> Result<ExitCode> {
     let rows = store.list_tasks(args.limit)?;
@@ -99,8 +99,8 @@ pub fn transcript_text(row: &TaskRow, events: &[StoredEvent]) -> String {
     }
     let _ = writeln!(
         out,
-        "usage:   {} turns, {} input + {} output tokens",
-        row.turns,
+        "usage:   {}, {} input + {} output tokens",
+        plural(u64::from(row.turns), "turn"),
         human_count(row.input_tokens),
         human_count(row.output_tokens)
     );

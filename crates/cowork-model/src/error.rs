@@ -62,13 +62,11 @@ pub enum ModelError {
         message: String,
     },
     /// The scripted conversation has no turn left for this call.
-    #[error(
-        "the script has no turn left: it has {turns} turns and call {call} was asked for. Add turns to the script file"
-    )]
+    #[error("the script has no turn left: it has {turns} turns and model call {} asked for one. Add turns to the script file", .call + 1)]
     ScriptExhausted { turns: usize, call: usize },
     /// The configuration cannot work (missing key, bad URL, unreadable
     /// script). `hint` says how to fix it.
-    #[error("{message}. {hint}")]
+    #[error("{message} — {hint}")]
     Config { message: String, hint: String },
 }
 

@@ -172,7 +172,7 @@ async fn attempt(endpoint: &Endpoint, body: Bytes, attempt: u32) -> Attempt {
             tracing::warn!(provider = endpoint.provider, attempt, ?wait, %error, "retrying");
             return Attempt::Retry {
                 wait,
-                reason: format!("could not connect: {}", chain(&err)),
+                reason: format!("could not connect: {}", root_cause(&err)),
             };
         }
     };
@@ -254,7 +254,7 @@ fn decode_body<D: WireDecoder>(
 }
 
 fn connection_error(endpoint: &Endpoint, err: &reqwest::Error) -> ModelError {
-    let mut message = chain(err);
+    let mut message = root_cause(err);
     if let Some(hint) = &endpoint.connect_hint
         && err.is_connect()
     {
@@ -264,6 +264,24 @@ fn connection_error(endpoint: &Endpoint, err: &reqwest::Error) -> ModelError {
         provider: endpoint.provider,
         url: endpoint.url.clone(),
         message,
+    }
+}
+
+/// What went wrong at the bottom of a transport error ("Connection
+/// refused", "failed to lookup address information: …"), without the
+/// layers above it, which repeat the URL and say little.
+fn root_cause(err: &reqwest::Error) -> String {
+    if err.is_timeout() {
+        return "timed out waiting for the server".to_owned();
+    }
+    let mut cause: &dyn std::error::Error = err;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    let text = cause.to_string();
+    match text.find(" (os error") {
+        Some(cut) => text[..cut].to_owned(),
+        None => text,
     }
 }
 
