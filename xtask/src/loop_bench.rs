@@ -16,7 +16,8 @@ use cowork_files::{FileTools, Folders};
 use cowork_model::script::ScriptModel;
 use cowork_protocol::script::Script;
 use cowork_protocol::{
-    Budget, Effect, Event, FolderGrant, ModelChoice, Provider, TaskSpec, TaskStatus, ToolSpec,
+    Budget, Effect, Event, FolderGrant, ModelChoice, PermissionMode, Provider, TaskSpec,
+    TaskStatus, ToolSpec,
 };
 use cowork_store::Store;
 
@@ -93,6 +94,7 @@ async fn measure(steps: usize, tool: &str, input: serde_json::Value) -> Result<D
             max_turns: Some(u32::try_from(steps + 1)?),
             ..Budget::default()
         },
+        mode: PermissionMode::Auto,
     };
 
     let started = Instant::now();

@@ -37,6 +37,11 @@ pub struct RunArgs {
     pub folders: Vec<String>,
     #[command(flatten)]
     pub model: ModelArgs,
+    /// How much the task may do without asking: `ask` asks before every
+    /// change, `auto` acts inside the connected folders, `plan` only reads
+    /// and proposes.
+    #[arg(long, value_enum, default_value_t = ModeArg::Ask)]
+    pub mode: ModeArg,
     /// Stop after this many model turns.
     #[arg(long, default_value_t = 100, value_name = "N")]
     pub max_turns: u32,
@@ -73,6 +78,23 @@ pub enum ProviderArg {
     Anthropic,
     Openai,
     Script,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ModeArg {
+    Ask,
+    Auto,
+    Plan,
+}
+
+impl From<ModeArg> for cowork_protocol::PermissionMode {
+    fn from(mode: ModeArg) -> Self {
+        match mode {
+            ModeArg::Ask => Self::Ask,
+            ModeArg::Auto => Self::Auto,
+            ModeArg::Plan => Self::Plan,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, Args)]

@@ -124,7 +124,17 @@ impl Renderer {
             Event::Notice { message } => self.err_line(&style(message).yellow().to_string()),
             Event::StatusChanged { status, reason } => self.finish(*status, reason.as_deref()),
             Event::ApprovalRequested { summary, .. } => self.err_line(summary),
-            Event::TaskCreated { .. } | Event::UserMessage { .. } => {}
+            Event::Undone {
+                restored,
+                skipped,
+                forced,
+            } => self.err_line(&format!(
+                "undone: {restored} restored, {skipped} already as before, {forced} forced"
+            )),
+            Event::TaskCreated { .. }
+            | Event::UserMessage { .. }
+            | Event::ApprovalDecided { .. }
+            | Event::FileChanged { .. } => {}
         }
     }
 
@@ -250,6 +260,20 @@ pub fn first_line(text: &str, max: usize) -> String {
         format!("{cut}…")
     } else {
         line.to_owned()
+    }
+}
+
+/// A change in words: "moved a.txt → b/a.txt".
+pub fn describe_change(change: &cowork_protocol::Change) -> String {
+    use cowork_protocol::Change;
+    match change {
+        Change::Created { path, .. } => format!("created {}", path.0.display()),
+        Change::Modified { path, .. } => format!("modified {}", path.0.display()),
+        Change::Moved { from, to, .. } => {
+            format!("moved {} → {}", from.0.display(), to.0.display())
+        }
+        Change::DirCreated { path } => format!("created folder {}", path.0.display()),
+        Change::Trashed { path, .. } => format!("moved to trash {}", path.0.display()),
     }
 }
 

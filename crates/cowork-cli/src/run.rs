@@ -33,6 +33,7 @@ pub async fn run(args: RunArgs, store: Arc<Store>) -> Result<ExitCode> {
             max_tokens: args.max_tokens,
             max_wall_secs: args.timeout,
         },
+        mode: args.mode.into(),
     };
     let deps = deps(model, store, &spec.folders)?;
     let no_folder = spec.folders.is_empty();

@@ -7,11 +7,11 @@ use std::process::ExitCode;
 use anyhow::Result;
 use console::style;
 
-use cowork_protocol::{ContentBlock, Event, TaskStatus};
+use cowork_protocol::{ApprovalDecision, ContentBlock, Event, TaskStatus};
 use cowork_store::{Store, StoredEvent, TaskRow};
 
 use crate::cli::{ShowArgs, TasksArgs};
-use crate::render::{first_line, human_count, plural, summarize_input};
+use crate::render::{describe_change, first_line, human_count, plural, summarize_input};
 
 pub fn list(args: &TasksArgs, store: &Store) -> Result<ExitCode> {
     let rows = store.list_tasks(args.limit)?;
@@ -163,6 +163,30 @@ pub fn transcript_text(row: &TaskRow, events: &[StoredEvent]) -> String {
             }
             Event::ApprovalRequested { summary, .. } => {
                 let _ = writeln!(out, "  ? approval asked: {summary}");
+            }
+            Event::ApprovalDecided { decision, by, .. } => {
+                let what = match decision {
+                    ApprovalDecision::AllowOnce => "allowed once".to_owned(),
+                    ApprovalDecision::AllowForTask => "allowed for the task".to_owned(),
+                    ApprovalDecision::Deny { message } => match message {
+                        Some(m) => format!("denied: {m}"),
+                        None => "denied".to_owned(),
+                    },
+                };
+                let _ = writeln!(out, "  ? {what} (by {by})");
+            }
+            Event::FileChanged { change, .. } => {
+                let _ = writeln!(out, "    ~ {}", describe_change(change));
+            }
+            Event::Undone {
+                restored,
+                skipped,
+                forced,
+            } => {
+                let _ = writeln!(
+                    out,
+                    "\n[undone: {restored} restored, {skipped} already as before, {forced} forced]"
+                );
             }
             Event::TurnStarted { .. }
             | Event::TextDelta { .. }

@@ -82,6 +82,9 @@ impl Transcript {
             }
             Event::StatusChanged { status, .. } => self.status = Some(*status),
             Event::ApprovalRequested { .. }
+            | Event::ApprovalDecided { .. }
+            | Event::FileChanged { .. }
+            | Event::Undone { .. }
             | Event::TextDelta { .. }
             | Event::ToolCallStarted { .. }
             | Event::Notice { .. } => {}

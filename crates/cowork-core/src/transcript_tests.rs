@@ -15,6 +15,7 @@ fn spec() -> TaskSpec {
             script: None,
         },
         budget: Budget::default(),
+        mode: cowork_protocol::PermissionMode::default(),
     }
 }
 

@@ -2,6 +2,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use crate::change::Change;
 use crate::message::{ContentBlock, StopReason, Usage};
 use crate::tool::Effect;
 
@@ -9,6 +10,7 @@ use crate::tool::Effect;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FolderGrant {
     /// Absolute, canonical path of the folder's root.
+    #[serde(with = "crate::path::serde_path")]
     pub path: PathBuf,
     #[serde(default)]
     pub read_only: bool,
@@ -57,6 +59,31 @@ pub struct Budget {
     pub max_wall_secs: Option<u64>,
 }
 
+/// How much a task may do without asking.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PermissionMode {
+    /// Reads inside connected folders run freely; every write, move,
+    /// delete, execution or network use asks first.
+    #[default]
+    Ask,
+    /// Acts without asking inside connected folders; still asks for
+    /// anything outside that scope.
+    Auto,
+    /// Read-only: the model proposes a plan, write tools are not offered.
+    Plan,
+}
+
+impl PermissionMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PermissionMode::Ask => "ask",
+            PermissionMode::Auto => "auto",
+            PermissionMode::Plan => "plan",
+        }
+    }
+}
+
 /// Everything needed to start — or, after a crash, restart — a task.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TaskSpec {
@@ -65,6 +92,8 @@ pub struct TaskSpec {
     pub model: ModelChoice,
     #[serde(default)]
     pub budget: Budget,
+    #[serde(default)]
+    pub mode: PermissionMode,
 }
 
 /// Where a task is in its life.
@@ -186,6 +215,29 @@ pub enum Event {
         /// What will happen, for the person to judge.
         summary: String,
     },
+    /// What a person (or a rule) decided about a call that needed approval.
+    ApprovalDecided {
+        call_id: String,
+        decision: ApprovalDecision,
+        /// Who decided: "user", "--yes", or the rule that matched.
+        by: String,
+    },
+    /// A tool is about to change a connected folder. Recorded before the
+    /// change happens, so undo covers it even if the process dies midway.
+    FileChanged {
+        call_id: String,
+        change: Change,
+    },
+    /// `cowork undo` restored the task's changes.
+    Undone {
+        restored: u32,
+        /// Changes already in their original state (never applied, or
+        /// undone before).
+        skipped: u32,
+        /// Changes made anyway over later edits (`--force`); what was there
+        /// went to the trash first.
+        forced: u32,
+    },
     /// Older turns were replaced by a summary to stay inside the model's
     /// context window. The conversation goes on from `summary`.
     Compacted {
@@ -215,6 +267,9 @@ impl Event {
             | Event::AssistantMessage { .. }
             | Event::ToolCallFinished { .. }
             | Event::ApprovalRequested { .. }
+            | Event::ApprovalDecided { .. }
+            | Event::FileChanged { .. }
+            | Event::Undone { .. }
             | Event::Compacted { .. }
             | Event::StatusChanged { .. } => true,
             Event::TextDelta { .. } | Event::ToolCallStarted { .. } | Event::Notice { .. } => false,
@@ -232,6 +287,9 @@ impl Event {
             Event::ToolCallStarted { .. } => "tool_call_started",
             Event::ToolCallFinished { .. } => "tool_call_finished",
             Event::ApprovalRequested { .. } => "approval_requested",
+            Event::ApprovalDecided { .. } => "approval_decided",
+            Event::FileChanged { .. } => "file_changed",
+            Event::Undone { .. } => "undone",
             Event::Compacted { .. } => "compacted",
             Event::Notice { .. } => "notice",
             Event::StatusChanged { .. } => "status_changed",

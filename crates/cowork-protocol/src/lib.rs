@@ -11,15 +11,20 @@
 //! assert!(matches!(&m.content[0], ContentBlock::Text { text } if text.contains("notes")));
 //! ```
 
+mod change;
 mod event;
 mod id;
 mod message;
+mod path;
 pub mod script;
 mod tool;
 
+pub use change::{Change, FileStamp};
 pub use event::{
-    ApprovalDecision, Budget, Event, FolderGrant, ModelChoice, Op, Provider, TaskSpec, TaskStatus,
+    ApprovalDecision, Budget, Event, FolderGrant, ModelChoice, Op, PermissionMode, Provider,
+    TaskSpec, TaskStatus,
 };
 pub use id::TaskId;
 pub use message::{ContentBlock, InvalidInput, Message, Role, StopReason, Usage};
+pub use path::{RawPath, serde_path};
 pub use tool::{Effect, ToolSpec};

@@ -24,6 +24,7 @@
 //!         script: None,
 //!     },
 //!     budget: Default::default(),
+//!     mode: Default::default(),
 //! };
 //! let id = TaskId::new();
 //! store.create_task(&id, &spec, &Owner::current()?)?;

@@ -228,7 +228,10 @@ fn append_in(
         Event::TaskCreated { .. }
         | Event::UserMessage { .. }
         | Event::ToolCallFinished { .. }
-        | Event::ApprovalRequested { .. } => conn
+        | Event::ApprovalRequested { .. }
+        | Event::ApprovalDecided { .. }
+        | Event::FileChanged { .. }
+        | Event::Undone { .. } => conn
             .prepare_cached("UPDATE tasks SET updated_at = ?2 WHERE id = ?1")
             .and_then(|mut stmt| stmt.execute(params![id, now])),
         Event::TextDelta { .. } | Event::ToolCallStarted { .. } | Event::Notice { .. } => {

@@ -30,6 +30,7 @@ pub fn spec(prompt: &str, folder: &Path) -> TaskSpec {
             script: None,
         },
         budget: Budget::default(),
+        mode: cowork_protocol::PermissionMode::default(),
     }
 }
 

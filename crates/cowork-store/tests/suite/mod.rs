@@ -32,6 +32,7 @@ pub fn spec(prompt: &str) -> TaskSpec {
             max_tokens: None,
             max_wall_secs: Some(600),
         },
+        mode: cowork_protocol::PermissionMode::Auto,
     }
 }
 
