@@ -10,13 +10,14 @@ use futures::future::BoxFuture;
 use serde_json::json;
 
 use cowork_core::{
-    RunOptions, TaskDeps, Tool, ToolFailure, ToolRegistry, tools::register_file_tools,
+    Approver, CallContext, Policy, RunOptions, TaskDeps, Tool, ToolFailure, ToolRegistry,
+    tools::register_file_tools,
 };
-use cowork_files::{FileTools, Folders};
+use cowork_files::Folders;
 use cowork_model::script::ScriptModel;
 use cowork_protocol::script::Script;
 use cowork_protocol::{
-    Budget, Effect, Event, FolderGrant, ModelChoice, PermissionMode, Provider, TaskSpec,
+    Budget, Effect, Event, FolderGrant, ModelChoice, PermissionMode, Provider, TaskId, TaskSpec,
     TaskStatus, ToolSpec,
 };
 use cowork_store::Store;
@@ -27,7 +28,11 @@ impl Tool for Noop {
     fn spec(&self) -> &ToolSpec {
         &self.0
     }
-    fn call(&self, _input: serde_json::Value) -> BoxFuture<'static, Result<String, ToolFailure>> {
+    fn call(
+        &self,
+        _input: serde_json::Value,
+        _ctx: CallContext,
+    ) -> BoxFuture<'static, Result<String, ToolFailure>> {
         Box::pin(async { Ok("ok".to_owned()) })
     }
 }
@@ -68,7 +73,7 @@ async fn measure(steps: usize, tool: &str, input: serde_json::Value) -> Result<D
     };
     let mut tools = ToolRegistry::default();
     let folders = Folders::open(std::slice::from_ref(&grant))?;
-    register_file_tools(&mut tools, Arc::new(FileTools::new(Arc::new(folders))));
+    register_file_tools(&mut tools, Arc::new(folders), None, PermissionMode::Auto);
     tools.register(Arc::new(Noop(ToolSpec {
         name: "Noop".into(),
         description: "does nothing".into(),
@@ -79,6 +84,7 @@ async fn measure(steps: usize, tool: &str, input: serde_json::Value) -> Result<D
         model: Arc::new(ScriptModel::new(script)),
         store,
         tools,
+        policy: Policy::new(PermissionMode::Auto, &[], Approver::Nobody)?,
         options: RunOptions::default(),
     };
     let spec = TaskSpec {
@@ -98,7 +104,7 @@ async fn measure(steps: usize, tool: &str, input: serde_json::Value) -> Result<D
     };
 
     let started = Instant::now();
-    let mut handle = cowork_core::start_task(deps, spec)?;
+    let mut handle = cowork_core::start_task(deps, TaskId::new(), spec)?;
     let mut finished = 0usize;
     let mut status = None;
     while let Some(event) = handle.next_event().await {

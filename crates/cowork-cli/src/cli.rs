@@ -22,8 +22,58 @@ pub enum Command {
     Show(ShowArgs),
     /// Continue a task that was interrupted, failed or cancelled.
     Resume(ResumeArgs),
+    /// Restore every file a task touched to its state before the task.
+    Undo(UndoArgs),
+    /// What cowork moved to its trash: list, restore, or empty it.
+    #[command(subcommand)]
+    Trash(TrashCommand),
+    /// Drop change journals older than the configured age.
+    Gc(GcArgs),
     /// Check the setup and explain what is missing.
     Doctor(DoctorArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct UndoArgs {
+    /// The task's id, a unique prefix of it, or `last`.
+    pub id: String,
+    /// Show what would be restored, and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Restore even files changed after the task; their current versions
+    /// go to the trash first.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TrashCommand {
+    /// List what is in the trash, newest first.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Put an entry back where it was (or at --to).
+    Restore {
+        /// The entry's id (or a unique prefix), from `cowork trash list`.
+        id: String,
+        #[arg(long, value_name = "PATH")]
+        to: Option<std::path::PathBuf>,
+    },
+    /// Delete the trash's entries permanently, after you confirm.
+    Empty {
+        /// Only entries trashed more than this many days ago.
+        #[arg(long, value_name = "DAYS")]
+        older_than: Option<u32>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct GcArgs {
+    /// Drop journals of tasks older than this many days (default: the
+    /// configuration's journal_max_age_days, else 30).
+    #[arg(long, value_name = "DAYS")]
+    pub older_than: Option<u32>,
 }
 
 #[derive(Debug, Args)]
@@ -37,11 +87,14 @@ pub struct RunArgs {
     pub folders: Vec<String>,
     #[command(flatten)]
     pub model: ModelArgs,
-    /// How much the task may do without asking: `ask` asks before every
-    /// change, `auto` acts inside the connected folders, `plan` only reads
-    /// and proposes.
-    #[arg(long, value_enum, default_value_t = ModeArg::Ask)]
-    pub mode: ModeArg,
+    /// How much the task may do without asking: `ask` (the default) asks
+    /// before every change, `auto` acts inside the connected folders, `plan`
+    /// only reads and proposes.
+    #[arg(long, value_enum)]
+    pub mode: Option<ModeArg>,
+    /// Allow everything that would ask (deny rules still apply).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
     /// Stop after this many model turns.
     #[arg(long, default_value_t = 100, value_name = "N")]
     pub max_turns: u32,
@@ -125,6 +178,9 @@ pub struct ShowArgs {
 pub struct ResumeArgs {
     /// The task's id, a unique prefix of it, or `last`.
     pub id: String,
+    /// Allow everything that would ask (deny rules still apply).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
     #[command(flatten)]
     pub output: OutputArgs,
 }

@@ -8,7 +8,7 @@ use console::style;
 use cowork_store::Store;
 
 use crate::cli::DoctorArgs;
-use crate::home;
+use crate::{config, home};
 
 /// One check's outcome.
 struct Check {
@@ -19,7 +19,7 @@ struct Check {
 }
 
 pub fn doctor(args: &DoctorArgs) -> Result<ExitCode> {
-    let checks = vec![model_check(), data_check()];
+    let checks = vec![model_check(), data_check(), config_check()];
     let later = [
         (
             "sandbox",
@@ -122,6 +122,44 @@ fn model_check() -> Check {
                  --provider openai --base-url http://localhost:11434/v1 --model NAME for Ollama \
                  (or set OPENAI_BASE_URL / OPENAI_API_KEY)"
             .into(),
+    }
+}
+
+fn config_check() -> Check {
+    let name = "config";
+    let Some(path) = config::config_path() else {
+        return Check {
+            name,
+            ok: true,
+            detail: "no config file (set COWORK_CONFIG or HOME to use one)".into(),
+        };
+    };
+    if !path.exists() {
+        return Check {
+            name,
+            ok: true,
+            detail: format!(
+                "{} does not exist; defaults apply (mode ask, no rules)",
+                path.display()
+            ),
+        };
+    }
+    match config::load() {
+        Ok(c) => Check {
+            name,
+            ok: true,
+            detail: format!(
+                "{}: mode {}, {}",
+                path.display(),
+                c.mode.unwrap_or_default().as_str(),
+                crate::render::plural(c.rules.len() as u64, "rule")
+            ),
+        },
+        Err(e) => Check {
+            name,
+            ok: false,
+            detail: format!("{e:#}"),
+        },
     }
 }
 

@@ -6,9 +6,12 @@
     reason = "the CLI owns the terminal"
 )]
 
+mod approve;
 mod cli;
+mod config;
 mod doctor;
 mod home;
+mod journal;
 mod render;
 mod run;
 mod setup;
@@ -43,15 +46,20 @@ fn main() -> ExitCode {
 }
 
 fn real_main(cli: Cli) -> Result<ExitCode> {
+    // Doctor runs before anything that could fail, to explain failures.
     if let Command::Doctor(args) = &cli.command {
         return doctor::doctor(args);
     }
+    let config = config::load()?;
     let store = Arc::new(open_store()?);
     match cli.command {
         Command::Tasks(args) => tasks::list(&args, &store),
         Command::Show(args) => tasks::show(&args, &store),
-        Command::Run(args) => runtime()?.block_on(run::run(args, store)),
-        Command::Resume(args) => runtime()?.block_on(run::resume(args, store)),
+        Command::Run(args) => runtime()?.block_on(run::run(args, store, config)),
+        Command::Resume(args) => runtime()?.block_on(run::resume(args, store, config)),
+        Command::Undo(args) => journal::undo(&args, &store),
+        Command::Trash(command) => journal::trash(command),
+        Command::Gc(args) => journal::gc(&args, &store, &config),
         Command::Doctor(args) => doctor::doctor(&args),
     }
 }

@@ -106,7 +106,7 @@ impl Renderer {
                     format!(
                         "{} {name}{asked} {}",
                         style("✗").red(),
-                        style(format!("· {}", first_line(content, 160))).red()
+                        style(format!("· {}", first_line(content, 400))).red()
                     )
                 } else {
                     format!(
@@ -123,7 +123,6 @@ impl Renderer {
             }
             Event::Notice { message } => self.err_line(&style(message).yellow().to_string()),
             Event::StatusChanged { status, reason } => self.finish(*status, reason.as_deref()),
-            Event::ApprovalRequested { summary, .. } => self.err_line(summary),
             Event::Undone {
                 restored,
                 skipped,
@@ -133,6 +132,7 @@ impl Renderer {
             )),
             Event::TaskCreated { .. }
             | Event::UserMessage { .. }
+            | Event::ApprovalRequested { .. }
             | Event::ApprovalDecided { .. }
             | Event::FileChanged { .. } => {}
         }
@@ -189,6 +189,13 @@ impl Renderer {
             pb
         });
         pb.set_message(message.to_owned());
+    }
+
+    /// Clears the spinner and ends the text line, before something else
+    /// (a question) takes the terminal.
+    pub fn pause(&mut self) {
+        self.end_text_line();
+        self.clear_spinner();
     }
 
     fn clear_spinner(&mut self) {
@@ -286,6 +293,22 @@ pub fn plural(n: u64, noun: &str) -> String {
     }
 }
 
+/// 1536 → "1.5 KiB".
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = n as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{n} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
 /// 12345 → "12.3k".
 pub fn human_count(n: u64) -> String {
     match n {
@@ -309,6 +332,13 @@ mod tests {
         );
         assert_eq!(summarize_input(&serde_json::json!({"x": "y"})), "y");
         assert_eq!(summarize_input(&serde_json::json!(null)), "");
+    }
+
+    #[test]
+    fn sizes_are_human_sized() {
+        assert_eq!(human_bytes(512), "512 B");
+        assert_eq!(human_bytes(1536), "1.5 KiB");
+        assert_eq!(human_bytes(3 * 1024 * 1024), "3.0 MiB");
     }
 
     #[test]

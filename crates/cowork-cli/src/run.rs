@@ -1,29 +1,41 @@
 //! `cowork run` and `cowork resume`: start or continue a task and render
-//! it until it ends.
+//! it until it ends, answering approval requests at the terminal.
 
+use std::io::IsTerminal;
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 
-use cowork_core::{RunOptions, TaskDeps, TaskHandle, ToolRegistry, tools::register_file_tools};
-use cowork_files::{FileTools, Folders};
+use cowork_core::tools::{JournalSetup, register_file_tools};
+use cowork_core::{Approver, Policy, RunOptions, TaskDeps, TaskHandle, ToolRegistry};
+use cowork_files::{Folders, JournalStore};
 use cowork_model::Model;
-use cowork_protocol::{Budget, Event, FolderGrant, Op, TaskSpec, TaskStatus};
+use cowork_protocol::config::Config;
+use cowork_protocol::{
+    Budget, Event, FolderGrant, Op, PermissionMode, TaskId, TaskSpec, TaskStatus,
+};
 use cowork_store::Store;
 
+use crate::approve;
 use crate::cli::{ResumeArgs, RunArgs};
+use crate::home;
 use crate::render::Renderer;
 use crate::setup;
 
-pub async fn run(args: RunArgs, store: Arc<Store>) -> Result<ExitCode> {
+pub async fn run(args: RunArgs, store: Arc<Store>, config: Config) -> Result<ExitCode> {
     let grants = args
         .folders
         .iter()
         .map(|f| parse_folder(f))
         .collect::<Result<Vec<_>>>()?;
     let (model, choice) = setup::model_from_args(&args.model)?;
+    let mode = args
+        .mode
+        .map(PermissionMode::from)
+        .or(config.mode)
+        .unwrap_or_default();
     let spec = TaskSpec {
         prompt: args.prompt,
         folders: grants,
@@ -33,21 +45,31 @@ pub async fn run(args: RunArgs, store: Arc<Store>) -> Result<ExitCode> {
             max_tokens: args.max_tokens,
             max_wall_secs: args.timeout,
         },
-        mode: args.mode.into(),
+        mode,
     };
-    let deps = deps(model, store, &spec.folders)?;
+    let id = TaskId::new();
+    let approver = approver(args.yes, args.output.json);
+    let deps = deps(model, store, &id, &spec, &config, approver)?;
     let no_folder = spec.folders.is_empty();
-    let handle = cowork_core::start_task(deps, spec)?;
+    let handle = cowork_core::start_task(deps, id, spec)?;
     let notice = no_folder.then_some(
         "no folder is connected, so the model cannot see any file; add --folder PATH to share one",
     );
-    drive(handle, args.output.json, false, notice).await
+    drive(handle, args.output.json, false, notice, approver).await
 }
 
-pub async fn resume(args: ResumeArgs, store: Arc<Store>) -> Result<ExitCode> {
+pub async fn resume(args: ResumeArgs, store: Arc<Store>, config: Config) -> Result<ExitCode> {
     let task = cowork_core::load_task(&store, &args.id)?;
     let model = setup::build_model(&task.spec.model, task.transcript.model_calls)?;
-    let deps = deps(model, Arc::clone(&store), &task.spec.folders)?;
+    let approver = approver(args.yes, args.output.json);
+    let deps = deps(
+        model,
+        Arc::clone(&store),
+        &task.id,
+        &task.spec,
+        &config,
+        approver,
+    )?;
     let previous = task.status;
     let handle = cowork_core::resume_task(deps, task)?;
     let notice = match previous {
@@ -59,19 +81,45 @@ pub async fn resume(args: ResumeArgs, store: Arc<Store>) -> Result<ExitCode> {
             Some(format!("the task was {}; continuing it", previous.as_str()))
         }
     };
-    drive(handle, args.output.json, true, notice.as_deref()).await
+    drive(handle, args.output.json, true, notice.as_deref(), approver).await
 }
 
-fn deps(model: Arc<dyn Model>, store: Arc<Store>, grants: &[FolderGrant]) -> Result<TaskDeps> {
+/// Who answers approval requests: `--yes` allows them; a person at a
+/// terminal is asked; otherwise nobody can, and they are denied.
+fn approver(yes: bool, json: bool) -> Approver {
+    if yes {
+        Approver::AssumeYes
+    } else if !json && std::io::stdin().is_terminal() && std::io::stderr().is_terminal() {
+        Approver::Person
+    } else {
+        Approver::Nobody
+    }
+}
+
+fn deps(
+    model: Arc<dyn Model>,
+    store: Arc<Store>,
+    id: &TaskId,
+    spec: &TaskSpec,
+    config: &Config,
+    approver: Approver,
+) -> Result<TaskDeps> {
+    let policy = Policy::new(spec.mode, &config.rules, approver)?;
     let mut tools = ToolRegistry::default();
-    if !grants.is_empty() {
-        let folders = Folders::open(grants)?;
-        register_file_tools(&mut tools, Arc::new(FileTools::new(Arc::new(folders))));
+    if !spec.folders.is_empty() {
+        let folders = Arc::new(Folders::open(&spec.folders)?);
+        let journal = JournalSetup {
+            store: Arc::new(JournalStore::open(&home::data_dir()?)?),
+            log: Arc::clone(&store),
+            task: id.clone(),
+        };
+        register_file_tools(&mut tools, folders, Some(journal), spec.mode);
     }
     Ok(TaskDeps {
         model,
         store,
         tools,
+        policy,
         options: RunOptions::default(),
     })
 }
@@ -102,6 +150,7 @@ async fn drive(
     json: bool,
     resumed: bool,
     notice: Option<&str>,
+    approver: Approver,
 ) -> Result<ExitCode> {
     let mut renderer = Renderer::new(handle.id().clone(), json);
     renderer.start(resumed);
@@ -127,6 +176,21 @@ async fn drive(
             outcome = Some(*status);
         }
         renderer.event(&event);
+        if let Event::ApprovalRequested {
+            call_id,
+            tool,
+            summary,
+            ..
+        } = &event
+            && approver == Approver::Person
+        {
+            renderer.pause();
+            let decision = approve::ask(tool, summary).await;
+            handle.submit(Op::Approval {
+                call_id: call_id.clone(),
+                decision,
+            });
+        }
     }
     interrupts.abort();
     handle.join().await;

@@ -10,7 +10,7 @@
 //!
 //! ```no_run
 //! # async fn demo(deps: cowork_core::TaskDeps, spec: cowork_protocol::TaskSpec) -> Result<(), cowork_core::CoreError> {
-//! let mut task = cowork_core::start_task(deps, spec)?;
+//! let mut task = cowork_core::start_task(deps, cowork_protocol::TaskId::new(), spec)?;
 //! while let Some(event) = task.next_event().await {
 //!     println!("{}", event.kind());
 //! }
@@ -21,6 +21,7 @@ mod compaction;
 mod error;
 mod handle;
 mod output;
+mod permission;
 mod prompt;
 mod runner;
 mod tool;
@@ -30,7 +31,8 @@ mod transcript;
 pub use error::CoreError;
 pub use handle::{OpSender, TaskHandle};
 pub use output::truncate_tool_output;
+pub use permission::{Approver, Policy, RuleError, Verdict};
 pub use prompt::system_prompt;
 pub use runner::{LoadedTask, RunOptions, TaskDeps, load_task, resume_task, start_task};
-pub use tool::{Tool, ToolFailure, ToolRegistry};
+pub use tool::{CallContext, Preview, Tool, ToolFailure, ToolRegistry};
 pub use transcript::Transcript;

@@ -3,6 +3,7 @@
 //! persistent event is appended to the store before anyone sees it, and
 //! folded into the transcript by the same code that rebuilds it on resume.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -11,7 +12,8 @@ use tokio::sync::mpsc;
 
 use cowork_model::{Model, ModelError, ModelEvent, ModelRequest, ModelResponse, ResponseBuilder};
 use cowork_protocol::{
-    ContentBlock, Effect, Event, Message, Op, Role, StopReason, TaskId, TaskSpec, TaskStatus,
+    ApprovalDecision, ContentBlock, Effect, Event, Message, Op, Role, StopReason, TaskId, TaskSpec,
+    TaskStatus,
 };
 use cowork_store::{Owner, Store};
 
@@ -19,8 +21,10 @@ use crate::compaction;
 use crate::error::CoreError;
 use crate::handle::{OpSender, TaskHandle};
 use crate::output::truncate_tool_output;
+use crate::permission::{Approver, Policy, Verdict};
 use crate::prompt;
 use crate::tool::ToolRegistry;
+use crate::tool::{CallContext, Preview};
 use crate::transcript::Transcript;
 
 /// Tunables of the loop; the defaults suit real models.
@@ -52,6 +56,7 @@ pub struct TaskDeps {
     pub model: Arc<dyn Model>,
     pub store: Arc<Store>,
     pub tools: ToolRegistry,
+    pub policy: Policy,
     pub options: RunOptions,
 }
 
@@ -65,8 +70,9 @@ pub struct LoadedTask {
 }
 
 /// Records a new task and starts running it.
-pub fn start_task(deps: TaskDeps, spec: TaskSpec) -> Result<TaskHandle, CoreError> {
-    let id = TaskId::new();
+/// `id` is chosen by the caller (`TaskId::new()`), which may need it
+/// before the task starts, e.g. to journal file changes under it.
+pub fn start_task(deps: TaskDeps, id: TaskId, spec: TaskSpec) -> Result<TaskHandle, CoreError> {
     let owner = Owner::current()?;
     deps.store.create_task(&id, &spec, &owner)?;
     let transcript = Transcript::new(&spec.prompt);
@@ -111,7 +117,7 @@ pub fn resume_task(deps: TaskDeps, task: LoadedTask) -> Result<TaskHandle, CoreE
 fn spawn(deps: TaskDeps, id: TaskId, spec: TaskSpec, transcript: Transcript) -> TaskHandle {
     let (ops_tx, ops_rx) = mpsc::unbounded_channel();
     let (events_tx, events_rx) = mpsc::unbounded_channel();
-    let system = prompt::system_prompt(&spec.folders);
+    let system = prompt::system_prompt(&spec.folders, spec.mode);
     let tool_specs = deps.tools.specs();
     let fixed_chars = system.len()
         + tool_specs
@@ -128,6 +134,7 @@ fn spawn(deps: TaskDeps, id: TaskId, spec: TaskSpec, transcript: Transcript) -> 
         events: events_tx,
         ops: ops_rx,
         queued_messages: Vec::new(),
+        allowed_for_task: HashSet::new(),
         started: Instant::now(),
     };
     let join = tokio::spawn(runner.run());
@@ -137,6 +144,23 @@ fn spawn(deps: TaskDeps, id: TaskId, spec: TaskSpec, transcript: Transcript) -> 
         events: events_rx,
         join,
     }
+}
+
+/// A call that resolves at once to `message`, as a failed call.
+fn refused(message: String) -> CallRun {
+    Box::pin(async move { (Err(message), 0) })
+}
+
+fn deny(message: Option<String>) -> ApprovalDecision {
+    ApprovalDecision::Deny { message }
+}
+
+/// The outcome of asking whether a call may run.
+enum Authorization {
+    Run,
+    /// Refused: the message the model hears.
+    Refuse(String),
+    Cancelled,
 }
 
 /// A tool call in flight: resolves to its result (or the error text for
@@ -161,6 +185,8 @@ pub(crate) struct Runner {
     /// Messages the person sent while the model was working; they join the
     /// conversation at the next turn.
     queued_messages: Vec<String>,
+    /// Tools the person allowed for the rest of the task.
+    allowed_for_task: HashSet<String>,
     started: Instant,
 }
 
@@ -354,8 +380,26 @@ impl Runner {
             let (batch, tail) = rest.split_at(batch_len);
             rest = tail;
             let mut runs = Vec::with_capacity(batch.len());
-            for call in batch {
-                runs.push(self.start_call(call)?);
+            for (i, call) in batch.iter().enumerate() {
+                match self.start_call(call).await? {
+                    Some(run) => runs.push(run),
+                    None => {
+                        // Cancelled while asking: calls already started
+                        // finish, the rest are answered as cancelled.
+                        let results = futures::future::join_all(runs).await;
+                        for (done, (result, millis)) in batch.iter().zip(results) {
+                            self.finish_call(done, result, millis)?;
+                        }
+                        for call in batch[i..].iter().chain(tail) {
+                            self.finish_call(
+                                call,
+                                Err("cancelled by the user before this call ran".into()),
+                                0,
+                            )?;
+                        }
+                        return Ok(true);
+                    }
+                }
             }
             let results = futures::future::join_all(runs).await;
             for (call, (result, millis)) in batch.iter().zip(results) {
@@ -376,9 +420,11 @@ impl Runner {
         }
     }
 
-    /// Announces a call and returns the future that runs it, or resolves at
-    /// once to the error the model should see (unknown tool, bad input).
-    fn start_call(&mut self, call: &ContentBlock) -> Result<CallRun, CoreError> {
+    /// Announces a call, checks it, asks for approval when the policy says
+    /// so, and returns the future that runs it — or one that resolves at
+    /// once to what the model should hear (unknown tool, bad input, a
+    /// denial). `None`: the task was cancelled while waiting.
+    async fn start_call(&mut self, call: &ContentBlock) -> Result<Option<CallRun>, CoreError> {
         let ContentBlock::ToolUse {
             id,
             name,
@@ -386,43 +432,152 @@ impl Runner {
             invalid_input,
         } = call
         else {
-            return Ok(Box::pin(async { (Err("not a tool call".to_owned()), 0) }));
+            return Ok(Some(refused("not a tool call".to_owned())));
         };
+        let effect = self.effect_of(call);
         self.emit(Event::ToolCallStarted {
             id: id.clone(),
             name: name.clone(),
             input: input.clone(),
-            effect: self.effect_of(call),
+            effect,
         })?;
-        let refusal = if let Some(bad) = invalid_input {
-            Some(format!(
+        if let Some(bad) = invalid_input {
+            return Ok(Some(refused(format!(
                 "The arguments of this {name} call are not valid JSON ({}), so it did not run. \
                  Call {name} again with a JSON object as arguments.",
                 bad.error
-            ))
-        } else if !input.is_object() {
-            Some(format!(
-                "The arguments of this {name} call must be a JSON object, not {input}. Call it again."
-            ))
-        } else {
-            None
-        };
-        if let Some(message) = refusal {
-            return Ok(Box::pin(async move { (Err(message), 0) }));
+            ))));
         }
-        let Some(tool) = self.deps.tools.get(name) else {
+        if !input.is_object() {
+            return Ok(Some(refused(format!(
+                "The arguments of this {name} call must be a JSON object, not {input}. Call it again."
+            ))));
+        }
+        let Some(tool) = self.deps.tools.get(name).cloned() else {
             let known = self.deps.tools.names().join(", ");
-            let message =
-                format!("There is no tool named {name}. The available tools are: {known}.");
-            return Ok(Box::pin(async move { (Err(message), 0) }));
+            return Ok(Some(refused(format!(
+                "There is no tool named {name}. The available tools are: {known}."
+            ))));
         };
-        let run = tool.call(input.clone());
-        Ok(Box::pin(async move {
+        let preview = match tool.preview(input).await {
+            Ok(preview) => preview,
+            Err(failure) => return Ok(Some(refused(failure.message))),
+        };
+        match self.authorize(id, name, effect, &preview).await? {
+            Authorization::Run => {}
+            Authorization::Refuse(message) => return Ok(Some(refused(message))),
+            Authorization::Cancelled => return Ok(None),
+        }
+        let run = tool.call(
+            input.clone(),
+            CallContext {
+                call_id: id.clone(),
+            },
+        );
+        Ok(Some(Box::pin(async move {
             let started = Instant::now();
             let result = run.await.map_err(|f| f.message);
             let millis = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
             (result, millis)
-        }))
+        })))
+    }
+
+    /// Applies the policy to a call, asking the approver when it says so.
+    async fn authorize(
+        &mut self,
+        call_id: &str,
+        tool: &str,
+        effect: Effect,
+        preview: &Preview,
+    ) -> Result<Authorization, CoreError> {
+        let verdict = self
+            .deps
+            .policy
+            .decide(tool, effect, &preview.paths, &self.spec.folders);
+        match verdict {
+            Verdict::Allow => Ok(Authorization::Run),
+            Verdict::Deny { by, reason } => {
+                self.record_decision(call_id, deny(None), &by)?;
+                Ok(Authorization::Refuse(format!(
+                    "Denied by policy ({reason}) — do not retry this another way. \
+                     Continue without it, or tell the user what you needed."
+                )))
+            }
+            Verdict::Ask if self.allowed_for_task.contains(tool) => Ok(Authorization::Run),
+            Verdict::Ask => match self.deps.policy.approver {
+                Approver::AssumeYes => {
+                    self.record_decision(call_id, ApprovalDecision::AllowOnce, "--yes")?;
+                    Ok(Authorization::Run)
+                }
+                Approver::Nobody => {
+                    self.record_decision(call_id, deny(None), "no terminal")?;
+                    Ok(Authorization::Refuse(format!(
+                        "Denied: {tool} needs the user's approval and nobody can give it here (no \
+                         terminal) — do not retry this another way. The user can allow it by \
+                         running again with --yes or --mode auto, or with an allow rule in config.toml."
+                    )))
+                }
+                Approver::Person => self.ask_person(call_id, tool, effect, preview).await,
+            },
+        }
+    }
+
+    async fn ask_person(
+        &mut self,
+        call_id: &str,
+        tool: &str,
+        effect: Effect,
+        preview: &Preview,
+    ) -> Result<Authorization, CoreError> {
+        self.emit(Event::ApprovalRequested {
+            call_id: call_id.to_owned(),
+            tool: tool.to_owned(),
+            effect,
+            summary: preview.summary.clone(),
+        })?;
+        let deadline = self.deadline();
+        let decision = loop {
+            tokio::select! {
+                op = self.ops.recv() => match op {
+                    Some(Op::Approval { call_id: id, decision }) if id == call_id => break decision,
+                    Some(Op::Cancel) => return Ok(Authorization::Cancelled),
+                    Some(Op::UserMessage { text }) => self.queued_messages.push(text),
+                    Some(Op::Approval { .. }) => {}
+                    // Whoever could answer has gone: nobody will.
+                    None => break deny(Some("nobody was there to answer".to_owned())),
+                },
+                () = sleep_until(deadline) => return Err(self.wall_budget_error()),
+            }
+        };
+        self.record_decision(call_id, decision.clone(), "user")?;
+        Ok(match decision {
+            ApprovalDecision::AllowOnce => Authorization::Run,
+            ApprovalDecision::AllowForTask => {
+                self.allowed_for_task.insert(tool.to_owned());
+                Authorization::Run
+            }
+            ApprovalDecision::Deny { message } => Authorization::Refuse(match message {
+                Some(m) => format!(
+                    "Denied by the user — do not retry this another way. The user said: {m}"
+                ),
+                None => "Denied by the user — do not retry this another way. Continue without it, \
+                         or ask the user what they want."
+                    .to_owned(),
+            }),
+        })
+    }
+
+    fn record_decision(
+        &mut self,
+        call_id: &str,
+        decision: ApprovalDecision,
+        by: &str,
+    ) -> Result<(), CoreError> {
+        self.emit(Event::ApprovalDecided {
+            call_id: call_id.to_owned(),
+            decision,
+            by: by.to_owned(),
+        })
     }
 
     fn finish_call(

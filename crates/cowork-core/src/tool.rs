@@ -1,6 +1,7 @@
 //! The tool trait and the registry the runner dispatches through.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use futures::future::BoxFuture;
@@ -12,9 +13,50 @@ use cowork_protocol::ToolSpec;
 pub trait Tool: Send + Sync {
     fn spec(&self) -> &ToolSpec;
 
+    /// What the call would do, without doing it: the paths it touches, for
+    /// the permission engine, and a summary (a diff, a list of moves) for a
+    /// person to approve. `Err` means the call cannot work as given; the
+    /// model hears why without anyone being asked.
+    fn preview(
+        &self,
+        input: &serde_json::Value,
+    ) -> BoxFuture<'static, Result<Preview, ToolFailure>> {
+        let summary = format!(
+            "{} {}",
+            self.spec().name,
+            serde_json::to_string_pretty(input).unwrap_or_default()
+        );
+        Box::pin(async move {
+            Ok(Preview {
+                paths: Vec::new(),
+                summary,
+            })
+        })
+    }
+
     /// Runs the tool. `Err` carries a message for the model, which then
     /// sees the call as failed (`is_error`) and can correct itself.
-    fn call(&self, input: serde_json::Value) -> BoxFuture<'static, Result<String, ToolFailure>>;
+    fn call(
+        &self,
+        input: serde_json::Value,
+        ctx: CallContext,
+    ) -> BoxFuture<'static, Result<String, ToolFailure>>;
+}
+
+/// What a tool learns about the call it serves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallContext {
+    /// The model's id for this call, which journal entries refer to.
+    pub call_id: String,
+}
+
+/// What a call would do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Preview {
+    /// Absolute paths the call reads or changes.
+    pub paths: Vec<PathBuf>,
+    /// For a person deciding whether to allow it.
+    pub summary: String,
 }
 
 /// A failed tool call, described for the model.

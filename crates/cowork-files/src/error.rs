@@ -4,7 +4,11 @@ use std::path::{Path, PathBuf};
 /// the model (or a person) can act on: what happened, which path, what to do.
 ///
 /// How callers react: `FolderUnavailable` stops the task from starting (the
-/// user must fix the folder); every other variant is a tool error sent back
+/// user must fix the folder); `JournalFailed` means the task's log cannot
+/// be written, so the runner should stop changing files; `UndoConflicts`
+/// goes back to the person, who may force the undo; every other variant
+/// (including `NoJournal`, `Exists`, `Symlink`, `ReadOnly`) is a tool error
+/// sent back
 /// to the model, which can correct its call and go on.
 #[derive(Debug, thiserror::Error)]
 pub enum FileError {
@@ -49,8 +53,49 @@ pub enum FileError {
 
     /// The path lies in a folder connected read-only, and the call would
     /// change it.
-    #[error("`{path}` is in a folder connected read-only; it can be read but not changed")]
-    ReadOnly { path: String },
+    #[error(
+        "`{path}` is in a read-only folder ({}); it was connected with :ro, so it can be read \
+         but not changed",
+        folder.display()
+    )]
+    ReadOnly { path: String, folder: PathBuf },
+
+    /// A write tool was called on a task that has no change journal.
+    #[error(
+        "this task has no change journal; writing is disabled ({tool} cannot run). \
+         Only Read, LS, Glob and Grep are available"
+    )]
+    NoJournal { tool: String },
+
+    /// The change could not be journaled, so it was not made.
+    #[error("the change journal could not be written ({message}); nothing was changed")]
+    JournalFailed { message: String },
+
+    /// Something is already at a path that must be free.
+    #[error("`{path}` already exists; {hint}")]
+    Exists { path: String, hint: String },
+
+    /// The last component of a path to write is a symbolic link.
+    #[error(
+        "`{path}` is a symbolic link (to `{target}`); cowork does not write through links. \
+         Write to the file it points to instead, or Delete the link first"
+    )]
+    Symlink { path: String, target: String },
+
+    /// A trash entry does not exist (or was emptied).
+    #[error("there is no trash entry `{id}`; list the trash to see its entries")]
+    NoTrashEntry { id: String },
+
+    /// Undo found files changed after the task; nothing was changed.
+    #[error(
+        "{} changed after the task ({}); nothing was undone. Undo with force to restore them \
+         anyway (their current versions go to the trash)",
+        if conflicts.len() == 1 { "1 path".to_owned() } else { format!("{} paths", conflicts.len()) },
+        conflict_list(conflicts)
+    )]
+    UndoConflicts {
+        conflicts: Vec<crate::undo::Conflict>,
+    },
 
     /// The operating system refused or failed (permissions, I/O errors).
     #[error("could not access `{path}`: {source}")]
@@ -63,12 +108,31 @@ pub enum FileError {
     #[error("invalid input for {tool}: {message}")]
     InvalidInput { tool: String, message: String },
 
+    /// The path cannot name what the call needs (the folder itself, `..`).
+    #[error("`{path}` cannot be used here: {why}")]
+    InvalidPath { path: String, why: String },
+
     /// No file tool has this name.
     #[error("there is no file tool named `{name}`; the file tools are {}", known.join(", "))]
     UnknownTool { name: String, known: Vec<String> },
 }
 
 impl FileError {
+    /// For the journal's own storage, where paths are not the model's.
+    pub(crate) fn from_errno(errno: rustix::io::Errno) -> Self {
+        FileError::Io {
+            path: String::new(),
+            source: errno.into(),
+        }
+    }
+
+    pub(crate) fn invalid_path(path: &str, why: &str) -> Self {
+        FileError::InvalidPath {
+            path: path.to_owned(),
+            why: why.to_owned(),
+        }
+    }
+
     pub(crate) fn invalid(tool: &str, message: impl Into<String>) -> Self {
         FileError::InvalidInput {
             tool: tool.to_owned(),
@@ -87,4 +151,18 @@ fn first(folders: &[PathBuf]) -> String {
         .first()
         .map(|p: &PathBuf| Path::display(p).to_string())
         .unwrap_or_else(|| "the first folder".to_owned())
+}
+
+fn conflict_list(conflicts: &[crate::undo::Conflict]) -> String {
+    let shown: Vec<String> = conflicts
+        .iter()
+        .take(5)
+        .map(|c| format!("{}: {}", crate::names::show(&c.path), c.reason))
+        .collect();
+    let more = conflicts.len().saturating_sub(5);
+    if more > 0 {
+        format!("{}; … and {more} more", shown.join("; "))
+    } else {
+        shown.join("; ")
+    }
 }

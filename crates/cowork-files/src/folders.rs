@@ -11,6 +11,7 @@ use rustix::io::Errno;
 
 use crate::beneath::open_beneath;
 use crate::error::FileError;
+use crate::names;
 
 /// The folders a task may see, each held open as a directory fd so that
 /// every lookup is judged by the kernel beneath that fd.
@@ -77,13 +78,26 @@ impl Folders {
     /// This only decides *which* folder; whether the rest stays inside it
     /// is decided by the kernel when the path is opened, so `..` and
     /// symlinks are judged on the real file system.
+    ///
+    /// `\xNN` escapes (`caf\xE9.txt`) stand for bytes that are not UTF-8,
+    /// as the tools show them.
     pub fn resolve(&self, path: &str) -> Result<Resolved<'_>, FileError> {
+        self.resolve_as(&names::decode(path), path)
+    }
+
+    /// Like [`Folders::resolve`], for a path that is already bytes (a
+    /// journal entry's absolute path).
+    pub fn resolve_path(&self, path: &Path) -> Result<Resolved<'_>, FileError> {
+        self.resolve_as(path, &names::show(path))
+    }
+
+    fn resolve_as(&self, input: &Path, shown: &str) -> Result<Resolved<'_>, FileError> {
         if self.roots.is_empty() {
             return Err(FileError::NoFolders);
         }
-        let input = Path::new(path);
         let (root, rel) = if input.is_absolute() {
-            self.map_absolute(input).ok_or_else(|| self.outside(path))?
+            self.map_absolute(input)
+                .ok_or_else(|| self.outside(shown))?
         } else {
             (0, input.to_path_buf())
         };
@@ -91,7 +105,7 @@ impl Folders {
             folders: self,
             root,
             rel,
-            input: path.to_owned(),
+            input: shown.to_owned(),
         })
     }
 
@@ -135,11 +149,11 @@ impl Folders {
 
     /// How tools show a path: relative to the first folder when inside it
     /// (what the model uses by default), absolute otherwise.
-    pub(crate) fn display(&self, absolute: &Path) -> String {
+    pub fn display(&self, absolute: &Path) -> String {
         match absolute.strip_prefix(&self.grants[0].path) {
             Ok(rel) if rel.as_os_str().is_empty() => ".".to_owned(),
-            Ok(rel) => rel.to_string_lossy().into_owned(),
-            Err(_) => absolute.to_string_lossy().into_owned(),
+            Ok(rel) => names::show(rel),
+            Err(_) => names::show(absolute),
         }
     }
 }
@@ -254,7 +268,10 @@ impl Resolved<'_> {
             Errno::NOENT => FileError::NotFound { path },
             Errno::NOTDIR => FileError::NotADirectory { path },
             Errno::ISDIR => FileError::IsADirectory { path },
-            Errno::ROFS => FileError::ReadOnly { path },
+            Errno::ROFS => FileError::ReadOnly {
+                path,
+                folder: self.root().to_path_buf(),
+            },
             other => FileError::Io {
                 path,
                 source: other.into(),
@@ -264,5 +281,14 @@ impl Resolved<'_> {
 
     pub(crate) fn root_index(&self) -> usize {
         self.root
+    }
+
+    pub(crate) fn folders(&self) -> &Folders {
+        self.folders
+    }
+
+    /// Opens `rel` (not this path) beneath the same root.
+    pub(crate) fn open_rel(&self, rel: &Path, flags: OFlags) -> rustix::io::Result<OwnedFd> {
+        self.folders.open_at(self.root, rel, flags)
     }
 }

@@ -8,11 +8,23 @@
 //! and `/proc` tricks ([`FileError::OutsideFolders`]). Older kernels get a
 //! component-by-component walk that refuses the same escapes.
 //!
-//! [`FileTools`] are the reading tools with Claude Code's names and inputs:
-//! `Read`, `LS`, `Glob` and `Grep` (ripgrep's own crates). This crate is
-//! blocking and knows nothing of models, HTTP or the task runner; the runner
-//! calls it from `spawn_blocking`. Writing, the change journal and the trash
-//! come later and will reuse [`Resolved::open`].
+//! [`FileTools`] are the file tools with Claude Code's names and inputs:
+//! `Read`, `LS`, `Glob` and `Grep` (ripgrep's own crates) read; `Write`,
+//! `Edit`, `Move`, `Mkdir` and `Delete` change the folder, and only when
+//! built [`FileTools::with_journal`]. Every change follows the same order:
+//! resolve and validate beneath the folder's root, save what it replaces
+//! ([`JournalStore`]: content-addressed blobs, hard-linked when possible,
+//! and a [`Trash`] that Delete moves things into), hand the [`Change`]s to
+//! the [`ChangeSink`] (the task's durable log), and only then act, with
+//! atomic renames and fsyncs. [`undo`] plans and applies the reverse of a
+//! task's changes, conflict-aware and idempotent. [`FileTools::preview`]
+//! says what a call would do, for approvals.
+//!
+//! Names that are not UTF-8 are shown as `\xNN` escapes and accepted back
+//! the same way. This crate is blocking and knows nothing of models, HTTP
+//! or the task runner; the runner calls it from `spawn_blocking`.
+//!
+//! [`Change`]: cowork_protocol::Change
 //!
 //! ```no_run
 //! use std::sync::Arc;
@@ -22,14 +34,41 @@
 //! let grant = FolderGrant { path: "/home/me/notes".into(), read_only: true };
 //! let tools = FileTools::new(Arc::new(Folders::open(&[grant])?));
 //! let text = tools.call("Grep", &serde_json::json!({"pattern": "invoice", "glob": "*.md"}))?;
+//!
+//! // Writing needs a journal: a store for replaced content and a sink that
+//! // makes each change durable before it happens.
+//! struct Log;
+//! impl cowork_files::ChangeSink for Log {
+//!     fn record(&self, changes: &[cowork_protocol::Change]) -> Result<(), String> {
+//!         Ok(()) // append to the task's log here
+//!     }
+//! }
+//! let journal = cowork_files::Journal {
+//!     store: Arc::new(cowork_files::JournalStore::open("/home/me/.local/share/cowork".as_ref())?),
+//!     sink: Arc::new(Log),
+//!     task: None,
+//! };
+//! let folders = Arc::new(Folders::open(&[FolderGrant { path: "/home/me/notes".into(), read_only: false }])?);
+//! let tools = FileTools::with_journal(folders, journal);
+//! let preview = tools.preview("Delete", &serde_json::json!({"path": "old.md"}))?;
+//! tools.call("Delete", &serde_json::json!({"path": "old.md"}))?;
 //! # Ok::<(), cowork_files::FileError>(())
 //! ```
 
 mod beneath;
 mod error;
 mod folders;
+mod fsops;
+mod journal;
+mod names;
+mod store;
 mod tools;
+mod trash;
+pub mod undo;
 
 pub use error::FileError;
 pub use folders::{Folders, Resolved};
-pub use tools::FileTools;
+pub use journal::{ChangeSink, Journal};
+pub use store::JournalStore;
+pub use tools::{FileTools, Preview};
+pub use trash::{Trash, TrashEntry};

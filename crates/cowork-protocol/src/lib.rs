@@ -12,6 +12,7 @@
 //! ```
 
 mod change;
+pub mod config;
 mod event;
 mod id;
 mod message;

@@ -77,6 +77,31 @@ impl Store {
         Ok(seq)
     }
 
+    /// Appends several persistent events in one transaction (all or
+    /// none), e.g. every move of a batch before any of them happens.
+    /// Returns their seqs.
+    pub fn append_all(&self, task: &TaskId, events: &[Event]) -> Result<Vec<u64>, StoreError> {
+        let mut payloads = Vec::with_capacity(events.len());
+        for event in events {
+            if !event.is_persistent() {
+                return Err(StoreError::Transient(event.kind()));
+            }
+            payloads.push(encode("an event", event)?);
+        }
+        let path = self.path();
+        let mut conn = self.conn();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .at(path)?;
+        let now = now_ms();
+        let mut seqs = Vec::with_capacity(events.len());
+        for (event, payload) in events.iter().zip(payloads) {
+            seqs.push(append_in(&tx, path, task, event, payload, now)?);
+        }
+        tx.commit().at(path)?;
+        Ok(seqs)
+    }
+
     /// Takes ownership of a task to resume it, and appends
     /// `StatusChanged { Running, reason: "resumed" }`.
     ///

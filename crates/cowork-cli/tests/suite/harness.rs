@@ -45,6 +45,7 @@ impl Env {
             .env_remove("OPENAI_API_KEY")
             .env_remove("OPENAI_BASE_URL")
             .env_remove("COWORK_LOG")
+            .env("COWORK_CONFIG", self.home.path().join("config.toml"))
             .timeout(std::time::Duration::from_secs(60));
         cmd
     }
@@ -115,4 +116,31 @@ pub fn write_script(dir: &Path, script: &serde_json::Value) -> PathBuf {
     let path = dir.join("script.json");
     std::fs::write(&path, serde_json::to_string_pretty(script).unwrap()).unwrap();
     path
+}
+
+/// Every entry below `root`: relative path bytes → file content (`None`
+/// for a folder). Two equal manifests mean byte-exact equal trees.
+pub fn manifest(root: &Path) -> std::collections::BTreeMap<Vec<u8>, Option<Vec<u8>>> {
+    use std::os::unix::ffi::OsStrExt;
+    let mut out = std::collections::BTreeMap::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let entry = entry.unwrap();
+            let path = entry.path();
+            let rel = path
+                .strip_prefix(root)
+                .unwrap()
+                .as_os_str()
+                .as_bytes()
+                .to_vec();
+            if entry.file_type().unwrap().is_dir() {
+                out.insert(rel, None);
+                stack.push(path);
+            } else {
+                out.insert(rel, Some(std::fs::read(&path).unwrap()));
+            }
+        }
+    }
+    out
 }

@@ -1,3 +1,4 @@
 mod harness;
+mod journal_tests;
 mod run_tests;
 mod tasks_tests;

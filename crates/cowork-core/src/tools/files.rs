@@ -1,30 +1,109 @@
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use futures::future::BoxFuture;
 
-use cowork_files::FileTools;
-use cowork_protocol::ToolSpec;
+use cowork_files::{ChangeSink, FileError, FileTools, Folders, Journal, JournalStore};
+use cowork_protocol::{Change, Event, PermissionMode, TaskId, ToolSpec};
+use cowork_store::Store;
 
-use crate::tool::{Tool, ToolFailure, ToolRegistry};
+use crate::tool::{CallContext, Preview, Tool, ToolFailure, ToolRegistry};
+
+/// Where a task's file changes are journaled: what they replace goes to
+/// `store`, and each change is appended to the task's log before it
+/// happens.
+pub struct JournalSetup {
+    pub store: Arc<JournalStore>,
+    pub log: Arc<Store>,
+    pub task: TaskId,
+}
+
+/// Registers the file tools over `folders`: the reading tools always, the
+/// writing tools unless the task runs in plan mode or has no journal (a
+/// change that could not be undone is not offered).
+pub fn register_file_tools(
+    registry: &mut ToolRegistry,
+    folders: Arc<Folders>,
+    journal: Option<JournalSetup>,
+    mode: PermissionMode,
+) {
+    let current_call = Arc::new(Mutex::new(String::new()));
+    let (tools, specs) = match journal {
+        Some(setup) if mode != PermissionMode::Plan => {
+            let sink = Arc::new(LogSink {
+                log: setup.log,
+                task: setup.task.clone(),
+                call: Arc::clone(&current_call),
+            });
+            let journal = Journal {
+                store: setup.store,
+                sink,
+                task: Some(setup.task.to_string()),
+            };
+            (
+                FileTools::with_journal(folders, journal),
+                FileTools::specs(),
+            )
+        }
+        Some(_) | None => (FileTools::new(folders), FileTools::read_specs()),
+    };
+    let tools = Arc::new(tools);
+    for spec in specs {
+        registry.register(Arc::new(FileTool {
+            spec,
+            tools: Arc::clone(&tools),
+            current_call: Arc::clone(&current_call),
+        }));
+    }
+}
+
+/// Appends each change to the task's log, all of a call's changes in one
+/// transaction, before the tool applies them.
+struct LogSink {
+    log: Arc<Store>,
+    task: TaskId,
+    /// The call being served. Changing calls run one at a time, so one slot
+    /// per task is enough.
+    call: Arc<Mutex<String>>,
+}
+
+impl ChangeSink for LogSink {
+    fn record(&self, changes: &[Change]) -> Result<(), String> {
+        let call_id = self
+            .call
+            .lock()
+            .map(|c| c.clone())
+            .map_err(|_| "the journal's call slot is poisoned".to_owned())?;
+        let events: Vec<Event> = changes
+            .iter()
+            .map(|change| Event::FileChanged {
+                call_id: call_id.clone(),
+                change: change.clone(),
+            })
+            .collect();
+        self.log
+            .append_all(&self.task, &events)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+}
 
 /// One of cowork-files' tools. The library is blocking, so calls run on
 /// tokio's blocking pool and never stall the runner's other work.
 struct FileTool {
     spec: ToolSpec,
     tools: Arc<FileTools>,
+    current_call: Arc<Mutex<String>>,
 }
 
-impl Tool for FileTool {
-    fn spec(&self) -> &ToolSpec {
-        &self.spec
-    }
-
-    fn call(&self, input: serde_json::Value) -> BoxFuture<'static, Result<String, ToolFailure>> {
+impl FileTool {
+    fn blocking<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&FileTools, &str) -> Result<T, FileError> + Send + 'static,
+    ) -> BoxFuture<'static, Result<T, ToolFailure>> {
         let tools = Arc::clone(&self.tools);
         let name = self.spec.name.clone();
         Box::pin(async move {
-            let joined = tokio::task::spawn_blocking(move || tools.call(&name, &input)).await;
-            match joined {
+            match tokio::task::spawn_blocking(move || work(&tools, &name)).await {
                 Ok(result) => result.map_err(|e| ToolFailure::new(e.to_string())),
                 Err(e) => Err(ToolFailure::new(format!(
                     "the tool stopped unexpectedly: {e}"
@@ -34,12 +113,34 @@ impl Tool for FileTool {
     }
 }
 
-/// Registers every file tool over `tools`' folders.
-pub fn register_file_tools(registry: &mut ToolRegistry, tools: Arc<FileTools>) {
-    for spec in FileTools::specs() {
-        registry.register(Arc::new(FileTool {
-            spec,
-            tools: Arc::clone(&tools),
-        }));
+impl Tool for FileTool {
+    fn spec(&self) -> &ToolSpec {
+        &self.spec
+    }
+
+    fn preview(
+        &self,
+        input: &serde_json::Value,
+    ) -> BoxFuture<'static, Result<Preview, ToolFailure>> {
+        let input = input.clone();
+        self.blocking(move |tools, name| {
+            tools.preview(name, &input).map(|p| Preview {
+                paths: p.paths,
+                summary: p.summary,
+            })
+        })
+    }
+
+    fn call(
+        &self,
+        input: serde_json::Value,
+        ctx: CallContext,
+    ) -> BoxFuture<'static, Result<String, ToolFailure>> {
+        if !self.spec.effect.is_read_only()
+            && let Ok(mut slot) = self.current_call.lock()
+        {
+            *slot = ctx.call_id;
+        }
+        self.blocking(move |tools, name| tools.call(name, &input))
     }
 }

@@ -3,4 +3,4 @@
 
 mod files;
 
-pub use files::register_file_tools;
+pub use files::{JournalSetup, register_file_tools};

@@ -4,12 +4,16 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use cowork_core::{RunOptions, TaskDeps, TaskHandle, ToolRegistry, tools::register_file_tools};
-use cowork_files::{FileTools, Folders};
+use cowork_core::{
+    Approver, Policy, RunOptions, TaskDeps, TaskHandle, ToolRegistry, tools::register_file_tools,
+};
+use cowork_files::Folders;
 use cowork_model::Model;
 use cowork_model::script::ScriptModel;
 use cowork_protocol::script::Script;
-use cowork_protocol::{Budget, Event, FolderGrant, ModelChoice, Provider, TaskSpec, TaskStatus};
+use cowork_protocol::{
+    Budget, Event, FolderGrant, ModelChoice, PermissionMode, Provider, TaskId, TaskSpec, TaskStatus,
+};
 use cowork_store::Store;
 
 pub fn script(json: serde_json::Value) -> Script {
@@ -30,24 +34,37 @@ pub fn spec(prompt: &str, folder: &Path) -> TaskSpec {
             script: None,
         },
         budget: Budget::default(),
-        mode: cowork_protocol::PermissionMode::default(),
+        mode: PermissionMode::Auto,
     }
 }
 
+/// Reading file tools over the spec's folders (writing tools need a
+/// journal; the CLI's end-to-end tests cover them), and a policy that
+/// nobody answers.
 pub fn deps(model: Arc<dyn Model>, store: Arc<Store>, spec: &TaskSpec) -> TaskDeps {
     let mut tools = ToolRegistry::default();
     let folders = Folders::open(&spec.folders).unwrap();
-    register_file_tools(&mut tools, Arc::new(FileTools::new(Arc::new(folders))));
+    register_file_tools(&mut tools, Arc::new(folders), None, spec.mode);
     TaskDeps {
         model,
         store,
         tools,
+        policy: Policy::new(spec.mode, &[], Approver::Nobody).unwrap(),
         options: RunOptions::default(),
     }
 }
 
 pub fn script_deps(script: Script, store: Arc<Store>, spec: &TaskSpec) -> TaskDeps {
     deps(Arc::new(ScriptModel::new(script)), store, spec)
+}
+
+/// Starts a scripted task with the default deps.
+pub fn start(script: Script, store: Arc<Store>, spec: TaskSpec) -> TaskHandle {
+    start_with(script_deps(script, store, &spec), spec)
+}
+
+pub fn start_with(deps: TaskDeps, spec: TaskSpec) -> TaskHandle {
+    cowork_core::start_task(deps, TaskId::new(), spec).unwrap()
 }
 
 /// Every event until the task ends, with a generous timeout so a hung

@@ -4,7 +4,7 @@ use std::time::{Duration, Instant};
 use futures::future::BoxFuture;
 use serde_json::json;
 
-use cowork_core::{Tool, ToolFailure};
+use cowork_core::{CallContext, Tool, ToolFailure};
 use cowork_protocol::{ContentBlock, Effect, Event, Op, TaskStatus, ToolSpec};
 use cowork_store::Store;
 
@@ -31,8 +31,7 @@ async fn a_multi_step_task_reads_files_and_completes() {
         ]},
         {"text": "The notes say alpha, beta and gamma."}
     ]}));
-    let handle =
-        cowork_core::start_task(script_deps(script, Arc::clone(&store), &spec), spec).unwrap();
+    let handle = start(script, Arc::clone(&store), spec);
     let id = handle.id().clone();
     let events = run_to_end(handle).await;
 
@@ -83,7 +82,7 @@ async fn unknown_tools_and_broken_arguments_go_back_to_the_model_as_errors() {
         {"tool_calls": [{"name": "Read", "input": {"file_path": "a.txt"}}]},
         {"text": "alpha"}
     ]}));
-    let handle = cowork_core::start_task(script_deps(script, store, &spec), spec).unwrap();
+    let handle = start(script, store, spec);
     let events = run_to_end(handle).await;
 
     assert_eq!(final_status(&events).0, TaskStatus::Completed);
@@ -126,7 +125,7 @@ async fn large_tool_output_is_truncated_with_a_note() {
         {"tool_calls": [{"name": "Read", "input": {"file_path": "big.txt", "limit": 5000}}]},
         {"text": "done"}
     ]}));
-    let handle = cowork_core::start_task(script_deps(script, store, &spec), spec).unwrap();
+    let handle = start(script, store, spec);
     let events = run_to_end(handle).await;
     let results = tool_results(&events);
     assert!(results[0].1.len() < 32_000, "{}", results[0].1.len());
@@ -149,8 +148,7 @@ async fn a_tiny_context_window_makes_the_task_compact_and_go_on() {
         {"text": "SUMMARY: read facts.txt (300 facts, all about the sky)."},
         {"text": "The sky is blue, 300 times."}
     ]}));
-    let handle =
-        cowork_core::start_task(script_deps(script, Arc::clone(&store), &spec), spec).unwrap();
+    let handle = start(script, Arc::clone(&store), spec);
     let id = handle.id().clone();
     let events = run_to_end(handle).await;
 
@@ -201,7 +199,7 @@ async fn the_turn_budget_stops_the_task_with_a_reason() {
     spec.budget.max_turns = Some(2);
     let turn = json!({"tool_calls": [{"name": "LS", "input": {}}]});
     let script = script(json!({"turns": [turn, turn, turn, turn]}));
-    let handle = cowork_core::start_task(script_deps(script, store, &spec), spec).unwrap();
+    let handle = start(script, store, spec);
     let events = run_to_end(handle).await;
     let (status, reason) = final_status(&events);
     assert_eq!(status, TaskStatus::Failed);
@@ -214,7 +212,7 @@ async fn running_out_of_script_fails_the_task_clearly() {
     let store = Arc::new(Store::open_in_memory().unwrap());
     let spec = spec("x", dir.path());
     let script = script(json!({"turns": [{"tool_calls": [{"name": "LS", "input": {}}]}]}));
-    let handle = cowork_core::start_task(script_deps(script, store, &spec), spec).unwrap();
+    let handle = start(script, store, spec);
     let events = run_to_end(handle).await;
     let (status, reason) = final_status(&events);
     assert_eq!(status, TaskStatus::Failed);
@@ -227,8 +225,7 @@ async fn a_cancel_op_stops_the_task_during_a_model_call() {
     let store = Arc::new(Store::open_in_memory().unwrap());
     let spec = spec("slow", dir.path());
     let script = script(json!({"turns": [{"text": "never", "delay_ms": 10_000}]}));
-    let handle =
-        cowork_core::start_task(script_deps(script, Arc::clone(&store), &spec), spec).unwrap();
+    let handle = start(script, Arc::clone(&store), spec);
     let id = handle.id().clone();
     let started = Instant::now();
     tokio::time::sleep(Duration::from_millis(50)).await;
@@ -249,7 +246,11 @@ impl Tool for Slow {
     fn spec(&self) -> &ToolSpec {
         &self.0
     }
-    fn call(&self, _input: serde_json::Value) -> BoxFuture<'static, Result<String, ToolFailure>> {
+    fn call(
+        &self,
+        _input: serde_json::Value,
+        _ctx: CallContext,
+    ) -> BoxFuture<'static, Result<String, ToolFailure>> {
         Box::pin(async {
             tokio::time::sleep(Duration::from_millis(300)).await;
             Ok("slept".to_owned())
@@ -273,7 +274,7 @@ async fn independent_read_only_calls_run_concurrently() {
         effect: Effect::Read,
     })));
     let started = Instant::now();
-    let events = run_to_end(cowork_core::start_task(deps, spec).unwrap()).await;
+    let events = run_to_end(start_with(deps, spec)).await;
     assert_eq!(final_status(&events).0, TaskStatus::Completed);
     assert_eq!(tool_results(&events).len(), 4);
     assert!(
@@ -292,8 +293,7 @@ async fn a_stream_that_breaks_midway_is_tried_again() {
         {"text": "Half an ans", "stream_error": "Overloaded"},
         {"text": "The whole answer."}
     ]}));
-    let handle =
-        cowork_core::start_task(script_deps(script, Arc::clone(&store), &spec), spec).unwrap();
+    let handle = start(script, Arc::clone(&store), spec);
     let id = handle.id().clone();
     let events = run_to_end(handle).await;
     assert_eq!(

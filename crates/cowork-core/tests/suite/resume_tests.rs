@@ -71,11 +71,7 @@ async fn a_completed_task_cannot_be_resumed() {
     let store = Arc::new(Store::open_in_memory().unwrap());
     let spec = spec("hi", dir.path());
     let script = script(json!({"turns": [{"text": "hello"}]}));
-    let handle = cowork_core::start_task(
-        script_deps(script.clone(), Arc::clone(&store), &spec),
-        spec.clone(),
-    )
-    .unwrap();
+    let handle = start(script.clone(), Arc::clone(&store), spec.clone());
     let id = handle.id().clone();
     run_to_end(handle).await;
     let task = cowork_core::load_task(&store, id.as_str()).unwrap();

@@ -83,8 +83,8 @@ fn read_entries(
         if matches!(raw.to_bytes(), b"." | b"..") {
             continue;
         }
-        // Names need not be UTF-8; the model sees them lossily.
-        let name = String::from_utf8_lossy(raw.to_bytes()).into_owned();
+        // Names need not be UTF-8; other bytes are shown as `\xNN`.
+        let name = crate::names::escape_bytes(raw.to_bytes());
         if ignore.is_match(&name) {
             continue;
         }
@@ -107,7 +107,7 @@ fn kind_of(fd: &OwnedFd, name: &CStr, file_type: FileType, size: i64) -> Kind {
         },
         FileType::Symlink => {
             let target = rustix::fs::readlinkat(fd, name, Vec::new())
-                .map(|t| String::from_utf8_lossy(t.as_bytes()).into_owned())
+                .map(|t| crate::names::escape_bytes(t.as_bytes()))
                 .unwrap_or_else(|_| "?".to_owned());
             Kind::Symlink { target }
         }

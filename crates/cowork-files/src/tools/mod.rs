@@ -1,14 +1,21 @@
-//! The reading file tools, with Claude Code's names and input shapes.
+//! The file tools, with Claude Code's names and input shapes.
 
+mod change;
 mod glob;
 mod grep;
 mod grep_sink;
 mod ls;
+mod mkdir_delete;
+mod mv;
 mod read;
 mod sniff;
 mod specs;
 mod text;
 mod walk;
+mod write;
+mod write_specs;
+
+pub use change::Preview;
 
 use std::sync::Arc;
 
@@ -17,24 +24,51 @@ use serde::de::DeserializeOwned;
 
 use crate::error::FileError;
 use crate::folders::Folders;
+use crate::journal::Journal;
 
 /// The tools' names, in the order [`FileTools::specs`] lists them.
-const NAMES: [&str; 4] = ["Read", "LS", "Glob", "Grep"];
+const NAMES: [&str; 9] = [
+    "Read", "LS", "Glob", "Grep", "Write", "Edit", "Move", "Mkdir", "Delete",
+];
 
 /// Lines (and Grep matches) longer than this many characters are cut.
 pub(crate) const MAX_LINE_CHARS: usize = 2000;
 
 /// The file tools over a set of connected folders. Cheap to clone; calls
-/// are blocking and may run concurrently from several threads.
+/// are blocking and may run concurrently from several threads (the runner
+/// runs changing calls one at a time).
 #[derive(Debug, Clone)]
 pub struct FileTools {
     folders: Arc<Folders>,
+    journal: Option<Journal>,
+}
+
+/// A validated write call, ready to preview or apply.
+enum Planned {
+    Content(write::Planned),
+    Move(mv::Planned),
+    Mkdir(mkdir_delete::PlannedMkdir),
+    Delete(mkdir_delete::PlannedDelete),
 }
 
 impl FileTools {
-    /// Tools that see exactly `folders`.
+    /// Tools that see exactly `folders`, without a change journal: the
+    /// reading tools work, the writing tools refuse
+    /// ([`FileError::NoJournal`]).
     pub fn new(folders: Arc<Folders>) -> Self {
-        Self { folders }
+        Self {
+            folders,
+            journal: None,
+        }
+    }
+
+    /// Tools that see `folders` and journal every change through
+    /// `journal` before making it.
+    pub fn with_journal(folders: Arc<Folders>, journal: Journal) -> Self {
+        Self {
+            folders,
+            journal: Some(journal),
+        }
     }
 
     /// The folders these tools see.
@@ -42,24 +76,99 @@ impl FileTools {
         &self.folders
     }
 
-    /// The tools as the model sees them: name, description, input schema,
-    /// and their effect (all of them only read).
+    /// All the tools as the model sees them: name, description, input
+    /// schema and effect (`Read` for the four reading tools, `Write` for
+    /// Write, Edit, Move and Mkdir, `Delete` for Delete).
     pub fn specs() -> Vec<ToolSpec> {
+        let mut all = specs::all();
+        all.extend(write_specs::all());
+        all
+    }
+
+    /// Only the four reading tools (for plan mode).
+    pub fn read_specs() -> Vec<ToolSpec> {
         specs::all()
     }
 
+    /// What a call WOULD do, without doing it: the absolute paths it
+    /// touches and a summary for a person (with a diff for Write and
+    /// Edit). Invalid calls (bad arguments, outside the folders, read-only
+    /// folder, Edit's text not found or not unique, Move's target taken)
+    /// fail here, so they are reported without asking anyone. Reading
+    /// tools preview as the path they read.
+    pub fn preview(&self, name: &str, input: &serde_json::Value) -> Result<Preview, FileError> {
+        let planned = match self.plan(name, input)? {
+            Some(planned) => planned,
+            None => return self.read_preview(name, input),
+        };
+        Ok(match &planned {
+            Planned::Content(p) => p.preview(),
+            Planned::Move(p) => p.preview(),
+            Planned::Mkdir(p) => p.preview(),
+            Planned::Delete(p) => p.preview(),
+        })
+    }
+
     /// Runs tool `name` with the model's JSON arguments and returns the text
-    /// for the model.
+    /// for the model. Write tools save what they replace, record the change
+    /// in the journal, and only then change the folder.
     pub fn call(&self, name: &str, input: &serde_json::Value) -> Result<String, FileError> {
         match name {
-            "Read" => read::run(&self.folders, parse(name, input)?),
-            "LS" => ls::run(&self.folders, parse(name, input)?),
-            "Glob" => glob::run(&self.folders, parse(name, input)?),
-            "Grep" => grep::run(&self.folders, parse(name, input)?),
-            _ => Err(FileError::UnknownTool {
-                name: name.to_owned(),
-                known: NAMES.iter().map(|n| (*n).to_owned()).collect(),
-            }),
+            "Read" => return read::run(&self.folders, parse(name, input)?),
+            "LS" => return ls::run(&self.folders, parse(name, input)?),
+            "Glob" => return glob::run(&self.folders, parse(name, input)?),
+            "Grep" => return grep::run(&self.folders, parse(name, input)?),
+            _ => {}
+        }
+        let Some(journal) = &self.journal else {
+            return match self.plan(name, input)? {
+                Some(_) => Err(FileError::NoJournal {
+                    tool: name.to_owned(),
+                }),
+                None => Err(self.unknown(name)),
+            };
+        };
+        match self.plan(name, input)? {
+            Some(Planned::Content(p)) => p.apply(journal),
+            Some(Planned::Move(p)) => p.apply(journal),
+            Some(Planned::Mkdir(p)) => p.apply(journal),
+            Some(Planned::Delete(p)) => p.apply(journal),
+            None => Err(self.unknown(name)),
+        }
+    }
+
+    /// Validates a write call; `None` for a tool that does not write.
+    fn plan(&self, name: &str, input: &serde_json::Value) -> Result<Option<Planned>, FileError> {
+        let folders = &self.folders;
+        Ok(Some(match name {
+            "Write" => Planned::Content(write::plan_write(folders, parse(name, input)?)?),
+            "Edit" => Planned::Content(write::plan_edit(folders, parse(name, input)?)?),
+            "Move" => Planned::Move(mv::plan(folders, parse(name, input)?)?),
+            "Mkdir" => Planned::Mkdir(mkdir_delete::plan_mkdir(folders, parse(name, input)?)?),
+            "Delete" => Planned::Delete(mkdir_delete::plan_delete(folders, parse(name, input)?)?),
+            _ => return Ok(None),
+        }))
+    }
+
+    fn read_preview(&self, name: &str, input: &serde_json::Value) -> Result<Preview, FileError> {
+        let field = match name {
+            "Read" => "file_path",
+            "LS" | "Glob" | "Grep" => "path",
+            _ => return Err(self.unknown(name)),
+        };
+        let path = input.get(field).and_then(|v| v.as_str()).unwrap_or(".");
+        let resolved = self.folders.resolve(path)?;
+        let abs = resolved.root().join(resolved.rel());
+        Ok(Preview {
+            summary: format!("{name} {}", crate::names::show(&abs)),
+            paths: vec![abs],
+        })
+    }
+
+    fn unknown(&self, name: &str) -> FileError {
+        FileError::UnknownTool {
+            name: name.to_owned(),
+            known: NAMES.iter().map(|n| (*n).to_owned()).collect(),
         }
     }
 }

@@ -54,12 +54,23 @@ fn sizes_and_counts_read_naturally() {
 }
 
 #[test]
-fn every_spec_is_a_read_tool_with_an_object_schema() {
+fn every_spec_declares_its_effect_and_an_object_schema() {
+    use cowork_protocol::Effect;
     let specs = FileTools::specs();
     let names: Vec<&str> = specs.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(names, NAMES);
+    let read: Vec<String> = FileTools::read_specs()
+        .into_iter()
+        .map(|s| s.name)
+        .collect();
+    assert_eq!(read, ["Read", "LS", "Glob", "Grep"]);
     for spec in specs {
-        assert_eq!(spec.effect, cowork_protocol::Effect::Read);
+        let expected = match spec.name.as_str() {
+            "Read" | "LS" | "Glob" | "Grep" => Effect::Read,
+            "Delete" => Effect::Delete,
+            _ => Effect::Write,
+        };
+        assert_eq!(spec.effect, expected, "{}", spec.name);
         assert_eq!(spec.input_schema["type"], "object", "{}", spec.name);
         assert_eq!(
             spec.input_schema["additionalProperties"], false,

@@ -4,7 +4,9 @@ use cowork_protocol::{Effect, ToolSpec};
 use serde_json::json;
 
 const PATHS: &str = "Paths are relative to the first connected folder, or absolute inside one \
-                     of the connected folders; nothing outside them can be reached.";
+                     of the connected folders; nothing outside them can be reached. Bytes of \
+                     file names that are not UTF-8 are shown as `\\xNN` (e.g. `caf\\xE9.txt`) \
+                     and can be given back the same way.";
 
 pub(crate) fn all() -> Vec<ToolSpec> {
     vec![read(), ls(), glob(), grep()]

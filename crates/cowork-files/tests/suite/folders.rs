@@ -85,7 +85,11 @@ fn an_unknown_tool_lists_the_real_ones() {
     let tools = FileTools::new(Arc::new(
         Folders::open(&[grant(base.path(), false)]).unwrap(),
     ));
-    let err = tools.call("Write", &json!({})).unwrap_err();
+    let err = tools.call("Bash", &json!({})).unwrap_err();
     assert!(matches!(err, FileError::UnknownTool { .. }));
-    assert!(err.to_string().contains("Read, LS, Glob, Grep"), "{err}");
+    let text = err.to_string();
+    assert!(
+        text.contains("Read, LS, Glob, Grep, Write, Edit, Move, Mkdir, Delete"),
+        "{text}"
+    );
 }

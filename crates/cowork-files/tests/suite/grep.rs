@@ -263,7 +263,7 @@ fn bad_output_mode_and_unknown_fields_are_named() {
 }
 
 #[test]
-fn non_utf8_file_names_are_reported_lossily() {
+fn non_utf8_file_names_are_reported_with_byte_escapes() {
     let fx = Fixture::new();
     std::fs::write(
         fx.root.join(OsStr::from_bytes(b"r\xe9sum\xe9.txt")),
@@ -274,7 +274,7 @@ fn non_utf8_file_names_are_reported_lossily() {
         "Grep",
         json!({ "pattern": "skills", "output_mode": "content" }),
     );
-    assert_eq!(text, "r\u{FFFD}sum\u{FFFD}.txt:1:skills");
+    assert_eq!(text, "r\\xE9sum\\xE9.txt:1:skills");
 }
 
 #[test]

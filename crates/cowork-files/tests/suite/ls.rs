@@ -75,12 +75,12 @@ fn a_file_is_not_a_directory() {
 }
 
 #[test]
-fn non_utf8_names_are_listed_lossily() {
+fn non_utf8_names_are_listed_with_byte_escapes() {
     let fx = Fixture::new();
     let name = OsStr::from_bytes(b"caf\xe9.txt");
     std::fs::write(fx.root.join(name), "x").unwrap();
     let text = fx.ok("LS", json!({}));
-    assert!(text.contains("caf\u{FFFD}.txt (1 B)"), "{text}");
+    assert!(text.contains("caf\\xE9.txt (1 B)"), "{text}");
 }
 
 #[test]

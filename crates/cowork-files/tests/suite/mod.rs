@@ -5,8 +5,16 @@ mod escapes;
 mod folders;
 mod glob;
 mod grep;
+mod journal;
 mod ls;
+mod mkdir_delete;
+mod mv;
+mod names;
 mod read;
+mod undo;
+mod work;
+mod write;
+mod write_escapes;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

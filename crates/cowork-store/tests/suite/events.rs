@@ -237,3 +237,22 @@ fn logs_of_different_tasks_are_numbered_independently() {
     );
     assert_eq!(store.events(&b).unwrap().len(), 2);
 }
+
+#[test]
+fn a_batch_is_appended_in_order_in_one_go() {
+    let store = Store::open_in_memory().unwrap();
+    let id = new_task(&store, "batch");
+    let events: Vec<Event> = (1..=3).map(|turn| Event::TurnStarted { turn }).collect();
+    assert_eq!(store.append_all(&id, &events).unwrap(), vec![2, 3, 4]);
+    assert_eq!(store.task(id.as_str()).unwrap().turns, 3);
+    let bad = vec![
+        Event::TurnStarted { turn: 4 },
+        Event::TextDelta { text: "x".into() },
+    ];
+    assert!(store.append_all(&id, &bad).is_err());
+    assert_eq!(
+        store.events(&id).unwrap().len(),
+        4,
+        "nothing of a refused batch is kept"
+    );
+}

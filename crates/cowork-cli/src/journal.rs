@@ -1,0 +1,254 @@
+//! `cowork undo`, `cowork trash` and `cowork gc`: the change journal and
+//! the trash, from the terminal.
+
+use std::collections::HashSet;
+use std::fmt::Write as _;
+use std::io::{BufRead, Write as _};
+use std::process::ExitCode;
+
+use anyhow::{Result, bail};
+use console::style;
+
+use cowork_files::{Folders, JournalStore, undo};
+use cowork_protocol::config::Config;
+use cowork_protocol::{Change, Event, TaskStatus};
+use cowork_store::Store;
+
+use crate::cli::{GcArgs, TrashCommand, UndoArgs};
+use crate::home;
+use crate::render::{human_bytes, plural};
+use crate::tasks::local_time;
+
+/// How many steps of an undo plan are listed before "… and N more".
+const LISTED_STEPS: usize = 30;
+
+pub fn undo(args: &UndoArgs, store: &Store) -> Result<ExitCode> {
+    let row = store.task(&args.id)?;
+    let short = row.id.short();
+    if row.status == TaskStatus::Running && store.owner(&row.id)?.is_some_and(|o| o.is_alive()) {
+        bail!("task {short} is still running; stop it (Ctrl-C) before undoing it");
+    }
+    let changes: Vec<Change> = store
+        .events(&row.id)?
+        .into_iter()
+        .filter_map(|e| match e.event {
+            Event::FileChanged { change, .. } => Some(change),
+            _ => None,
+        })
+        .collect();
+    if changes.is_empty() {
+        println!("task {short} changed no files; there is nothing to undo");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let folders = Folders::open(&row.spec.folders)?;
+    let journal = JournalStore::open(&home::data_dir()?)?;
+    let plan = undo::plan(&changes, &folders, &journal);
+
+    let mut out = String::new();
+    let listed = if args.dry_run {
+        usize::MAX
+    } else {
+        LISTED_STEPS
+    };
+    for step in plan.steps.iter().take(listed) {
+        let _ = writeln!(out, "  {}", step.description);
+    }
+    if plan.steps.len() > listed {
+        let _ = writeln!(out, "  … and {} more", plan.steps.len() - listed);
+    }
+    print!("{out}");
+    if !plan.conflicts.is_empty() {
+        let what = match plan.conflicts.len() {
+            1 => "1 file was".to_owned(),
+            n => format!("{n} files were"),
+        };
+        let mut msg = format!(
+            "{} {what} changed after task {short}; undo would overwrite them:\n",
+            style("!").yellow()
+        );
+        for conflict in &plan.conflicts {
+            let _ = writeln!(msg, "  {}: {}", conflict.path.display(), conflict.reason);
+        }
+        eprint!("{msg}");
+    }
+    if args.dry_run {
+        println!("dry run: nothing was changed");
+        return Ok(ExitCode::SUCCESS);
+    }
+    if !plan.conflicts.is_empty() && !args.force {
+        eprintln!(
+            "nothing was changed. Run `cowork undo {short} --force` to restore them anyway \
+             (their current versions go to the trash)."
+        );
+        return Ok(ExitCode::FAILURE);
+    }
+    let report = undo::apply(&plan, &folders, &journal, args.force)?;
+    store.append(
+        &row.id,
+        &Event::Undone {
+            restored: report.restored,
+            skipped: report.skipped,
+            forced: report.forced,
+        },
+    )?;
+    println!(
+        "{} undid task {short}: {} restored, {} already as before{}",
+        style("✓").green(),
+        report.restored,
+        report.skipped,
+        if report.forced > 0 {
+            format!(
+                ", {} forced (previous versions in the trash)",
+                report.forced
+            )
+        } else {
+            String::new()
+        }
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn trash(command: TrashCommand) -> Result<ExitCode> {
+    let journal = JournalStore::open(&home::data_dir()?)?;
+    let trash = journal.trash();
+    match command {
+        TrashCommand::List { json } => {
+            let entries = trash.list()?;
+            let mut out = String::new();
+            if json {
+                for e in &entries {
+                    let line = serde_json::json!({
+                        "id": e.id,
+                        "original": cowork_protocol::RawPath(e.original.clone()),
+                        "trashed_at": e.trashed_at_ms,
+                        "task": e.task,
+                        "size": e.size,
+                        "is_dir": e.is_dir,
+                    });
+                    let _ = writeln!(out, "{line}");
+                }
+            } else if entries.is_empty() {
+                out.push_str("The trash is empty.\n");
+            } else {
+                for e in &entries {
+                    let _ = writeln!(
+                        out,
+                        "{:<26}  {}  {:>9}  {}{}",
+                        e.id,
+                        local_time(e.trashed_at_ms),
+                        human_bytes(e.size),
+                        e.original.display(),
+                        if e.is_dir { "/" } else { "" }
+                    );
+                }
+            }
+            print!("{out}");
+            Ok(ExitCode::SUCCESS)
+        }
+        TrashCommand::Restore { id, to } => {
+            let entries = trash.list()?;
+            let matches: Vec<_> = entries.iter().filter(|e| e.id.starts_with(&id)).collect();
+            let entry = match matches.as_slice() {
+                [one] => *one,
+                [] => bail!("no trash entry starts with {id:?}; see `cowork trash list`"),
+                several => bail!(
+                    "{id:?} names {} trash entries; give more of the id: {}",
+                    several.len(),
+                    several
+                        .iter()
+                        .map(|e| e.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
+            let restored = trash.restore(&entry.id, to.as_deref())?;
+            println!("{} restored {}", style("✓").green(), restored.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        TrashCommand::Empty { older_than } => {
+            let cutoff = older_than.map(|days| now_ms() - i64::from(days) * DAY_MS);
+            let doomed: Vec<_> = trash
+                .list()?
+                .into_iter()
+                .filter(|e| cutoff.is_none_or(|c| e.trashed_at_ms < c))
+                .collect();
+            if doomed.is_empty() {
+                println!("Nothing to empty.");
+                return Ok(ExitCode::SUCCESS);
+            }
+            let bytes: u64 = doomed.iter().map(|e| e.size).sum();
+            // The only permanent deletion cowork does: always confirmed by a
+            // typed answer, whatever the mode or flags.
+            eprint!(
+                "Permanently delete {} ({}) from cowork's trash? This cannot be undone.\n\
+                 Type yes to confirm: ",
+                plural(doomed.len() as u64, "item"),
+                human_bytes(bytes)
+            );
+            let _ = std::io::stderr().flush();
+            let mut answer = String::new();
+            let _ = std::io::stdin().lock().read_line(&mut answer);
+            if answer.trim() != "yes" {
+                eprintln!("Not emptied.");
+                return Ok(ExitCode::FAILURE);
+            }
+            let (entries, freed) = trash.empty(cutoff)?;
+            println!(
+                "{} deleted {} permanently, freed {}",
+                style("✓").green(),
+                plural(entries, "item"),
+                human_bytes(freed)
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+pub fn gc(args: &GcArgs, store: &Store, config: &Config) -> Result<ExitCode> {
+    let days = args
+        .older_than
+        .or(config.journal_max_age_days)
+        .unwrap_or(30);
+    let cutoff = now_ms() - i64::from(days) * DAY_MS;
+    let mut keep = HashSet::new();
+    let mut dropped_tasks = 0u64;
+    for row in store.list_tasks(usize::MAX)? {
+        let recent = row.updated_at >= cutoff || !row.status.is_terminal();
+        let mut referenced = false;
+        for stored in store.events(&row.id)? {
+            if let Event::FileChanged {
+                change: Change::Modified { before, .. },
+                ..
+            } = stored.event
+            {
+                referenced = true;
+                if recent {
+                    keep.insert(before);
+                }
+            }
+        }
+        if referenced && !recent {
+            dropped_tasks += 1;
+        }
+    }
+    let journal = JournalStore::open(&home::data_dir()?)?;
+    let (files, bytes) = journal.gc_blobs(&keep)?;
+    println!(
+        "{} freed {} ({}) from the change journals of {} older than {} days",
+        style("✓").green(),
+        human_bytes(bytes),
+        plural(files, "saved file version"),
+        plural(dropped_tasks, "task"),
+        days
+    );
+    if dropped_tasks > 0 {
+        println!("  those tasks can no longer restore the file contents they replaced");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+const DAY_MS: i64 = 86_400_000;
+
+fn now_ms() -> i64 {
+    jiff::Timestamp::now().as_millisecond()
+}

@@ -1,0 +1,206 @@
+//! The permission engine: decides, from a tool call's declared effect and
+//! the paths it touches, whether it runs, asks first, or is refused. Tools
+//! never decide their own permission.
+
+use std::path::{Path, PathBuf};
+
+use globset::{Glob, GlobMatcher};
+
+use cowork_protocol::config::{Rule, RuleAction};
+use cowork_protocol::{Effect, FolderGrant, PermissionMode};
+
+/// Who answers when a call needs approval.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Approver {
+    /// A person at a terminal: the runner asks through the event stream.
+    Person,
+    /// `--yes`: everything that would ask is allowed (deny rules still win).
+    AssumeYes,
+    /// Nobody can answer (no terminal, no `--yes`): asking means no.
+    Nobody,
+}
+
+/// The verdict on one call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    Allow,
+    Ask,
+    /// Refused; `by` names the mode or rule, for the audit trail and the
+    /// model's message.
+    Deny {
+        by: String,
+        reason: String,
+    },
+}
+
+/// A compiled rule.
+#[derive(Debug, Clone)]
+struct CompiledRule {
+    number: usize,
+    rule: Rule,
+    glob: Option<GlobMatcher>,
+}
+
+/// A bad rule in the configuration.
+#[derive(Debug, thiserror::Error)]
+#[error("rule {number} in the configuration has an invalid path glob {glob:?}: {message}")]
+pub struct RuleError {
+    pub number: usize,
+    pub glob: String,
+    pub message: String,
+}
+
+/// The mode, rules and approver a task runs under.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub mode: PermissionMode,
+    pub approver: Approver,
+    rules: Vec<CompiledRule>,
+}
+
+impl Policy {
+    pub fn new(
+        mode: PermissionMode,
+        rules: &[Rule],
+        approver: Approver,
+    ) -> Result<Self, RuleError> {
+        let rules = rules
+            .iter()
+            .enumerate()
+            .map(|(i, rule)| {
+                let glob = match &rule.path {
+                    Some(pattern) => Some(
+                        Glob::new(pattern)
+                            .map_err(|e| RuleError {
+                                number: i + 1,
+                                glob: pattern.clone(),
+                                message: e.kind().to_string(),
+                            })?
+                            .compile_matcher(),
+                    ),
+                    None => None,
+                };
+                Ok(CompiledRule {
+                    number: i + 1,
+                    rule: rule.clone(),
+                    glob,
+                })
+            })
+            .collect::<Result<_, RuleError>>()?;
+        Ok(Self {
+            mode,
+            approver,
+            rules,
+        })
+    }
+
+    /// Decides a call to `tool` with `effect` touching `paths` (absolute),
+    /// in a task over `folders`.
+    pub fn decide(
+        &self,
+        tool: &str,
+        effect: Effect,
+        paths: &[PathBuf],
+        folders: &[FolderGrant],
+    ) -> Verdict {
+        // Deny rules win over the mode, allow rules and --yes.
+        if let Some(rule) = self.matching(RuleAction::Deny, tool, effect, paths) {
+            return Verdict::Deny {
+                by: format!("rule {} in config.toml", rule.number),
+                reason: format!(
+                    "{tool} is denied by rule {} of the configuration",
+                    rule.number
+                ),
+            };
+        }
+        if effect.is_read_only() {
+            return Verdict::Allow;
+        }
+        match self.mode {
+            PermissionMode::Plan => {
+                return Verdict::Deny {
+                    by: "plan mode".to_owned(),
+                    reason: format!(
+                        "{tool} changes things, and this task runs in plan mode (read-only): propose the change instead"
+                    ),
+                };
+            }
+            PermissionMode::Ask | PermissionMode::Auto => {}
+        }
+        if self
+            .matching(RuleAction::Allow, tool, effect, paths)
+            .is_some()
+        {
+            return Verdict::Allow;
+        }
+        if self
+            .matching(RuleAction::Ask, tool, effect, paths)
+            .is_some()
+        {
+            return Verdict::Ask;
+        }
+        match self.mode {
+            PermissionMode::Auto if in_scope(effect, paths, folders) => Verdict::Allow,
+            PermissionMode::Auto | PermissionMode::Ask | PermissionMode::Plan => Verdict::Ask,
+        }
+    }
+
+    /// The first rule with `action` that matches the call. A deny rule
+    /// matches when any path matches (one forbidden path is enough); other
+    /// rules only when every path does.
+    fn matching(
+        &self,
+        action: RuleAction,
+        tool: &str,
+        effect: Effect,
+        paths: &[PathBuf],
+    ) -> Option<&CompiledRule> {
+        self.rules.iter().find(|c| {
+            let rule = &c.rule;
+            if rule.action != action {
+                return false;
+            }
+            if rule
+                .tool
+                .as_deref()
+                .is_some_and(|t| !t.eq_ignore_ascii_case(tool))
+            {
+                return false;
+            }
+            if rule.effect.is_some_and(|e| e != effect) {
+                return false;
+            }
+            let path_rule = rule.folder.is_some() || c.glob.is_some();
+            if !path_rule {
+                return true;
+            }
+            let hit = |p: &PathBuf| {
+                rule.folder.as_deref().is_none_or(|f| p.starts_with(f))
+                    && c.glob.as_ref().is_none_or(|g| g.is_match(p))
+            };
+            match action {
+                RuleAction::Deny => paths.iter().any(hit),
+                RuleAction::Allow | RuleAction::Ask => !paths.is_empty() && paths.iter().all(hit),
+            }
+        })
+    }
+}
+
+/// Whether auto mode may act without asking: changes confined to the
+/// task's read-write folders (and execution, which the sandbox confines).
+fn in_scope(effect: Effect, paths: &[PathBuf], folders: &[FolderGrant]) -> bool {
+    let inside = |p: &Path| {
+        folders
+            .iter()
+            .any(|f| !f.read_only && p.starts_with(&f.path))
+    };
+    match effect {
+        Effect::Read | Effect::Execute => true,
+        Effect::Write | Effect::Delete => paths.iter().all(|p| inside(p)),
+        Effect::Network | Effect::External => false,
+    }
+}
+
+#[cfg(test)]
+#[path = "permission_tests.rs"]
+mod tests;

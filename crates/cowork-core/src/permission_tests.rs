@@ -1,0 +1,158 @@
+use std::path::PathBuf;
+
+use cowork_protocol::config::{Rule, RuleAction};
+use cowork_protocol::{Effect, FolderGrant, PermissionMode};
+
+use super::*;
+
+fn folders() -> Vec<FolderGrant> {
+    vec![
+        FolderGrant {
+            path: PathBuf::from("/home/me/notes"),
+            read_only: false,
+        },
+        FolderGrant {
+            path: PathBuf::from("/home/me/archive"),
+            read_only: true,
+        },
+    ]
+}
+
+fn rule(action: RuleAction) -> Rule {
+    Rule {
+        action,
+        tool: None,
+        effect: None,
+        folder: None,
+        path: None,
+    }
+}
+
+fn p(s: &str) -> Vec<PathBuf> {
+    vec![PathBuf::from(s)]
+}
+
+fn policy(mode: PermissionMode, rules: &[Rule]) -> Policy {
+    Policy::new(mode, rules, Approver::Person).unwrap()
+}
+
+#[test]
+fn reads_run_freely_and_writes_ask_in_ask_mode() {
+    let policy = policy(PermissionMode::Ask, &[]);
+    let f = folders();
+    assert_eq!(
+        policy.decide("Read", Effect::Read, &p("/home/me/notes/a"), &f),
+        Verdict::Allow
+    );
+    assert_eq!(
+        policy.decide("Write", Effect::Write, &p("/home/me/notes/a"), &f),
+        Verdict::Ask
+    );
+    assert_eq!(
+        policy.decide("Delete", Effect::Delete, &p("/home/me/notes/a"), &f),
+        Verdict::Ask
+    );
+}
+
+#[test]
+fn auto_mode_acts_inside_writable_folders_and_asks_outside_them() {
+    let policy = policy(PermissionMode::Auto, &[]);
+    let f = folders();
+    assert_eq!(
+        policy.decide("Write", Effect::Write, &p("/home/me/notes/a"), &f),
+        Verdict::Allow
+    );
+    assert_eq!(
+        policy.decide("Write", Effect::Write, &p("/home/me/archive/a"), &f),
+        Verdict::Ask
+    );
+    assert_eq!(
+        policy.decide("Fetch", Effect::Network, &[], &f),
+        Verdict::Ask
+    );
+    assert_eq!(
+        policy.decide("Bash", Effect::Execute, &[], &f),
+        Verdict::Allow
+    );
+}
+
+#[test]
+fn plan_mode_refuses_every_change() {
+    let policy = policy(PermissionMode::Plan, &[rule(RuleAction::Allow)]);
+    let verdict = policy.decide("Write", Effect::Write, &p("/home/me/notes/a"), &folders());
+    assert!(
+        matches!(verdict, Verdict::Deny { ref by, .. } if by == "plan mode"),
+        "{verdict:?}"
+    );
+    assert_eq!(
+        policy.decide("Grep", Effect::Read, &[], &folders()),
+        Verdict::Allow
+    );
+}
+
+#[test]
+fn deny_rules_win_over_allow_rules_and_modes() {
+    let mut deny = rule(RuleAction::Deny);
+    deny.path = Some("**/*.key".into());
+    let policy = policy(PermissionMode::Auto, &[rule(RuleAction::Allow), deny]);
+    let f = folders();
+    let verdict = policy.decide("Read", Effect::Read, &p("/home/me/notes/id.key"), &f);
+    assert!(
+        matches!(verdict, Verdict::Deny { ref by, .. } if by.contains("rule 2")),
+        "{verdict:?}"
+    );
+    // One forbidden path in a batch is enough.
+    let batch = vec![
+        PathBuf::from("/home/me/notes/a.txt"),
+        PathBuf::from("/home/me/notes/b.key"),
+    ];
+    assert!(matches!(
+        policy.decide("Move", Effect::Write, &batch, &f),
+        Verdict::Deny { .. }
+    ));
+    assert_eq!(
+        policy.decide("Write", Effect::Write, &p("/home/me/notes/a.txt"), &f),
+        Verdict::Allow
+    );
+}
+
+#[test]
+fn rules_match_by_tool_effect_and_folder() {
+    let mut allow_writes_in_notes = rule(RuleAction::Allow);
+    allow_writes_in_notes.tool = Some("write".into());
+    allow_writes_in_notes.folder = Some(PathBuf::from("/home/me/notes"));
+    let mut deny_deletes = rule(RuleAction::Deny);
+    deny_deletes.effect = Some(Effect::Delete);
+    let policy = policy(PermissionMode::Ask, &[allow_writes_in_notes, deny_deletes]);
+    let f = folders();
+    assert_eq!(
+        policy.decide("Write", Effect::Write, &p("/home/me/notes/x"), &f),
+        Verdict::Allow
+    );
+    assert_eq!(
+        policy.decide("Edit", Effect::Write, &p("/home/me/notes/x"), &f),
+        Verdict::Ask
+    );
+    assert_eq!(
+        policy.decide("Write", Effect::Write, &p("/home/me/notesy/x"), &f),
+        Verdict::Ask,
+        "folder match is by component"
+    );
+    assert!(matches!(
+        policy.decide("Delete", Effect::Delete, &p("/home/me/notes/x"), &f),
+        Verdict::Deny { .. }
+    ));
+}
+
+#[test]
+fn an_invalid_glob_names_its_rule() {
+    let mut bad = rule(RuleAction::Deny);
+    bad.path = Some("a[".into());
+    let err = Policy::new(
+        PermissionMode::Ask,
+        &[rule(RuleAction::Allow), bad],
+        Approver::Nobody,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("rule 2"), "{err}");
+}

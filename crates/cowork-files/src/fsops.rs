@@ -1,0 +1,378 @@
+//! The write side's system calls: every one is relative to a directory fd
+//! that was opened beneath a folder root, and none follows a symlink in the
+//! last component. Nothing here decides *whether* to change something.
+
+use std::ffi::{OsStr, OsString};
+use std::fs::File;
+use std::io::{Read, Write as _};
+use std::os::fd::AsRawFd;
+use std::path::{Component, Path, PathBuf};
+
+use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
+use rustix::fs::{AtFlags, Dir, FileType, Mode, OFlags, RenameFlags, Stat};
+use rustix::io::Errno;
+
+use cowork_protocol::FileStamp;
+
+use crate::error::FileError;
+use crate::folders::Resolved;
+use crate::names;
+
+/// A directory opened for `*at` calls (and fsync), and its real path.
+pub(crate) struct DirHandle {
+    pub fd: OwnedFd,
+    pub abs: PathBuf,
+}
+
+/// Where a write lands: an entry `name` in a parent directory inside a
+/// folder. The parent may still have to be created (`missing`).
+pub(crate) struct Spot {
+    /// The deepest existing directory on the way to the entry.
+    pub dir: DirHandle,
+    /// Directories to create below `dir`, outermost first.
+    pub missing: Vec<OsString>,
+    pub name: OsString,
+    /// Real absolute path of the entry.
+    pub abs: PathBuf,
+    /// The path as the caller wrote it.
+    pub shown: String,
+}
+
+impl Spot {
+    /// Absolute paths of the directories to create, outermost first.
+    pub fn missing_paths(&self) -> Vec<PathBuf> {
+        let mut path = self.dir.abs.clone();
+        self.missing
+            .iter()
+            .map(|name| {
+                path.push(name);
+                path.clone()
+            })
+            .collect()
+    }
+
+    /// What is at the entry now (never following a symlink).
+    pub fn stat(&self) -> Result<Option<Stat>, FileError> {
+        if !self.missing.is_empty() {
+            return Ok(None);
+        }
+        lstat_at(self.dir.fd.as_fd(), &self.name).map_err(|e| io_err(&self.shown, e))
+    }
+
+    /// Creates the missing parents (tolerating ones that appeared since)
+    /// and returns the entry's parent directory.
+    pub fn make_parent(&self) -> Result<OwnedFd, FileError> {
+        let mut fd = reopen(self.dir.fd.as_fd()).map_err(|e| io_err(&self.shown, e))?;
+        for name in &self.missing {
+            fd = make_dir(fd.as_fd(), name).map_err(|e| io_err(&self.shown, e))?;
+        }
+        Ok(fd)
+    }
+}
+
+/// Locates where `resolved` would be written. The last component must be a
+/// plain name; the parent chain is opened beneath the root (so it cannot
+/// leave the folder), and with `create_parents` a missing tail of it is
+/// planned for creation.
+pub(crate) fn spot(resolved: &Resolved<'_>, create_parents: bool) -> Result<Spot, FileError> {
+    let shown = resolved.input().to_owned();
+    let rel = resolved.rel();
+    let name = match rel.components().next_back() {
+        Some(Component::Normal(name)) => name.to_owned(),
+        None | Some(Component::CurDir) => {
+            return Err(FileError::invalid_path(
+                &shown,
+                "it is the connected folder itself; name a file or folder inside it",
+            ));
+        }
+        Some(Component::ParentDir | Component::RootDir | Component::Prefix(_)) => {
+            return Err(FileError::invalid_path(
+                &shown,
+                "it must end with a file or folder name, not `..`",
+            ));
+        }
+    };
+    let parent_rel = rel.parent().unwrap_or(Path::new(""));
+    let dir_flags = OFlags::RDONLY | OFlags::DIRECTORY;
+    let (dir_fd, missing) = match resolved.open_rel(parent_rel, dir_flags) {
+        Ok(fd) => (fd, Vec::new()),
+        Err(Errno::NOENT) if create_parents => deepest_existing(resolved, parent_rel)?,
+        Err(errno) => return Err(parent_error(resolved, errno)),
+    };
+    let dir_abs = real_path(&dir_fd, resolved)?;
+    let mut abs = dir_abs.clone();
+    abs.extend(&missing);
+    abs.push(&name);
+    Ok(Spot {
+        dir: DirHandle {
+            fd: dir_fd,
+            abs: dir_abs,
+        },
+        missing,
+        name,
+        abs,
+        shown,
+    })
+}
+
+/// The deepest directory of `parent_rel` that exists, and the plain names
+/// below it that do not.
+fn deepest_existing(
+    resolved: &Resolved<'_>,
+    parent_rel: &Path,
+) -> Result<(OwnedFd, Vec<OsString>), FileError> {
+    let parts: Vec<Component<'_>> = parent_rel.components().collect();
+    let flags = OFlags::RDONLY | OFlags::DIRECTORY;
+    let mut existing = resolved
+        .open_rel(Path::new(""), flags)
+        .map_err(|e| resolved.error(e))?;
+    for (index, _) in parts.iter().enumerate() {
+        let prefix: PathBuf = parts[..=index].iter().collect();
+        match resolved.open_rel(&prefix, flags) {
+            Ok(fd) => existing = fd,
+            Err(Errno::NOENT) => {
+                let mut missing = Vec::new();
+                for part in &parts[index..] {
+                    match part {
+                        Component::Normal(name) => missing.push((*name).to_owned()),
+                        Component::CurDir => {}
+                        Component::ParentDir | Component::RootDir | Component::Prefix(_) => {
+                            return Err(FileError::invalid_path(
+                                resolved.input(),
+                                "`..` cannot follow a folder that does not exist yet",
+                            ));
+                        }
+                    }
+                }
+                return Ok((existing, missing));
+            }
+            Err(errno) => return Err(parent_error(resolved, errno)),
+        }
+    }
+    Err(resolved.error(Errno::NOENT))
+}
+
+fn parent_error(resolved: &Resolved<'_>, errno: Errno) -> FileError {
+    match errno {
+        Errno::NOENT => FileError::NotFound {
+            path: format!("{} (its folder)", resolved.input()),
+        },
+        other => resolved.error(other),
+    }
+}
+
+/// Where an fd really is, checked to lie inside the resolved path's root.
+pub(crate) fn real_path(fd: &OwnedFd, resolved: &Resolved<'_>) -> Result<PathBuf, FileError> {
+    let real = fd_path(fd).map_err(|e| io_err(resolved.input(), e))?;
+    if !real.starts_with(resolved.root()) {
+        return Err(resolved.folders().outside(resolved.input()));
+    }
+    Ok(real)
+}
+
+/// The path the kernel knows an fd by.
+pub(crate) fn fd_path(fd: &OwnedFd) -> std::io::Result<PathBuf> {
+    std::fs::read_link(format!("/proc/self/fd/{}", fd.as_raw_fd()))
+}
+
+/// `lstat` of `name` in `dir`; `None` when nothing is there.
+pub(crate) fn lstat_at(dir: BorrowedFd<'_>, name: &OsStr) -> rustix::io::Result<Option<Stat>> {
+    match rustix::fs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW) {
+        Ok(stat) => Ok(Some(stat)),
+        Err(Errno::NOENT) => Ok(None),
+        Err(errno) => Err(errno),
+    }
+}
+
+pub(crate) fn kind(stat: &Stat) -> FileType {
+    FileType::from_raw_mode(stat.st_mode)
+}
+
+/// What identifies this state of an entry.
+pub(crate) fn stamp(stat: &Stat) -> FileStamp {
+    FileStamp {
+        size: u64::try_from(stat.st_size).unwrap_or(0),
+        mtime_ns: stat.st_mtime.saturating_mul(1_000_000_000) + stat.st_mtime_nsec as i64,
+        inode: stat.st_ino,
+        hash: None,
+    }
+}
+
+/// Opens a directory entry (not following a final symlink) as a directory.
+pub(crate) fn open_dir_at(dir: BorrowedFd<'_>, name: &OsStr) -> rustix::io::Result<OwnedFd> {
+    rustix::fs::openat(
+        dir,
+        name,
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+}
+
+/// Opens a regular file entry for reading, never through a symlink.
+pub(crate) fn open_file_at(dir: BorrowedFd<'_>, name: &OsStr) -> rustix::io::Result<File> {
+    let fd = rustix::fs::openat(
+        dir,
+        name,
+        OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )?;
+    Ok(File::from(fd))
+}
+
+fn reopen(dir: BorrowedFd<'_>) -> rustix::io::Result<OwnedFd> {
+    open_dir_at(dir, OsStr::new("."))
+}
+
+/// `mkdir` of one level (an existing directory is fine), then opens it
+/// without following a symlink swapped in meanwhile.
+pub(crate) fn make_dir(dir: BorrowedFd<'_>, name: &OsStr) -> rustix::io::Result<OwnedFd> {
+    match rustix::fs::mkdirat(dir, name, Mode::from_raw_mode(0o755)) {
+        Ok(()) => rustix::fs::fsync(dir)?,
+        Err(Errno::EXIST) => {}
+        Err(errno) => return Err(errno),
+    }
+    open_dir_at(dir, name)
+}
+
+/// Replaces (or creates) `name` in `dir` with `data`, atomically: a temp
+/// file in the same directory, fsynced, renamed over the target, and the
+/// directory fsynced. The old inode is never written to, so a hard link
+/// to it elsewhere keeps its content. `mode`: the permission bits to keep;
+/// `None` for a new file (0644 minus the umask).
+pub(crate) fn atomic_write(
+    dir: BorrowedFd<'_>,
+    name: &OsStr,
+    data: &mut dyn Read,
+    mode: Option<u32>,
+) -> std::io::Result<()> {
+    let tmp = format!(".cowork-{:016x}.tmp", fastrand::u64(..));
+    let fd = rustix::fs::openat(
+        dir,
+        tmp.as_str(),
+        OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+        Mode::from_raw_mode(0o644),
+    )?;
+    let result = (|| {
+        let mut file = File::from(fd);
+        std::io::copy(data, &mut file)?;
+        file.flush()?;
+        if let Some(mode) = mode {
+            rustix::fs::fchmod(&file, Mode::from_raw_mode(mode & 0o7777))?;
+        }
+        file.sync_all()?;
+        rustix::fs::renameat(dir, tmp.as_str(), dir, name)?;
+        rustix::fs::fsync(dir)?;
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = rustix::fs::unlinkat(dir, tmp.as_str(), AtFlags::empty());
+    }
+    result
+}
+
+/// Renames without ever replacing what is at the target.
+pub(crate) fn rename_noreplace(
+    from_dir: BorrowedFd<'_>,
+    from: &OsStr,
+    to_dir: BorrowedFd<'_>,
+    to: &OsStr,
+) -> rustix::io::Result<()> {
+    rustix::fs::renameat_with(from_dir, from, to_dir, to, RenameFlags::NOREPLACE)
+}
+
+/// Files and bytes under an entry (the entry itself when it is a file).
+pub(crate) fn tree_size(dir: BorrowedFd<'_>, name: &OsStr) -> rustix::io::Result<(u64, u64)> {
+    let Some(stat) = lstat_at(dir, name)? else {
+        return Ok((0, 0));
+    };
+    if kind(&stat) != FileType::Directory {
+        return Ok((1, u64::try_from(stat.st_size).unwrap_or(0)));
+    }
+    let sub = open_dir_at(dir, name)?;
+    let (mut files, mut bytes) = (0, 0);
+    for child in children(&sub)? {
+        let (f, b) = tree_size(sub.as_fd(), &child)?;
+        files += f;
+        bytes += b;
+    }
+    Ok((files, bytes))
+}
+
+/// The names in a directory, without `.` and `..`.
+pub(crate) fn children(dir: &OwnedFd) -> rustix::io::Result<Vec<OsString>> {
+    use std::os::unix::ffi::OsStrExt;
+    let mut reader = Dir::read_from(dir)?;
+    let mut names = Vec::new();
+    while let Some(entry) = reader.read() {
+        let entry = entry?;
+        let bytes = entry.file_name().to_bytes();
+        if bytes != b"." && bytes != b".." {
+            names.push(OsStr::from_bytes(bytes).to_owned());
+        }
+    }
+    Ok(names)
+}
+
+/// Copies an entry (file, symlink or tree) from one directory to another,
+/// fsyncing what it writes. Used when a rename cannot cross file systems.
+pub(crate) fn copy_tree(
+    from_dir: BorrowedFd<'_>,
+    name: &OsStr,
+    to_dir: BorrowedFd<'_>,
+    to: &OsStr,
+) -> std::io::Result<()> {
+    let stat = lstat_at(from_dir, name)?.ok_or(Errno::NOENT)?;
+    match kind(&stat) {
+        FileType::Directory => {
+            rustix::fs::mkdirat(to_dir, to, Mode::from_raw_mode(stat.st_mode & 0o7777))?;
+            let src = open_dir_at(from_dir, name)?;
+            let dst = open_dir_at(to_dir, to)?;
+            for child in children(&src)? {
+                copy_tree(src.as_fd(), &child, dst.as_fd(), &child)?;
+            }
+            rustix::fs::fsync(&dst)?;
+        }
+        FileType::Symlink => {
+            let target = rustix::fs::readlinkat(from_dir, name, Vec::new())?;
+            rustix::fs::symlinkat(target.as_c_str(), to_dir, to)?;
+        }
+        FileType::RegularFile => {
+            let mut src = open_file_at(from_dir, name)?;
+            atomic_write(to_dir, to, &mut src, Some(stat.st_mode))?;
+        }
+        FileType::Fifo
+        | FileType::Socket
+        | FileType::CharacterDevice
+        | FileType::BlockDevice
+        | FileType::Unknown => {
+            return Err(std::io::Error::other(format!(
+                "`{}` is not a file, folder or link and cannot be copied",
+                names::show_name(name)
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Removes an entry and everything below it (after it was copied).
+pub(crate) fn remove_tree(dir: BorrowedFd<'_>, name: &OsStr) -> rustix::io::Result<()> {
+    let Some(stat) = lstat_at(dir, name)? else {
+        return Ok(());
+    };
+    if kind(&stat) == FileType::Directory {
+        let sub = open_dir_at(dir, name)?;
+        for child in children(&sub)? {
+            remove_tree(sub.as_fd(), &child)?;
+        }
+        rustix::fs::unlinkat(dir, name, AtFlags::REMOVEDIR)
+    } else {
+        rustix::fs::unlinkat(dir, name, AtFlags::empty())
+    }
+}
+
+pub(crate) fn io_err(path: &str, source: impl Into<std::io::Error>) -> FileError {
+    FileError::Io {
+        path: path.to_owned(),
+        source: source.into(),
+    }
+}

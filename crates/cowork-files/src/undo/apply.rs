@@ -1,0 +1,251 @@
+//! Running an undo plan. Every step is checked again as it runs, so a
+//! plan applied twice, or after a crash midway, does nothing twice.
+
+use std::collections::BTreeMap;
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+
+use rustix::fd::{AsFd, OwnedFd};
+use rustix::fs::{AtFlags, Mode, OFlags};
+use rustix::io::Errno;
+
+use super::{UndoAction, UndoPlan, UndoStep};
+use crate::error::FileError;
+use crate::folders::Folders;
+use crate::fsops::{self, Spot, io_err};
+use crate::names::show;
+use crate::store::{JournalStore, hash_reader};
+
+/// What an undo did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct UndoReport {
+    /// Changes put back.
+    pub restored: u32,
+    /// Changes already as before (never applied, undone before) or left
+    /// as they are.
+    pub skipped: u32,
+    /// Changes put back over later edits (with `force`); what was there
+    /// went to the trash first.
+    pub forced: u32,
+}
+
+/// Applies `plan` (newest change first). Without `force`, refuses
+/// ([`FileError::UndoConflicts`]) when the plan has conflicts, and changes
+/// nothing. With `force`, conflicting steps run too, and whatever is at a
+/// path being restored is moved to the trash first: nothing is lost.
+pub fn apply(
+    plan: &UndoPlan,
+    folders: &Folders,
+    store: &JournalStore,
+    force: bool,
+) -> Result<UndoReport, FileError> {
+    if !force && !plan.conflicts.is_empty() {
+        return Err(FileError::UndoConflicts {
+            conflicts: plan.conflicts.clone(),
+        });
+    }
+    let mut report = UndoReport::default();
+    // Folders renamed in or out of are fsynced once, at the end: a crash
+    // before that only means undo runs again, and finds those steps done.
+    let mut syncs = Syncs::default();
+    for step in &plan.steps {
+        let done = run(step, folders, store, &mut syncs);
+        let done = match done {
+            Ok(done) => done,
+            Err(err) => {
+                syncs.flush()?;
+                return Err(err);
+            }
+        };
+        match (done, step.forced) {
+            (false, _) => report.skipped += 1,
+            (true, false) => report.restored += 1,
+            (true, true) => report.forced += 1,
+        }
+    }
+    syncs.flush()?;
+    Ok(report)
+}
+
+/// Directories to fsync, each once.
+#[derive(Default)]
+struct Syncs {
+    dirs: BTreeMap<PathBuf, OwnedFd>,
+}
+
+impl Syncs {
+    fn add(&mut self, path: &Path, fd: OwnedFd) {
+        self.dirs.entry(path.to_path_buf()).or_insert(fd);
+    }
+
+    fn flush(&mut self) -> Result<(), FileError> {
+        for (path, fd) in std::mem::take(&mut self.dirs) {
+            rustix::fs::fsync(&fd).map_err(|e| io_err(&show(&path), e))?;
+        }
+        Ok(())
+    }
+}
+
+/// Runs one step; `false` when there was nothing to do.
+fn run(
+    step: &UndoStep,
+    folders: &Folders,
+    store: &JournalStore,
+    syncs: &mut Syncs,
+) -> Result<bool, FileError> {
+    match &step.action {
+        UndoAction::AlreadyUndone { .. } | UndoAction::Skip { .. } => Ok(false),
+        UndoAction::Restore { path, hash, mode } => {
+            let spot = spot(folders, path, true)?;
+            if step.displace {
+                displace(&spot, store)?;
+            }
+            restore(&spot, store, hash, *mode)
+        }
+        UndoAction::MoveBack { from, to } => {
+            let Some(source) = existing_spot(folders, from)? else {
+                return Ok(false);
+            };
+            let target = spot(folders, to, true)?;
+            if step.displace {
+                displace(&target, store)?;
+            }
+            if source.stat()?.is_none() {
+                return Ok(false);
+            }
+            let parent = target.make_parent()?;
+            match fsops::rename_noreplace(
+                source.dir.fd.as_fd(),
+                &source.name,
+                parent.as_fd(),
+                &target.name,
+            ) {
+                Ok(()) => {}
+                Err(Errno::EXIST) => {
+                    return Err(FileError::Exists {
+                        path: target.shown.clone(),
+                        hint: "plan the undo again (something appeared there meanwhile)".to_owned(),
+                    });
+                }
+                Err(errno) => return Err(io_err(&source.shown, errno)),
+            }
+            syncs.add(target.abs.parent().unwrap_or(&target.abs), parent);
+            syncs.add(&source.dir.abs, source.dir.fd);
+            Ok(true)
+        }
+        UndoAction::TrashCreated { path } => match existing_spot(folders, path)? {
+            Some(spot) => trash_entry(&spot, store),
+            None => Ok(false),
+        },
+        UndoAction::RemoveDir { path } => {
+            let Some(spot) = existing_spot(folders, path)? else {
+                return Ok(false);
+            };
+            match rustix::fs::unlinkat(spot.dir.fd.as_fd(), &spot.name, AtFlags::REMOVEDIR) {
+                Ok(()) => {
+                    syncs.add(&spot.dir.abs, spot.dir.fd);
+                    Ok(true)
+                }
+                // Gone already, or files were added since the plan: keep.
+                Err(Errno::NOENT | Errno::NOTEMPTY | Errno::EXIST) => Ok(false),
+                Err(errno) => Err(io_err(&spot.shown, errno)),
+            }
+        }
+        UndoAction::RestoreFromTrash { id, path } => {
+            let item = store.trash().item_path(id);
+            if rustix::fs::lstat(&item).is_err() {
+                return Ok(false);
+            }
+            let target = spot(folders, path, true)?;
+            if step.displace {
+                displace(&target, store)?;
+            }
+            let parent = target.make_parent()?;
+            let entry_dir = item.parent().unwrap_or(Path::new("/"));
+            let entry =
+                rustix::fs::open(entry_dir, OFlags::RDONLY | OFlags::DIRECTORY, Mode::empty())
+                    .map_err(|e| io_err(&show(entry_dir), e))?;
+            let item_name = OsStr::new("item");
+            match fsops::rename_noreplace(entry.as_fd(), item_name, parent.as_fd(), &target.name) {
+                Ok(()) => {}
+                Err(Errno::XDEV) => {
+                    fsops::copy_tree(entry.as_fd(), item_name, parent.as_fd(), &target.name)
+                        .map_err(|e| io_err(&target.shown, e))?;
+                    fsops::remove_tree(entry.as_fd(), item_name)
+                        .map_err(|e| io_err(&target.shown, e))?;
+                }
+                Err(Errno::EXIST) => {
+                    return Err(FileError::Exists {
+                        path: target.shown.clone(),
+                        hint: "plan the undo again (something appeared there meanwhile)".to_owned(),
+                    });
+                }
+                Err(errno) => return Err(io_err(&target.shown, errno)),
+            }
+            rustix::fs::fsync(&parent).map_err(|e| io_err(&target.shown, e))?;
+            let _ = std::fs::remove_dir_all(entry_dir);
+            Ok(true)
+        }
+    }
+}
+
+fn spot(folders: &Folders, path: &Path, create_parents: bool) -> Result<Spot, FileError> {
+    let resolved = folders.resolve_path(path)?;
+    fsops::spot(&resolved, create_parents)
+}
+
+/// The spot of something that may be gone already (with its folder):
+/// `None` then, as there is nothing left to do.
+fn existing_spot(folders: &Folders, path: &Path) -> Result<Option<Spot>, FileError> {
+    match spot(folders, path, false) {
+        Ok(spot) => Ok(Some(spot)),
+        Err(FileError::NotFound { .. } | FileError::NotADirectory { .. }) => Ok(None),
+        Err(err) => Err(err),
+    }
+}
+
+/// Writes blob `hash` back, unless the file already has that content.
+fn restore(spot: &Spot, store: &JournalStore, hash: &str, mode: u32) -> Result<bool, FileError> {
+    if spot
+        .stat()?
+        .is_some_and(|s| fsops::kind(&s) == rustix::fs::FileType::RegularFile)
+    {
+        let current = fsops::open_file_at(spot.dir.fd.as_fd(), &spot.name)
+            .map_err(std::io::Error::from)
+            .and_then(|mut f| hash_reader(&mut f));
+        if current.ok().as_deref() == Some(hash) {
+            return Ok(false);
+        }
+    }
+    let mut blob = store
+        .open_blob(hash)
+        .map_err(|e| io_err(&show(&store.blob_path(hash)), e))?;
+    let parent = spot.make_parent()?;
+    fsops::atomic_write(parent.as_fd(), &spot.name, &mut blob, Some(mode))
+        .map_err(|e| io_err(&spot.shown, e))?;
+    Ok(true)
+}
+
+/// Moves whatever is at the spot to the trash (a forced step's target).
+fn displace(spot: &Spot, store: &JournalStore) -> Result<(), FileError> {
+    trash_entry(spot, store).map(|_| ())
+}
+
+/// Moves the entry at the spot to the trash; `false` when nothing is there.
+fn trash_entry(spot: &Spot, store: &JournalStore) -> Result<bool, FileError> {
+    let Some(stat) = spot.stat()? else {
+        return Ok(false);
+    };
+    let (_, size) =
+        fsops::tree_size(spot.dir.fd.as_fd(), &spot.name).map_err(|e| io_err(&spot.shown, e))?;
+    let is_dir = fsops::kind(&stat) == rustix::fs::FileType::Directory;
+    let entry = store
+        .trash()
+        .prepare(&spot.abs, None, size, is_dir)
+        .map_err(|e| io_err(&spot.shown, e))?;
+    store
+        .trash()
+        .commit(&entry, spot.dir.fd.as_fd(), &spot.name)
+        .map_err(|e| io_err(&spot.shown, e))?;
+    Ok(true)
+}

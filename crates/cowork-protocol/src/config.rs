@@ -1,0 +1,51 @@
+//! The user's configuration file (`config.toml`), as data. Loading it is the
+//! CLI's job; applying its rules is the permission engine's.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use crate::event::PermissionMode;
+use crate::tool::Effect;
+
+/// `config.toml`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The permission mode when `--mode` is not given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<PermissionMode>,
+    /// `cowork gc` drops change journals of tasks older than this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub journal_max_age_days: Option<u32>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<Rule>,
+}
+
+/// One permission rule. Every field that is set must match for the rule to
+/// apply; a rule with only `action` applies to everything. Deny rules win
+/// over everything else, in every mode and over `--yes`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rule {
+    pub action: RuleAction,
+    /// A tool name, e.g. `Delete`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effect: Option<Effect>,
+    /// A folder (and everything below it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub folder: Option<PathBuf>,
+    /// A glob over absolute paths, e.g. `**/*.key` or `/home/me/tax/**`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RuleAction {
+    Allow,
+    Ask,
+    Deny,
+}
