@@ -236,6 +236,9 @@ pub fn summarize_input(input: &serde_json::Value) -> String {
     let Some(object) = input.as_object() else {
         return String::new();
     };
+    if let Some(moves) = object.get("moves").and_then(|m| m.as_array()) {
+        return plural(moves.len() as u64, "move");
+    }
     let mut parts = Vec::new();
     for key in KEYS {
         if let Some(value) = object.get(key).and_then(|v| v.as_str()) {
@@ -332,6 +335,9 @@ mod tests {
         );
         assert_eq!(summarize_input(&serde_json::json!({"x": "y"})), "y");
         assert_eq!(summarize_input(&serde_json::json!(null)), "");
+        let batch =
+            serde_json::json!({"moves": [{"from": "a", "to": "b"}, {"from": "c", "to": "d"}]});
+        assert_eq!(summarize_input(&batch), "2 moves");
     }
 
     #[test]

@@ -133,8 +133,8 @@ pub fn transcript_text(row: &TaskRow, events: &[StoredEvent]) -> String {
                 ..
             } => {
                 let mark = if *is_error { "✗" } else { "●" };
-                let lines = content.lines().count();
-                let _ = writeln!(out, "  {mark} {name} ({lines} lines)");
+                let lines = plural(content.lines().count() as u64, "line");
+                let _ = writeln!(out, "  {mark} {name} ({lines})");
                 let _ = writeln!(out, "{}", excerpt(content, 6));
             }
             Event::Compacted {
@@ -162,6 +162,7 @@ pub fn transcript_text(row: &TaskRow, events: &[StoredEvent]) -> String {
                 }
             }
             Event::ApprovalRequested { summary, .. } => {
+                let summary = summary.lines().collect::<Vec<_>>().join("\n      ");
                 let _ = writeln!(out, "  ? approval asked: {summary}");
             }
             Event::ApprovalDecided { decision, by, .. } => {
