@@ -143,6 +143,25 @@ impl JournalStore {
         Ok(hash)
     }
 
+    /// Makes sure a blob has no other name: after a replace that failed,
+    /// the file it was linked from is still in the folder, and editing it
+    /// in place would change the blob. The blob is then swapped for a copy.
+    pub(crate) fn unshare_blob(&self, hash: &str) -> std::io::Result<()> {
+        use std::os::unix::fs::MetadataExt;
+        let path = self.blob_path(hash);
+        if std::fs::metadata(&path)?.nlink() <= 1 {
+            return Ok(());
+        }
+        let dir = path.parent().unwrap_or(&self.blobs);
+        let dir_fd = rustix::fs::open(
+            dir,
+            rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::DIRECTORY,
+            rustix::fs::Mode::empty(),
+        )?;
+        let mut current = File::open(&path)?;
+        fsops::atomic_write(dir_fd.as_fd(), hash.as_ref(), &mut current, Some(0o600))
+    }
+
     /// Opens a stored blob for reading.
     pub(crate) fn open_blob(&self, hash: &str) -> std::io::Result<File> {
         File::open(self.blob_path(hash))

@@ -17,6 +17,10 @@ const BUSY_TIMEOUT: Duration = Duration::from_millis(5000);
 /// Enough for every statement the store prepares, so none is re-parsed.
 const STATEMENT_CACHE: usize = 32;
 
+/// How often `open` tries again after a lock deadlock (10 ms, 20 ms, …: about
+/// 2 s in all).
+const OPEN_ATTEMPTS: u32 = 20;
+
 /// The task database: one SQLite file in WAL mode, safe to open from
 /// several processes at once. Methods are synchronous and short; share a
 /// `Store` between threads behind an `Arc`.
@@ -38,6 +42,23 @@ impl Store {
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         create_private_parent(path)?;
         create_private_file(path);
+        // Two processes opening a fresh file at once can deadlock on its
+        // locks (both switching it to WAL, both migrating); SQLite then
+        // answers "busy" at once rather than waiting. Opening again after a
+        // short pause resolves it: by then one of them has finished.
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            match Self::open_once(path) {
+                Err(StoreError::Locked { .. }) if attempt < OPEN_ATTEMPTS => {
+                    std::thread::sleep(Duration::from_millis(u64::from(attempt) * 10));
+                }
+                other => return other,
+            }
+        }
+    }
+
+    fn open_once(path: &Path) -> Result<Self, StoreError> {
         let conn = Connection::open(path).map_err(|source| StoreError::Open {
             path: path.to_path_buf(),
             source,

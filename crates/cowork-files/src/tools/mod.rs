@@ -121,12 +121,13 @@ impl FileTools {
             _ => {}
         }
         let Some(journal) = &self.journal else {
-            return match self.plan(name, input)? {
-                Some(_) => Err(FileError::NoJournal {
+            return Err(if NAMES.contains(&name) {
+                FileError::NoJournal {
                     tool: name.to_owned(),
-                }),
-                None => Err(self.unknown(name)),
-            };
+                }
+            } else {
+                self.unknown(name)
+            });
         };
         match self.plan(name, input)? {
             Some(Planned::Content(p)) => p.apply(journal),

@@ -260,8 +260,14 @@ impl Planned {
         };
         journal.record(&changes)?;
         let dir = spot.make_parent()?;
-        fsops::atomic_write(dir.as_fd(), &spot.name, &mut self.content.as_slice(), mode)
-            .map_err(|e| io_err(shown, e))?;
+        let written =
+            fsops::atomic_write(dir.as_fd(), &spot.name, &mut self.content.as_slice(), mode);
+        if let Err(err) = written {
+            if let Some(Change::Modified { before, .. }) = changes.last() {
+                let _ = journal.store.unshare_blob(before);
+            }
+            return Err(io_err(shown, err));
+        }
         let text = String::from_utf8_lossy(&self.content);
         Ok(match &self.old {
             None => format!(
