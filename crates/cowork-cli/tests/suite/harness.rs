@@ -144,3 +144,44 @@ pub fn manifest(root: &Path) -> std::collections::BTreeMap<Vec<u8>, Option<Vec<u
     }
     out
 }
+
+/// Starts `cowork run` against the mock server's Anthropic endpoint in the
+/// background, and returns it once the server has received `requests`
+/// requests — when the task waits on a delayed turn — to be killed midway.
+pub fn spawn_run_until(
+    env: &Env,
+    server: &cowork_test_support::MockModelServer,
+    extra_args: &[&str],
+    prompt: &str,
+    requests: usize,
+) -> std::process::Child {
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("cowork"))
+        .env("COWORK_HOME", env.home.path())
+        .env("COWORK_CONFIG", env.home.path().join("config.toml"))
+        .env("ANTHROPIC_API_KEY", "sk-ant-test")
+        .args([
+            "run",
+            "--provider",
+            "anthropic",
+            "--base-url",
+            &server.url(),
+        ])
+        .args(extra_args)
+        .arg("--folder")
+        .arg(env.folder.path())
+        .arg(prompt)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while server.requests().len() < requests {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the task never reached request {requests}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    child
+}

@@ -3,8 +3,7 @@
 
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
-use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{Value, json};
 
@@ -131,35 +130,7 @@ fn after_a_kill_mid_task_undo_still_restores_everything() {
     let script_json = reorganise(&names, Some(60_000));
     let batches = script_json["turns"].as_array().unwrap().len() - 2;
     let server = MockModelServer::start(script(script_json));
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("cowork"))
-        .env("COWORK_HOME", env.home.path())
-        .env("COWORK_CONFIG", env.home.path().join("config.toml"))
-        .env("ANTHROPIC_API_KEY", "sk-ant-test")
-        .args([
-            "run",
-            "--mode",
-            "auto",
-            "--provider",
-            "anthropic",
-            "--base-url",
-            &server.url(),
-            "--folder",
-        ])
-        .arg(env.folder.path())
-        .arg("sort my files")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while server.requests().len() < batches {
-        assert!(
-            Instant::now() < deadline,
-            "the task did not reach its last batch"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    std::thread::sleep(Duration::from_millis(100));
+    let mut child = spawn_run_until(&env, &server, &["--mode", "auto"], "sort my files", batches);
     child.kill().unwrap();
     child.wait().unwrap();
 

@@ -1,6 +1,3 @@
-use std::process::Stdio;
-use std::time::{Duration, Instant};
-
 use serde_json::json;
 
 use cowork_test_support::{MockModelServer, script};
@@ -271,33 +268,7 @@ fn a_task_killed_mid_run_shows_as_interrupted_and_resume_finishes_it() {
         {"tool_calls": [{"name": "Read", "input": {"file_path": "readme.txt"}}], "delay_ms": 60_000},
         {"text": "Call Anna and send the invoice for Project Alpha."}
     ]})));
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("cowork"))
-        .env("COWORK_HOME", env.home.path())
-        .env("ANTHROPIC_API_KEY", "sk-ant-test")
-        .args([
-            "run",
-            "--provider",
-            "anthropic",
-            "--base-url",
-            &server.url(),
-            "--folder",
-        ])
-        .arg(env.folder.path())
-        .arg("what should I do today?")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    // Wait until the second model call is in flight (the server delays it).
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while server.requests().len() < 2 {
-        assert!(
-            Instant::now() < deadline,
-            "the task never reached its second call"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    std::thread::sleep(Duration::from_millis(100));
+    let mut child = spawn_run_until(&env, &server, &[], "what should I do today?", 2);
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
 
