@@ -19,7 +19,8 @@ pub fn config_path() -> Option<PathBuf> {
     var("HOME").map(|home| PathBuf::from(home).join(".config/cowork/config.toml"))
 }
 
-/// The configuration; defaults when there is no file.
+/// The configuration; defaults when there is no file. `~/` at the start of
+/// a rule's folder or path means the home folder.
 pub fn load() -> Result<Config> {
     let Some(path) = config_path() else {
         return Ok(Config::default());
@@ -32,10 +33,24 @@ pub fn load() -> Result<Config> {
                 .with_context(|| format!("cannot read the configuration {}", path.display()));
         }
     };
-    toml::from_str(&text).with_context(|| {
+    let mut config: Config = toml::from_str(&text).with_context(|| {
         format!(
             "the configuration {} is not valid (see the README's \"Permissions\" section)",
             path.display()
         )
-    })
+    })?;
+    if let Some(home) = std::env::var_os("HOME").filter(|h| !h.is_empty()) {
+        let home = PathBuf::from(home);
+        for rule in &mut config.rules {
+            if let Some(folder) = &rule.folder
+                && let Ok(rest) = folder.strip_prefix("~")
+            {
+                rule.folder = Some(home.join(rest));
+            }
+            if let Some(rest) = rule.path.as_deref().and_then(|p| p.strip_prefix("~/")) {
+                rule.path = Some(format!("{}/{rest}", home.display()));
+            }
+        }
+    }
+    Ok(config)
 }

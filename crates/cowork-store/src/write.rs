@@ -102,6 +102,27 @@ impl Store {
         Ok(seqs)
     }
 
+    /// [`Store::append_all`], synced to disk before it returns — even
+    /// across a power loss — for records that must exist before the thing
+    /// they describe happens (the change journal). Other appends use WAL's
+    /// cheaper `synchronous=NORMAL`, which survives a crash of the process
+    /// but may lose the last commits on power loss.
+    pub fn append_all_synced(
+        &self,
+        task: &TaskId,
+        events: &[Event],
+    ) -> Result<Vec<u64>, StoreError> {
+        let path = self.path();
+        self.conn()
+            .pragma_update(None, "synchronous", "FULL")
+            .at(path)?;
+        let result = self.append_all(task, events);
+        self.conn()
+            .pragma_update(None, "synchronous", "NORMAL")
+            .at(path)?;
+        result
+    }
+
     /// Takes ownership of a task to resume it, and appends
     /// `StatusChanged { Running, reason: "resumed" }`.
     ///

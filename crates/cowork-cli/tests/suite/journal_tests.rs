@@ -384,3 +384,32 @@ fn gc_drops_old_journals_and_says_how_much_it_freed() {
         "{text}"
     );
 }
+
+#[test]
+fn rule_folders_may_start_at_the_home_folder() {
+    let env = Env::new();
+    let folder = env.folder();
+    let (home, name) = (folder.parent().unwrap(), folder.file_name().unwrap());
+    std::fs::write(
+        env.home.path().join("config.toml"),
+        format!(
+            "[[rules]]\naction = \"deny\"\nfolder = \"~/{}\"\n",
+            name.to_str().unwrap()
+        ),
+    )
+    .unwrap();
+    let server = MockModelServer::start(script(write_script()));
+    let out = env
+        .run_anthropic(&server.url(), "summarise")
+        .env("HOME", home)
+        .arg("--yes")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("Denied by policy"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!env.folder.path().join("notes/summary.md").exists());
+}

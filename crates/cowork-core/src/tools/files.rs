@@ -81,7 +81,7 @@ impl ChangeSink for LogSink {
             })
             .collect();
         self.log
-            .append_all(&self.task, &events)
+            .append_all_synced(&self.task, &events)
             .map(|_| ())
             .map_err(|e| e.to_string())
     }

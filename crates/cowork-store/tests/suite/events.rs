@@ -256,3 +256,13 @@ fn a_batch_is_appended_in_order_in_one_go() {
         "nothing of a refused batch is kept"
     );
 }
+
+#[test]
+fn a_synced_batch_lands_like_any_other() {
+    let (_dir, store) = file_store();
+    let id = new_task(&store, "journal");
+    let events: Vec<Event> = (1..=2).map(|turn| Event::TurnStarted { turn }).collect();
+    assert_eq!(store.append_all_synced(&id, &events).unwrap(), vec![2, 3]);
+    store.append(&id, &Event::TurnStarted { turn: 3 }).unwrap();
+    assert_eq!(store.events(&id).unwrap().len(), 4);
+}
