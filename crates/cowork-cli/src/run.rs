@@ -107,7 +107,8 @@ fn deps(
     let policy = Policy::new(spec.mode, &config.rules, approver)?;
     let mut tools = ToolRegistry::default();
     if !spec.folders.is_empty() {
-        let folders = Arc::new(Folders::open(&spec.folders)?);
+        let hidden = cowork_core::hidden_paths(&config.rules);
+        let folders = Arc::new(Folders::open(&spec.folders)?.with_hidden(&hidden)?);
         let journal = JournalSetup {
             store: Arc::new(JournalStore::open(&home::data_dir()?)?),
             log: Arc::clone(&store),

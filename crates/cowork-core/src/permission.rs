@@ -186,6 +186,26 @@ impl Policy {
     }
 }
 
+/// The path globs that deny rules hide from a task entirely: deny rules
+/// that apply to reading (no tool named, no effect other than `read`) and
+/// name a path or a folder. The folders hide these from every walk, so a
+/// search over a whole folder cannot read what a deny rule forbids.
+pub fn hidden_paths(rules: &[Rule]) -> Vec<String> {
+    rules
+        .iter()
+        .filter(|r| r.action == RuleAction::Deny && r.tool.is_none())
+        .filter(|r| r.effect.is_none_or(|e| e == Effect::Read))
+        .flat_map(|r| match (&r.path, &r.folder) {
+            (Some(glob), _) => vec![glob.clone()],
+            (None, Some(folder)) => vec![
+                folder.display().to_string(),
+                format!("{}/**", folder.display()),
+            ],
+            (None, None) => Vec::new(),
+        })
+        .collect()
+}
+
 /// Whether auto mode may act without asking: changes confined to the
 /// task's read-write folders (and execution, which the sandbox confines).
 fn in_scope(effect: Effect, paths: &[PathBuf], folders: &[FolderGrant]) -> bool {

@@ -156,3 +156,18 @@ fn an_invalid_glob_names_its_rule() {
     .unwrap_err();
     assert!(err.to_string().contains("rule 2"), "{err}");
 }
+
+#[test]
+fn deny_rules_on_reading_paths_become_hidden_globs() {
+    let mut by_glob = rule(RuleAction::Deny);
+    by_glob.path = Some("**/*.key".into());
+    let mut by_folder = rule(RuleAction::Deny);
+    by_folder.folder = Some(PathBuf::from("/home/me/tax"));
+    let mut writes_only = rule(RuleAction::Deny);
+    writes_only.effect = Some(Effect::Write);
+    writes_only.path = Some("**/*.md".into());
+    let mut allow = rule(RuleAction::Allow);
+    allow.path = Some("**".into());
+    let hidden = hidden_paths(&[by_glob, by_folder, writes_only, allow]);
+    assert_eq!(hidden, ["**/*.key", "/home/me/tax", "/home/me/tax/**"]);
+}

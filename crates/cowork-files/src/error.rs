@@ -112,6 +112,12 @@ pub enum FileError {
     #[error("`{path}` cannot be used here: {why}")]
     InvalidPath { path: String, why: String },
 
+    /// The path is hidden from this task by a deny rule.
+    #[error(
+        "`{path}` is hidden from this task by a deny rule in the configuration — do not try to reach it another way"
+    )]
+    Hidden { path: String },
+
     /// No file tool has this name.
     #[error("there is no file tool named `{name}`; the file tools are {}", known.join(", "))]
     UnknownTool { name: String, known: Vec<String> },

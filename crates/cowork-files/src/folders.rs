@@ -5,6 +5,7 @@ use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 
 use cowork_protocol::FolderGrant;
+use globset::{Glob, GlobSet, GlobSetBuilder};
 use rustix::fd::{AsFd, OwnedFd};
 use rustix::fs::{FileType, Mode, OFlags};
 use rustix::io::Errno;
@@ -20,6 +21,9 @@ pub struct Folders {
     /// The grants, with each path replaced by its canonical form.
     grants: Vec<FolderGrant>,
     roots: Vec<Root>,
+    /// Paths inside the folders the task must not see (deny rules of the
+    /// configuration): refused when named, skipped when walking.
+    hidden: Option<GlobSet>,
 }
 
 #[derive(Debug)]
@@ -62,10 +66,42 @@ impl Folders {
         Ok(Self {
             grants: canonical,
             roots,
+            hidden: None,
         })
     }
 
     /// The connected folders, with canonical paths, in grant order.
+    /// Hides every path matching one of `globs` (absolute-path globs, as
+    /// in deny rules): naming one is refused, walks skip them.
+    pub fn with_hidden(mut self, globs: &[String]) -> Result<Self, FileError> {
+        if globs.is_empty() {
+            return Ok(self);
+        }
+        let mut builder = GlobSetBuilder::new();
+        for pattern in globs {
+            let glob = Glob::new(pattern).map_err(|e| FileError::InvalidPath {
+                path: pattern.clone(),
+                why: format!("it is not a valid glob for hiding paths: {e}"),
+            })?;
+            builder.add(glob);
+        }
+        self.hidden = Some(builder.build().map_err(|e| FileError::InvalidPath {
+            path: globs.join(", "),
+            why: e.to_string(),
+        })?);
+        Ok(self)
+    }
+
+    /// Whether `path` (absolute) is hidden from the task.
+    pub fn is_hidden(&self, path: &Path) -> bool {
+        self.hidden.as_ref().is_some_and(|h| h.is_match(path))
+    }
+
+    /// The hidden paths, for walkers to skip.
+    pub(crate) fn hidden(&self) -> Option<&GlobSet> {
+        self.hidden.as_ref()
+    }
+
     pub fn grants(&self) -> &[FolderGrant] {
         &self.grants
     }
@@ -193,13 +229,26 @@ impl Resolved<'_> {
     /// Opens the path beneath its root with `flags` (and `mode`, for
     /// `O_CREAT`). Escapes fail with [`FileError::OutsideFolders`].
     pub fn open(&self, flags: OFlags, mode: Mode) -> Result<OwnedFd, FileError> {
-        open_beneath(
+        let fd = open_beneath(
             self.folders.roots[self.root].fd.as_fd(),
             &self.rel,
             flags,
             mode,
         )
-        .map_err(|errno| self.error(errno))
+        .map_err(|errno| self.error(errno))?;
+        // Judge where the fd really is, so a link to a hidden file does not
+        // get around the rule.
+        if self.folders.hidden.is_some() {
+            let real = std::fs::read_link(format!("/proc/self/fd/{}", fd.as_raw_fd()))
+                .unwrap_or_else(|_| self.root().join(&self.rel));
+            if self.folders.is_hidden(&real) || self.folders.is_hidden(&self.root().join(&self.rel))
+            {
+                return Err(FileError::Hidden {
+                    path: self.input.clone(),
+                });
+            }
+        }
+        Ok(fd)
     }
 
     /// Opens a regular file for reading. Directories, fifos, sockets and

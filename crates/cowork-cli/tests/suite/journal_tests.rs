@@ -413,3 +413,32 @@ fn rule_folders_may_start_at_the_home_folder() {
     );
     assert!(!env.folder.path().join("notes/summary.md").exists());
 }
+
+/// Regression: a deny rule on `**/*.key` refused `Read id.key`, but a
+/// `Grep` over the whole folder still printed the key's content.
+#[test]
+fn a_deny_rule_hides_matching_files_from_searches_too() {
+    let env = Env::new();
+    env.write("id.key", "SECRET-KEY-123\n");
+    std::fs::write(
+        env.home.path().join("config.toml"),
+        "[[rules]]\naction = \"deny\"\npath = \"**/*.key\"\n",
+    )
+    .unwrap();
+    let server = MockModelServer::start(script(json!({"turns": [
+        {"tool_calls": [
+            {"name": "Grep", "input": {"pattern": "SECRET", "output_mode": "content"}},
+            {"name": "Glob", "input": {"pattern": "**/*"}},
+            {"name": "Read", "input": {"file_path": "id.key"}}
+        ]},
+        {"text": "Nothing found."}
+    ]})));
+    let out = env
+        .run_anthropic(&server.url(), "find secrets")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let sent = server.requests()[1].body.to_string();
+    assert!(!sent.contains("SECRET-KEY-123"), "{sent}");
+    assert!(!sent.contains("id.key\\n"), "Glob must not list it: {sent}");
+}

@@ -5,7 +5,7 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::Mutex;
 use std::time::SystemTime;
 
-use globset::{GlobBuilder, GlobMatcher};
+use globset::{GlobBuilder, GlobMatcher, GlobSet};
 use ignore::WalkState;
 use rustix::fs::FileType;
 use serde::Deserialize;
@@ -38,7 +38,12 @@ pub(crate) fn run(folders: &Folders, input: GlobInput) -> Result<String, FileErr
         .map_err(|err| FileError::invalid("Glob", format!("field `pattern`: {err}")))?
         .compile_matcher();
 
-    let found = walk(&base.path, &matcher, names_hidden(&pattern));
+    let found = walk(
+        &base.path,
+        &matcher,
+        names_hidden(&pattern),
+        folders.hidden(),
+    );
     let mut found: Vec<(SystemTime, String)> = found
         .into_iter()
         .map(|(mtime, path)| (mtime, folders.display(&path)))
@@ -107,9 +112,14 @@ fn names_hidden(pattern: &str) -> bool {
 
 /// Every regular file under `dir` whose path relative to `dir` matches,
 /// with its modification time.
-fn walk(dir: &Path, matcher: &GlobMatcher, hidden: bool) -> Vec<(SystemTime, PathBuf)> {
+fn walk(
+    dir: &Path,
+    matcher: &GlobMatcher,
+    hidden: bool,
+    skip: Option<&GlobSet>,
+) -> Vec<(SystemTime, PathBuf)> {
     let found = Mutex::new(Vec::new());
-    walker(dir, hidden).build_parallel().run(|| {
+    walker(dir, hidden, skip).build_parallel().run(|| {
         let found = &found;
         let mut local = Batch::new(found);
         Box::new(move |entry| {

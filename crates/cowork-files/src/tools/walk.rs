@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use globset::GlobSet;
 use ignore::WalkBuilder;
 use rustix::fs::FileType;
 
@@ -48,8 +49,12 @@ impl Base {
 ///
 /// Ignore files above `dir` and the user's global git excludes are not
 /// read: what a search finds depends on the folder alone.
-pub(crate) fn walker(dir: &Path, hidden: bool) -> WalkBuilder {
+///
+/// Paths matching `skip` (the folders' hidden paths) are never entered or
+/// yielded.
+pub(crate) fn walker(dir: &Path, hidden: bool, skip: Option<&GlobSet>) -> WalkBuilder {
     let mut builder = WalkBuilder::new(dir);
+    let skip = skip.cloned();
     builder
         .follow_links(false)
         .hidden(!hidden)
@@ -57,9 +62,13 @@ pub(crate) fn walker(dir: &Path, hidden: bool) -> WalkBuilder {
         .git_global(false)
         .parents(false)
         .threads(threads())
-        // `.git` is hidden, but a pattern naming hidden files must still
-        // not wade through a repository's object store.
-        .filter_entry(|entry| entry.file_name() != ".git");
+        // One filter (a later one would replace it): `.git` is hidden, but
+        // a pattern naming hidden files must still not wade through a
+        // repository's object store; paths hidden by deny rules are never
+        // entered or yielded.
+        .filter_entry(move |entry| {
+            entry.file_name() != ".git" && skip.as_ref().is_none_or(|s| !s.is_match(entry.path()))
+        });
     builder
 }
 

@@ -5,6 +5,7 @@ mod escapes;
 mod folders;
 mod glob;
 mod grep;
+mod hidden;
 mod journal;
 mod ls;
 mod mkdir_delete;
