@@ -6,7 +6,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// cowork: an open, local-first agent for knowledge work on your folders.
 #[derive(Debug, Parser)]
-#[command(name = "cowork", version, about, propagate_version = true)]
+#[command(name = "cowork", version, propagate_version = true)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -110,9 +110,9 @@ pub struct RunArgs {
 
 #[derive(Debug, Args)]
 pub struct ModelArgs {
-    /// The model provider. Default: anthropic when ANTHROPIC_API_KEY is
-    /// set, else openai when --base-url, OPENAI_BASE_URL or OPENAI_API_KEY
-    /// is set, else script when --script is given.
+    /// The model provider. Default: script when --script is given, else
+    /// anthropic when ANTHROPIC_API_KEY is set, else openai when
+    /// --base-url, OPENAI_BASE_URL or OPENAI_API_KEY is set.
     #[arg(long, value_enum)]
     pub provider: Option<ProviderArg>,
     /// The model's name (e.g. claude-sonnet-4-6, gpt-4.1, qwen2.5:7b).
