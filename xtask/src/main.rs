@@ -3,16 +3,18 @@
 //! - `bench loop [--steps N]`: the agent loop's overhead per tool step.
 //! - `bench grep [--files N]`: the Grep tool against ripgrep.
 //! - `bench undo [--files N]`: reorganise N files with Move, then undo.
+//! - `bench exec`: one sandboxed `true` against plain exec and bubblewrap.
 
 // A command-line tool: printing results is its job.
 #![expect(clippy::print_stdout, reason = "xtask reports to the terminal")]
 
+mod exec_bench;
 mod grep_bench;
 mod loop_bench;
 mod undo_bench;
 
 const USAGE: &str = "usage: cargo run --release -p xtask -- bench loop [--steps N] | bench grep [--files N] | \
-     bench undo [--files N]";
+     bench undo [--files N] | bench exec";
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -22,6 +24,7 @@ fn main() -> anyhow::Result<()> {
         ["bench", "loop", "--steps", n] => loop_bench::run(n.parse()?),
         ["bench", "grep", rest @ ..] => grep_bench::run(rest),
         ["bench", "undo", rest @ ..] => undo_bench::run(rest),
+        ["bench", "exec", rest @ ..] => exec_bench::run(rest),
         _ => anyhow::bail!("{USAGE}"),
     }
 }

@@ -22,6 +22,8 @@ pub enum Command {
     Show(ShowArgs),
     /// Continue a task that was interrupted, failed or cancelled.
     Resume(ResumeArgs),
+    /// Run one command in cowork's sandbox, with the command's exit code.
+    Exec(ExecArgs),
     /// Restore every file a task touched to its state before the task.
     Undo(UndoArgs),
     /// What cowork moved to its trash: list, restore, or empty it.
@@ -31,6 +33,19 @@ pub enum Command {
     Gc(GcArgs),
     /// Check the setup and explain what is missing.
     Doctor(DoctorArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    /// A folder the command may use: PATH (read-write) or PATH:ro.
+    #[arg(long = "folder", short = 'f', value_name = "PATH[:ro]")]
+    pub folders: Vec<String>,
+    /// Stop the command (and everything it started) after this many seconds.
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<u64>,
+    /// The command and its arguments, after `--`.
+    #[arg(last = true, required = true, value_name = "CMD")]
+    pub command: Vec<String>,
 }
 
 #[derive(Debug, Args)]

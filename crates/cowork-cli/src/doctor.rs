@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use console::style;
 
+use cowork_sandbox::Availability;
 use cowork_store::Store;
 
 use crate::cli::DoctorArgs;
@@ -19,17 +20,11 @@ struct Check {
 }
 
 pub fn doctor(args: &DoctorArgs) -> Result<ExitCode> {
-    let checks = vec![model_check(), data_check(), config_check()];
-    let later = [
-        (
-            "sandbox",
-            "running code and commands arrives with a later release",
-        ),
-        (
-            "documents",
-            "native XLSX/DOCX/PPTX/PDF output arrives with a later release",
-        ),
-    ];
+    let checks = vec![model_check(), data_check(), config_check(), sandbox_check()];
+    let later = [(
+        "documents",
+        "native XLSX/DOCX/PPTX/PDF output arrives with a later release",
+    )];
     let mut out = String::new();
     if args.json {
         let items: Vec<_> = checks
@@ -159,6 +154,56 @@ fn config_check() -> Check {
             name,
             ok: false,
             detail: format!("{e:#}"),
+        },
+    }
+}
+
+/// What the sandbox probe saw from inside a real sandbox.
+fn sandbox_check() -> Check {
+    let name = "sandbox";
+    match cowork_sandbox::probe() {
+        Availability::Ready(layers) => {
+            let mut active = Vec::new();
+            let namespaces: Vec<&str> = [
+                (layers.user_ns, "user"),
+                (layers.mount_ns, "mount"),
+                (layers.pid_ns, "pid"),
+                (layers.net_ns, "net"),
+                (layers.ipc_ns, "ipc"),
+                (layers.uts_ns, "uts"),
+            ]
+            .into_iter()
+            .filter_map(|(on, n)| on.then_some(n))
+            .collect();
+            active.push(format!("namespaces {}", namespaces.join("/")));
+            if layers.seccomp {
+                active.push("seccomp".to_owned());
+            }
+            match layers.landlock {
+                Some(abi) => active.push(format!("landlock ABI {abi}")),
+                None => active.push("no landlock (kernel too old)".to_owned()),
+            }
+            if layers.no_new_privs {
+                active.push("no_new_privs".to_owned());
+            }
+            active.push(
+                if layers.cgroup {
+                    "cgroup limits"
+                } else {
+                    "rlimits"
+                }
+                .to_owned(),
+            );
+            Check {
+                name,
+                ok: true,
+                detail: format!("verified from inside: {}", active.join(", ")),
+            }
+        }
+        Availability::Unavailable { cause, fix } => Check {
+            name,
+            ok: false,
+            detail: format!("{cause} — {fix}"),
         },
     }
 }

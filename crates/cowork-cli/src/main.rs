@@ -10,6 +10,7 @@ mod approve;
 mod cli;
 mod config;
 mod doctor;
+mod exec;
 mod home;
 mod journal;
 mod render;
@@ -50,6 +51,10 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
     if let Command::Doctor(args) = &cli.command {
         return doctor::doctor(args);
     }
+    // A command in the sandbox needs neither the store nor the config.
+    if let Command::Exec(args) = &cli.command {
+        return exec::exec(args);
+    }
     let config = config::load()?;
     let store = Arc::new(open_store()?);
     match cli.command {
@@ -57,6 +62,7 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
         Command::Show(args) => tasks::show(&args, &store),
         Command::Run(args) => runtime()?.block_on(run::run(args, store, config)),
         Command::Resume(args) => runtime()?.block_on(run::resume(args, store, config)),
+        Command::Exec(args) => exec::exec(&args),
         Command::Undo(args) => journal::undo(&args, &store),
         Command::Trash(command) => journal::trash(command),
         Command::Gc(args) => journal::gc(&args, &store, &config),

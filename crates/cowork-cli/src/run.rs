@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 
-use cowork_core::tools::{JournalSetup, register_file_tools};
+use cowork_core::tools::{JournalSetup, register_bash, register_file_tools};
 use cowork_core::{Approver, Policy, RunOptions, TaskDeps, TaskHandle, ToolRegistry};
 use cowork_files::{Folders, JournalStore};
 use cowork_model::Model;
@@ -16,6 +16,7 @@ use cowork_protocol::config::Config;
 use cowork_protocol::{
     Budget, Event, FolderGrant, Op, PermissionMode, TaskId, TaskSpec, TaskStatus,
 };
+use cowork_sandbox::Availability;
 use cowork_store::Store;
 
 use crate::approve;
@@ -49,20 +50,22 @@ pub async fn run(args: RunArgs, store: Arc<Store>, config: Config) -> Result<Exi
     };
     let id = TaskId::new();
     let approver = approver(args.yes, args.output.json);
-    let deps = deps(model, store, &id, &spec, &config, approver)?;
-    let no_folder = spec.folders.is_empty();
+    let (deps, mut notices) = deps(model, store, &id, &spec, &config, approver)?;
+    if spec.folders.is_empty() {
+        notices.push(
+            "no folder is connected, so the model cannot see any file; add --folder PATH to share one"
+                .to_owned(),
+        );
+    }
     let handle = cowork_core::start_task(deps, id, spec)?;
-    let notice = no_folder.then_some(
-        "no folder is connected, so the model cannot see any file; add --folder PATH to share one",
-    );
-    drive(handle, args.output.json, false, notice, approver).await
+    drive(handle, args.output.json, false, &notices, approver).await
 }
 
 pub async fn resume(args: ResumeArgs, store: Arc<Store>, config: Config) -> Result<ExitCode> {
     let task = cowork_core::load_task(&store, &args.id)?;
     let model = setup::build_model(&task.spec.model, task.transcript.model_calls)?;
     let approver = approver(args.yes, args.output.json);
-    let deps = deps(
+    let (deps, mut notices) = deps(
         model,
         Arc::clone(&store),
         &task.id,
@@ -72,16 +75,16 @@ pub async fn resume(args: ResumeArgs, store: Arc<Store>, config: Config) -> Resu
     )?;
     let previous = task.status;
     let handle = cowork_core::resume_task(deps, task)?;
-    let notice = match previous {
-        TaskStatus::Interrupted => None,
+    match previous {
+        TaskStatus::Interrupted => {}
         TaskStatus::Running
         | TaskStatus::Completed
         | TaskStatus::Failed
         | TaskStatus::Cancelled => {
-            Some(format!("the task was {}; continuing it", previous.as_str()))
+            notices.push(format!("the task was {}; continuing it", previous.as_str()));
         }
-    };
-    drive(handle, args.output.json, true, notice.as_deref(), approver).await
+    }
+    drive(handle, args.output.json, true, &notices, approver).await
 }
 
 /// Who answers approval requests: `--yes` allows them; a person at a
@@ -96,6 +99,8 @@ fn approver(yes: bool, json: bool) -> Approver {
     }
 }
 
+/// What a task runs with, and notices for the person about what it will
+/// not have (and why).
 fn deps(
     model: Arc<dyn Model>,
     store: Arc<Store>,
@@ -103,11 +108,12 @@ fn deps(
     spec: &TaskSpec,
     config: &Config,
     approver: Approver,
-) -> Result<TaskDeps> {
+) -> Result<(TaskDeps, Vec<String>)> {
     let policy = Policy::new(spec.mode, &config.rules, approver)?;
     let mut tools = ToolRegistry::default();
+    let mut notices = Vec::new();
+    let hidden = cowork_core::hidden_paths(&config.rules);
     if !spec.folders.is_empty() {
-        let hidden = cowork_core::hidden_paths(&config.rules);
         let folders = Arc::new(Folders::open(&spec.folders)?.with_hidden(&hidden)?);
         let journal = JournalSetup {
             store: Arc::new(JournalStore::open(&home::data_dir()?)?),
@@ -116,17 +122,31 @@ fn deps(
         };
         register_file_tools(&mut tools, folders, Some(journal), spec.mode);
     }
-    Ok(TaskDeps {
+    match (spec.mode, hidden.is_empty()) {
+        (PermissionMode::Plan, _) => {}
+        (PermissionMode::Ask | PermissionMode::Auto, false) => notices.push(
+            "commands (Bash) are off: deny rules hide paths that the sandbox cannot mask yet"
+                .to_owned(),
+        ),
+        (PermissionMode::Ask | PermissionMode::Auto, true) => match cowork_sandbox::probe() {
+            Availability::Ready(_) => register_bash(&mut tools, &spec.folders),
+            Availability::Unavailable { cause, fix } => {
+                notices.push(format!("commands (Bash) are off: {cause}. {fix}"));
+            }
+        },
+    }
+    let deps = TaskDeps {
         model,
         store,
         tools,
         policy,
         options: RunOptions::default(),
-    })
+    };
+    Ok((deps, notices))
 }
 
 /// `PATH` or `PATH:ro` (also `PATH:rw`) → a grant on the canonical path.
-fn parse_folder(arg: &str) -> Result<FolderGrant> {
+pub fn parse_folder(arg: &str) -> Result<FolderGrant> {
     let (path, read_only) = match arg.rsplit_once(':') {
         Some((path, "ro")) => (path, true),
         Some((path, "rw")) => (path, false),
@@ -150,12 +170,12 @@ async fn drive(
     mut handle: TaskHandle,
     json: bool,
     resumed: bool,
-    notice: Option<&str>,
+    notices: &[String],
     approver: Approver,
 ) -> Result<ExitCode> {
     let mut renderer = Renderer::new(handle.id().clone(), json);
     renderer.start(resumed);
-    if let Some(notice) = notice {
+    for notice in notices {
         renderer.notice(notice);
     }
     let ops = handle.op_sender();

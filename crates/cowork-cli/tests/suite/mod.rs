@@ -1,3 +1,4 @@
+mod exec_tests;
 mod harness;
 mod journal_tests;
 mod run_tests;

@@ -1,6 +1,8 @@
 //! Adapters that expose tool libraries (files, later docs and sandbox)
 //! through the [`Tool`](crate::Tool) trait.
 
+mod bash;
 mod files;
 
+pub use bash::register_bash;
 pub use files::{JournalSetup, register_file_tools};

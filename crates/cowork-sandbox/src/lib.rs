@@ -1,0 +1,68 @@
+//! Isolated execution of commands for cowork, in milliseconds, without a
+//! daemon or root, and honest about which isolation is active.
+//!
+//! Each [`run`] forks a fresh set of user, mount, PID, network, IPC and UTS
+//! namespaces. The command sees a minimal root: read-only system directories,
+//! a filtered `/etc` (no shadow, ssh or sudoers), a fresh `/proc`, a few
+//! device nodes, private size-capped `/tmp` and `$HOME`, and the connected
+//! folders of [`SandboxSpec::mounts`] at their own paths — nothing else of the
+//! host. Inside, `no_new_privs`, a Landlock ruleset and a seccomp filter are
+//! applied just before `execve` (seccomp last), never to the calling process.
+//! Wall-clock, CPU, memory, process and output limits apply; when the command
+//! exits or times out, everything it started dies with it.
+//!
+//! This crate owns isolation and limits. It does not decide *whether* a
+//! command may run (that is the permission engine in `cowork-core`) and knows
+//! nothing of models or tools.
+//!
+//! ```no_run
+//! use cowork_sandbox::{SandboxSpec, run};
+//!
+//! let spec = SandboxSpec::new(["/bin/sh", "-c", "ls | wc -l"], "/home/me/Reports");
+//! let output = run(&spec)?;
+//! assert!(output.status.success());
+//! # Ok::<(), cowork_sandbox::SandboxError>(())
+//! ```
+
+mod child;
+mod error;
+mod landlock;
+mod limits;
+mod mounts;
+mod plan;
+mod probe;
+mod report;
+mod seccomp;
+mod spec;
+mod supervise;
+
+use std::sync::atomic::AtomicBool;
+
+pub use error::SandboxError;
+pub use spec::{
+    Availability, DEFAULT_ENV, Layers, Limits, Mount, Network, Output, SANDBOX_HOME, SandboxSpec,
+};
+
+/// Runs `spec` in a fresh sandbox and waits for it (and everything it
+/// started) to finish or hit `spec.limits.wall`.
+///
+/// A command that runs and fails is `Ok` with a non-zero
+/// [`Output::status`]; `Err` means it could not be run at all.
+pub fn run(spec: &SandboxSpec) -> Result<Output, SandboxError> {
+    run_cancellable(spec, &AtomicBool::new(false))
+}
+
+/// Like [`run`], but kills the whole process tree as soon as `cancel`
+/// becomes true (checked at least every 20 ms); the output so far is
+/// returned with `timed_out` set.
+pub fn run_cancellable(spec: &SandboxSpec, cancel: &AtomicBool) -> Result<Output, SandboxError> {
+    supervise::run(spec, cancel).map(|(output, _)| output)
+}
+
+/// Runs a tiny command in a real sandbox and reports the layers observed
+/// from inside it (namespaces compared with the host's, `Seccomp:` and
+/// `NoNewPrivs:` from `/proc/self/status`, the uid map, the interfaces), or
+/// why sandboxing is unavailable and how to fix it. Takes milliseconds.
+pub fn probe() -> Availability {
+    probe::probe()
+}

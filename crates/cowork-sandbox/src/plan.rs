@@ -1,0 +1,499 @@
+//! Everything the child needs, computed in the parent before `fork`: the
+//! child then only issues syscalls on ready-made C strings.
+
+use std::collections::BTreeSet;
+use std::ffi::{CString, OsStr, OsString};
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::path::{Component, Path, PathBuf};
+use std::sync::OnceLock;
+
+use crate::error::SandboxError;
+use crate::spec::{DEFAULT_ENV, Network, SANDBOX_HOME, SandboxSpec};
+
+/// Where the host's root is visible while the new root is built.
+pub(crate) const OLD_ROOT: &str = "/oldroot";
+/// Where the new root is built before the final `pivot_root`.
+pub(crate) const NEW_ROOT: &str = "/newroot";
+
+/// System directories bound read-only (or recreated as symlinks on
+/// merged-usr systems).
+const SYSTEM_DIRS: &[&str] = &[
+    "/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32",
+];
+
+/// Entries of `/etc` that programs need and that hold no secrets. Anything
+/// not listed (shadow, ssh, sudoers, ssl/private, machine-id ...) stays out.
+const ETC_ALLOW: &[&str] = &[
+    "passwd",
+    "group",
+    "hosts",
+    "host.conf",
+    "resolv.conf",
+    "nsswitch.conf",
+    "gai.conf",
+    "ld.so.cache",
+    "ld.so.conf",
+    "ld.so.conf.d",
+    "ssl/certs",
+    "ssl/openssl.cnf",
+    "ca-certificates",
+    "ca-certificates.conf",
+    "alternatives",
+    "localtime",
+    "timezone",
+    "mime.types",
+    "protocols",
+    "services",
+    "networks",
+    "os-release",
+    "lsb-release",
+    "debian_version",
+    "locale.alias",
+    "locale.conf",
+    "inputrc",
+    "bash.bashrc",
+    "profile",
+    "magic",
+    "magic.mime",
+    "fonts",
+    "mailcap",
+    "gitconfig",
+    "pip.conf",
+    "matplotlibrc",
+];
+
+/// Device nodes bound from the host's `/dev`.
+const DEVICES: &[&str] = &["null", "zero", "full", "random", "urandom", "tty"];
+
+/// One step of building the sandbox's root, run in order by the child.
+#[derive(Debug)]
+pub(crate) enum Op {
+    /// `mkdir`, tolerating an existing directory.
+    Mkdir(CString),
+    /// Create an empty file to bind a file onto.
+    Touch(CString),
+    /// `symlink(target, path)`.
+    Symlink { target: CString, path: CString },
+    /// Bind `src` onto `dst`, then remount it `nosuid` with `mode`'s flags.
+    Bind {
+        src: CString,
+        dst: CString,
+        mode: BindMode,
+    },
+    /// A fresh tmpfs with mount `data` such as `size=512m,mode=1777`.
+    Tmpfs { dst: CString, data: CString },
+    /// A fresh procfs of the new PID namespace.
+    Proc(CString),
+    /// `mount_setattr(AT_RECURSIVE, ro,nosuid,nodev)` on a mount and every
+    /// mount below it.
+    Seal(CString),
+}
+
+/// How a bind mount is remounted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BindMode {
+    /// `ro,nosuid,nodev`.
+    ReadOnly,
+    /// `rw,nosuid,nodev`.
+    ReadWrite,
+    /// A device node: left as bound (no `nodev`, so it stays openable;
+    /// `nosuid` means nothing for a node that cannot be executed).
+    Device,
+    /// Left as bound; a later [`Op::Seal`] of an enclosing mount makes it
+    /// read-only together with its siblings in one call.
+    Sealed,
+}
+
+/// The prepared run: mount steps, their descriptions for error messages, the
+/// environment, and the candidate paths for argv\[0\].
+#[derive(Debug)]
+pub(crate) struct Plan {
+    pub ops: Vec<Op>,
+    /// `describe[i]` names `ops[i]` in errors, e.g. "bind /data".
+    pub describe: Vec<String>,
+    pub argv: Vec<CString>,
+    pub envp: Vec<CString>,
+    /// Absolute paths to try for `execve`, in `PATH` order.
+    pub exec_candidates: Vec<CString>,
+    pub cwd: CString,
+    /// Mounts inside the sandbox, for the Landlock ruleset.
+    pub writable_paths: Vec<CString>,
+    pub readonly_paths: Vec<CString>,
+}
+
+struct Builder {
+    ops: Vec<Op>,
+    describe: Vec<String>,
+    made: BTreeSet<PathBuf>,
+}
+
+impl Builder {
+    fn push(&mut self, op: Op, what: String) {
+        self.ops.push(op);
+        self.describe.push(what);
+    }
+
+    /// `mkdir -p` of `inside` (a sandbox path) under the new root.
+    fn mkdirs(&mut self, inside: &Path) -> Result<(), SandboxError> {
+        let mut at = PathBuf::from("/");
+        for part in inside.components().skip(1) {
+            at.push(part);
+            if self.made.insert(at.clone()) {
+                let dst = cpath(&new_root(&at))?;
+                self.push(Op::Mkdir(dst), format!("mkdir {}", at.display()));
+            }
+        }
+        Ok(())
+    }
+
+    /// Binds host `path` at the same path inside, creating the mount point.
+    fn bind(&mut self, path: &Path, mode: BindMode) -> Result<(), SandboxError> {
+        let meta = std::fs::metadata(path)
+            .map_err(|e| SandboxError::invalid("mounts", format!("{}: {e}", path.display())))?;
+        let dst = new_root(path);
+        if meta.is_dir() {
+            self.mkdirs(path)?;
+        } else {
+            if let Some(parent) = path.parent() {
+                self.mkdirs(parent)?;
+            }
+            self.made.insert(path.to_path_buf());
+            self.push(
+                Op::Touch(cpath(&dst)?),
+                format!("create {}", path.display()),
+            );
+        }
+        let op = Op::Bind {
+            src: cpath(&old_root(path))?,
+            dst: cpath(&dst)?,
+            mode,
+        };
+        let shown = match mode {
+            BindMode::ReadWrite | BindMode::Device => "read-write",
+            BindMode::ReadOnly | BindMode::Sealed => "read-only",
+        };
+        self.push(op, format!("bind {} {shown}", path.display()));
+        Ok(())
+    }
+
+    /// Binds `path` read-only if it is a file or directory, recreates it if
+    /// it is a symlink, and skips it if it does not exist.
+    fn system_entry(&mut self, path: &Path, mode: BindMode) -> Result<(), SandboxError> {
+        let Ok(meta) = std::fs::symlink_metadata(path) else {
+            return Ok(());
+        };
+        if meta.file_type().is_symlink() {
+            let target =
+                std::fs::read_link(path).map_err(SandboxError::io("reading a system symlink"))?;
+            if let Some(parent) = path.parent() {
+                self.mkdirs(parent)?;
+            }
+            let op = Op::Symlink {
+                target: cpath(&target)?,
+                path: cpath(&new_root(path))?,
+            };
+            self.push(op, format!("symlink {}", path.display()));
+            return Ok(());
+        }
+        self.bind(path, mode)
+    }
+
+    fn tmpfs(&mut self, path: &str, data: &str) -> Result<(), SandboxError> {
+        self.mkdirs(Path::new(path))?;
+        let op = Op::Tmpfs {
+            dst: cpath(&new_root(Path::new(path)))?,
+            data: cstr(data)?,
+        };
+        self.push(op, format!("tmpfs {path}"));
+        Ok(())
+    }
+}
+
+/// Checks `spec` and prepares the child's work.
+pub(crate) fn prepare(spec: &SandboxSpec) -> Result<Plan, SandboxError> {
+    let Some(program) = spec.command.first() else {
+        return Err(SandboxError::invalid("command", "is empty"));
+    };
+    let mounts = checked_mounts(spec)?;
+    match spec.network {
+        // The child always unshares the network namespace; with nothing
+        // moved into it, only its own loopback exists.
+        Network::None => {}
+    }
+    // Inside a mounted folder, or — for a command that needs no folder —
+    // the sandbox's own private home or /tmp (exactly: nothing below them
+    // exists yet when the command starts).
+    let cwd = normalize(&spec.cwd)
+        .filter(|cwd| {
+            mounts.iter().any(|(path, _)| cwd.starts_with(path))
+                || cwd == Path::new(SANDBOX_HOME)
+                || cwd == Path::new("/tmp")
+        })
+        .ok_or_else(|| {
+            SandboxError::invalid(
+                "cwd",
+                format!(
+                    "{} is not inside a mounted folder (nor {SANDBOX_HOME} or /tmp)",
+                    spec.cwd.display()
+                ),
+            )
+        })?;
+
+    let mut b = Builder {
+        ops: Vec::new(),
+        describe: Vec::new(),
+        made: BTreeSet::new(),
+    };
+    for dir in SYSTEM_DIRS {
+        b.system_entry(Path::new(dir), BindMode::ReadOnly)?;
+    }
+    // With mount_setattr, /etc is its own small tmpfs whose two dozen binds
+    // are made read-only in one call instead of one remount each.
+    let seal = has_mount_setattr();
+    let etc_mode = if seal {
+        b.tmpfs("/etc", "size=64k,nr_inodes=512,mode=0755")?;
+        BindMode::Sealed
+    } else {
+        b.mkdirs(Path::new("/etc"))?;
+        BindMode::ReadOnly
+    };
+    for entry in etc_entries() {
+        b.system_entry(&entry, etc_mode)?;
+    }
+    if !b.made.contains(Path::new("/etc/mtab")) {
+        let op = Op::Symlink {
+            target: cstr("../proc/self/mounts")?,
+            path: cstr("/newroot/etc/mtab")?,
+        };
+        b.push(op, "symlink /etc/mtab".to_owned());
+    }
+    if seal {
+        b.push(
+            Op::Seal(cstr("/newroot/etc")?),
+            "make /etc read-only".to_owned(),
+        );
+    }
+    b.mkdirs(Path::new("/proc"))?;
+    b.push(Op::Proc(cstr("/newroot/proc")?), "mount /proc".to_owned());
+    b.tmpfs("/dev", "size=1m,nr_inodes=64,mode=0755")?;
+    for dev in DEVICES {
+        let host = Path::new("/dev").join(dev);
+        if host.exists() {
+            b.made.insert(host.clone());
+            b.push(
+                Op::Touch(cpath(&new_root(&host))?),
+                format!("create {}", host.display()),
+            );
+            let op = Op::Bind {
+                src: cpath(&old_root(&host))?,
+                dst: cpath(&new_root(&host))?,
+                mode: BindMode::Device,
+            };
+            b.push(op, format!("bind {}", host.display()));
+        }
+    }
+    for (name, target) in [
+        ("fd", "/proc/self/fd"),
+        ("stdin", "/proc/self/fd/0"),
+        ("stdout", "/proc/self/fd/1"),
+        ("stderr", "/proc/self/fd/2"),
+    ] {
+        let op = Op::Symlink {
+            target: cstr(target)?,
+            path: cstr(&format!("{NEW_ROOT}/dev/{name}"))?,
+        };
+        b.push(op, format!("symlink /dev/{name}"));
+    }
+    b.tmpfs("/dev/shm", "size=64m,mode=1777")?;
+    b.tmpfs("/tmp", "size=512m,mode=1777")?;
+    b.tmpfs(SANDBOX_HOME, "size=512m,mode=0755")?;
+    for (path, writable) in &mounts {
+        b.bind(
+            path,
+            if *writable {
+                BindMode::ReadWrite
+            } else {
+                BindMode::ReadOnly
+            },
+        )?;
+    }
+
+    let env = environment(spec);
+    let path_var = env
+        .iter()
+        .find(|(k, _)| k == "PATH")
+        .map(|(_, v)| v.clone());
+    Ok(Plan {
+        exec_candidates: exec_candidates(program, path_var.as_deref())?,
+        argv: spec
+            .command
+            .iter()
+            .map(|a| cbytes(a.as_bytes()))
+            .collect::<Result<_, _>>()?,
+        envp: env
+            .iter()
+            .map(|(k, v)| {
+                let mut kv = k.as_bytes().to_vec();
+                kv.push(b'=');
+                kv.extend_from_slice(v.as_bytes());
+                cbytes(&kv)
+            })
+            .collect::<Result<_, _>>()?,
+        cwd: cpath(&cwd)?,
+        writable_paths: mounts
+            .iter()
+            .filter(|m| m.1)
+            .map(|m| cpath(&m.0))
+            .collect::<Result<_, _>>()?,
+        readonly_paths: mounts
+            .iter()
+            .filter(|m| !m.1)
+            .map(|m| cpath(&m.0))
+            .collect::<Result<_, _>>()?,
+        ops: b.ops,
+        describe: b.describe,
+    })
+}
+
+/// Canonical, existing, absolute mount paths, parents before children.
+fn checked_mounts(spec: &SandboxSpec) -> Result<Vec<(PathBuf, bool)>, SandboxError> {
+    let mut mounts = Vec::with_capacity(spec.mounts.len());
+    for mount in &spec.mounts {
+        if !mount.path.is_absolute() {
+            return Err(SandboxError::invalid(
+                "mounts",
+                format!("{} is not an absolute path", mount.path.display()),
+            ));
+        }
+        let path = std::fs::canonicalize(&mount.path).map_err(|e| {
+            SandboxError::invalid("mounts", format!("{}: {e}", mount.path.display()))
+        })?;
+        if path == Path::new("/") {
+            return Err(SandboxError::invalid(
+                "mounts",
+                "the whole filesystem (/) cannot be mounted",
+            ));
+        }
+        mounts.push((path, mount.writable));
+    }
+    mounts.sort_by_key(|(path, _)| path.components().count());
+    Ok(mounts)
+}
+
+/// The defaults, overridden or extended by `spec.env` (later entries win).
+fn environment(spec: &SandboxSpec) -> Vec<(OsString, OsString)> {
+    let mut env: Vec<(OsString, OsString)> = DEFAULT_ENV
+        .iter()
+        .map(|(k, v)| (OsString::from(k), OsString::from(v)))
+        .collect();
+    for (key, value) in &spec.env {
+        match env.iter_mut().find(|(k, _)| k == key) {
+            Some(slot) => slot.1 = value.clone(),
+            None => env.push((key.clone(), value.clone())),
+        }
+    }
+    env
+}
+
+fn exec_candidates(
+    program: &OsStr,
+    path_var: Option<&OsStr>,
+) -> Result<Vec<CString>, SandboxError> {
+    if program.as_bytes().contains(&b'/') {
+        return Ok(vec![cbytes(program.as_bytes())?]);
+    }
+    let dirs = path_var
+        .map(|p| p.as_bytes().split(|b| *b == b':').collect::<Vec<_>>())
+        .unwrap_or_default();
+    dirs.into_iter()
+        .filter(|dir| dir.first() == Some(&b'/'))
+        .map(|dir| {
+            let mut full = dir.to_vec();
+            full.push(b'/');
+            full.extend_from_slice(program.as_bytes());
+            cbytes(&full)
+        })
+        .collect()
+}
+
+/// Whether the kernel has `mount_setattr` (5.12+); asked once per process.
+fn has_mount_setattr() -> bool {
+    static HAS: OnceLock<bool> = OnceLock::new();
+    *HAS.get_or_init(|| {
+        // An invalid call: ENOSYS without the syscall, EINVAL/EBADF with it.
+        // SAFETY: a null path and zero size make the kernel reject the call
+        // before it touches memory.
+        let ret = unsafe {
+            libc::syscall(
+                libc::SYS_mount_setattr,
+                -1,
+                std::ptr::null::<u8>(),
+                0,
+                std::ptr::null::<u8>(),
+                0,
+            )
+        };
+        ret < 0 && std::io::Error::last_os_error().raw_os_error() != Some(libc::ENOSYS)
+    })
+}
+
+fn etc_entries() -> Vec<PathBuf> {
+    let mut entries: Vec<PathBuf> = ETC_ALLOW
+        .iter()
+        .map(|e| Path::new("/etc").join(e))
+        .collect();
+    if let Ok(dir) = std::fs::read_dir("/etc") {
+        for entry in dir.flatten() {
+            let name = entry.file_name();
+            if name.as_bytes().starts_with(b"python3") {
+                entries.push(entry.path());
+            }
+        }
+    }
+    entries
+}
+
+/// `path` made absolute and free of `.`/`..`, without touching the disk.
+fn normalize(path: &Path) -> Option<PathBuf> {
+    if !path.is_absolute() {
+        return None;
+    }
+    let mut out = PathBuf::from("/");
+    for part in path.components() {
+        match part {
+            Component::RootDir | Component::CurDir | Component::Prefix(_) => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::Normal(name) => out.push(name),
+        }
+    }
+    // The mounts are canonical; follow symlinks the same way when we can.
+    Some(std::fs::canonicalize(&out).unwrap_or(out))
+}
+
+fn new_root(path: &Path) -> PathBuf {
+    join_under(NEW_ROOT, path)
+}
+
+fn old_root(path: &Path) -> PathBuf {
+    join_under(OLD_ROOT, path)
+}
+
+fn join_under(base: &str, path: &Path) -> PathBuf {
+    let mut bytes = base.as_bytes().to_vec();
+    bytes.extend_from_slice(path.as_os_str().as_bytes());
+    PathBuf::from(OsString::from_vec(bytes))
+}
+
+fn cpath(path: &Path) -> Result<CString, SandboxError> {
+    cbytes(path.as_os_str().as_bytes())
+}
+
+fn cstr(s: &str) -> Result<CString, SandboxError> {
+    cbytes(s.as_bytes())
+}
+
+fn cbytes(bytes: &[u8]) -> Result<CString, SandboxError> {
+    CString::new(bytes).map_err(|_| SandboxError::invalid("command", "contains a NUL byte"))
+}

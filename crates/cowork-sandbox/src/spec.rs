@@ -1,0 +1,189 @@
+//! What the caller asks for: the command, its folders, its limits.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::process::ExitStatus;
+use std::time::Duration;
+
+/// A connected folder, mounted inside the sandbox at its own absolute path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mount {
+    /// Absolute host path; it appears at the same path inside the sandbox.
+    pub path: PathBuf,
+    /// Whether the command may modify what is under `path`.
+    pub writable: bool,
+}
+
+impl Mount {
+    /// A folder the command may read but not change.
+    pub fn read_only(path: impl Into<PathBuf>) -> Self {
+        Self {
+            path: path.into(),
+            writable: false,
+        }
+    }
+
+    /// A folder the command may read and change.
+    pub fn writable(path: impl Into<PathBuf>) -> Self {
+        Self {
+            path: path.into(),
+            writable: true,
+        }
+    }
+}
+
+/// Resource limits for one run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// Wall-clock time after which the whole process tree is killed.
+    pub wall: Duration,
+    /// CPU time per process (`RLIMIT_CPU`).
+    pub cpu: Option<Duration>,
+    /// Memory of the whole run (cgroup `memory.max`) when a writable cgroup
+    /// is available, else address space per process (`RLIMIT_AS`).
+    pub memory_bytes: Option<u64>,
+    /// Number of processes (cgroup `pids.max` when available, and
+    /// `RLIMIT_NPROC`).
+    pub processes: Option<u64>,
+    /// Bytes kept of each of stdout and stderr; the rest is read and dropped.
+    pub output_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            wall: Duration::from_secs(120),
+            cpu: None,
+            memory_bytes: Some(2 << 30),
+            processes: Some(256),
+            output_bytes: 1 << 20,
+        }
+    }
+}
+
+/// What the command may reach over the network.
+///
+/// An allowlisting egress proxy will be a second variant; matches on this
+/// enum are exhaustive so that adding it shows every place that must decide.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Network {
+    /// A fresh, empty network namespace: loopback only, nothing of the host.
+    #[default]
+    None,
+}
+
+/// One command to run in a fresh sandbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SandboxSpec {
+    /// argv; `command[0]` is looked up in the sandbox's `PATH` when it has no
+    /// `/`. For a shell string pass `["/bin/sh", "-c", cmd]`.
+    pub command: Vec<OsString>,
+    /// Working directory; must lie inside one of `mounts`.
+    pub cwd: PathBuf,
+    /// Connected folders. Nothing else of the host's files is visible except
+    /// the read-only system directories and a filtered `/etc`.
+    pub mounts: Vec<Mount>,
+    /// Environment on top of the defaults ([`DEFAULT_ENV`]); the host's
+    /// environment is never inherited.
+    pub env: Vec<(OsString, OsString)>,
+    /// Resource limits.
+    pub limits: Limits,
+    /// Network policy.
+    pub network: Network,
+    /// Bytes fed to the command's stdin; `None` gives it `/dev/null`.
+    pub stdin: Option<Vec<u8>>,
+}
+
+impl SandboxSpec {
+    /// A spec for `command` in `cwd`, with `cwd` mounted writable and every
+    /// other field at its default.
+    pub fn new<I, S>(command: I, cwd: impl Into<PathBuf>) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<OsString>,
+    {
+        let cwd = cwd.into();
+        Self {
+            command: command.into_iter().map(Into::into).collect(),
+            mounts: vec![Mount::writable(cwd.clone())],
+            cwd,
+            env: Vec::new(),
+            limits: Limits::default(),
+            network: Network::None,
+            stdin: None,
+        }
+    }
+}
+
+/// Variables every command sees unless `SandboxSpec::env` overrides them.
+pub const DEFAULT_ENV: &[(&str, &str)] = &[
+    (
+        "PATH",
+        "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin",
+    ),
+    ("HOME", SANDBOX_HOME),
+    ("TMPDIR", "/tmp"),
+    ("LANG", "C.UTF-8"),
+    ("TERM", "dumb"),
+];
+
+/// The private, size-capped home directory inside the sandbox.
+pub const SANDBOX_HOME: &str = "/home/sandbox";
+
+/// What a finished command left behind.
+#[derive(Debug, Clone)]
+pub struct Output {
+    /// Exit code or terminating signal; a timed-out run reports `SIGKILL`.
+    pub status: ExitStatus,
+    /// Up to `Limits::output_bytes` of stdout.
+    pub stdout: Vec<u8>,
+    /// Up to `Limits::output_bytes` of stderr.
+    pub stderr: Vec<u8>,
+    /// Whether stdout produced more than was kept.
+    pub stdout_truncated: bool,
+    /// Whether stderr produced more than was kept.
+    pub stderr_truncated: bool,
+    /// Whether the wall-clock limit (or a cancellation) killed the run.
+    pub timed_out: bool,
+    /// Wall-clock time from start to the last process exiting.
+    pub duration: Duration,
+}
+
+/// The isolation layers that were observed active for a run.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Layers {
+    /// Own user namespace (uid map seen from inside).
+    pub user_ns: bool,
+    /// Own mount namespace with a minimal root.
+    pub mount_ns: bool,
+    /// Own PID namespace (host processes invisible).
+    pub pid_ns: bool,
+    /// Own, empty network namespace.
+    pub net_ns: bool,
+    /// Own IPC namespace.
+    pub ipc_ns: bool,
+    /// Own UTS namespace (hostname).
+    pub uts_ns: bool,
+    /// A seccomp filter is installed.
+    pub seccomp: bool,
+    /// The Landlock ABI enforced, if any.
+    pub landlock: Option<i32>,
+    /// `PR_SET_NO_NEW_PRIVS` is set.
+    pub no_new_privs: bool,
+    /// Memory and process limits come from a cgroup rather than rlimits.
+    pub cgroup: bool,
+}
+
+/// Whether sandboxed execution works on this machine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Availability {
+    /// It works; these layers were observed from inside.
+    Ready(Layers),
+    /// It does not; `cause` says why and `fix` what the user can do.
+    Unavailable {
+        /// What is missing, in the user's terms.
+        cause: String,
+        /// How to make it work, or how to run without it.
+        fix: String,
+    },
+}
