@@ -5,6 +5,7 @@
 
 use std::collections::HashSet;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
@@ -135,6 +136,7 @@ fn spawn(deps: TaskDeps, id: TaskId, spec: TaskSpec, transcript: Transcript) -> 
         ops: ops_rx,
         queued_messages: Vec::new(),
         allowed_for_task: HashSet::new(),
+        cancel: Arc::new(AtomicBool::new(false)),
         started: Instant::now(),
     };
     let join = tokio::spawn(runner.run());
@@ -170,6 +172,8 @@ pub(crate) struct Runner {
     queued_messages: Vec<String>,
     /// Tools the person allowed for the rest of the task.
     allowed_for_task: HashSet<String>,
+    /// Set when the task is cancelled while tools run; tools watch it.
+    cancel: Arc<AtomicBool>,
     started: Instant,
 }
 
@@ -384,9 +388,34 @@ impl Runner {
                     }
                 }
             }
-            let results = futures::future::join_all(runs).await;
+            // Watch for a cancel while the calls run: tools see it through
+            // their context (a command's process tree is killed at once)
+            // and the calls still end with what they produced.
+            let mut joined = std::pin::pin!(futures::future::join_all(runs));
+            let mut cancelled = false;
+            let results = loop {
+                tokio::select! {
+                    results = &mut joined => break results,
+                    op = self.ops.recv() => {
+                        if self.handle_op(op) {
+                            cancelled = true;
+                            self.cancel.store(true, Ordering::SeqCst);
+                        }
+                    }
+                }
+            };
             for (call, (result, millis)) in batch.iter().zip(results) {
                 self.finish_call(call, result, millis)?;
+            }
+            if cancelled {
+                for call in rest {
+                    self.finish_call(
+                        call,
+                        Err("cancelled by the user before this call ran".into()),
+                        0,
+                    )?;
+                }
+                return Ok(true);
             }
         }
         Ok(false)

@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 
 use futures::future::BoxFuture;
 
@@ -44,10 +45,13 @@ pub trait Tool: Send + Sync {
 }
 
 /// What a tool learns about the call it serves.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct CallContext {
     /// The model's id for this call, which journal entries refer to.
     pub call_id: String,
+    /// Becomes true when the task is cancelled; long-running tools stop
+    /// early (a command's process tree is killed) and return what they have.
+    pub cancel: Arc<AtomicBool>,
 }
 
 /// What a call would do.

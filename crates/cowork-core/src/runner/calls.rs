@@ -1,6 +1,7 @@
 //! Starting one tool call: checking it, asking the policy, and asking the
 //! person when the policy says so.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use cowork_protocol::{ApprovalDecision, ContentBlock, Effect, Event, Op};
@@ -66,6 +67,7 @@ impl Runner {
             input.clone(),
             CallContext {
                 call_id: id.clone(),
+                cancel: Arc::clone(&self.cancel),
             },
         );
         Ok(Some(Box::pin(async move {

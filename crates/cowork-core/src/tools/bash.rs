@@ -7,7 +7,6 @@
 
 use std::ffi::OsString;
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use futures::future::BoxFuture;
@@ -90,7 +89,7 @@ impl Tool for Bash {
     fn call(
         &self,
         input: serde_json::Value,
-        _ctx: CallContext,
+        ctx: CallContext,
     ) -> BoxFuture<'static, Result<String, ToolFailure>> {
         let folders = self.folders.clone();
         Box::pin(async move {
@@ -125,7 +124,7 @@ impl Tool for Bash {
                 network: Network::None,
                 stdin: None,
             };
-            let cancel = AtomicBool::new(false);
+            let cancel = ctx.cancel;
             let run = tokio::task::spawn_blocking(move || {
                 cowork_sandbox::run_cancellable(&spec, &cancel)
             })

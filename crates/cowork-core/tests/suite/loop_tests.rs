@@ -311,3 +311,62 @@ async fn a_stream_that_breaks_midway_is_tried_again() {
     );
     assert_eq!(task.transcript.messages[1].text(), "The whole answer.");
 }
+
+/// Runs until the task is cancelled (or 20 s pass), like a long command.
+struct UntilCancelled(ToolSpec);
+
+impl Tool for UntilCancelled {
+    fn spec(&self) -> &ToolSpec {
+        &self.0
+    }
+    fn call(
+        &self,
+        _input: serde_json::Value,
+        ctx: CallContext,
+    ) -> BoxFuture<'static, Result<String, ToolFailure>> {
+        Box::pin(async move {
+            for _ in 0..2000 {
+                if ctx.cancel.load(std::sync::atomic::Ordering::SeqCst) {
+                    return Ok("stopped early".to_owned());
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            Ok("ran to the end".to_owned())
+        })
+    }
+}
+
+#[tokio::test]
+async fn cancelling_reaches_a_running_tool_at_once() {
+    let dir = folder_with_notes();
+    let store = Arc::new(Store::open_in_memory().unwrap());
+    let spec = spec("run long", dir.path());
+    let script = script(json!({"turns": [
+        {"tool_calls": [{"name": "Long", "input": {}}, {"name": "LS", "input": {}}]},
+        {"text": "never reached"}
+    ]}));
+    let mut deps = script_deps(script, store, &spec);
+    deps.tools.register(Arc::new(UntilCancelled(ToolSpec {
+        name: "Long".into(),
+        description: "runs long".into(),
+        input_schema: json!({"type": "object"}),
+        effect: Effect::Execute,
+    })));
+    let handle = start_with(deps, spec);
+    let started = Instant::now();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(handle.submit(Op::Cancel));
+    let events = run_to_end(handle).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(final_status(&events).0, TaskStatus::Cancelled);
+    let results = tool_results(&events);
+    assert_eq!(results[0].1, "stopped early");
+    assert!(
+        results[1].2 && results[1].1.contains("cancelled"),
+        "{results:?}"
+    );
+}
