@@ -348,13 +348,7 @@ impl Runner {
         let mut rest = calls.as_slice();
         while let Some(first) = rest.first() {
             if self.take_ops() {
-                for call in rest {
-                    self.finish_call(
-                        call,
-                        Err("cancelled by the user before this call ran".into()),
-                        0,
-                    )?;
-                }
+                self.answer_cancelled(rest)?;
                 return Ok(true);
             }
             let batch_len = if self.effect_of(first).is_read_only() {
@@ -377,13 +371,7 @@ impl Runner {
                         for (done, (result, millis)) in batch.iter().zip(results) {
                             self.finish_call(done, result, millis)?;
                         }
-                        for call in batch[i..].iter().chain(tail) {
-                            self.finish_call(
-                                call,
-                                Err("cancelled by the user before this call ran".into()),
-                                0,
-                            )?;
-                        }
+                        self.answer_cancelled(batch[i..].iter().chain(tail))?;
                         return Ok(true);
                     }
                 }
@@ -408,17 +396,27 @@ impl Runner {
                 self.finish_call(call, result, millis)?;
             }
             if cancelled {
-                for call in rest {
-                    self.finish_call(
-                        call,
-                        Err("cancelled by the user before this call ran".into()),
-                        0,
-                    )?;
-                }
+                self.answer_cancelled(rest)?;
                 return Ok(true);
             }
         }
         Ok(false)
+    }
+
+    /// Answers calls that never ran because the task was cancelled, so
+    /// every tool call in the conversation keeps a result.
+    fn answer_cancelled<'c>(
+        &mut self,
+        calls: impl IntoIterator<Item = &'c ContentBlock>,
+    ) -> Result<(), CoreError> {
+        for call in calls {
+            self.finish_call(
+                call,
+                Err("cancelled by the user before this call ran".into()),
+                0,
+            )?;
+        }
+        Ok(())
     }
 
     fn effect_of(&self, call: &ContentBlock) -> Effect {

@@ -1,7 +1,6 @@
 //! Connected folders and the mapping of user paths onto them.
 
 use std::fs::File;
-use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 
 use cowork_protocol::FolderGrant;
@@ -239,8 +238,7 @@ impl Resolved<'_> {
         // Judge where the fd really is, so a link to a hidden file does not
         // get around the rule.
         if self.folders.hidden.is_some() {
-            let real = std::fs::read_link(format!("/proc/self/fd/{}", fd.as_raw_fd()))
-                .unwrap_or_else(|_| self.root().join(&self.rel));
+            let real = crate::fsops::fd_path(&fd).unwrap_or_else(|_| self.root().join(&self.rel));
             if self.folders.is_hidden(&real) || self.folders.is_hidden(&self.root().join(&self.rel))
             {
                 return Err(FileError::Hidden {
@@ -294,8 +292,7 @@ impl Resolved<'_> {
     pub(crate) fn locate(&self) -> Result<(PathBuf, FileType), FileError> {
         let fd = self.open(OFlags::PATH, Mode::empty())?;
         let kind = self.file_type(&fd)?;
-        let proc_link = format!("/proc/self/fd/{}", fd.as_raw_fd());
-        let real = std::fs::read_link(proc_link)
+        let real = crate::fsops::fd_path(&fd)
             .or_else(|_| std::fs::canonicalize(self.root().join(&self.rel)))
             .map_err(|source| FileError::Io {
                 path: self.input.clone(),

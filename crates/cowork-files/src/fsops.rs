@@ -171,7 +171,7 @@ pub(crate) fn real_path(fd: &OwnedFd, resolved: &Resolved<'_>) -> Result<PathBuf
 }
 
 /// The path the kernel knows an fd by.
-pub(crate) fn fd_path(fd: &OwnedFd) -> std::io::Result<PathBuf> {
+pub(crate) fn fd_path(fd: &impl AsRawFd) -> std::io::Result<PathBuf> {
     std::fs::read_link(format!("/proc/self/fd/{}", fd.as_raw_fd()))
 }
 

@@ -3,7 +3,6 @@
 
 use std::ffi::CStr;
 use std::fmt::Write as _;
-use std::os::fd::AsRawFd;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use rustix::fd::OwnedFd;
@@ -47,7 +46,7 @@ pub(crate) fn run(folders: &Folders, input: LsInput) -> Result<String, FileError
     let resolved = folders.resolve(path)?;
     let fd = resolved.open_dir()?;
     let mut entries = read_entries(&resolved, &fd, &ignore)?;
-    if let Ok(dir) = std::fs::read_link(format!("/proc/self/fd/{}", fd.as_raw_fd())) {
+    if let Ok(dir) = crate::fsops::fd_path(&fd) {
         entries.retain(|e| !folders.is_hidden(&dir.join(crate::names::decode(&e.name))));
     }
     entries.sort_by(|a, b| {
