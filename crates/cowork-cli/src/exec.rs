@@ -37,9 +37,12 @@ pub fn exec(args: &ExecArgs) -> Result<ExitCode> {
         cwd,
         mounts: grants
             .iter()
-            .map(|g| Mount {
-                path: g.path.clone(),
-                writable: !g.read_only,
+            .map(|g| {
+                if g.read_only {
+                    Mount::read_only(&g.path)
+                } else {
+                    Mount::writable(&g.path)
+                }
             })
             .collect(),
         env: ["TERM", "LANG"]

@@ -8,7 +8,9 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 
-use cowork_core::tools::{JournalSetup, register_bash, register_file_tools};
+use cowork_core::tools::{
+    BashSetup, JournalSetup, TaskJournal, register_bash, register_file_tools,
+};
 use cowork_core::{Approver, Policy, RunOptions, TaskDeps, TaskHandle, ToolRegistry};
 use cowork_files::{Folders, JournalStore};
 use cowork_model::Model;
@@ -113,14 +115,14 @@ fn deps(
     let mut tools = ToolRegistry::default();
     let mut notices = Vec::new();
     let hidden = cowork_core::hidden_paths(&config.rules);
+    let folders = Arc::new(Folders::open(&spec.folders)?.with_hidden(&hidden)?);
+    let journal = TaskJournal::new(JournalSetup {
+        store: Arc::new(JournalStore::open(&home::data_dir()?)?),
+        log: Arc::clone(&store),
+        task: id.clone(),
+    });
     if !spec.folders.is_empty() {
-        let folders = Arc::new(Folders::open(&spec.folders)?.with_hidden(&hidden)?);
-        let journal = JournalSetup {
-            store: Arc::new(JournalStore::open(&home::data_dir()?)?),
-            log: Arc::clone(&store),
-            task: id.clone(),
-        };
-        register_file_tools(&mut tools, folders, Some(journal), spec.mode);
+        register_file_tools(&mut tools, Arc::clone(&folders), Some(&journal), spec.mode);
     }
     match (spec.mode, hidden.is_empty()) {
         (PermissionMode::Plan, _) => {}
@@ -129,7 +131,13 @@ fn deps(
                 .to_owned(),
         ),
         (PermissionMode::Ask | PermissionMode::Auto, true) => match cowork_sandbox::probe() {
-            Availability::Ready(_) => register_bash(&mut tools, &spec.folders),
+            Availability::Ready(_) => register_bash(
+                &mut tools,
+                BashSetup {
+                    folders,
+                    journal: Some(journal),
+                },
+            ),
             Availability::Unavailable { cause, fix } => {
                 notices.push(format!("commands (Bash) are off: {cause}. {fix}"));
             }

@@ -61,6 +61,7 @@ mod folders;
 mod fsops;
 mod journal;
 mod names;
+pub mod staged;
 mod store;
 mod tools;
 mod trash;

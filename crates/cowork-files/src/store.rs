@@ -18,11 +18,13 @@ use crate::trash::Trash;
 
 /// The journal's storage under cowork's data dir:
 /// `journal/blobs/ab/abcdef…` (replaced file versions, named by the BLAKE3
-/// hash of their bytes) and `trash/<id>/` (deleted items).
+/// hash of their bytes), `trash/<id>/` (deleted items) and `stage/<id>/`
+/// (what a sandboxed command changed, until it is applied).
 #[derive(Debug)]
 pub struct JournalStore {
     blobs: PathBuf,
     trash: Trash,
+    stages: PathBuf,
 }
 
 impl JournalStore {
@@ -31,7 +33,8 @@ impl JournalStore {
     pub fn open(data_dir: &Path) -> Result<Self, FileError> {
         let blobs = data_dir.join("journal").join("blobs");
         let trash = data_dir.join("trash");
-        for dir in [&blobs, &trash] {
+        let stages = data_dir.join("stage");
+        for dir in [&blobs, &trash, &stages] {
             DirBuilder::new()
                 .recursive(true)
                 .mode(0o700)
@@ -41,7 +44,13 @@ impl JournalStore {
         Ok(Self {
             blobs,
             trash: Trash::new(trash),
+            stages,
         })
+    }
+
+    /// Where sandboxed commands' changes are staged (`data_dir/stage`).
+    pub fn stages(&self) -> &Path {
+        &self.stages
     }
 
     /// Where the blob with this hash is (or would be) stored.

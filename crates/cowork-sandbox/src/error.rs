@@ -40,6 +40,16 @@ pub enum SandboxError {
         /// The system's reason.
         message: String,
     },
+    /// A staged folder's overlay could not be mounted (an old kernel, or a
+    /// stage on a file system without `user.*` extended attributes).
+    /// Nothing ran; the same command can run with the folder read-only.
+    #[error("cannot stage changes to {folder}: {message}")]
+    Staging {
+        /// The folder that was to be staged.
+        folder: std::path::PathBuf,
+        /// The system's reason.
+        message: String,
+    },
     /// An I/O error talking to the child (pipes, wait).
     #[error("sandbox I/O error while {context}: {source}")]
     Io {

@@ -40,7 +40,8 @@ use std::sync::atomic::AtomicBool;
 
 pub use error::SandboxError;
 pub use spec::{
-    Availability, DEFAULT_ENV, Layers, Limits, Mount, Network, Output, SANDBOX_HOME, SandboxSpec,
+    Access, Availability, DEFAULT_ENV, Layers, Limits, Mount, Network, Output, SANDBOX_HOME,
+    SandboxSpec, Stage,
 };
 
 /// Runs `spec` in a fresh sandbox and waits for it (and everything it

@@ -189,6 +189,13 @@ fn apply(op: &Op) -> Result<(), i32> {
                 libc::MS_REMOUNT | libc::MS_BIND | libc::MS_NOSUID | extra | locked_flags(dst)?;
             fail(mount(None, dst, None, flags, None))
         }
+        Op::Overlay { dst, data, .. } => fail(mount(
+            Some(c"overlay"),
+            dst,
+            Some(c"overlay"),
+            libc::MS_NOSUID | libc::MS_NODEV,
+            Some(data),
+        )),
         Op::Seal(path) => {
             let attr = MountAttr {
                 attr_set: MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,

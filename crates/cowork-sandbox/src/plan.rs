@@ -8,7 +8,7 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::OnceLock;
 
 use crate::error::SandboxError;
-use crate::spec::{DEFAULT_ENV, Network, SANDBOX_HOME, SandboxSpec};
+use crate::spec::{Access, DEFAULT_ENV, Network, SANDBOX_HOME, SandboxSpec, Stage};
 
 /// Where the host's root is visible while the new root is built.
 pub(crate) const OLD_ROOT: &str = "/oldroot";
@@ -87,6 +87,14 @@ pub(crate) enum Op {
     /// `mount_setattr(AT_RECURSIVE, ro,nosuid,nodev)` on a mount and every
     /// mount below it.
     Seal(CString),
+    /// An overlayfs at `dst` with mount `data` naming the lower, upper and
+    /// work directories (already escaped for overlay's option parser).
+    /// `folder` is for error reports only.
+    Overlay {
+        dst: CString,
+        data: CString,
+        folder: PathBuf,
+    },
 }
 
 /// How a bind mount is remounted.
@@ -198,6 +206,27 @@ impl Builder {
         self.bind(path, mode)
     }
 
+    /// An overlay of `stage` on the folder at `path`, at the same path.
+    fn overlay(&mut self, path: &Path, stage: &Stage) -> Result<(), SandboxError> {
+        self.mkdirs(path)?;
+        let mut data = b"lowerdir=".to_vec();
+        data.extend(overlay_escaped(&old_root(path)));
+        data.extend_from_slice(b",upperdir=");
+        data.extend(overlay_escaped(&old_root(&stage.upper)));
+        data.extend_from_slice(b",workdir=");
+        data.extend(overlay_escaped(&old_root(&stage.work)));
+        // Unprivileged overlays keep whiteout and opaque marks in `user.*`
+        // attributes.
+        data.extend_from_slice(b",userxattr");
+        let op = Op::Overlay {
+            dst: cpath(&new_root(path))?,
+            data: cbytes(&data)?,
+            folder: path.to_path_buf(),
+        };
+        self.push(op, format!("stage changes to {}", path.display()));
+        Ok(())
+    }
+
     fn tmpfs(&mut self, path: &str, data: &str) -> Result<(), SandboxError> {
         self.mkdirs(Path::new(path))?;
         let op = Op::Tmpfs {
@@ -307,15 +336,12 @@ pub(crate) fn prepare(spec: &SandboxSpec) -> Result<Plan, SandboxError> {
     b.tmpfs("/dev/shm", "size=64m,mode=1777")?;
     b.tmpfs("/tmp", "size=512m,mode=1777")?;
     b.tmpfs(SANDBOX_HOME, "size=512m,mode=0755")?;
-    for (path, writable) in &mounts {
-        b.bind(
-            path,
-            if *writable {
-                BindMode::ReadWrite
-            } else {
-                BindMode::ReadOnly
-            },
-        )?;
+    for (path, access) in &mounts {
+        match access {
+            Access::ReadOnly => b.bind(path, BindMode::ReadOnly)?,
+            Access::ReadWrite => b.bind(path, BindMode::ReadWrite)?,
+            Access::Staged(stage) => b.overlay(path, stage)?,
+        }
     }
 
     let env = environment(spec);
@@ -342,12 +368,12 @@ pub(crate) fn prepare(spec: &SandboxSpec) -> Result<Plan, SandboxError> {
         cwd: cpath(&cwd)?,
         writable_paths: mounts
             .iter()
-            .filter(|m| m.1)
+            .filter(|m| !matches!(m.1, Access::ReadOnly))
             .map(|m| cpath(&m.0))
             .collect::<Result<_, _>>()?,
         readonly_paths: mounts
             .iter()
-            .filter(|m| !m.1)
+            .filter(|m| matches!(m.1, Access::ReadOnly))
             .map(|m| cpath(&m.0))
             .collect::<Result<_, _>>()?,
         ops: b.ops,
@@ -356,28 +382,99 @@ pub(crate) fn prepare(spec: &SandboxSpec) -> Result<Plan, SandboxError> {
 }
 
 /// Canonical, existing, absolute mount paths, parents before children.
-fn checked_mounts(spec: &SandboxSpec) -> Result<Vec<(PathBuf, bool)>, SandboxError> {
+fn checked_mounts(spec: &SandboxSpec) -> Result<Vec<(PathBuf, Access)>, SandboxError> {
     let mut mounts = Vec::with_capacity(spec.mounts.len());
     for mount in &spec.mounts {
-        if !mount.path.is_absolute() {
-            return Err(SandboxError::invalid(
-                "mounts",
-                format!("{} is not an absolute path", mount.path.display()),
-            ));
-        }
-        let path = std::fs::canonicalize(&mount.path).map_err(|e| {
-            SandboxError::invalid("mounts", format!("{}: {e}", mount.path.display()))
-        })?;
+        let path = canonical_dir_or_file(&mount.path)?;
         if path == Path::new("/") {
             return Err(SandboxError::invalid(
                 "mounts",
                 "the whole filesystem (/) cannot be mounted",
             ));
         }
-        mounts.push((path, mount.writable));
+        let access = match &mount.access {
+            Access::ReadOnly => Access::ReadOnly,
+            Access::ReadWrite => Access::ReadWrite,
+            Access::Staged(stage) => Access::Staged(checked_stage(&path, stage)?),
+        };
+        mounts.push((path, access));
     }
     mounts.sort_by_key(|(path, _)| path.components().count());
     Ok(mounts)
+}
+
+fn canonical_dir_or_file(path: &Path) -> Result<PathBuf, SandboxError> {
+    if !path.is_absolute() {
+        return Err(SandboxError::invalid(
+            "mounts",
+            format!("{} is not an absolute path", path.display()),
+        ));
+    }
+    std::fs::canonicalize(path)
+        .map_err(|e| SandboxError::invalid("mounts", format!("{}: {e}", path.display())))
+}
+
+/// A stage overlayfs will accept: the folder is a directory; upper and work
+/// are directories on one filesystem, neither inside the other nor
+/// overlapping the folder.
+fn checked_stage(folder: &Path, stage: &Stage) -> Result<Stage, SandboxError> {
+    use std::os::unix::fs::MetadataExt;
+    let dir_meta = |path: &Path| {
+        std::fs::metadata(path)
+            .ok()
+            .filter(std::fs::Metadata::is_dir)
+            .ok_or_else(|| {
+                SandboxError::invalid(
+                    "mounts",
+                    format!("{} is not an existing directory", path.display()),
+                )
+            })
+    };
+    dir_meta(folder)?;
+    let upper = canonical_dir_or_file(&stage.upper)?;
+    let work = canonical_dir_or_file(&stage.work)?;
+    let (upper_meta, work_meta) = (dir_meta(&upper)?, dir_meta(&work)?);
+    if upper_meta.dev() != work_meta.dev() {
+        return Err(SandboxError::invalid(
+            "mounts",
+            format!(
+                "the stage's upper ({}) and work ({}) directories are on different filesystems",
+                upper.display(),
+                work.display()
+            ),
+        ));
+    }
+    for (a, b) in [
+        (upper.as_path(), work.as_path()),
+        (upper.as_path(), folder),
+        (work.as_path(), folder),
+    ] {
+        if a.starts_with(b) || b.starts_with(a) {
+            return Err(SandboxError::invalid(
+                "mounts",
+                format!(
+                    "the stage for {} overlaps: {} and {}",
+                    folder.display(),
+                    a.display(),
+                    b.display()
+                ),
+            ));
+        }
+    }
+    Ok(Stage { upper, work })
+}
+
+/// `path` as an overlayfs option value: its option parser splits on `,` and
+/// lower directories on `:`, both escapable with `\`.
+fn overlay_escaped(path: &Path) -> Vec<u8> {
+    let mut out = Vec::with_capacity(path.as_os_str().len());
+    for byte in path.as_os_str().as_bytes() {
+        if matches!(byte, b'\\' | b',' | b':') {
+            out.push(b'\\');
+        }
+        out.push(*byte);
+    }
+    out
 }
 
 /// The defaults, overridden or extended by `spec.env` (later entries win).

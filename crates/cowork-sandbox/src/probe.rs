@@ -25,6 +25,7 @@ pub(crate) fn probe() -> Availability {
         Err(e @ (SandboxError::InvalidSpec { .. }
         | SandboxError::Spawn { .. }
         | SandboxError::Setup { .. }
+        | SandboxError::Staging { .. }
         | SandboxError::Io { .. })) => Availability::Unavailable {
             cause: e.to_string(),
             fix: "report this at https://github.com/cowork-dev/cowork/issues, or run with --sandbox none".to_owned(),

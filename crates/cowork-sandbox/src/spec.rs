@@ -10,8 +10,38 @@ use std::time::Duration;
 pub struct Mount {
     /// Absolute host path; it appears at the same path inside the sandbox.
     pub path: PathBuf,
-    /// Whether the command may modify what is under `path`.
-    pub writable: bool,
+    /// What the command may do to what is under `path`.
+    pub access: Access,
+}
+
+/// How a connected folder is mounted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Access {
+    /// The command may read but not change it.
+    ReadOnly,
+    /// The command changes the folder itself.
+    ReadWrite,
+    /// The command sees a writable folder, but every change it makes lands
+    /// in the stage's overlay upper directory instead; the folder itself is
+    /// untouched until the caller applies (or discards) the stage.
+    Staged(Stage),
+}
+
+/// Where a [`Access::Staged`] folder's changes land: an overlayfs upper and
+/// work directory, both empty, on one filesystem that supports `user.*`
+/// extended attributes, and outside the folder.
+///
+/// In the upper directory after the run, a changed or new file is a
+/// regular file, a deleted one a character device 0:0 (a whiteout), and a
+/// directory whose old content was discarded carries the extended
+/// attribute `user.overlay.opaque` = `y`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stage {
+    /// The overlay upper directory: the changes.
+    pub upper: PathBuf,
+    /// The overlay work directory: kernel scratch space, removed by the
+    /// caller with the upper directory (its `work` subdirectory has mode 0).
+    pub work: PathBuf,
 }
 
 impl Mount {
@@ -19,7 +49,7 @@ impl Mount {
     pub fn read_only(path: impl Into<PathBuf>) -> Self {
         Self {
             path: path.into(),
-            writable: false,
+            access: Access::ReadOnly,
         }
     }
 
@@ -27,7 +57,15 @@ impl Mount {
     pub fn writable(path: impl Into<PathBuf>) -> Self {
         Self {
             path: path.into(),
-            writable: true,
+            access: Access::ReadWrite,
+        }
+    }
+
+    /// A folder the command may change, with the changes landing in `stage`.
+    pub fn staged(path: impl Into<PathBuf>, stage: Stage) -> Self {
+        Self {
+            path: path.into(),
+            access: Access::Staged(stage),
         }
     }
 }

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use crate::child::Launch;
 use crate::error::SandboxError;
 use crate::limits::Cgroup;
-use crate::plan::Plan;
+use crate::plan::{Op, Plan};
 use crate::report::{Failure, Record, Step};
 use crate::spec::{Output, SandboxSpec};
 
@@ -184,13 +184,19 @@ fn setup_error(failure: Failure, plan: &Plan, spec: &SandboxSpec) -> SandboxErro
             let (cause, fix) = crate::probe::userns_diagnosis(&source);
             SandboxError::Unavailable { cause, fix }
         }
-        Step::Mount => SandboxError::Setup {
-            step: plan
-                .describe
-                .get(usize::from(failure.arg))
-                .cloned()
-                .unwrap_or_else(|| "mount".to_owned()),
-            message: source.to_string(),
+        Step::Mount => match plan.ops.get(usize::from(failure.arg)) {
+            Some(Op::Overlay { folder, .. }) => SandboxError::Staging {
+                folder: folder.clone(),
+                message: source.to_string(),
+            },
+            Some(_) | None => SandboxError::Setup {
+                step: plan
+                    .describe
+                    .get(usize::from(failure.arg))
+                    .cloned()
+                    .unwrap_or_else(|| "mount".to_owned()),
+                message: source.to_string(),
+            },
         },
         Step::Cgroup
         | Step::Fork

@@ -7,32 +7,96 @@ use cowork_test_support::{MockModelServer, script};
 use super::harness::*;
 
 #[test]
-fn bash_runs_in_the_sandbox_and_reads_but_cannot_change_the_folder() {
+fn what_bash_changes_in_a_folder_is_journaled_and_undone_byte_exact() {
     let env = Env::new();
+    env.write("data/sales.csv", "region,amount\nnorth,10\nsouth,32\n");
+    env.write("old/draft.txt", "draft\n");
+    let before = manifest(env.folder.path());
     let server = MockModelServer::start(script(json!({"turns": [
         {"tool_calls": [{"name": "Bash", "input": {
-            "command": "wc -l notes/todo.txt; echo oops > notes/todo.txt; ls /root; echo done",
-            "description": "count lines"
+            "command": "wc -l notes/todo.txt && echo 'pay rent' >> notes/todo.txt && \
+                        mkdir -p out && awk -F, 'NR>1{s+=$2} END{print s}' data/sales.csv > out/total.txt && \
+                        rm -r old && mv readme.txt README.md && chmod +x README.md && \
+                        ln -s /etc/passwd out/link && ls /root; echo done",
+            "description": "summarise sales"
         }}]},
-        {"text": "The todo list has 2 lines."}
+        {"text": "Total written to out/total.txt."}
     ]})));
     let out = env
-        .run_anthropic(&server.url(), "how many todos?")
+        .run_anthropic(&server.url(), "total the sales")
         .args(["--mode", "auto"])
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     let result = server.requests()[1].body.to_string();
     assert!(result.contains("2 notes/todo.txt"), "{result}");
-    assert!(result.contains("Read-only file system"), "{result}");
     assert!(
         result.contains("/root"),
         "the host's home is not there: {result}"
     );
+    assert!(result.contains("journaled"), "{result}");
+    assert!(result.contains("+ out/total.txt"), "{result}");
+    assert!(result.contains("~ notes/todo.txt"), "{result}");
+    assert!(result.contains("- old"), "{result}");
+    assert!(
+        result.contains("Not kept: `out/link` is a symbolic link"),
+        "{result}"
+    );
+
+    let folder = env.folder.path();
+    assert_eq!(
+        std::fs::read_to_string(folder.join("notes/todo.txt")).unwrap(),
+        "call Anna\nsend invoice\npay rent\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(folder.join("out/total.txt")).unwrap(),
+        "42\n"
+    );
+    assert!(!folder.join("old").exists() && !folder.join("readme.txt").exists());
+    assert!(!folder.join("out/link").exists());
+
+    let id = env.tasks()[0]["id"].as_str().unwrap().to_owned();
+    let changes: Vec<_> = env
+        .events(&id)
+        .into_iter()
+        .filter(|e| e["type"] == "file_changed")
+        .collect();
+    assert!(changes.len() >= 5, "{changes:#?}");
+
+    let out = env.cowork().args(["undo", "last"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(manifest(folder), before, "undo restores every byte");
+}
+
+#[test]
+fn bash_cannot_change_a_read_only_folder() {
+    let env = Env::new();
+    let server = MockModelServer::start(script(json!({"turns": [
+        {"tool_calls": [{"name": "Bash", "input": {
+            "command": "echo oops > notes/todo.txt; cat notes/todo.txt"
+        }}]},
+        {"text": "ok"}
+    ]})));
+    let mut cmd = env.cowork();
+    cmd.env("ANTHROPIC_API_KEY", "sk-ant-test")
+        .args([
+            "run",
+            "--provider",
+            "anthropic",
+            "--base-url",
+            &server.url(),
+        ])
+        .args(["--mode", "auto", "--folder"])
+        .arg(format!("{}:ro", env.folder().display()))
+        .arg("try");
+    let out = cmd.output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let result = server.requests()[1].body.to_string();
+    assert!(result.contains("Read-only file system"), "{result}");
+    assert!(result.contains("call Anna"), "{result}");
     assert_eq!(
         std::fs::read_to_string(env.folder.path().join("notes/todo.txt")).unwrap(),
-        "call Anna\nsend invoice\n",
-        "a command cannot change the folder behind the journal's back"
+        "call Anna\nsend invoice\n"
     );
 }
 

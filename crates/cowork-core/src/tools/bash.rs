@@ -1,24 +1,32 @@
 //! The `Bash` tool: a shell command in cowork's sandbox.
 //!
-//! Until the sandbox can hand its changes to the change journal, the
-//! connected folders are mounted read-only for commands: a command can read
-//! and compute (and write in its private /tmp), and results are saved with
-//! the journaled writing tools — so nothing a command does escapes undo.
+//! Writable folders are staged: the command sees them writable, but its
+//! changes land in an overlay upper directory, and only after it ends are
+//! they applied to the folder through the task's journal — so `cowork
+//! undo` covers what commands did, exactly like the file tools' changes.
+//! Without a journal every folder is read-only for commands.
 
 use std::ffi::OsString;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use futures::future::BoxFuture;
 use serde::Deserialize;
 
-use cowork_protocol::{Effect, FolderGrant, ToolSpec};
-use cowork_sandbox::{Limits, Mount, Network, SandboxSpec};
+use cowork_files::Folders;
+use cowork_files::staged::{self, Applied, Stage};
+use cowork_protocol::{Effect, ToolSpec};
+use cowork_sandbox::{Limits, Mount, Network, SandboxError, SandboxSpec};
 
+use super::files::TaskJournal;
 use crate::tool::{CallContext, Preview, Tool, ToolFailure, ToolRegistry};
 
 const DEFAULT_TIMEOUT_SECS: u64 = 120;
 const MAX_TIMEOUT_SECS: u64 = 600;
+/// Changed paths listed in a result; the rest are counted.
+const LISTED_CHANGES: usize = 40;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -30,22 +38,40 @@ struct Input {
     description: Option<String>,
 }
 
-struct Bash {
-    spec: ToolSpec,
-    folders: Vec<FolderGrant>,
+/// What `Bash` runs with.
+pub struct BashSetup {
+    /// The task's folders: mounted at their own paths, and where staged
+    /// changes are applied.
+    pub folders: Arc<Folders>,
+    /// The task's journal. With it, writable folders are writable for
+    /// commands (changes staged, then journaled); without it, read-only.
+    pub journal: Option<TaskJournal>,
 }
 
-/// Registers `Bash` over `folders` (mounted read-only).
-pub fn register_bash(registry: &mut ToolRegistry, folders: &[FolderGrant]) {
+struct Bash {
+    spec: ToolSpec,
+    setup: Arc<BashSetup>,
+}
+
+/// Registers `Bash`.
+pub fn register_bash(registry: &mut ToolRegistry, setup: BashSetup) {
+    let writable = setup.journal.is_some() && setup.folders.grants().iter().any(|g| !g.read_only);
+    let folders_note = if writable {
+        "the connected folders at their own paths (writable ones writable: what a command \
+         changes there is journaled, and `cowork undo` reverts it; symlinks it creates there are \
+         not kept)"
+    } else {
+        "the connected folders at their own paths READ-ONLY (write results with Write)"
+    };
     registry.register(Arc::new(Bash {
         spec: ToolSpec {
             name: "Bash".into(),
-            description: "Runs a shell command (sh -c) in an isolated sandbox: no network, the \
-                connected folders at their own paths READ-ONLY, a private writable /tmp and \
-                $HOME, python3 and the usual command-line tools. Use it to compute, convert, \
-                analyse; write results with Write. Output is capped; the default timeout is \
-                120 s (timeout in seconds, at most 600)."
-                .into(),
+            description: format!(
+                "Runs a shell command (sh -c) in an isolated sandbox: no network, {folders_note}, \
+                 a private writable /tmp and $HOME, python3 and the usual command-line tools. \
+                 The working directory is the first folder. Output is capped; the default \
+                 timeout is 120 s (timeout in seconds, at most 600)."
+            ),
             input_schema: serde_json::json!({
                 "type": "object",
                 "properties": {
@@ -58,7 +84,7 @@ pub fn register_bash(registry: &mut ToolRegistry, folders: &[FolderGrant]) {
             }),
             effect: Effect::Execute,
         },
-        folders: folders.to_vec(),
+        setup: Arc::new(setup),
     }));
 }
 
@@ -91,60 +117,132 @@ impl Tool for Bash {
         input: serde_json::Value,
         ctx: CallContext,
     ) -> BoxFuture<'static, Result<String, ToolFailure>> {
-        let folders = self.folders.clone();
+        let setup = Arc::clone(&self.setup);
         Box::pin(async move {
             let input = parse(&input)?;
             let timeout = input
                 .timeout
                 .unwrap_or(DEFAULT_TIMEOUT_SECS)
                 .clamp(1, MAX_TIMEOUT_SECS);
-            let cwd = folders
-                .first()
-                .map(|f| f.path.clone())
-                .unwrap_or_else(|| "/tmp".into());
-            let spec = SandboxSpec {
-                command: vec![
-                    "/bin/sh".into(),
-                    "-c".into(),
-                    OsString::from(&input.command),
-                ],
-                cwd,
-                mounts: folders
-                    .iter()
-                    .map(|f| Mount {
-                        path: f.path.clone(),
-                        writable: false,
-                    })
-                    .collect(),
-                env: Vec::new(),
-                limits: Limits {
-                    wall: Duration::from_secs(timeout),
-                    ..Limits::default()
-                },
-                network: Network::None,
-                stdin: None,
-            };
-            let cancel = ctx.cancel;
             let run = tokio::task::spawn_blocking(move || {
-                cowork_sandbox::run_cancellable(&spec, &cancel)
+                execute(&setup, &input.command, timeout, &ctx.call_id, &ctx.cancel)
             })
             .await;
-            let output = match run {
-                Ok(Ok(output)) => output,
-                Ok(Err(e)) => {
-                    return Err(ToolFailure::new(format!(
-                        "the sandbox could not run the command: {e}"
-                    )));
-                }
-                Err(e) => {
-                    return Err(ToolFailure::new(format!(
-                        "the command stopped unexpectedly: {e}"
-                    )));
-                }
-            };
-            Ok(render(&output, timeout))
+            match run {
+                Ok(result) => result,
+                Err(e) => Err(ToolFailure::new(format!(
+                    "the command stopped unexpectedly: {e}"
+                ))),
+            }
         })
     }
+}
+
+/// Runs the command with writable folders staged, then applies what it
+/// changed through the journal.
+fn execute(
+    setup: &BashSetup,
+    command: &str,
+    timeout: u64,
+    call_id: &str,
+    cancel: &AtomicBool,
+) -> Result<String, ToolFailure> {
+    let mut notes = Vec::new();
+    let mut stages: Vec<(PathBuf, Stage)> = Vec::new();
+    let grants = setup.folders.grants();
+    let mut mounts = Vec::with_capacity(grants.len());
+    for grant in grants {
+        let stage = match &setup.journal {
+            Some(journal) if !grant.read_only => stage_for(journal, &grant.path)
+                .map_err(|why| notes.push(why))
+                .ok(),
+            Some(_) | None => None,
+        };
+        mounts.push(match stage {
+            Some(stage) => {
+                let mount = Mount::staged(
+                    &grant.path,
+                    cowork_sandbox::Stage {
+                        upper: stage.upper().to_path_buf(),
+                        work: stage.work().to_path_buf(),
+                    },
+                );
+                stages.push((grant.path.clone(), stage));
+                mount
+            }
+            None => Mount::read_only(&grant.path),
+        });
+    }
+    let mut spec = SandboxSpec {
+        command: vec!["/bin/sh".into(), "-c".into(), OsString::from(command)],
+        cwd: grants
+            .first()
+            .map(|g| g.path.clone())
+            .unwrap_or_else(|| "/tmp".into()),
+        mounts,
+        env: Vec::new(),
+        limits: Limits {
+            wall: Duration::from_secs(timeout),
+            ..Limits::default()
+        },
+        network: Network::None,
+        stdin: None,
+    };
+    let output = match cowork_sandbox::run_cancellable(&spec, cancel) {
+        Err(SandboxError::Staging { folder, message }) => {
+            // Nothing ran; run it again with every folder read-only.
+            notes.push(format!(
+                "the folders were read-only for this command: changes to {} could not be \
+                 staged ({message})",
+                folder.display()
+            ));
+            stages.clear();
+            for mount in &mut spec.mounts {
+                *mount = Mount::read_only(&mount.path);
+            }
+            cowork_sandbox::run_cancellable(&spec, cancel)
+        }
+        other => other,
+    }
+    .map_err(|e| ToolFailure::new(format!("the sandbox could not run the command: {e}")))?;
+    let mut text = render(&output, timeout);
+    if let Some(journal) = &setup.journal
+        && !stages.is_empty()
+    {
+        let journal = journal.for_call(call_id);
+        let mut applied = Applied::default();
+        for (folder, stage) in &stages {
+            match staged::apply(&setup.folders, journal, folder, stage) {
+                Ok(one) => applied.extend(one),
+                Err(e) => notes.push(format!(
+                    "some of the command's changes to {} were not applied: {e}",
+                    folder.display()
+                )),
+            }
+        }
+        if !applied.is_empty() {
+            text.push_str(&applied.summary(LISTED_CHANGES));
+            text.push('\n');
+        }
+    }
+    for note in notes {
+        text.push_str(&format!("Note: {note}\n"));
+    }
+    Ok(text)
+}
+
+/// A stage for `folder` under cowork's data dir, unless the data dir is
+/// inside the folder (an overlay cannot keep its changes inside itself).
+fn stage_for(journal: &TaskJournal, folder: &Path) -> Result<Stage, String> {
+    let store = journal.store();
+    let stages = std::fs::canonicalize(store.stages()).unwrap_or_else(|_| store.stages().into());
+    if stages.starts_with(folder) {
+        return Err(format!(
+            "{} holds cowork's data folder, so commands see it read-only",
+            folder.display()
+        ));
+    }
+    Stage::create(store).map_err(|e| format!("{} is read-only for commands: {e}", folder.display()))
 }
 
 fn render(output: &cowork_sandbox::Output, timeout: u64) -> String {

@@ -17,41 +17,72 @@ pub struct JournalSetup {
     pub task: TaskId,
 }
 
+/// A task's journal, shared by every tool that changes connected folders
+/// (the file tools and `Bash`). Changing calls run one at a time, so one
+/// "current call" slot labels the changes each call records.
+#[derive(Clone)]
+pub struct TaskJournal {
+    journal: Journal,
+    call: Arc<Mutex<String>>,
+}
+
+impl TaskJournal {
+    /// The journal over `setup`'s store and log.
+    pub fn new(setup: JournalSetup) -> Self {
+        let call = Arc::new(Mutex::new(String::new()));
+        let sink = Arc::new(LogSink {
+            log: setup.log,
+            task: setup.task.clone(),
+            call: Arc::clone(&call),
+        });
+        Self {
+            journal: Journal {
+                store: setup.store,
+                sink,
+                task: Some(setup.task.to_string()),
+            },
+            call,
+        }
+    }
+
+    /// Where replaced content, trash and stages are kept.
+    pub(crate) fn store(&self) -> &JournalStore {
+        &self.journal.store
+    }
+
+    /// The journal, with the changes it records from now on attributed to
+    /// `call_id`.
+    pub(crate) fn for_call(&self, call_id: &str) -> &Journal {
+        if let Ok(mut slot) = self.call.lock() {
+            call_id.clone_into(&mut slot);
+        }
+        &self.journal
+    }
+}
+
 /// Registers the file tools over `folders`: the reading tools always, the
 /// writing tools unless the task runs in plan mode or has no journal (a
 /// change that could not be undone is not offered).
 pub fn register_file_tools(
     registry: &mut ToolRegistry,
     folders: Arc<Folders>,
-    journal: Option<JournalSetup>,
+    journal: Option<&TaskJournal>,
     mode: PermissionMode,
 ) {
-    let current_call = Arc::new(Mutex::new(String::new()));
-    let (tools, specs) = match journal {
-        Some(setup) if mode != PermissionMode::Plan => {
-            let sink = Arc::new(LogSink {
-                log: setup.log,
-                task: setup.task.clone(),
-                call: Arc::clone(&current_call),
-            });
-            let journal = Journal {
-                store: setup.store,
-                sink,
-                task: Some(setup.task.to_string()),
-            };
-            (
-                FileTools::with_journal(folders, journal),
-                FileTools::specs(),
-            )
-        }
-        Some(_) | None => (FileTools::new(folders), FileTools::read_specs()),
+    let (tools, specs, journal) = match journal {
+        Some(journal) if mode != PermissionMode::Plan => (
+            FileTools::with_journal(folders, journal.journal.clone()),
+            FileTools::specs(),
+            Some(journal.clone()),
+        ),
+        Some(_) | None => (FileTools::new(folders), FileTools::read_specs(), None),
     };
     let tools = Arc::new(tools);
     for spec in specs {
         registry.register(Arc::new(FileTool {
             spec,
             tools: Arc::clone(&tools),
-            current_call: Arc::clone(&current_call),
+            journal: journal.clone(),
         }));
     }
 }
@@ -92,7 +123,7 @@ impl ChangeSink for LogSink {
 struct FileTool {
     spec: ToolSpec,
     tools: Arc<FileTools>,
-    current_call: Arc<Mutex<String>>,
+    journal: Option<TaskJournal>,
 }
 
 impl FileTool {
@@ -137,9 +168,9 @@ impl Tool for FileTool {
         ctx: CallContext,
     ) -> BoxFuture<'static, Result<String, ToolFailure>> {
         if !self.spec.effect.is_read_only()
-            && let Ok(mut slot) = self.current_call.lock()
+            && let Some(journal) = &self.journal
         {
-            *slot = ctx.call_id;
+            journal.for_call(&ctx.call_id);
         }
         self.blocking(move |tools, name| tools.call(name, &input))
     }

@@ -206,15 +206,26 @@ fn existing_spot(folders: &Folders, path: &Path) -> Result<Option<Spot>, FileErr
 
 /// Writes blob `hash` back, unless the file already has that content.
 fn restore(spot: &Spot, store: &JournalStore, hash: &str, mode: u32) -> Result<bool, FileError> {
-    if spot
+    if let Some(stat) = spot
         .stat()?
-        .is_some_and(|s| fsops::kind(&s) == rustix::fs::FileType::RegularFile)
+        .filter(|s| fsops::kind(s) == rustix::fs::FileType::RegularFile)
     {
         let current = fsops::open_file_at(spot.dir.fd.as_fd(), &spot.name)
             .map_err(std::io::Error::from)
             .and_then(|mut f| hash_reader(&mut f));
         if current.ok().as_deref() == Some(hash) {
-            return Ok(false);
+            // Same content; only a permission change is left to undo.
+            if stat.st_mode & 0o7777 == mode & 0o7777 {
+                return Ok(false);
+            }
+            rustix::fs::chmodat(
+                spot.dir.fd.as_fd(),
+                &spot.name,
+                rustix::fs::Mode::from_raw_mode(mode & 0o7777),
+                rustix::fs::AtFlags::empty(),
+            )
+            .map_err(|e| io_err(&spot.shown, e))?;
+            return Ok(true);
         }
     }
     let mut blob = store

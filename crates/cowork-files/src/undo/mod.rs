@@ -154,6 +154,15 @@ fn plan_one(index: usize, change: &Change, sim: &mut Sim<'_>, store: &JournalSto
             let moved_back = sim.before_moves(path, index);
             let result = match &seen {
                 Seen::Unreachable(why) => (skip(index, path, why), Some(why.clone())),
+                // A permission change alone (a command's `chmod`): the
+                // content says nothing, the mode does.
+                Seen::Real { stat, .. }
+                    if before == after
+                        && now.as_ref() == Some(before)
+                        && stat.st_mode & 0o7777 != *mode =>
+                {
+                    (restore, None)
+                }
                 _ if now.as_ref() == Some(before) => (already(index, path), None),
                 _ if now.as_ref() == Some(after) => (restore, None),
                 // Undone before: the path is as before the task's first

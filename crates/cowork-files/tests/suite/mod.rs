@@ -12,6 +12,7 @@ mod mkdir_delete;
 mod mv;
 mod names;
 mod read;
+mod staged;
 mod undo;
 mod work;
 mod write;

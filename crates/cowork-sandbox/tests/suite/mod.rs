@@ -3,6 +3,7 @@
 mod escape;
 mod functional;
 mod limits;
+mod staged;
 
 use std::path::Path;
 use std::time::Duration;

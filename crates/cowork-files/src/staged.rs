@@ -1,0 +1,555 @@
+//! Applying what a sandboxed command changed in a connected folder,
+//! through the journal, so `cowork undo` covers commands too.
+//!
+//! The sandbox mounts a writable folder as an overlay whose upper directory
+//! is a [`Stage`]: the command sees a normal writable folder, but the
+//! folder itself is untouched while it runs. Afterwards [`apply`] walks the
+//! upper directory — a regular file is new or changed content, a character
+//! device 0:0 is a deletion (a whiteout), a directory marked
+//! `user.overlay.opaque` replaced the folder's directory of that name — and
+//! makes each change the way the file tools do: what it replaces is saved
+//! (blob or trash), the change is journaled, and only then is the folder
+//! changed, with atomic renames. Only what the command touched is read, so
+//! the cost follows the size of the change, not of the folder.
+
+use std::ffi::{OsStr, OsString};
+use std::fs::DirBuilder;
+use std::os::unix::fs::DirBuilderExt;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use cowork_protocol::Change;
+use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
+use rustix::fs::{FileType, Mode, OFlags, Stat};
+use rustix::io::Errno;
+
+use crate::error::FileError;
+use crate::folders::Folders;
+use crate::fsops::{self, io_err};
+use crate::journal::Journal;
+use crate::names;
+use crate::store::{JournalStore, hash_reader};
+use crate::trash::Pending;
+
+/// Changes journaled in one record at most; a command that touched more
+/// files is applied in several batches.
+const BATCH: usize = 512;
+
+/// Stages left behind by a crash are removed when they are this old.
+const STALE: Duration = Duration::from_secs(24 * 3600);
+
+/// An overlay upper and work directory for one folder of one command,
+/// under cowork's data dir; removed when dropped.
+#[derive(Debug)]
+pub struct Stage {
+    root: PathBuf,
+    upper: PathBuf,
+    work: PathBuf,
+}
+
+impl Stage {
+    /// Creates an empty stage under the store's data dir (`stage/<id>/`).
+    pub fn create(store: &JournalStore) -> Result<Self, FileError> {
+        Self::create_in(store.stages())
+    }
+
+    /// Creates an empty stage under `parent`, which must be on a file
+    /// system with `user.*` extended attributes and outside the folder.
+    pub fn create_in(parent: &Path) -> Result<Self, FileError> {
+        remove_stale(parent);
+        let root = parent.join(format!("{:016x}", fastrand::u64(..)));
+        let upper = root.join("upper");
+        let work = root.join("work");
+        for dir in [&upper, &work] {
+            DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(dir)
+                .map_err(|e| io_err(&dir.display().to_string(), e))?;
+        }
+        Ok(Self { root, upper, work })
+    }
+
+    /// The overlay upper directory: the command's changes.
+    pub fn upper(&self) -> &Path {
+        &self.upper
+    }
+
+    /// The overlay work directory.
+    pub fn work(&self) -> &Path {
+        &self.work
+    }
+}
+
+impl Drop for Stage {
+    fn drop(&mut self) {
+        remove_stage(&self.root);
+    }
+}
+
+/// Removes a stage, first giving back the permissions overlayfs takes from
+/// its work directory (`work/work` has mode 0).
+fn remove_stage(root: &Path) {
+    let inner = root.join("work").join("work");
+    let _ = rustix::fs::chmod(&inner, Mode::from_raw_mode(0o700));
+    let _ = std::fs::remove_dir_all(root);
+}
+
+fn remove_stale(parent: &Path) {
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    let now = SystemTime::now();
+    for entry in entries.flatten() {
+        let old = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| now.duration_since(t).ok())
+            .is_some_and(|age| age > STALE);
+        if old {
+            remove_stage(&entry.path());
+        }
+    }
+}
+
+/// What [`apply`] changed, for the model and the person.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Applied {
+    /// Files that did not exist before.
+    pub created: Vec<String>,
+    /// Files whose content or permissions changed.
+    pub modified: Vec<String>,
+    /// Files and folders moved to cowork's trash.
+    pub trashed: Vec<String>,
+    /// Folders created.
+    pub dirs: Vec<String>,
+    /// What was not applied, and why (links, special files).
+    pub skipped: Vec<String>,
+}
+
+impl Applied {
+    /// Whether nothing changed and nothing was skipped.
+    pub fn is_empty(&self) -> bool {
+        self.created.is_empty()
+            && self.modified.is_empty()
+            && self.trashed.is_empty()
+            && self.dirs.is_empty()
+            && self.skipped.is_empty()
+    }
+
+    /// Adds another folder's changes.
+    pub fn extend(&mut self, other: Applied) {
+        self.created.extend(other.created);
+        self.modified.extend(other.modified);
+        self.trashed.extend(other.trashed);
+        self.dirs.extend(other.dirs);
+        self.skipped.extend(other.skipped);
+    }
+
+    /// A few lines for the model: counts, then up to `max` paths.
+    pub fn summary(&self, max: usize) -> String {
+        if self.is_empty() {
+            return "No files in the connected folders changed.".to_owned();
+        }
+        let mut counts = Vec::new();
+        for (n, what) in [
+            (self.created.len(), "created"),
+            (self.modified.len(), "modified"),
+            (self.trashed.len(), "moved to cowork's trash"),
+            (self.dirs.len(), "folders created"),
+        ] {
+            if n > 0 {
+                counts.push(format!("{n} {what}"));
+            }
+        }
+        let mut lines = Vec::new();
+        if !counts.is_empty() {
+            lines.push(format!(
+                "Changes in the connected folders (journaled; `cowork undo` reverts them): {}.",
+                counts.join(", ")
+            ));
+        }
+        let listed: Vec<String> = self
+            .created
+            .iter()
+            .map(|p| format!("+ {p}"))
+            .chain(self.modified.iter().map(|p| format!("~ {p}")))
+            .chain(self.trashed.iter().map(|p| format!("- {p}")))
+            .collect();
+        let total = listed.len();
+        lines.extend(listed.into_iter().take(max));
+        if total > max {
+            lines.push(format!("… and {} more", total - max));
+        }
+        for note in &self.skipped {
+            lines.push(format!("Not kept: {note}"));
+        }
+        lines.join("\n")
+    }
+}
+
+/// Applies `stage` (used for the folder at absolute path `folder`) to the
+/// folder through `journal`.
+///
+/// On an error midway, the changes made so far stay made and journaled;
+/// the error says how far it got.
+pub fn apply(
+    folders: &Folders,
+    journal: &Journal,
+    folder: &Path,
+    stage: &Stage,
+) -> Result<Applied, FileError> {
+    let resolved = folders.resolve_path(folder)?;
+    if resolved.read_only() {
+        return Err(FileError::ReadOnly {
+            path: resolved.input().to_owned(),
+            folder: resolved.root().to_path_buf(),
+        });
+    }
+    let target = resolved.open_dir()?;
+    let upper = rustix::fs::open(
+        stage.upper(),
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .map_err(|e| io_err(&stage.upper().display().to_string(), e))?;
+    let mut run = Run {
+        folders,
+        journal,
+        out: Applied::default(),
+    };
+    let root = folder.to_path_buf();
+    match run.dir(&root, &target, &upper, false) {
+        Ok(()) => Ok(run.out),
+        Err(err) => {
+            let done = run.out.created.len()
+                + run.out.modified.len()
+                + run.out.trashed.len()
+                + run.out.dirs.len();
+            Err(match err {
+                FileError::Io { path, source } if done > 0 => FileError::Io {
+                    path,
+                    source: std::io::Error::other(format!(
+                        "{source} (after {done} of the command's changes were applied; undo the \
+                         task to revert them)"
+                    )),
+                },
+                other => other,
+            })
+        }
+    }
+}
+
+/// One change to make in a directory, after its batch is journaled.
+enum Step {
+    Trash {
+        name: OsString,
+        shown: String,
+        pending: Pending,
+    },
+    Mkdir {
+        name: OsString,
+        shown: String,
+    },
+    Install {
+        name: OsString,
+        shown: String,
+        new: bool,
+    },
+}
+
+struct Run<'a> {
+    folders: &'a Folders,
+    journal: &'a Journal,
+    out: Applied,
+}
+
+impl Run<'_> {
+    /// Applies the upper directory `upper` to the folder's directory
+    /// `target` (at `abs`). `opaque`: the command replaced the whole
+    /// directory, so what the folder has and the upper lacks was deleted.
+    fn dir(
+        &mut self,
+        abs: &Path,
+        target: &OwnedFd,
+        upper: &OwnedFd,
+        opaque: bool,
+    ) -> Result<(), FileError> {
+        let shown_dir = names::show(abs);
+        let mut staged = fsops::children(upper).map_err(|e| io_err(&shown_dir, e))?;
+        staged.sort();
+        let mut steps = Vec::new();
+        let mut changes = Vec::new();
+        if opaque {
+            let mut existing = fsops::children(target).map_err(|e| io_err(&shown_dir, e))?;
+            existing.sort();
+            for name in existing {
+                if staged.binary_search(&name).is_err() {
+                    let stat = lstat(target.as_fd(), &name, &abs.join(&name))?;
+                    if let Some(stat) = stat {
+                        self.plan_trash(abs, target, name, &stat, &mut steps, &mut changes)?;
+                    }
+                }
+            }
+        }
+        let mut subdirs = Vec::new();
+        for name in staged {
+            let path = abs.join(&name);
+            let shown = self.folders.display(&path);
+            if self.folders.is_hidden(&path) {
+                self.out
+                    .skipped
+                    .push(format!("`{shown}` is hidden from this task by a deny rule"));
+                continue;
+            }
+            let Some(up) = lstat(upper.as_fd(), &name, &path)? else {
+                continue;
+            };
+            let lower = lstat(target.as_fd(), &name, &path)?;
+            let lower_kind = lower.as_ref().map(fsops::kind);
+            match fsops::kind(&up) {
+                FileType::CharacterDevice if up.st_rdev == 0 => {
+                    if let Some(stat) = lower {
+                        self.plan_trash(abs, target, name, &stat, &mut steps, &mut changes)?;
+                    }
+                }
+                FileType::Directory => {
+                    let replaced_dir = match &lower {
+                        Some(_) if lower_kind == Some(FileType::Directory) => false,
+                        Some(stat) => {
+                            self.plan_trash(
+                                abs,
+                                target,
+                                name.clone(),
+                                stat,
+                                &mut steps,
+                                &mut changes,
+                            )?;
+                            true
+                        }
+                        None => true,
+                    };
+                    if replaced_dir {
+                        changes.push(Change::DirCreated {
+                            path: path.clone().into(),
+                        });
+                        steps.push(Step::Mkdir {
+                            name: name.clone(),
+                            shown,
+                        });
+                    }
+                    // A new directory starts empty, so nothing below it can
+                    // be hidden; an existing one is replaced wholesale when
+                    // it or an ancestor was.
+                    let sub_opaque = !replaced_dir && (opaque || is_opaque(upper, &name));
+                    subdirs.push((name, sub_opaque));
+                }
+                FileType::RegularFile => {
+                    let mut file =
+                        fsops::open_file_at(upper.as_fd(), &name).map_err(|e| io_err(&shown, e))?;
+                    let after = hash_reader(&mut file).map_err(|e| io_err(&shown, e))?;
+                    let new = match lower {
+                        None => true,
+                        Some(old) if lower_kind == Some(FileType::RegularFile) => {
+                            let mut current = fsops::open_file_at(target.as_fd(), &name)
+                                .map_err(|e| io_err(&shown, e))?;
+                            let before = self
+                                .journal
+                                .store
+                                .save_blob(&mut current, &old)
+                                .map_err(|e| io_err(&shown, e))?;
+                            let (old_mode, new_mode) = (old.st_mode & 0o7777, up.st_mode & 0o7777);
+                            if before == after && old_mode == new_mode {
+                                continue;
+                            }
+                            changes.push(Change::Modified {
+                                path: path.clone().into(),
+                                before,
+                                mode: old_mode,
+                                after: after.clone(),
+                            });
+                            false
+                        }
+                        Some(old) => {
+                            self.plan_trash(
+                                abs,
+                                target,
+                                name.clone(),
+                                &old,
+                                &mut steps,
+                                &mut changes,
+                            )?;
+                            true
+                        }
+                    };
+                    if new {
+                        changes.push(Change::Created {
+                            path: path.clone().into(),
+                            hash: after,
+                        });
+                    }
+                    steps.push(Step::Install { name, shown, new });
+                }
+                FileType::Symlink => self.out.skipped.push(format!(
+                    "`{shown}` is a symbolic link; commands cannot create links in connected \
+                     folders"
+                )),
+                FileType::CharacterDevice
+                | FileType::Fifo
+                | FileType::Socket
+                | FileType::BlockDevice
+                | FileType::Unknown => self.out.skipped.push(format!(
+                    "`{shown}` is a special file (pipe, socket or device); only files and \
+                     folders are kept"
+                )),
+            }
+            if steps.len() >= BATCH {
+                self.flush(target, upper, &mut steps, &mut changes)?;
+            }
+        }
+        self.flush(target, upper, &mut steps, &mut changes)?;
+        rustix::fs::fsync(target).map_err(|e| io_err(&shown_dir, e))?;
+        for (name, opaque) in subdirs {
+            let path = abs.join(&name);
+            let shown = self.folders.display(&path);
+            let sub_target =
+                fsops::open_dir_at(target.as_fd(), &name).map_err(|e| io_err(&shown, e))?;
+            let sub_upper =
+                fsops::open_dir_at(upper.as_fd(), &name).map_err(|e| io_err(&shown, e))?;
+            self.dir(&path, &sub_target, &sub_upper, opaque)?;
+        }
+        Ok(())
+    }
+
+    fn plan_trash(
+        &self,
+        abs: &Path,
+        target: &OwnedFd,
+        name: OsString,
+        stat: &Stat,
+        steps: &mut Vec<Step>,
+        changes: &mut Vec<Change>,
+    ) -> Result<(), FileError> {
+        let path = abs.join(&name);
+        let shown = self.folders.display(&path);
+        let (_, size) = fsops::tree_size(target.as_fd(), &name).map_err(|e| io_err(&shown, e))?;
+        let pending = self
+            .journal
+            .store
+            .trash()
+            .prepare(
+                &path,
+                self.journal.task.as_deref(),
+                size,
+                fsops::kind(stat) == FileType::Directory,
+            )
+            .map_err(|e| io_err(&shown, e))?;
+        changes.push(Change::Trashed {
+            path: path.into(),
+            trash_id: pending.id.clone(),
+            stamp: fsops::stamp(stat),
+        });
+        steps.push(Step::Trash {
+            name,
+            shown,
+            pending,
+        });
+        Ok(())
+    }
+
+    /// Journals a batch, then makes its changes in order.
+    fn flush(
+        &mut self,
+        target: &OwnedFd,
+        upper: &OwnedFd,
+        steps: &mut Vec<Step>,
+        changes: &mut Vec<Change>,
+    ) -> Result<(), FileError> {
+        let trash = self.journal.store.trash();
+        if let Err(err) = self.journal.record(changes) {
+            for step in steps.drain(..) {
+                if let Step::Trash { pending, .. } = step {
+                    trash.discard(pending);
+                }
+            }
+            return Err(err);
+        }
+        changes.clear();
+        for step in steps.drain(..) {
+            match step {
+                Step::Trash {
+                    name,
+                    shown,
+                    pending,
+                } => {
+                    trash
+                        .commit(&pending, target.as_fd(), &name)
+                        .map_err(|e| io_err(&shown, e))?;
+                    self.out.trashed.push(shown);
+                }
+                Step::Mkdir { name, shown } => {
+                    fsops::make_dir(target.as_fd(), &name).map_err(|e| io_err(&shown, e))?;
+                    self.out.dirs.push(shown);
+                }
+                Step::Install { name, shown, new } => {
+                    install(upper.as_fd(), target.as_fd(), &name, new)
+                        .map_err(|e| io_err(&shown, e))?;
+                    if new {
+                        self.out.created.push(shown);
+                    } else {
+                        self.out.modified.push(shown);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn lstat(dir: BorrowedFd<'_>, name: &OsStr, path: &Path) -> Result<Option<Stat>, FileError> {
+    fsops::lstat_at(dir, name).map_err(|e| io_err(&names::show(path), e))
+}
+
+/// Whether overlayfs marked the upper directory `name` opaque: the command
+/// removed the directory and made a new one of the same name.
+fn is_opaque(upper: &OwnedFd, name: &OsStr) -> bool {
+    let Ok(dir) = fsops::open_dir_at(upper.as_fd(), name) else {
+        return false;
+    };
+    let mut value = [0u8; 4];
+    matches!(
+        rustix::fs::fgetxattr(&dir, "user.overlay.opaque", &mut value),
+        Ok(n) if value.get(..n) == Some(b"y".as_slice())
+    )
+}
+
+/// Moves the staged file into the folder: a rename when the stage and the
+/// folder share a file system (no copy, however large), else an atomic
+/// copy. The data is made durable before it takes the target's name.
+fn install(
+    upper: BorrowedFd<'_>,
+    target: BorrowedFd<'_>,
+    name: &OsStr,
+    new: bool,
+) -> std::io::Result<()> {
+    let mut file = fsops::open_file_at(upper, name)?;
+    file.sync_all()?;
+    let renamed = if new {
+        fsops::rename_noreplace(upper, name, target, name)
+    } else {
+        rustix::fs::renameat(upper, name, target, name)
+    };
+    match renamed {
+        Ok(()) => Ok(()),
+        Err(Errno::XDEV) => {
+            let mode = rustix::fs::fstat(&file)?.st_mode;
+            fsops::atomic_write(target, name, &mut file, Some(mode))
+        }
+        Err(Errno::EXIST) => Err(std::io::Error::other(
+            "a file of that name appeared in the folder while the command ran; nothing was \
+             replaced",
+        )),
+        Err(errno) => Err(errno.into()),
+    }
+}
