@@ -43,6 +43,8 @@ pub struct ExecArgs {
     /// Stop the command (and everything it started) after this many seconds.
     #[arg(long, value_name = "SECONDS")]
     pub timeout: Option<u64>,
+    #[command(flatten)]
+    pub sandbox: SandboxArgs,
     /// The command and its arguments, after `--`.
     #[arg(last = true, required = true, value_name = "CMD")]
     pub command: Vec<String>,
@@ -120,6 +122,8 @@ pub struct RunArgs {
     #[arg(long, value_name = "SECONDS")]
     pub timeout: Option<u64>,
     #[command(flatten)]
+    pub sandbox: SandboxArgs,
+    #[command(flatten)]
     pub output: OutputArgs,
 }
 
@@ -146,6 +150,22 @@ pub enum ProviderArg {
     Anthropic,
     Openai,
     Script,
+}
+
+/// How commands (`Bash`, `cowork exec`) run.
+#[derive(Debug, Args)]
+pub struct SandboxArgs {
+    /// `auto` (the default) runs commands in cowork's sandbox and refuses to
+    /// run them where it is unavailable; `none` runs them WITHOUT isolation,
+    /// with your user's full access and no undo for what they change.
+    #[arg(long, value_enum, default_value_t = SandboxArg::Auto)]
+    pub sandbox: SandboxArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SandboxArg {
+    Auto,
+    None,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -196,6 +216,8 @@ pub struct ResumeArgs {
     /// Allow everything that would ask (deny rules still apply).
     #[arg(long, short = 'y')]
     pub yes: bool,
+    #[command(flatten)]
+    pub sandbox: SandboxArgs,
     #[command(flatten)]
     pub output: OutputArgs,
 }

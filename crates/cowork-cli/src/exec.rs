@@ -2,19 +2,35 @@
 
 use std::io::Write;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 
-use cowork_sandbox::{Availability, Limits, Mount, Network, SandboxSpec};
+use cowork_sandbox::{Availability, Limits, Mount, Network, Output, SandboxSpec};
 
-use crate::cli::ExecArgs;
+use crate::cli::{ExecArgs, SandboxArg};
 use crate::run::parse_folder;
 
 pub fn exec(args: &ExecArgs) -> Result<ExitCode> {
-    if let Availability::Unavailable { cause, fix } = cowork_sandbox::probe() {
-        bail!("the sandbox is unavailable: {cause}. {fix}");
-    }
+    let sandboxed = match args.sandbox.sandbox {
+        SandboxArg::Auto => {
+            if let Availability::Unavailable { cause, fix } = cowork_sandbox::probe() {
+                bail!(
+                    "the sandbox is unavailable, so the command was not run: {cause}.\nFix: {fix}"
+                );
+            }
+            true
+        }
+        SandboxArg::None => {
+            eprintln!(
+                "cowork: running WITHOUT the sandbox (--sandbox none): the command can read and \
+                 change anything your user can"
+            );
+            false
+        }
+    };
     let grants = args
         .folders
         .iter()
@@ -53,11 +69,15 @@ pub fn exec(args: &ExecArgs) -> Result<ExitCode> {
         network: Network::None,
         stdin: None,
     };
-    let output = cowork_sandbox::run(&spec)?;
+    let (output, interrupted) = run_until_interrupted(spec, sandboxed)?;
     let _ = std::io::stdout().write_all(&output.stdout);
     let _ = std::io::stderr().write_all(&output.stderr);
     if output.stdout_truncated || output.stderr_truncated {
         eprintln!("cowork: output was truncated");
+    }
+    if interrupted {
+        eprintln!("cowork: interrupted; the command and everything it started were stopped");
+        return Ok(ExitCode::from(130));
     }
     if output.timed_out {
         eprintln!("cowork: timed out; the command and everything it started were stopped");
@@ -69,4 +89,35 @@ pub fn exec(args: &ExecArgs) -> Result<ExitCode> {
         (None, Some(signal)) => ExitCode::from(u8::try_from(128 + signal).unwrap_or(255)),
         (None, None) => ExitCode::FAILURE,
     })
+}
+
+/// Runs the command until it ends or Ctrl-C, which stops its whole process
+/// tree (needed without the sandbox: the command's own process group does
+/// not get the terminal's SIGINT).
+fn run_until_interrupted(spec: SandboxSpec, sandboxed: bool) -> Result<(Output, bool)> {
+    let cancel = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&cancel);
+    let on_signal = Arc::clone(&cancel);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("could not start the async runtime")?;
+    let output = runtime.block_on(async move {
+        let mut work = tokio::task::spawn_blocking(move || {
+            if sandboxed {
+                cowork_sandbox::run_cancellable(&spec, &flag)
+            } else {
+                cowork_sandbox::run_unsandboxed(&spec, &flag)
+            }
+        });
+        tokio::select! {
+            done = &mut work => done,
+            _ = tokio::signal::ctrl_c() => {
+                on_signal.store(true, Ordering::Relaxed);
+                work.await
+            }
+        }
+    })??;
+    let interrupted = cancel.load(Ordering::Relaxed);
+    Ok((output, interrupted))
 }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result, bail};
 
 use cowork_core::tools::{
-    BashSetup, JournalSetup, TaskJournal, register_bash, register_file_tools,
+    BashSetup, Isolation, JournalSetup, TaskJournal, register_bash, register_file_tools,
 };
 use cowork_core::{Approver, Policy, RunOptions, TaskDeps, TaskHandle, ToolRegistry};
 use cowork_files::{Folders, JournalStore};
@@ -22,7 +22,7 @@ use cowork_sandbox::Availability;
 use cowork_store::Store;
 
 use crate::approve;
-use crate::cli::{ResumeArgs, RunArgs};
+use crate::cli::{ResumeArgs, RunArgs, SandboxArg, SandboxArgs};
 use crate::home;
 use crate::render::Renderer;
 use crate::setup;
@@ -52,7 +52,7 @@ pub async fn run(args: RunArgs, store: Arc<Store>, config: Config) -> Result<Exi
     };
     let id = TaskId::new();
     let approver = approver(args.yes, args.output.json);
-    let (deps, mut notices) = deps(model, store, &id, &spec, &config, approver)?;
+    let (deps, mut notices) = deps(model, store, &id, &spec, &config, approver, &args.sandbox)?;
     if spec.folders.is_empty() {
         notices.push(
             "no folder is connected, so the model cannot see any file; add --folder PATH to share one"
@@ -74,6 +74,7 @@ pub async fn resume(args: ResumeArgs, store: Arc<Store>, config: Config) -> Resu
         &task.spec,
         &config,
         approver,
+        &args.sandbox,
     )?;
     let previous = task.status;
     let handle = cowork_core::resume_task(deps, task)?;
@@ -110,6 +111,7 @@ fn deps(
     spec: &TaskSpec,
     config: &Config,
     approver: Approver,
+    sandbox: &SandboxArgs,
 ) -> Result<(TaskDeps, Vec<String>)> {
     let policy = Policy::new(spec.mode, &config.rules, approver)?;
     let mut tools = ToolRegistry::default();
@@ -130,18 +132,36 @@ fn deps(
             "commands (Bash) are off: deny rules hide paths that the sandbox cannot mask yet"
                 .to_owned(),
         ),
-        (PermissionMode::Ask | PermissionMode::Auto, true) => match cowork_sandbox::probe() {
-            Availability::Ready(_) => register_bash(
-                &mut tools,
-                BashSetup {
-                    folders,
-                    journal: Some(journal),
+        (PermissionMode::Ask | PermissionMode::Auto, true) => {
+            let isolation = match sandbox.sandbox {
+                SandboxArg::None => {
+                    notices.push(
+                        "commands (Bash) run WITHOUT the sandbox (--sandbox none): they can read \
+                         and change anything your user can and reach the network, and what they \
+                         change cannot be undone"
+                            .to_owned(),
+                    );
+                    Some(Isolation::Unsandboxed)
+                }
+                SandboxArg::Auto => match cowork_sandbox::probe() {
+                    Availability::Ready(_) => Some(Isolation::Sandboxed),
+                    Availability::Unavailable { cause, fix } => {
+                        notices.push(format!("commands (Bash) are off: {cause}. Fix: {fix}"));
+                        None
+                    }
                 },
-            ),
-            Availability::Unavailable { cause, fix } => {
-                notices.push(format!("commands (Bash) are off: {cause}. {fix}"));
+            };
+            if let Some(isolation) = isolation {
+                register_bash(
+                    &mut tools,
+                    BashSetup {
+                        folders,
+                        journal: Some(journal),
+                        isolation,
+                    },
+                );
             }
-        },
+        }
     }
     let deps = TaskDeps {
         model,

@@ -35,6 +35,7 @@ mod report;
 mod seccomp;
 mod spec;
 mod supervise;
+mod unconfined;
 
 use std::sync::atomic::AtomicBool;
 
@@ -58,6 +59,20 @@ pub fn run(spec: &SandboxSpec) -> Result<Output, SandboxError> {
 /// returned with `timed_out` set.
 pub fn run_cancellable(spec: &SandboxSpec, cancel: &AtomicBool) -> Result<Output, SandboxError> {
     supervise::run(spec, cancel).map(|(output, _)| output)
+}
+
+/// Runs `spec` WITHOUT isolation, for when a person explicitly chose to
+/// (`--sandbox none`) on a machine where [`probe`] finds the sandbox
+/// unavailable.
+///
+/// Kept: the wall clock and cancellation (the command's process group is
+/// killed), CPU and memory rlimits, output caps, stdin, `cwd`, and a clean
+/// environment (`PATH`, `HOME`, `USER`, `LOGNAME`, `LANG`, `TERM`, `TZ`,
+/// `TMPDIR`, then `spec.env`; never the caller's API keys). Ignored:
+/// `mounts` and `network` — the command can read and change anything the
+/// user can and reach the network.
+pub fn run_unsandboxed(spec: &SandboxSpec, cancel: &AtomicBool) -> Result<Output, SandboxError> {
+    unconfined::run(spec, cancel)
 }
 
 /// Runs a tiny command in a real sandbox and reports the layers observed

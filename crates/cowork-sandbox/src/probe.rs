@@ -28,7 +28,7 @@ pub(crate) fn probe() -> Availability {
         | SandboxError::Staging { .. }
         | SandboxError::Io { .. })) => Availability::Unavailable {
             cause: e.to_string(),
-            fix: "report this at https://github.com/cowork-dev/cowork/issues, or run with --sandbox none".to_owned(),
+            fix: "report this at https://github.com/cowork-dev/cowork/issues, or run commands without isolation with --sandbox none".to_owned(),
         },
     }
 }
@@ -132,18 +132,46 @@ fn parse(text: &str, host: &[String]) -> Layers {
     }
 }
 
-/// Explains a failure to create the user namespace, with the fix.
+/// Explains a failure to create or use the user namespace, with the fix.
 pub(crate) fn userns_diagnosis(error: &std::io::Error) -> (String, String) {
     let sysctl = |name: &str| {
         std::fs::read_to_string(format!("/proc/sys/{name}"))
             .map(|v| v.trim().to_owned())
             .ok()
     };
-    let none = "or run with --sandbox none";
+    let exe = std::env::current_exe()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| "/usr/local/bin/cowork".to_owned());
+    diagnose(&sysctl, error, &exe)
+}
+
+/// Whether a setup step's failure is AppArmor's doing: on Ubuntu 23.10+
+/// the namespace is created, but without the capabilities to use it, so
+/// the first mount fails with EPERM rather than `unshare`.
+pub(crate) fn apparmor_blocks_userns(error: &std::io::Error) -> bool {
+    matches!(error.raw_os_error(), Some(libc::EPERM | libc::EACCES))
+        && std::fs::read_to_string("/proc/sys/kernel/apparmor_restrict_unprivileged_userns")
+            .is_ok_and(|v| v.trim() == "1")
+}
+
+fn diagnose(
+    sysctl: &dyn Fn(&str) -> Option<String>,
+    error: &std::io::Error,
+    exe: &str,
+) -> (String, String) {
+    let none = "or run commands without isolation with --sandbox none";
     if sysctl("kernel/apparmor_restrict_unprivileged_userns").as_deref() == Some("1") {
         return (
-            "unprivileged user namespaces are disabled (kernel.apparmor_restrict_unprivileged_userns=1)".to_owned(),
-            format!("sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0, {none}"),
+            "AppArmor blocks unprivileged user namespaces \
+             (kernel.apparmor_restrict_unprivileged_userns=1, Ubuntu 23.10 and later)"
+                .to_owned(),
+            format!(
+                "allow cowork alone with an AppArmor profile: printf 'abi <abi/4.0>,\\ninclude \
+                 <tunables/global>\\nprofile cowork {exe} flags=(unconfined) {{\\n  userns,\\n}}\\n' \
+                 | sudo tee /etc/apparmor.d/cowork && sudo apparmor_parser -r \
+                 /etc/apparmor.d/cowork (or for every program: sudo sysctl -w \
+                 kernel.apparmor_restrict_unprivileged_userns=0), {none}"
+            ),
         );
     }
     if sysctl("kernel/unprivileged_userns_clone").as_deref() == Some("0") {

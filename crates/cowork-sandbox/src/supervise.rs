@@ -184,6 +184,12 @@ fn setup_error(failure: Failure, plan: &Plan, spec: &SandboxSpec) -> SandboxErro
             let (cause, fix) = crate::probe::userns_diagnosis(&source);
             SandboxError::Unavailable { cause, fix }
         }
+        Step::PrivateMounts | Step::RootTmpfs | Step::Loopback | Step::Hostname
+            if crate::probe::apparmor_blocks_userns(&source) =>
+        {
+            let (cause, fix) = crate::probe::userns_diagnosis(&source);
+            SandboxError::Unavailable { cause, fix }
+        }
         Step::Mount => match plan.ops.get(usize::from(failure.arg)) {
             Some(Op::Overlay { folder, .. }) => SandboxError::Staging {
                 folder: folder.clone(),

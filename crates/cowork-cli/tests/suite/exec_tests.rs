@@ -164,3 +164,88 @@ fn doctor_reports_the_sandbox_layers_it_verified() {
         "{text}"
     );
 }
+
+/// `cowork exec --folder <cowork's dir>:ro -- cowork ARGS…`: the inner
+/// cowork runs where namespaces are forbidden (the outer sandbox's seccomp
+/// filter), as in a locked-down container.
+fn nested(env: &Env, inner: &[&str]) -> std::process::Output {
+    let bin = assert_cmd::cargo::cargo_bin("cowork");
+    let dir = bin.parent().unwrap();
+    let mut cmd = env.cowork();
+    cmd.arg("exec")
+        .arg("--folder")
+        .arg(format!("{}:ro", dir.display()))
+        .arg("--")
+        .arg(&bin)
+        .args(inner);
+    cmd.output().unwrap()
+}
+
+#[test]
+fn without_a_usable_sandbox_exec_refuses_and_names_the_cause_and_the_fix() {
+    let env = Env::new();
+    let out = nested(&env, &["exec", "--", "echo", "ran"]);
+    assert_ne!(out.status.code(), Some(0));
+    let text = stdout(&out) + &stderr(&out);
+    assert!(!text.contains("ran\n"), "{text}");
+    assert!(
+        text.contains("the sandbox is unavailable, so the command was not run"),
+        "{text}"
+    );
+    assert!(text.contains("user namespace"), "{text}");
+    assert!(text.contains("--sandbox none"), "{text}");
+}
+
+#[test]
+fn sandbox_none_runs_the_command_without_isolation_and_says_so() {
+    let env = Env::new();
+    let out = nested(&env, &["exec", "--sandbox", "none", "--", "echo", "ran"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "ran\n");
+    assert!(
+        stderr(&out).contains("WITHOUT the sandbox"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn doctor_names_why_the_sandbox_is_unavailable() {
+    let env = Env::new();
+    let out = nested(&env, &["doctor"]);
+    let text = stdout(&out);
+    assert!(text.contains("sandbox"), "{text}");
+    assert!(text.contains("user namespace"), "{text}");
+    assert!(text.contains("--sandbox none"), "{text}");
+}
+
+#[test]
+fn bash_with_sandbox_none_runs_on_the_host_and_the_task_is_told() {
+    let env = Env::new();
+    let server = MockModelServer::start(script(json!({"turns": [
+        {"tool_calls": [{"name": "Bash", "input": {"command": "hostname; cat /proc/self/uid_map"}}]},
+        {"text": "ok"}
+    ]})));
+    let out = env
+        .run_anthropic(&server.url(), "where am I?")
+        .args(["--mode", "auto", "--sandbox", "none"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("WITHOUT the sandbox"),
+        "{}",
+        stderr(&out)
+    );
+    let first = server.requests()[0].body.to_string();
+    assert!(
+        first.contains("WITHOUT a sandbox"),
+        "the model is told: {first}"
+    );
+    let result = server.requests()[1].body.to_string();
+    assert!(!result.contains("cowork-sandbox"), "{result}");
+    assert!(
+        result.contains("4294967295"),
+        "the host's uid map: {result}"
+    );
+}

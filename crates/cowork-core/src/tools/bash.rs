@@ -46,6 +46,18 @@ pub struct BashSetup {
     /// The task's journal. With it, writable folders are writable for
     /// commands (changes staged, then journaled); without it, read-only.
     pub journal: Option<TaskJournal>,
+    /// Whether commands are isolated.
+    pub isolation: Isolation,
+}
+
+/// How commands run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Isolation {
+    /// In cowork's sandbox (the default; refuse when it is unavailable).
+    Sandboxed,
+    /// Directly on the machine, because a person chose `--sandbox none`:
+    /// no isolation, no journal for what commands change.
+    Unsandboxed,
 }
 
 struct Bash {
@@ -56,22 +68,26 @@ struct Bash {
 /// Registers `Bash`.
 pub fn register_bash(registry: &mut ToolRegistry, setup: BashSetup) {
     let writable = setup.journal.is_some() && setup.folders.grants().iter().any(|g| !g.read_only);
-    let folders_note = if writable {
-        "the connected folders at their own paths (writable ones writable: what a command \
-         changes there is journaled, and `cowork undo` reverts it; symlinks it creates there are \
-         not kept)"
-    } else {
-        "the connected folders at their own paths READ-ONLY (write results with Write)"
+    let description = match (setup.isolation, writable) {
+        (Isolation::Unsandboxed, _) => "Runs a shell command (sh -c) directly on the user's \
+            machine, WITHOUT a sandbox (the user chose so): it can read and change anything the \
+            user can, and what it changes is not journaled, so it cannot be undone. Prefer the \
+            file tools for changing files. The working directory is the first folder. Output is \
+            capped; the default timeout is 120 s (timeout in seconds, at most 600)."
+            .to_owned(),
+        (Isolation::Sandboxed, true) => sandboxed_description(
+            "the connected folders at their own paths (writable ones writable: what a command \
+             changes there is journaled, and `cowork undo` reverts it; symlinks it creates there \
+             are not kept)",
+        ),
+        (Isolation::Sandboxed, false) => sandboxed_description(
+            "the connected folders at their own paths READ-ONLY (write results with Write)",
+        ),
     };
     registry.register(Arc::new(Bash {
         spec: ToolSpec {
             name: "Bash".into(),
-            description: format!(
-                "Runs a shell command (sh -c) in an isolated sandbox: no network, {folders_note}, \
-                 a private writable /tmp and $HOME, python3 and the usual command-line tools. \
-                 The working directory is the first folder. Output is capped; the default \
-                 timeout is 120 s (timeout in seconds, at most 600)."
-            ),
+            description,
             input_schema: serde_json::json!({
                 "type": "object",
                 "properties": {
@@ -86,6 +102,15 @@ pub fn register_bash(registry: &mut ToolRegistry, setup: BashSetup) {
         },
         setup: Arc::new(setup),
     }));
+}
+
+fn sandboxed_description(folders: &str) -> String {
+    format!(
+        "Runs a shell command (sh -c) in an isolated sandbox: no network, {folders}, a private \
+         writable /tmp and $HOME, python3 and the usual command-line tools. The working \
+         directory is the first folder. Output is capped; the default timeout is 120 s (timeout \
+         in seconds, at most 600)."
+    )
 }
 
 fn parse(input: &serde_json::Value) -> Result<Input, ToolFailure> {
@@ -147,9 +172,25 @@ fn execute(
     call_id: &str,
     cancel: &AtomicBool,
 ) -> Result<String, ToolFailure> {
+    let grants = setup.folders.grants();
+    let cwd = grants
+        .first()
+        .map(|g| g.path.clone())
+        .unwrap_or_else(|| "/tmp".into());
+    let limits = Limits {
+        wall: Duration::from_secs(timeout),
+        ..Limits::default()
+    };
+    let argv: Vec<OsString> = vec!["/bin/sh".into(), "-c".into(), OsString::from(command)];
+    if setup.isolation == Isolation::Unsandboxed {
+        let mut spec = SandboxSpec::new(argv, cwd);
+        spec.limits = limits;
+        let output = cowork_sandbox::run_unsandboxed(&spec, cancel)
+            .map_err(|e| ToolFailure::new(format!("the command could not be run: {e}")))?;
+        return Ok(render(&output, timeout));
+    }
     let mut notes = Vec::new();
     let mut stages: Vec<(PathBuf, Stage)> = Vec::new();
-    let grants = setup.folders.grants();
     let mut mounts = Vec::with_capacity(grants.len());
     for grant in grants {
         let stage = match &setup.journal {
@@ -174,17 +215,11 @@ fn execute(
         });
     }
     let mut spec = SandboxSpec {
-        command: vec!["/bin/sh".into(), "-c".into(), OsString::from(command)],
-        cwd: grants
-            .first()
-            .map(|g| g.path.clone())
-            .unwrap_or_else(|| "/tmp".into()),
+        command: argv,
+        cwd,
         mounts,
         env: Vec::new(),
-        limits: Limits {
-            wall: Duration::from_secs(timeout),
-            ..Limits::default()
-        },
+        limits,
         network: Network::None,
         stdin: None,
     };

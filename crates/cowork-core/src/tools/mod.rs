@@ -4,5 +4,5 @@
 mod bash;
 mod files;
 
-pub use bash::{BashSetup, register_bash};
+pub use bash::{BashSetup, Isolation, register_bash};
 pub use files::{JournalSetup, TaskJournal, register_file_tools};

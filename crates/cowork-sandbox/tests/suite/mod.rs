@@ -4,6 +4,7 @@ mod escape;
 mod functional;
 mod limits;
 mod staged;
+mod unconfined;
 
 use std::path::Path;
 use std::time::Duration;
