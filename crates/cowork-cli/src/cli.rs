@@ -160,6 +160,27 @@ pub struct SandboxArgs {
     /// with your user's full access and no undo for what they change.
     #[arg(long, value_enum, default_value_t = SandboxArg::Auto)]
     pub sandbox: SandboxArg,
+    /// Let commands reach these domains over HTTP and HTTPS (ports 80 and
+    /// 443), through cowork's proxy: e.g. `pypi.org,*.pythonhosted.org`.
+    /// Everything else stays unreachable.
+    #[arg(long = "allow-net", value_name = "DOMAINS")]
+    pub allow_net: Option<String>,
+}
+
+impl SandboxArgs {
+    /// The network commands get: none, or the parsed allowlist.
+    pub fn network(&self) -> anyhow::Result<cowork_sandbox::Network> {
+        match &self.allow_net {
+            None => Ok(cowork_sandbox::Network::None),
+            Some(spec) => {
+                let allowlist = cowork_sandbox::egress::Allowlist::parse(spec)
+                    .map_err(|e| crate::setup::SetupError(format!("--allow-net: {e}")))?;
+                Ok(cowork_sandbox::Network::Allow(cowork_sandbox::Egress::new(
+                    allowlist,
+                )))
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

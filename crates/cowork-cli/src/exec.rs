@@ -8,12 +8,13 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 
-use cowork_sandbox::{Availability, Limits, Mount, Network, Output, SandboxSpec};
+use cowork_sandbox::{Availability, Limits, Mount, Output, SandboxSpec};
 
 use crate::cli::{ExecArgs, SandboxArg};
 use crate::run::parse_folder;
 
 pub fn exec(args: &ExecArgs) -> Result<ExitCode> {
+    let network = args.sandbox.network()?;
     let sandboxed = match args.sandbox.sandbox {
         SandboxArg::Auto => {
             if let Availability::Unavailable { cause, fix } = cowork_sandbox::probe() {
@@ -26,7 +27,7 @@ pub fn exec(args: &ExecArgs) -> Result<ExitCode> {
         SandboxArg::None => {
             eprintln!(
                 "cowork: running WITHOUT the sandbox (--sandbox none): the command can read and \
-                 change anything your user can"
+                 change anything your user can, and reach any network"
             );
             false
         }
@@ -66,12 +67,15 @@ pub fn exec(args: &ExecArgs) -> Result<ExitCode> {
             .filter_map(|k| std::env::var_os(k).map(|v| ((*k).into(), v)))
             .collect(),
         limits,
-        network: Network::None,
+        network,
         stdin: None,
     };
     let (output, interrupted) = run_until_interrupted(spec, sandboxed)?;
     let _ = std::io::stdout().write_all(&output.stdout);
     let _ = std::io::stderr().write_all(&output.stderr);
+    for event in output.egress.iter().filter(|e| !e.decision.is_allowed()) {
+        eprintln!("cowork: network: {event}");
+    }
     if output.stdout_truncated || output.stderr_truncated {
         eprintln!("cowork: output was truncated");
     }

@@ -113,6 +113,7 @@ fn deps(
     approver: Approver,
     sandbox: &SandboxArgs,
 ) -> Result<(TaskDeps, Vec<String>)> {
+    let network = sandbox.network()?;
     let policy = Policy::new(spec.mode, &config.rules, approver)?;
     let mut tools = ToolRegistry::default();
     let mut notices = Vec::new();
@@ -137,8 +138,8 @@ fn deps(
                 SandboxArg::None => {
                     notices.push(
                         "commands (Bash) run WITHOUT the sandbox (--sandbox none): they can read \
-                         and change anything your user can and reach the network, and what they \
-                         change cannot be undone"
+                         and change anything your user can and reach any network (--allow-net \
+                         does not limit them), and what they change cannot be undone"
                             .to_owned(),
                     );
                     Some(Isolation::Unsandboxed)
@@ -158,6 +159,7 @@ fn deps(
                         folders,
                         journal: Some(journal),
                         isolation,
+                        network,
                     },
                 );
             }

@@ -33,6 +33,9 @@ pub(crate) struct Launch<'a> {
     pub stdout: RawFd,
     pub stderr: RawFd,
     pub report: RawFd,
+    /// The child's end of the egress bridge, when the network is
+    /// allowlisted: init sends the proxy's listener over it.
+    pub egress: Option<RawFd>,
     pub cgroup_procs: &'a [RawFd],
     pub rlimits: &'a [Rlimit],
     pub seccomp: &'a [BpfProgram],
@@ -45,10 +48,13 @@ impl Launch<'_> {
     /// The descriptors the forked processes use; every other inherited
     /// descriptor is closed so that, e.g., another run's stdin pipe is not
     /// kept open by this run's long-lived init.
-    fn kept_fds(&self) -> ([RawFd; 8], usize) {
-        let mut keep = [RawFd::MAX; 8];
+    fn kept_fds(&self) -> ([RawFd; 9], usize) {
+        let mut keep = [RawFd::MAX; 9];
         let mine = [self.stdin, self.stdout, self.stderr, self.report];
-        let all = mine.iter().chain(self.cgroup_procs);
+        let all = mine
+            .iter()
+            .chain(self.egress.iter())
+            .chain(self.cgroup_procs);
         let mut n = 0;
         for (slot, fd) in keep.iter_mut().zip(all) {
             *slot = *fd;
@@ -156,6 +162,9 @@ pub(crate) fn setup_main(l: &Launch<'_>) -> ! {
         for fd in [l.report, l.stdin, l.stdout, l.stderr] {
             libc::close(fd);
         }
+        if let Some(fd) = l.egress {
+            libc::close(fd);
+        }
     }
     let mut status = 0;
     // SAFETY: waiting for our own child with a valid status pointer.
@@ -188,6 +197,13 @@ fn init_main(l: &Launch<'_>) -> ! {
         .and_then(|()| crate::mounts::loopback_up());
     if let Err(f) = setup {
         fail(l.report, f);
+    }
+    if let Some(channel) = l.egress {
+        if let Err(f) = crate::bridge::send_listener(channel, crate::egress::PROXY_PORT) {
+            fail(l.report, f);
+        }
+        // SAFETY: the listener went to the host; the command gets neither.
+        unsafe { libc::close(channel) };
     }
     let command = fork();
     if command < 0 {

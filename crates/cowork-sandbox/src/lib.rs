@@ -24,7 +24,9 @@
 //! # Ok::<(), cowork_sandbox::SandboxError>(())
 //! ```
 
+mod bridge;
 mod child;
+pub mod egress;
 mod error;
 mod landlock;
 mod limits;
@@ -41,8 +43,8 @@ use std::sync::atomic::AtomicBool;
 
 pub use error::SandboxError;
 pub use spec::{
-    Access, Availability, DEFAULT_ENV, Layers, Limits, Mount, Network, Output, SANDBOX_HOME,
-    SandboxSpec, Stage,
+    Access, Availability, DEFAULT_ENV, Egress, Layers, Limits, Mount, Network, Output,
+    SANDBOX_HOME, SandboxSpec, Stage,
 };
 
 /// Runs `spec` in a fresh sandbox and waits for it (and everything it

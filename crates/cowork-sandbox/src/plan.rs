@@ -244,11 +244,6 @@ pub(crate) fn prepare(spec: &SandboxSpec) -> Result<Plan, SandboxError> {
         return Err(SandboxError::invalid("command", "is empty"));
     };
     let mounts = checked_mounts(spec)?;
-    match spec.network {
-        // The child always unshares the network namespace; with nothing
-        // moved into it, only its own loopback exists.
-        Network::None => {}
-    }
     // Inside a mounted folder, or — for a command that needs no folder —
     // the sandbox's own private home or /tmp (exactly: nothing below them
     // exists yet when the command starts).
@@ -483,6 +478,16 @@ fn environment(spec: &SandboxSpec) -> Vec<(OsString, OsString)> {
         .iter()
         .map(|(k, v)| (OsString::from(k), OsString::from(v)))
         .collect();
+    // The child always unshares the network namespace; with nothing moved
+    // into it, only its own loopback exists, where the proxy listens.
+    match &spec.network {
+        Network::None => {}
+        Network::Allow(_) => env.extend(
+            crate::egress::proxy_env()
+                .into_iter()
+                .map(|(k, v)| (OsString::from(k), OsString::from(v))),
+        ),
+    }
     for (key, value) in &spec.env {
         match env.iter_mut().find(|(k, _)| k == key) {
             Some(slot) => slot.1 = value.clone(),

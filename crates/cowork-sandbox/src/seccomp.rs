@@ -100,13 +100,22 @@ fn compile() -> Result<Vec<BpfProgram>, seccompiler::Error> {
         .collect::<Result<Vec<_>, _>>()?;
     rules.insert(libc::SYS_clone, clone_rules);
     // Netlink sockets configure interfaces, routes and the audit system.
-    let netlink = SeccompCondition::new(
-        0,
-        SeccompCmpArgLen::Dword,
-        SeccompCmpOp::Eq,
-        libc::AF_NETLINK.unsigned_abs().into(),
-    )?;
-    rules.insert(libc::SYS_socket, vec![SeccompRule::new(vec![netlink])?]);
+    // Unix sockets by name reach host services through any socket file a
+    // connected folder holds (an agent, a database, a container daemon);
+    // unnamed pairs from `socketpair` reach nothing and stay allowed.
+    let family = |family: libc::c_int| {
+        SeccompCondition::new(
+            0,
+            SeccompCmpArgLen::Dword,
+            SeccompCmpOp::Eq,
+            family.unsigned_abs().into(),
+        )
+        .and_then(|cond| SeccompRule::new(vec![cond]))
+    };
+    rules.insert(
+        libc::SYS_socket,
+        vec![family(libc::AF_NETLINK)?, family(libc::AF_UNIX)?],
+    );
     // TIOCSTI pushes input into a terminal; there is none here, but refuse anyway.
     let tiocsti =
         SeccompCondition::new(1, SeccompCmpArgLen::Dword, SeccompCmpOp::Eq, libc::TIOCSTI)?;

@@ -3,7 +3,10 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::ExitStatus;
+use std::sync::Arc;
 use std::time::Duration;
+
+use crate::egress::{Allowlist, Connector, EgressEvent, SystemConnector};
 
 /// A connected folder, mounted inside the sandbox at its own absolute path.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,18 +103,54 @@ impl Default for Limits {
 }
 
 /// What the command may reach over the network.
-///
-/// An allowlisting egress proxy will be a second variant; matches on this
-/// enum are exhaustive so that adding it shows every place that must decide.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 pub enum Network {
     /// A fresh, empty network namespace: loopback only, nothing of the host.
     #[default]
     None,
+    /// The same empty namespace, plus cowork's egress proxy at
+    /// `127.0.0.1:3128` inside it (announced in `HTTP_PROXY` and friends):
+    /// HTTP and HTTPS to the allowlisted domains only.
+    Allow(Egress),
+}
+
+/// The egress policy of [`Network::Allow`].
+#[derive(Clone)]
+pub struct Egress {
+    /// The domains requests may go to.
+    pub allowlist: Allowlist,
+    /// Where allowed requests are connected: the host's resolver
+    /// ([`SystemConnector`]) unless a caller pins names elsewhere.
+    pub connector: Arc<dyn Connector>,
+}
+
+impl Egress {
+    /// `allowlist`, connected through the host's own resolver and network.
+    pub fn new(allowlist: Allowlist) -> Self {
+        Self {
+            allowlist,
+            connector: Arc::new(SystemConnector),
+        }
+    }
+
+    /// The same policy, connecting allowed requests through `connector`.
+    #[must_use]
+    pub fn with_connector(mut self, connector: Arc<dyn Connector>) -> Self {
+        self.connector = connector;
+        self
+    }
+}
+
+impl std::fmt::Debug for Egress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Egress")
+            .field("allowlist", &self.allowlist.to_string())
+            .finish_non_exhaustive()
+    }
 }
 
 /// One command to run in a fresh sandbox.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct SandboxSpec {
     /// argv; `command[0]` is looked up in the sandbox's `PATH` when it has no
     /// `/`. For a shell string pass `["/bin/sh", "-c", cmd]`.
@@ -185,6 +224,8 @@ pub struct Output {
     pub timed_out: bool,
     /// Wall-clock time from start to the last process exiting.
     pub duration: Duration,
+    /// Every request the egress proxy saw, in order ([`Network::Allow`]).
+    pub egress: Vec<EgressEvent>,
 }
 
 /// The isolation layers that were observed active for a run.

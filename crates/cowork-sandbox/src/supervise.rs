@@ -2,18 +2,21 @@
 //! enforce the wall clock and cancellation, reap, and clean up.
 
 use std::ffi::{CStr, CString};
+use std::net::TcpListener;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::process::ExitStatusExt;
 use std::process::ExitStatus;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use crate::child::Launch;
+use crate::egress::{EgressEvent, EgressLog, Proxy, ProxyHandle};
 use crate::error::SandboxError;
 use crate::limits::Cgroup;
 use crate::plan::{Op, Plan};
 use crate::report::{Failure, Record, Step};
-use crate::spec::{Output, SandboxSpec};
+use crate::spec::{Egress, Network, Output, SandboxSpec};
 
 /// How often cancellation is checked while the command is quiet.
 const CANCEL_POLL: Duration = Duration::from_millis(20);
@@ -76,6 +79,13 @@ pub(crate) fn run(
     let (stdout_r, stdout_w) = pipe()?;
     let (stderr_r, stderr_w) = pipe()?;
     let (report_r, report_w) = pipe()?;
+    let bridge = match &spec.network {
+        Network::None => None,
+        Network::Allow(egress) => Some((
+            crate::bridge::pair().map_err(SandboxError::io("creating the egress bridge"))?,
+            egress,
+        )),
+    };
     let launch = Launch {
         plan: &plan,
         uid_map: &uid_map,
@@ -84,6 +94,7 @@ pub(crate) fn run(
         stdout: stdout_w.as_raw_fd(),
         stderr: stderr_w.as_raw_fd(),
         report: report_w.as_raw_fd(),
+        egress: bridge.as_ref().map(|((_, child), _)| child.as_raw_fd()),
         cgroup_procs: &cgroup_procs,
         rlimits: &rlimits,
         seccomp,
@@ -105,6 +116,17 @@ pub(crate) fn run(
         crate::child::setup_main(&launch);
     }
     drop((stdin_r, stdout_w, stderr_w, report_w));
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let proxy = match bridge {
+        None => None,
+        Some(((parent, child), egress)) => {
+            drop(child);
+            serve_bridge(&parent, egress, &events).inspect_err(|_| {
+                // SAFETY: `setup` is our unreaped child.
+                unsafe { libc::kill(setup, libc::SIGKILL) };
+            })?
+        }
+    };
 
     let mut session = Session {
         stdout: Stream::new(stdout_r, spec.limits.output_bytes),
@@ -124,6 +146,8 @@ pub(crate) fn run(
         && crate::report::errno() == libc::EINTR
     {}
     drop(cgroup);
+    // Every process that could use the proxy is gone: close what is left.
+    drop(proxy);
     pumped?;
     let duration = start.elapsed();
 
@@ -152,8 +176,37 @@ pub(crate) fn run(
         stderr: session.stderr.kept,
         timed_out: session.killed,
         duration,
+        egress: std::mem::take(&mut *events.lock().unwrap_or_else(PoisonError::into_inner)),
     };
     Ok((output, observed))
+}
+
+/// Waits for the listener the sandbox's init bridges out and serves it;
+/// `None` when setup failed before (the report pipe says why).
+fn serve_bridge(
+    channel: &OwnedFd,
+    egress: &Egress,
+    events: &Arc<Mutex<Vec<EgressEvent>>>,
+) -> Result<Option<ProxyHandle>, SandboxError> {
+    let Some(listener) = crate::bridge::receive_listener(channel)
+        .map_err(SandboxError::io("receiving the egress port"))?
+    else {
+        return Ok(None);
+    };
+    let sink = Arc::clone(events);
+    let log: EgressLog = Arc::new(move |event: &EgressEvent| {
+        sink.lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(event.clone());
+    });
+    Proxy::spawn(
+        TcpListener::from(listener),
+        egress.allowlist.clone(),
+        Arc::clone(&egress.connector),
+        log,
+    )
+    .map(Some)
+    .map_err(SandboxError::io("starting the egress proxy"))
 }
 
 fn id_map(id: u32) -> Result<CString, SandboxError> {
@@ -211,6 +264,7 @@ fn setup_error(failure: Failure, plan: &Plan, spec: &SandboxSpec) -> SandboxErro
         | Step::PivotRoot
         | Step::Hostname
         | Step::Loopback
+        | Step::Egress
         | Step::Stdio
         | Step::Chdir
         | Step::Rlimit

@@ -107,6 +107,7 @@ pub(crate) fn run(spec: &SandboxSpec, cancel: &AtomicBool) -> Result<Output, San
         stderr_truncated,
         timed_out: killed,
         duration: start.elapsed(),
+        egress: Vec::new(),
     })
 }
 

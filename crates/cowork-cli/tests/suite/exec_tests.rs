@@ -249,3 +249,76 @@ fn bash_with_sandbox_none_runs_on_the_host_and_the_task_is_told() {
         "the host's uid map: {result}"
     );
 }
+
+#[test]
+fn exec_with_allow_net_refuses_other_domains_with_a_readable_403() {
+    let env = Env::new();
+    let out = env
+        .cowork()
+        .args(["exec", "--allow-net", "example.org,*.pypi.org", "--"])
+        .args([
+            "sh",
+            "-c",
+            "curl -sS http://other.test/; curl -sS https://example.org:8443/ 2>&1",
+        ])
+        .output()
+        .unwrap();
+    let text = stdout(&out);
+    assert!(
+        text.contains("network access to other.test:80 is not allowed"),
+        "{text}"
+    );
+    assert!(text.contains("Allowed: example.org, *.pypi.org"), "{text}");
+    assert!(
+        text.contains("CONNECT tunnel failed, response 403"),
+        "{text}"
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains("cowork: network: denied other.test:80 (not in the allowlist)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("denied example.org:8443 (port not allowed)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_bad_allowlist_is_a_usage_error_naming_the_entry() {
+    let env = Env::new();
+    let out = env
+        .cowork()
+        .args(["exec", "--allow-net", "example.org,10.0.0.1", "--", "true"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("`10.0.0.1` is an IP address"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn bash_with_allow_net_tells_the_model_and_reports_refusals() {
+    let env = Env::new();
+    let server = MockModelServer::start(script(json!({"turns": [
+        {"tool_calls": [{"name": "Bash", "input": {"command": "curl -sS http://evil.test/x"}}]},
+        {"text": "ok"}
+    ]})));
+    let out = env
+        .run_anthropic(&server.url(), "fetch")
+        .args(["--mode", "auto", "--allow-net", "pypi.org"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let first = server.requests()[0].body.to_string();
+    assert!(first.contains("HTTP(S) to pypi.org"), "{first}");
+    let result = server.requests()[1].body.to_string();
+    assert!(result.contains("evil.test:80 is not allowed"), "{result}");
+    assert!(
+        result.contains("Network: denied evil.test:80 (not in the allowlist)"),
+        "{result}"
+    );
+}

@@ -18,6 +18,7 @@ use serde::Deserialize;
 use cowork_files::Folders;
 use cowork_files::staged::{self, Applied, Stage};
 use cowork_protocol::{Effect, ToolSpec};
+use cowork_sandbox::egress::EgressEvent;
 use cowork_sandbox::{Limits, Mount, Network, SandboxError, SandboxSpec};
 
 use super::files::TaskJournal;
@@ -48,6 +49,8 @@ pub struct BashSetup {
     pub journal: Option<TaskJournal>,
     /// Whether commands are isolated.
     pub isolation: Isolation,
+    /// What sandboxed commands may reach.
+    pub network: Network,
 }
 
 /// How commands run.
@@ -68,6 +71,14 @@ struct Bash {
 /// Registers `Bash`.
 pub fn register_bash(registry: &mut ToolRegistry, setup: BashSetup) {
     let writable = setup.journal.is_some() && setup.folders.grants().iter().any(|g| !g.read_only);
+    let network = match &setup.network {
+        Network::None => "no network".to_owned(),
+        Network::Allow(egress) => format!(
+            "network only over HTTP(S) to {} through a proxy already set in the environment \
+             (HTTPS_PROXY; other hosts are refused)",
+            egress.allowlist
+        ),
+    };
     let description = match (setup.isolation, writable) {
         (Isolation::Unsandboxed, _) => "Runs a shell command (sh -c) directly on the user's \
             machine, WITHOUT a sandbox (the user chose so): it can read and change anything the \
@@ -76,11 +87,13 @@ pub fn register_bash(registry: &mut ToolRegistry, setup: BashSetup) {
             capped; the default timeout is 120 s (timeout in seconds, at most 600)."
             .to_owned(),
         (Isolation::Sandboxed, true) => sandboxed_description(
+            &network,
             "the connected folders at their own paths (writable ones writable: what a command \
              changes there is journaled, and `cowork undo` reverts it; symlinks it creates there \
              are not kept)",
         ),
         (Isolation::Sandboxed, false) => sandboxed_description(
+            &network,
             "the connected folders at their own paths READ-ONLY (write results with Write)",
         ),
     };
@@ -104,9 +117,9 @@ pub fn register_bash(registry: &mut ToolRegistry, setup: BashSetup) {
     }));
 }
 
-fn sandboxed_description(folders: &str) -> String {
+fn sandboxed_description(network: &str, folders: &str) -> String {
     format!(
-        "Runs a shell command (sh -c) in an isolated sandbox: no network, {folders}, a private \
+        "Runs a shell command (sh -c) in an isolated sandbox: {network}, {folders}, a private \
          writable /tmp and $HOME, python3 and the usual command-line tools. The working \
          directory is the first folder. Output is capped; the default timeout is 120 s (timeout \
          in seconds, at most 600)."
@@ -220,7 +233,7 @@ fn execute(
         mounts,
         env: Vec::new(),
         limits,
-        network: Network::None,
+        network: setup.network.clone(),
         stdin: None,
     };
     let output = match cowork_sandbox::run_cancellable(&spec, cancel) {
@@ -241,6 +254,9 @@ fn execute(
     }
     .map_err(|e| ToolFailure::new(format!("the sandbox could not run the command: {e}")))?;
     let mut text = render(&output, timeout);
+    if !output.egress.is_empty() {
+        text.push_str(&network_summary(&output.egress));
+    }
     if let Some(journal) = &setup.journal
         && !stages.is_empty()
     {
@@ -264,6 +280,25 @@ fn execute(
         text.push_str(&format!("Note: {note}\n"));
     }
     Ok(text)
+}
+
+/// One line per distinct request outcome: "Network: allowed pypi.org:443
+/// (3×)".
+fn network_summary(events: &[EgressEvent]) -> String {
+    let mut seen: Vec<(String, usize)> = Vec::new();
+    for event in events {
+        let line = event.to_string();
+        match seen.iter_mut().find(|(l, _)| *l == line) {
+            Some((_, n)) => *n += 1,
+            None => seen.push((line, 1)),
+        }
+    }
+    seen.iter()
+        .map(|(line, n)| match n {
+            1 => format!("Network: {line}\n"),
+            n => format!("Network: {line} ({n}×)\n"),
+        })
+        .collect()
 }
 
 /// A stage for `folder` under cowork's data dir, unless the data dir is

@@ -169,6 +169,28 @@ except OSError as e:
 }
 
 #[test]
+fn a_host_unix_socket_in_a_connected_folder_cannot_be_reached() {
+    let work = tempdir().unwrap();
+    let path = work.path().join("agent.sock");
+    let listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let script = "python3 -c \"
+import socket
+try:
+    s = socket.socket(socket.AF_UNIX); s.connect('agent.sock'); print('CONNECTED')
+except OSError as e:
+    print('refused', e)
+a, b = socket.socketpair(); a.send(b'x'); print('pair', b.recv(1))
+\"";
+    let output = run_sh(script, work.path());
+    let text = out(&output);
+    assert!(!text.contains("CONNECTED"), "{text}");
+    assert!(text.contains("refused"), "{text} {}", err(&output));
+    assert!(text.contains("pair b'x'"), "socketpair still works: {text}");
+    assert!(listener.accept().is_err(), "nothing connected");
+}
+
+#[test]
 fn the_outside_network_dns_and_ipv6_are_unreachable() {
     let work = tempdir().unwrap();
     let script = "python3 -c \"

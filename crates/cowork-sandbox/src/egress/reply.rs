@@ -1,0 +1,107 @@
+//! The responses the proxy writes itself: refusals and errors whose bodies
+//! a model (or a person reading curl's output) understands.
+
+use super::allowlist::Allowlist;
+use super::event::{Decision, DenyReason, EgressEvent};
+use super::proxy::MAX_CONNECTIONS;
+
+/// The reply to a tunnel the proxy accepted.
+pub(crate) const ESTABLISHED: &[u8] = b"HTTP/1.1 200 Connection established\r\n\r\n";
+
+/// The full response (head and body) for a request that was not relayed;
+/// `None` for an allowed one.
+pub(crate) fn refusal(event: &EgressEvent, allowlist: &Allowlist) -> Option<Vec<u8>> {
+    let (status, tag, body) = match &event.decision {
+        Decision::Allowed => return None,
+        Decision::Denied(reason) => ("403 Forbidden", "denied", denial(event, reason, allowlist)),
+        Decision::Unreachable { error } => (
+            "502 Bad Gateway",
+            "unreachable",
+            format!(
+                "cowork sandbox: could not reach {}:{} ({error}).\n\
+                 The domain is allowed, but the connection failed outside the sandbox. \
+                 Check the name; retrying later may help.\n",
+                event.host, event.port
+            ),
+        ),
+        Decision::BadRequest { problem } => (
+            "400 Bad Request",
+            "bad-request",
+            format!(
+                "cowork sandbox: the egress proxy could not understand this request: {problem}.\n\
+                 Use an HTTP client with HTTP_PROXY and HTTPS_PROXY set to \
+                 http://127.0.0.1:{}.\n",
+                super::PROXY_PORT
+            ),
+        ),
+        Decision::Busy => (
+            "503 Service Unavailable",
+            "busy",
+            format!(
+                "cowork sandbox: the egress proxy already has {MAX_CONNECTIONS} open connections; \
+                 close some and retry.\n"
+            ),
+        ),
+    };
+    // Many clients show only the status line of a failed CONNECT (Python's
+    // "Tunnel connection failed: 403 ..."), so it carries the gist too. The
+    // host came from the request line, which holds printable ASCII only.
+    let gist = match &event.decision {
+        Decision::Denied(reason) => format!(
+            " - cowork sandbox: {}:{} is not allowed ({reason})",
+            event.host, event.port
+        ),
+        Decision::Unreachable { .. } => format!(
+            " - cowork sandbox: could not reach {}:{}",
+            event.host, event.port
+        ),
+        Decision::Allowed | Decision::BadRequest { .. } | Decision::Busy => String::new(),
+    };
+    Some(
+        format!(
+            "HTTP/1.1 {status}{gist}\r\n\
+             Content-Type: text/plain; charset=utf-8\r\n\
+             Content-Length: {}\r\n\
+             Connection: close\r\n\
+             X-Cowork-Egress: {tag}\r\n\
+             \r\n\
+             {body}",
+            body.len()
+        )
+        .into_bytes(),
+    )
+}
+
+fn denial(event: &EgressEvent, reason: &DenyReason, allowlist: &Allowlist) -> String {
+    let EgressEvent { host, port, .. } = event;
+    let (why, what_to_do) = match reason {
+        DenyReason::NotInAllowlist => (
+            "the domain is not in the allowlist".to_owned(),
+            "Ask the user to allow the domain (cowork --allow-net).",
+        ),
+        DenyReason::PortNotAllowed => (
+            format!("port {port} is not allowed; only http on port 80 and https on port 443 pass"),
+            "Ports cannot be allowed; use the service's standard http or https port.",
+        ),
+        DenyReason::IpAddress => (
+            "IP addresses are not allowed, only domain names from the allowlist".to_owned(),
+            "Use the domain name instead of its address.",
+        ),
+        DenyReason::NotADomainName => (
+            format!("`{host}` is not a valid domain name"),
+            "Use a domain name from the allowlist.",
+        ),
+        DenyReason::InternalAddress { address } => (
+            format!(
+                "{host} resolves to {address}, an address of the user's own machine or its link"
+            ),
+            "Services on the user's machine cannot be reached from the sandbox.",
+        ),
+    };
+    format!(
+        "cowork sandbox: network access to {host}:{port} is not allowed ({why}).\n\
+         Allowed: {allowlist} (http on port 80, https on port 443).\n\
+         This is enforced outside the sandbox; other ports, IP addresses or other proxies \
+         will not work. {what_to_do}\n"
+    )
+}
