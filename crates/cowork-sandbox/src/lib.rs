@@ -11,6 +11,13 @@
 //! Wall-clock, CPU, memory, process and output limits apply; when the command
 //! exits or times out, everything it started dies with it.
 //!
+//! A folder can also be [staged](Access::Staged): the command sees it
+//! writable, but its changes land in an overlay upper directory the caller
+//! applies afterwards (cowork-files journals them). The network is empty
+//! unless [`Network::Allow`] adds the [`egress`] proxy for allowlisted
+//! domains. [`run_unsandboxed`] runs without isolation, for people who
+//! chose that explicitly on machines where [`probe`] finds no sandbox.
+//!
 //! This crate owns isolation and limits. It does not decide *whether* a
 //! command may run (that is the permission engine in `cowork-core`) and knows
 //! nothing of models or tools.
