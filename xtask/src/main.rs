@@ -4,17 +4,20 @@
 //! - `bench grep [--files N]`: the Grep tool against ripgrep.
 //! - `bench undo [--files N]`: reorganise N files with Move, then undo.
 //! - `bench exec`: one sandboxed `true` against plain exec and bubblewrap.
+//! - `bench docs`: the XLSX, DOCX and PPTX writers against openpyxl,
+//!   python-docx and python-pptx.
 
 // A command-line tool: printing results is its job.
 #![expect(clippy::print_stdout, reason = "xtask reports to the terminal")]
 
+mod docs_bench;
 mod exec_bench;
 mod grep_bench;
 mod loop_bench;
 mod undo_bench;
 
 const USAGE: &str = "usage: cargo run --release -p xtask -- bench loop [--steps N] | bench grep [--files N] | \
-     bench undo [--files N] | bench exec";
+     bench undo [--files N] | bench exec | bench docs";
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -25,6 +28,7 @@ fn main() -> anyhow::Result<()> {
         ["bench", "grep", rest @ ..] => grep_bench::run(rest),
         ["bench", "undo", rest @ ..] => undo_bench::run(rest),
         ["bench", "exec", rest @ ..] => exec_bench::run(rest),
+        ["bench", "docs", rest @ ..] => docs_bench::run(rest),
         _ => anyhow::bail!("{USAGE}"),
     }
 }

@@ -33,6 +33,64 @@ pub enum Command {
     Gc(GcArgs),
     /// Check the setup and explain what is missing.
     Doctor(DoctorArgs),
+    /// Produce documents from specs (XLSX, CSV, DOCX, PPTX, PDF, PNG, SVG)
+    /// and read documents as Markdown, without a task.
+    #[command(subcommand)]
+    Docs(DocsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DocsCommand {
+    /// Render a JSON spec, or Markdown notes (to .docx, .pdf or .pptx), to
+    /// the format of OUT's extension.
+    Render(RenderArgs),
+    /// Print a document (.xlsx .xls .ods .csv .docx .pptx .pdf) as Markdown.
+    Read(ReadDocArgs),
+    /// Print the JSON schema of a spec: xlsx, docx, pptx, pdf or chart.
+    Schema(SchemaArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// SPEC.json, or NOTES.md for a .docx, .pdf or .pptx.
+    pub input: std::path::PathBuf,
+    /// The file to write; its extension picks the format.
+    #[arg(long, short = 'o', value_name = "OUT")]
+    pub output: std::path::PathBuf,
+    /// Title (Markdown input only; default: the first `#` heading).
+    #[arg(long)]
+    pub title: Option<String>,
+    /// Start with a title page (Markdown input only).
+    #[arg(long)]
+    pub title_page: bool,
+    /// Add a table of contents (Markdown input only).
+    #[arg(long)]
+    pub toc: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReadDocArgs {
+    /// The document.
+    pub file: std::path::PathBuf,
+    /// Rows shown per sheet.
+    #[arg(long, default_value_t = 200, value_name = "N")]
+    pub max_rows: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// xlsx, docx, pptx, pdf or chart.
+    #[arg(value_enum)]
+    pub kind: SchemaKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SchemaKind {
+    Xlsx,
+    Docx,
+    Pptx,
+    Pdf,
+    Chart,
 }
 
 #[derive(Debug, Args)]

@@ -9,6 +9,7 @@
 mod approve;
 mod cli;
 mod config;
+mod docs;
 mod doctor;
 mod exec;
 mod home;
@@ -51,9 +52,13 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
     if let Command::Doctor(args) = &cli.command {
         return doctor::doctor(args);
     }
-    // A command in the sandbox needs neither the store nor the config.
+    // A command in the sandbox needs neither the store nor the config;
+    // neither do documents.
     if let Command::Exec(args) = &cli.command {
         return exec::exec(args);
+    }
+    if let Command::Docs(command) = &cli.command {
+        return docs::docs(command);
     }
     let config = config::load()?;
     let store = Arc::new(open_store()?);
@@ -67,6 +72,7 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
         Command::Trash(command) => journal::trash(command),
         Command::Gc(args) => journal::gc(&args, &store, &config),
         Command::Doctor(args) => doctor::doctor(&args),
+        Command::Docs(command) => docs::docs(&command),
     }
 }
 

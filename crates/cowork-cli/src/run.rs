@@ -9,7 +9,8 @@ use std::sync::Arc;
 use anyhow::{Context, Result, bail};
 
 use cowork_core::tools::{
-    BashSetup, Isolation, JournalSetup, TaskJournal, register_bash, register_file_tools,
+    BashSetup, Isolation, JournalSetup, TaskJournal, register_bash, register_doc_tools,
+    register_file_tools,
 };
 use cowork_core::{Approver, Policy, RunOptions, TaskDeps, TaskHandle, ToolRegistry};
 use cowork_files::{Folders, JournalStore};
@@ -126,6 +127,8 @@ fn deps(
     });
     if !spec.folders.is_empty() {
         register_file_tools(&mut tools, Arc::clone(&folders), Some(&journal), spec.mode);
+        let writing = (spec.mode != PermissionMode::Plan).then_some(&journal);
+        register_doc_tools(&mut tools, Arc::clone(&folders), writing);
     }
     match (spec.mode, hidden.is_empty()) {
         (PermissionMode::Plan, _) => {}

@@ -22,6 +22,7 @@ pub mod markdown;
 pub mod pdf;
 pub mod pptx;
 pub mod read;
+pub mod report;
 pub mod spec;
 pub mod xlsx;
 

@@ -30,6 +30,7 @@ use std::path::PathBuf;
 
 use cowork_protocol::script::Script;
 
+pub mod consumers;
 mod routes;
 mod server;
 pub mod sse;

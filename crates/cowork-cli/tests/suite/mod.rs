@@ -1,3 +1,4 @@
+mod docs_tests;
 mod exec_tests;
 mod harness;
 mod journal_tests;

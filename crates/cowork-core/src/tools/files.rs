@@ -45,6 +45,11 @@ impl TaskJournal {
         }
     }
 
+    /// The journal itself, for tools that build their own `FileTools`.
+    pub(crate) fn journal(&self) -> &Journal {
+        &self.journal
+    }
+
     /// Where replaced content, trash and stages are kept.
     pub(crate) fn store(&self) -> &JournalStore {
         &self.journal.store
@@ -171,6 +176,25 @@ impl Tool for FileTool {
             && let Some(journal) = &self.journal
         {
             journal.for_call(&ctx.call_id);
+        }
+        // Documents read as Markdown rather than "a binary file".
+        if self.spec.name == "Read"
+            && let Some(path) = input.get("file_path").and_then(|p| p.as_str())
+            && super::docs::is_document(path)
+        {
+            let tools = Arc::clone(&self.tools);
+            let path = path.to_owned();
+            return Box::pin(async move {
+                tokio::task::spawn_blocking(move || {
+                    super::docs::read_document(&tools, &path, &Default::default())
+                })
+                .await
+                .unwrap_or_else(|e| {
+                    Err(ToolFailure::new(format!(
+                        "the tool stopped unexpectedly: {e}"
+                    )))
+                })
+            });
         }
         self.blocking(move |tools, name| tools.call(name, &input))
     }

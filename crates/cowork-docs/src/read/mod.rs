@@ -1,1 +1,88 @@
-//! (being written)
+//! Readers (`ReadDocument`, and `Read` for these types): documents back
+//! into Markdown a model can use. Corrupt or encrypted files give a
+//! [`DocsError`], never a panic.
+
+mod docx;
+#[cfg(feature = "pdf")]
+mod pdf;
+mod pptx;
+mod sheet;
+
+use crate::error::DocsError;
+
+/// How much of a document to return.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadOptions {
+    /// Rows shown per sheet (spreadsheets); the rest are counted in a note.
+    pub max_rows: usize,
+    /// Characters of text returned at most; the rest is counted in a note.
+    pub max_chars: usize,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        Self {
+            max_rows: 200,
+            max_chars: 200_000,
+        }
+    }
+}
+
+/// The formats readers understand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// `.xlsx`, `.xlsm`
+    Xlsx,
+    /// `.xls`
+    Xls,
+    /// `.ods`
+    Ods,
+    /// `.csv`, `.tsv`
+    Csv,
+    /// `.docx`
+    Docx,
+    /// `.pptx`
+    Pptx,
+    /// `.pdf`
+    Pdf,
+}
+
+impl Format {
+    /// The format for a file name's extension (case-insensitive).
+    pub fn from_name(name: &str) -> Option<Self> {
+        let ext = name.rsplit_once('.')?.1.to_ascii_lowercase();
+        Some(match ext.as_str() {
+            "xlsx" | "xlsm" => Self::Xlsx,
+            "xls" => Self::Xls,
+            "ods" => Self::Ods,
+            "csv" | "tsv" => Self::Csv,
+            "docx" => Self::Docx,
+            "pptx" => Self::Pptx,
+            "pdf" => Self::Pdf,
+            _ => return None,
+        })
+    }
+}
+
+/// Reads `bytes` (a file called `name`, whose extension picks the format)
+/// into Markdown.
+pub fn read(name: &str, bytes: &[u8], options: &ReadOptions) -> Result<String, DocsError> {
+    let format = Format::from_name(name).ok_or_else(|| DocsError::Unsupported {
+        what: name.rsplit_once('.').map_or(name, |(_, e)| e).to_owned(),
+        hint: "ReadDocument reads .xlsx .xlsm .xls .ods .csv .tsv .docx .pptx .pdf".to_owned(),
+    })?;
+    match format {
+        Format::Xlsx | Format::Xls | Format::Ods | Format::Csv => {
+            sheet::read(format, name, bytes, options)
+        }
+        Format::Docx => docx::read(bytes, options),
+        Format::Pptx => pptx::read(bytes, options),
+        #[cfg(feature = "pdf")]
+        Format::Pdf => pdf::read(bytes, options),
+        #[cfg(not(feature = "pdf"))]
+        Format::Pdf => Err(DocsError::Unsupported {
+            what: "pdf".to_owned(),
+            hint: "this build of cowork-docs has no PDF support (feature `pdf`)".to_owned(),
+        }),
+    }
+}

@@ -138,6 +138,32 @@ impl FileTools {
         }
     }
 
+    /// What saving `content` at `path` would do (create or replace, with
+    /// sizes), for an approval; fails like Write would (outside the
+    /// folders, read-only, a directory or link in the way).
+    pub fn preview_save(&self, path: &str, content: Vec<u8>) -> Result<Preview, FileError> {
+        Ok(write::plan_bytes(&self.folders, path, content)?.preview())
+    }
+
+    /// Saves `content` (a produced document) at `path`, creating or
+    /// replacing the file exactly as Write does: what it replaces is saved
+    /// and the change journaled first, then the file is written atomically.
+    pub fn save(&self, path: &str, content: Vec<u8>) -> Result<String, FileError> {
+        let Some(journal) = &self.journal else {
+            return Err(FileError::NoJournal {
+                tool: "save".to_owned(),
+            });
+        };
+        write::plan_bytes(&self.folders, path, content)?.apply(journal)
+    }
+
+    /// Reads the bytes of a file in the folders (a document to convert),
+    /// refusing what Read refuses: outside the folders, hidden by a deny
+    /// rule, not a regular file, or larger than `max_bytes`.
+    pub fn read_bytes(&self, path: &str, max_bytes: u64) -> Result<Vec<u8>, FileError> {
+        read::read_bytes(&self.folders, path, max_bytes)
+    }
+
     /// Validates a write call; `None` for a tool that does not write.
     fn plan(&self, name: &str, input: &serde_json::Value) -> Result<Option<Planned>, FileError> {
         let folders = &self.folders;

@@ -28,6 +28,35 @@ pub(crate) struct ReadInput {
     limit: Option<usize>,
 }
 
+/// The whole content of a regular file, for converters; refuses files
+/// over `max_bytes` with the size and the limit.
+pub(crate) fn read_bytes(
+    folders: &Folders,
+    path: &str,
+    max_bytes: u64,
+) -> Result<Vec<u8>, FileError> {
+    let resolved = folders.resolve(path)?;
+    let mut file = resolved.open_file()?;
+    let io = |source| FileError::Io {
+        path: resolved.input().to_owned(),
+        source,
+    };
+    let size = file.metadata().map_err(io)?.len();
+    if size > max_bytes {
+        return Err(FileError::Io {
+            path: resolved.input().to_owned(),
+            source: std::io::Error::other(format!(
+                "it is {} bytes; documents over {} bytes are not read",
+                thousands(size),
+                thousands(max_bytes)
+            )),
+        });
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    file.read_to_end(&mut bytes).map_err(io)?;
+    Ok(bytes)
+}
+
 pub(crate) fn run(folders: &Folders, input: ReadInput) -> Result<String, FileError> {
     let limit = input.limit.unwrap_or(DEFAULT_LIMIT);
     if limit == 0 {

@@ -51,6 +51,8 @@ pub(crate) struct Planned {
     summary: String,
     /// For the result: the diff, or a size note.
     detail: String,
+    /// Not text: the result gives sizes, not lines.
+    binary: bool,
 }
 
 pub(crate) fn plan_write(folders: &Folders, input: WriteInput) -> Result<Planned, FileError> {
@@ -92,6 +94,39 @@ pub(crate) fn plan_write(folders: &Folders, input: WriteInput) -> Result<Planned
         old,
         summary,
         detail,
+        binary: false,
+    })
+}
+
+/// A binary file (a produced document) to create or replace at `path`:
+/// like Write, but the preview and result give sizes instead of a diff.
+pub(crate) fn plan_bytes(
+    folders: &Folders,
+    path: &str,
+    content: Vec<u8>,
+) -> Result<Planned, FileError> {
+    let resolved = writable(folders, path)?;
+    let spot = fsops::spot(&resolved, true)?;
+    let old = existing_file(&spot, true)?;
+    let shown = spot.shown.clone();
+    let size = human_size(content.len() as u64);
+    let (summary, detail) = match &old {
+        None => (format!("create {shown} ({size})"), String::new()),
+        Some((stat, _)) => {
+            let sizes = format!(
+                "{} → {size}",
+                human_size(u64::try_from(stat.st_size).unwrap_or(0))
+            );
+            (format!("replace {shown} ({sizes})"), sizes)
+        }
+    };
+    Ok(Planned {
+        spot,
+        content,
+        old,
+        summary,
+        detail,
+        binary: true,
     })
 }
 
@@ -150,6 +185,7 @@ pub(crate) fn plan_edit(folders: &Folders, input: EditInput) -> Result<Planned, 
         old: Some((stat, Some(bytes))),
         summary,
         detail,
+        binary: false,
     })
 }
 
@@ -267,6 +303,13 @@ impl Planned {
                 let _ = journal.store.unshare_blob(before);
             }
             return Err(io_err(shown, err));
+        }
+        if self.binary {
+            let size = human_size(self.content.len() as u64);
+            return Ok(match &self.old {
+                None => format!("Created `{shown}` ({size})."),
+                Some(_) => format!("Replaced `{shown}` ({}).", self.detail),
+            });
         }
         let text = String::from_utf8_lossy(&self.content);
         Ok(match &self.old {

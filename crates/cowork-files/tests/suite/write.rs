@@ -295,3 +295,45 @@ fn write_below_a_file_says_it_is_not_a_directory() {
     assert!(matches!(err, FileError::NotADirectory { .. }), "{err:?}");
     assert_eq!(w.read("a.txt"), "A");
 }
+
+#[test]
+fn saving_a_produced_document_is_journaled_and_undone_like_write() {
+    let w = Work::new();
+    w.write("report.xlsx", b"old bytes \x00\x01");
+    let before = super::work::manifest(&w.root);
+    let preview = w
+        .tools
+        .preview_save("report.xlsx", b"PK\x03\x04 new".to_vec())
+        .unwrap();
+    assert_eq!(preview.summary, "replace report.xlsx (12 B → 8 B)");
+    let text = w
+        .tools
+        .save("report.xlsx", b"PK\x03\x04 new".to_vec())
+        .unwrap();
+    assert_eq!(text, "Replaced `report.xlsx` (12 B → 8 B).");
+    let created = w.tools.save("out/deck.pptx", vec![7; 3000]).unwrap();
+    assert_eq!(created, "Created `out/deck.pptx` (2.9 KB).");
+    assert_eq!(
+        std::fs::read(w.path("report.xlsx")).unwrap(),
+        b"PK\x03\x04 new"
+    );
+    w.undo(false).unwrap();
+    super::work::assert_same_tree(&w, &before);
+}
+
+#[test]
+fn documents_are_read_whole_up_to_a_limit() {
+    let w = Work::new();
+    w.write("a.pdf", vec![1u8; 100]);
+    assert_eq!(w.tools.read_bytes("a.pdf", 100).unwrap().len(), 100);
+    let err = w.tools.read_bytes("a.pdf", 99).unwrap_err().to_string();
+    assert!(
+        err.contains("100 bytes") && err.contains("99 bytes"),
+        "{err}"
+    );
+    let outside = w.tools.read_bytes("../outside.txt", 1000).unwrap_err();
+    assert!(
+        matches!(outside, cowork_files::FileError::OutsideFolders { .. }),
+        "{outside}"
+    );
+}

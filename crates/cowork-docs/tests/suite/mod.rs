@@ -1,0 +1,11 @@
+//! Shared helpers: running the real consumers of our files.
+
+mod chart;
+mod docx;
+#[cfg(feature = "pdf")]
+mod pdf;
+mod pptx;
+mod robustness;
+mod xlsx;
+
+pub use cowork_test_support::consumers;
