@@ -19,7 +19,7 @@ soffice -env:UserInstallation="file://$out/profile" --headless --convert-to pdf 
     --outdir "$out" "$out/expense-report.xlsx" "$out/board-memo.docx" "$out/deck.pptx" >/dev/null
 mkdir -p snapshots
 rm -f snapshots/*.png
-pdftoppm -png -r 30 -f 1 -l 1 "$out/expense-report.pdf" snapshots/expense-report
+pdftoppm -png -r 60 -f 1 -l 1 "$out/expense-report.pdf" snapshots/expense-report
 pdftoppm -png -r 30 -f 1 -l 3 "$out/board-memo.pdf" snapshots/board-memo
 pdftoppm -png -r 24 -f 1 -l 10 "$out/deck.pdf" snapshots/deck
 pdftoppm -png -r 30 -f 1 -l 3 "$out/pdf-report.pdf" snapshots/pdf-report

@@ -11,15 +11,13 @@ $cowork docs render $root/examples/docs/expense-report.json -o "$out/s.csv"
 $cowork docs render $root/examples/docs/board-memo.json -o "$out/d.docx"
 $cowork docs render $root/examples/docs/deck.json -o "$out/p.pptx"
 mkdir -p corpus/read
-for pair in 0:s.xlsx 3:s.csv 4:d.docx 5:p.pptx; do
+for pair in 0:s.xlsx 2:s.csv 3:d.docx 4:p.pptx; do
     byte=${pair%%:*}; file=${pair#*:}
     { printf "\\x0$byte"; cat "$out/$file"; } > "corpus/read/seed-$file"
 done
 if command -v soffice >/dev/null; then
     soffice --headless --convert-to ods --outdir "$out" "$out/s.xlsx" >/dev/null 2>&1 &&
-        { printf '\x02'; cat "$out/s.ods"; } > corpus/read/seed-s.ods
-    soffice --headless --convert-to xls --outdir "$out" "$out/s.xlsx" >/dev/null 2>&1 &&
-        { printf '\x01'; cat "$out/s.xls"; } > corpus/read/seed-s.xls
+        { printf '\x01'; cat "$out/s.ods"; } > corpus/read/seed-s.ods
 fi
 rm -rf "$out"
 ls -la corpus/read

@@ -93,6 +93,42 @@ fn every_sample_spec_renders_opens_in_libreoffice_and_reads_back() {
     let report = read_back(&env, &out.path().join("pdf-report.pdf"));
     assert!(report.contains("Service levels"), "{report}");
 
+    let dir = out.path();
+    if consumers::python_has(&["openpyxl"]) {
+        let text = consumers::python(
+            "import sys, openpyxl\n\
+             wb = openpyxl.load_workbook(sys.argv[1])\n\
+             print(wb.sheetnames, wb['Expenses']['F2'].value, wb['Expenses']['A1'].font.b)",
+            &[&dir.join("expense-report.xlsx")],
+        );
+        assert_eq!(
+            text.trim(),
+            "['Expenses', 'Summary'] =D2*1.19 True",
+            "{text}"
+        );
+    }
+    if consumers::python_has(&["docx"]) {
+        let text = consumers::python(
+            "import sys, docx\n\
+             d = docx.Document(sys.argv[1])\n\
+             print([p.text for p in d.paragraphs if p.style.name == 'Heading 1'])",
+            &[&dir.join("board-memo.docx")],
+        );
+        assert!(
+            text.contains("'Summary'") && text.contains("Appendix: Risk register"),
+            "{text}"
+        );
+    }
+    if consumers::python_has(&["pptx"]) {
+        let text = consumers::python(
+            "import sys, pptx\n\
+             p = pptx.Presentation(sys.argv[1])\n\
+             print(len(p.slides), p.slides[1].shapes.title.text, \
+                   p.slides[0].notes_slide.notes_text_frame.text[:7])",
+            &[&dir.join("deck.pptx")],
+        );
+        assert_eq!(text.trim(), "10 FY2026 in one slide Welcome", "{text}");
+    }
     if consumers::available("soffice") {
         let converted = out.path().join("converted");
         std::fs::create_dir_all(&converted).unwrap();

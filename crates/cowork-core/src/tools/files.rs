@@ -83,7 +83,13 @@ pub fn register_file_tools(
         Some(_) | None => (FileTools::new(folders), FileTools::read_specs(), None),
     };
     let tools = Arc::new(tools);
-    for spec in specs {
+    for mut spec in specs {
+        if spec.name == "Read" {
+            spec.description.push_str(
+                " Spreadsheets (.xlsx .xls .ods), Word (.docx), PowerPoint (.pptx) and PDF files \
+                 are returned as Markdown (tables per sheet, slides with notes, text per page).",
+            );
+        }
         registry.register(Arc::new(FileTool {
             spec,
             tools: Arc::clone(&tools),

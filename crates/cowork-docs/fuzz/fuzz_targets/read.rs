@@ -5,7 +5,11 @@
 
 use libfuzzer_sys::fuzz_target;
 
-const NAMES: [&str; 6] = ["f.xlsx", "f.xls", "f.ods", "f.csv", "f.docx", "f.pptx"];
+// Not .xls: calamine's CFB parser panics on malformed sector chains (found
+// here; tests/fuzz-regressions/calamine-cfb-sector-index.xls). The reader
+// catches that, but cargo-fuzz builds with panic=abort, so every run would
+// stop at the same known panic.
+const NAMES: [&str; 5] = ["f.xlsx", "f.ods", "f.csv", "f.docx", "f.pptx"];
 
 fuzz_target!(|data: &[u8]| {
     let Some((&pick, bytes)) = data.split_first() else {

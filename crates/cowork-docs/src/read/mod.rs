@@ -8,6 +8,10 @@ mod pdf;
 mod pptx;
 mod sheet;
 
+use std::cell::Cell;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::Once;
+
 use crate::error::DocsError;
 
 /// How much of a document to return.
@@ -85,4 +89,35 @@ pub fn read(name: &str, bytes: &[u8], options: &ReadOptions) -> Result<String, D
             hint: "this build of cowork-docs has no PDF support (feature `pdf`)".to_owned(),
         }),
     }
+}
+
+thread_local! {
+    /// Set while this thread runs a third-party parser (calamine,
+    /// pdf-extract) whose panics are expected and reported as errors: the
+    /// panic hook stays silent for them only.
+    static QUIET: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs `f`, turning a panic into `Err(message)` without the panic hook
+/// printing it; panics on other threads are reported as usual.
+pub(crate) fn quietly<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    static HOOK: Once = Once::new();
+    HOOK.call_once(|| {
+        let previous = panic::take_hook();
+        panic::set_hook(Box::new(move |info| {
+            if !QUIET.with(Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+    let was_quiet = QUIET.with(|q| q.replace(true));
+    let result = panic::catch_unwind(AssertUnwindSafe(f));
+    QUIET.with(|q| q.set(was_quiet));
+    result.map_err(|payload| {
+        payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unexpected content".to_owned())
+    })
 }

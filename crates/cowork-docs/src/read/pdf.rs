@@ -4,13 +4,9 @@
 //! runs under `catch_unwind`; a panic while loading the file makes it
 //! `Corrupt`, a panic on one page only loses that page.
 
-use std::cell::Cell;
-use std::panic::{self, AssertUnwindSafe};
-use std::sync::Once;
-
 use pdf_extract::{Document, PlainTextOutput};
 
-use super::ReadOptions;
+use super::{ReadOptions, quietly};
 use crate::error::DocsError;
 
 const FORMAT: &str = "PDF";
@@ -119,36 +115,6 @@ fn tidy(text: &str) -> String {
         out.push_str(line);
     }
     out
-}
-
-thread_local! {
-    /// Set while this thread runs pdf-extract, whose panics are expected
-    /// and reported as errors: the panic hook stays silent for them only.
-    static QUIET: Cell<bool> = const { Cell::new(false) };
-}
-
-/// Runs `f`, turning a panic into `Err(message)` without the panic hook
-/// printing it; panics on other threads are reported as usual.
-fn quietly<T>(f: impl FnOnce() -> T) -> Result<T, String> {
-    static HOOK: Once = Once::new();
-    HOOK.call_once(|| {
-        let previous = panic::take_hook();
-        panic::set_hook(Box::new(move |info| {
-            if !QUIET.with(Cell::get) {
-                previous(info);
-            }
-        }));
-    });
-    let was_quiet = QUIET.with(|q| q.replace(true));
-    let result = panic::catch_unwind(AssertUnwindSafe(f));
-    QUIET.with(|q| q.set(was_quiet));
-    result.map_err(|payload| {
-        payload
-            .downcast_ref::<&str>()
-            .map(|s| (*s).to_owned())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "unexpected content".to_owned())
-    })
 }
 
 #[cfg(test)]

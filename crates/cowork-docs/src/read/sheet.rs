@@ -62,7 +62,7 @@ fn workbook_rows(format: Format, bytes: &[u8]) -> Result<Vec<Sheet>, DocsError> 
     let label = label(actual);
     // calamine is a third-party parser of untrusted bytes: a panic in it
     // must become an error, not take the caller down.
-    let result = std::panic::catch_unwind(|| -> Result<Vec<Sheet>, DocsError> {
+    let result = super::quietly(|| -> Result<Vec<Sheet>, DocsError> {
         let cursor = Cursor::new(bytes);
         match actual {
             Format::Xls => {

@@ -184,7 +184,10 @@ fn plan(column: Option<&ColumnSpec>) -> ColumnPlan {
         format!(".{}", "0".repeat(decimals))
     };
     let num_format = match kind {
-        ColumnType::Auto | ColumnType::Text | ColumnType::Boolean => None,
+        ColumnType::Auto | ColumnType::Text => None,
+        // LibreOffice shows a boolean cell under a centred format as 1/0;
+        // this keeps TRUE/FALSE in every spreadsheet program.
+        ColumnType::Boolean => Some("\"TRUE\";\"TRUE\";\"FALSE\"".to_owned()),
         ColumnType::Number | ColumnType::Integer => Some(format!("#,##0{fraction}")),
         ColumnType::Currency => {
             let s = if symbol == "$" {
