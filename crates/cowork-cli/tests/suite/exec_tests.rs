@@ -163,6 +163,10 @@ fn doctor_reports_the_sandbox_layers_it_verified() {
         text.contains("sandbox") && text.contains("verified from inside"),
         "{text}"
     );
+    assert!(
+        text.contains("✓ documents  XLSX, DOCX, PPTX, PDF and a chart written and read back"),
+        "{text}"
+    );
 }
 
 /// `cowork exec --folder <cowork's dir>:ro -- cowork ARGS…`: the inner
