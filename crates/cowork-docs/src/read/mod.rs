@@ -75,7 +75,7 @@ pub fn read(name: &str, bytes: &[u8], options: &ReadOptions) -> Result<String, D
         what: name.rsplit_once('.').map_or(name, |(_, e)| e).to_owned(),
         hint: "ReadDocument reads .xlsx .xlsm .xls .ods .csv .tsv .docx .pptx .pdf".to_owned(),
     })?;
-    match format {
+    let text = match format {
         Format::Xlsx | Format::Xls | Format::Ods | Format::Csv => {
             sheet::read(format, name, bytes, options)
         }
@@ -88,7 +88,12 @@ pub fn read(name: &str, bytes: &[u8], options: &ReadOptions) -> Result<String, D
             what: "pdf".to_owned(),
             hint: "this build of cowork-docs has no PDF support (feature `pdf`)".to_owned(),
         }),
+    }?;
+    // An empty answer reads like a failure; say what was found.
+    if text.trim().is_empty() {
+        return Ok("(the document holds no text)".to_owned());
     }
+    Ok(text)
 }
 
 thread_local! {

@@ -134,3 +134,11 @@ fn crashers_found_by_fuzzing_stay_fixed() {
         assert!(result.is_ok(), "{} panics again", path.display());
     }
 }
+
+#[test]
+fn a_document_without_text_says_so_instead_of_answering_nothing() {
+    let empty: ReportSpec = cowork_docs::spec::parse(&serde_json::json!({"markdown": ""})).unwrap();
+    let bytes = cowork_docs::docx::write(&empty, &cowork_docs::NoAssets).unwrap();
+    let text = read("empty.docx", &bytes, &ReadOptions::default()).unwrap();
+    assert_eq!(text, "(the document holds no text)");
+}
