@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use console::style;
 use indicatif::{ProgressBar, ProgressStyle};
 
+use cowork_files::show_path;
 use cowork_protocol::{Event, TaskId, TaskStatus, Usage};
 
 /// Renders events as they come.
@@ -277,13 +278,13 @@ pub fn first_line(text: &str, max: usize) -> String {
 pub fn describe_change(change: &cowork_protocol::Change) -> String {
     use cowork_protocol::Change;
     match change {
-        Change::Created { path, .. } => format!("created {}", path.0.display()),
-        Change::Modified { path, .. } => format!("modified {}", path.0.display()),
+        Change::Created { path, .. } => format!("created {}", show_path(&path.0)),
+        Change::Modified { path, .. } => format!("modified {}", show_path(&path.0)),
         Change::Moved { from, to, .. } => {
-            format!("moved {} → {}", from.0.display(), to.0.display())
+            format!("moved {} → {}", show_path(&from.0), show_path(&to.0))
         }
-        Change::DirCreated { path } => format!("created folder {}", path.0.display()),
-        Change::Trashed { path, .. } => format!("moved to trash {}", path.0.display()),
+        Change::DirCreated { path } => format!("created folder {}", show_path(&path.0)),
+        Change::Trashed { path, .. } => format!("moved to trash {}", show_path(&path.0)),
     }
 }
 

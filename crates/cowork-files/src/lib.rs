@@ -70,6 +70,7 @@ pub mod undo;
 pub use error::FileError;
 pub use folders::{Folders, Resolved};
 pub use journal::{ChangeSink, Journal};
+pub use names::show as show_path;
 pub use store::JournalStore;
 pub use tools::{FileTools, Preview};
 pub use trash::{Trash, TrashEntry};

@@ -37,7 +37,7 @@ pub(crate) fn escape_bytes(bytes: &[u8]) -> String {
 }
 
 /// Shows a path as text, escaping what is not UTF-8.
-pub(crate) fn show(path: &Path) -> String {
+pub fn show(path: &Path) -> String {
     escape_bytes(path.as_os_str().as_bytes())
 }
 
