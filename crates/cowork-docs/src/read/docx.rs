@@ -4,13 +4,11 @@
 //! skipped; their results (page numbers, tables of contents) are kept.
 
 use std::collections::HashMap;
-use std::io::{Cursor, Read};
 
-use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
-use zip::ZipArchive;
 
 use super::ReadOptions;
+use super::ooxml::{self, OLE_MAGIC, Package, attr, contains_utf16, parse_rels, reader};
 use crate::error::DocsError;
 
 const FORMAT: &str = "DOCX";
@@ -18,46 +16,34 @@ const FORMAT: &str = "DOCX";
 const MAX_PART: u64 = 512 * 1024 * 1024;
 
 pub(crate) fn read(bytes: &[u8], options: &ReadOptions) -> Result<String, DocsError> {
-    if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
+    if bytes.starts_with(&OLE_MAGIC) {
         return Err(ole_error(bytes));
     }
-    let mut zip = ZipArchive::new(Cursor::new(bytes))
-        .map_err(|e| DocsError::corrupt(FORMAT, format!("not a DOCX (zip) package: {e}")))?;
-    let main = part(&mut zip, "_rels/.rels")?
-        .and_then(|rels| relationships(&rels).ok())
+    let mut package = Package::open(bytes, FORMAT, MAX_PART)?;
+    // A package whose root relationships cannot be parsed still has its
+    // document at the usual place.
+    let main = package
+        .part("_rels/.rels")?
+        .and_then(|rels| parse_rels(FORMAT, "", &rels).ok())
         .and_then(|rels| {
             rels.into_values()
                 .find(|(kind, _)| kind.ends_with("/officeDocument"))
-                .map(|(_, target)| target.trim_start_matches('/').to_owned())
+                .map(|(_, target)| target)
         })
         .unwrap_or_else(|| "word/document.xml".to_owned());
-    let document = part(&mut zip, &main)?.ok_or_else(|| {
+    let document = package.part(&main)?.ok_or_else(|| {
         DocsError::corrupt(
             FORMAT,
             format!("the package has no `{main}`; it is not a Word document"),
         )
     })?;
-    let (dir, file) = main.rsplit_once('/').unwrap_or(("", main.as_str()));
-    let rels_name = if dir.is_empty() {
-        format!("_rels/{file}.rels")
-    } else {
-        format!("{dir}/_rels/{file}.rels")
-    };
-    let links = match part(&mut zip, &rels_name)? {
-        Some(xml) => relationships(&xml)?,
-        None => HashMap::new(),
-    };
-    let styles = match part(
-        &mut zip,
-        format!("{dir}/styles.xml").trim_start_matches('/'),
-    )? {
+    let dir = main.rsplit_once('/').map_or("", |(dir, _)| dir);
+    let links = package.rels(&main)?;
+    let styles = match package.part(format!("{dir}/styles.xml").trim_start_matches('/'))? {
         Some(xml) => Styles::parse(&xml)?,
         None => Styles::default(),
     };
-    let numbering = match part(
-        &mut zip,
-        format!("{dir}/numbering.xml").trim_start_matches('/'),
-    )? {
+    let numbering = match package.part(format!("{dir}/numbering.xml").trim_start_matches('/'))? {
         Some(xml) => Numbering::parse(&xml)?,
         None => Numbering::default(),
     };
@@ -77,11 +63,7 @@ pub(crate) fn read(bytes: &[u8], options: &ReadOptions) -> Result<String, DocsEr
 /// An OLE compound file: an encrypted OOXML package, or a Word 97–2003
 /// `.doc` with a `.docx` name.
 fn ole_error(bytes: &[u8]) -> DocsError {
-    let utf16: Vec<u8> = "EncryptedPackage"
-        .encode_utf16()
-        .flat_map(u16::to_le_bytes)
-        .collect();
-    if bytes.windows(utf16.len()).any(|w| w == utf16.as_slice()) {
+    if contains_utf16(bytes, "EncryptedPackage") {
         DocsError::Encrypted { format: FORMAT }
     } else {
         DocsError::Unsupported {
@@ -91,31 +73,8 @@ fn ole_error(bytes: &[u8]) -> DocsError {
     }
 }
 
-fn part(zip: &mut ZipArchive<Cursor<&[u8]>>, name: &str) -> Result<Option<String>, DocsError> {
-    let file = match zip.by_name(name) {
-        Ok(file) => file,
-        Err(zip::result::ZipError::FileNotFound) => return Ok(None),
-        Err(e) => return Err(DocsError::corrupt(FORMAT, format!("`{name}`: {e}"))),
-    };
-    let mut text = String::new();
-    file.take(MAX_PART)
-        .read_to_string(&mut text)
-        .map_err(|e| DocsError::corrupt(FORMAT, format!("`{name}` cannot be read: {e}")))?;
-    Ok(Some(text))
-}
-
 fn xml_error(e: impl std::fmt::Display) -> DocsError {
-    DocsError::corrupt(FORMAT, format!("broken XML: {e}"))
-}
-
-/// The value of the attribute whose local name is `name` (`w:val` → `val`).
-fn attr(e: &BytesStart<'_>, name: &str) -> Option<String> {
-    e.attributes().flatten().find_map(|a| {
-        (a.key.local_name().as_ref() == name)
-            .then(|| a.normalized_value(quick_xml::XmlVersion::Implicit1_0).ok())
-            .flatten()
-            .map(|v| v.into_owned())
-    })
+    ooxml::xml_error(FORMAT, e)
 }
 
 /// Whether an on/off property (`<w:b/>`, `<w:b w:val="0"/>`) is on.
@@ -124,31 +83,6 @@ fn on(e: &BytesStart<'_>) -> bool {
         attr(e, "val").as_deref(),
         Some("0" | "false" | "off" | "none")
     )
-}
-
-fn reader(xml: &str) -> Reader<&[u8]> {
-    let mut reader = Reader::from_str(xml);
-    reader.config_mut().expand_empty_elements = true;
-    reader
-}
-
-/// Relationship id → (type, target).
-fn relationships(xml: &str) -> Result<HashMap<String, (String, String)>, DocsError> {
-    let mut reader = reader(xml);
-    let mut out = HashMap::new();
-    loop {
-        match reader.read_event().map_err(xml_error)? {
-            Event::Start(e) if e.local_name().as_ref() == "Relationship" => {
-                if let (Some(id), Some(kind), Some(target)) =
-                    (attr(&e, "Id"), attr(&e, "Type"), attr(&e, "Target"))
-                {
-                    out.insert(id, (kind, target));
-                }
-            }
-            Event::Eof => return Ok(out),
-            _ => {}
-        }
-    }
 }
 
 /// What a paragraph style means for Markdown.

@@ -1,4 +1,4 @@
-use std::io::Write as _;
+use std::io::{Cursor, Read as _, Write as _};
 
 use super::*;
 

@@ -3,6 +3,7 @@
 //! [`DocsError`], never a panic.
 
 mod docx;
+mod ooxml;
 #[cfg(feature = "pdf")]
 mod pdf;
 mod pptx;

@@ -3,36 +3,29 @@
 //! tables as pipe tables, pictures by their description), then the
 //! speaker notes.
 
-use std::collections::HashMap;
-use std::io::{Cursor, Read};
-
-use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
-use zip::ZipArchive;
 
 use super::ReadOptions;
+use super::ooxml::{self, OLE_MAGIC, Package, attr, contains_utf16, reader};
 use crate::error::DocsError;
 
 const FORMAT: &str = "PPTX";
 /// Largest part we inflate: a guard against zip bombs.
 const MAX_PART: u64 = 256 * 1024 * 1024;
 
-type Zip<'a> = ZipArchive<Cursor<&'a [u8]>>;
-
 pub(crate) fn read(bytes: &[u8], options: &ReadOptions) -> Result<String, DocsError> {
-    if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
+    if bytes.starts_with(&OLE_MAGIC) {
         return Err(ole_error(bytes));
     }
-    let mut zip = ZipArchive::new(Cursor::new(bytes))
-        .map_err(|e| DocsError::corrupt(FORMAT, format!("not a PPTX (zip) package: {e}")))?;
+    let mut package = Package::open(bytes, FORMAT, MAX_PART)?;
     let main = "ppt/presentation.xml";
-    let presentation = part(&mut zip, main)?.ok_or_else(|| {
+    let presentation = package.part(main)?.ok_or_else(|| {
         DocsError::corrupt(
             FORMAT,
             "the package has no `ppt/presentation.xml`; it is not a PowerPoint file",
         )
     })?;
-    let rels = part_rels(&mut zip, main)?;
+    let rels = package.rels(main)?;
     let slides = slide_order(&presentation)?
         .into_iter()
         .filter_map(|id| rels.get(&id).map(|(_, target)| target.clone()))
@@ -46,7 +39,7 @@ pub(crate) fn read(bytes: &[u8], options: &ReadOptions) -> Result<String, DocsEr
     let mut chars = 0;
     for (i, name) in slides.iter().enumerate() {
         let number = i + 1;
-        let section = slide_section(&mut zip, name, number)?;
+        let section = slide_section(&mut package, name, number)?;
         let length = section.chars().count();
         if chars + length > options.max_chars {
             let room = options.max_chars.saturating_sub(chars);
@@ -69,19 +62,23 @@ pub(crate) fn read(bytes: &[u8], options: &ReadOptions) -> Result<String, DocsEr
 }
 
 /// One slide as Markdown, with its notes.
-fn slide_section(zip: &mut Zip<'_>, name: &str, number: usize) -> Result<String, DocsError> {
-    let Some(xml) = part(zip, name)? else {
+fn slide_section(
+    package: &mut Package<'_>,
+    name: &str,
+    number: usize,
+) -> Result<String, DocsError> {
+    let Some(xml) = package.part(name)? else {
         return Ok(format!(
             "## Slide {number}\n\n(this slide is missing from the file)\n\n"
         ));
     };
     let content = shapes(&xml)?;
-    let rels = part_rels(zip, name)?;
+    let rels = package.rels(name)?;
     let notes = match rels
         .values()
         .find(|(kind, _)| kind.ends_with("/notesSlide"))
     {
-        Some((_, target)) => match part(zip, target)? {
+        Some((_, target)) => match package.part(target)? {
             Some(xml) => notes_text(&shapes(&xml)?),
             None => String::new(),
         },
@@ -133,17 +130,7 @@ fn notes_text(shapes: &[Shape]) -> String {
 /// An OLE compound file: an encrypted OOXML package, or a PowerPoint
 /// 97–2003 `.ppt` with a `.pptx` name.
 fn ole_error(bytes: &[u8]) -> DocsError {
-    let utf16: Vec<u8> = "EncryptedPackage"
-        .encode_utf16()
-        .flat_map(u16::to_le_bytes)
-        .collect();
-    let legacy: Vec<u8> = "PowerPoint Document"
-        .encode_utf16()
-        .flat_map(u16::to_le_bytes)
-        .collect();
-    if bytes.windows(legacy.len()).any(|w| w == legacy.as_slice())
-        && !bytes.windows(utf16.len()).any(|w| w == utf16.as_slice())
-    {
+    if contains_utf16(bytes, "PowerPoint Document") && !contains_utf16(bytes, "EncryptedPackage") {
         DocsError::Unsupported {
             what: "ppt".to_owned(),
             hint: "this is a legacy PowerPoint 97–2003 .ppt file, not a .pptx; save it as .pptx \
@@ -153,73 +140,6 @@ fn ole_error(bytes: &[u8]) -> DocsError {
     } else {
         DocsError::Encrypted { format: FORMAT }
     }
-}
-
-fn part(zip: &mut Zip<'_>, name: &str) -> Result<Option<String>, DocsError> {
-    let file = match zip.by_name(name) {
-        Ok(file) => file,
-        Err(zip::result::ZipError::FileNotFound) => return Ok(None),
-        Err(e) => return Err(DocsError::corrupt(FORMAT, format!("`{name}`: {e}"))),
-    };
-    let mut text = String::new();
-    file.take(MAX_PART)
-        .read_to_string(&mut text)
-        .map_err(|e| DocsError::corrupt(FORMAT, format!("`{name}` cannot be read: {e}")))?;
-    Ok(Some(text))
-}
-
-/// The relationships of part `name`: id → (type, target as a part name).
-fn part_rels(
-    zip: &mut Zip<'_>,
-    name: &str,
-) -> Result<HashMap<String, (String, String)>, DocsError> {
-    let (dir, file) = name.rsplit_once('/').unwrap_or(("", name));
-    let rels_name = if dir.is_empty() {
-        format!("_rels/{file}.rels")
-    } else {
-        format!("{dir}/_rels/{file}.rels")
-    };
-    let Some(xml) = part(zip, &rels_name)? else {
-        return Ok(HashMap::new());
-    };
-    let mut reader = reader(&xml);
-    let mut out = HashMap::new();
-    loop {
-        match reader.read_event().map_err(xml_error)? {
-            Event::Start(e) if e.local_name().as_ref() == "Relationship" => {
-                let external = attr(&e, "TargetMode").is_some_and(|m| m == "External");
-                if let (Some(id), Some(kind), Some(target), false) = (
-                    attr(&e, "Id"),
-                    attr(&e, "Type"),
-                    attr(&e, "Target"),
-                    external,
-                ) {
-                    out.insert(id, (kind, resolve(dir, &target)));
-                }
-            }
-            Event::Eof => return Ok(out),
-            _ => {}
-        }
-    }
-}
-
-/// A relationship target as a part name: relative to `dir`, or absolute.
-fn resolve(dir: &str, target: &str) -> String {
-    let mut parts: Vec<&str> = if target.starts_with('/') {
-        Vec::new()
-    } else {
-        dir.split('/').filter(|p| !p.is_empty()).collect()
-    };
-    for piece in target.split('/') {
-        match piece {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            piece => parts.push(piece),
-        }
-    }
-    parts.join("/")
 }
 
 /// The relationship ids of the slides, in presentation order.
@@ -240,17 +160,7 @@ fn slide_order(xml: &str) -> Result<Vec<String>, DocsError> {
 }
 
 fn xml_error(e: impl std::fmt::Display) -> DocsError {
-    DocsError::corrupt(FORMAT, format!("broken XML: {e}"))
-}
-
-/// The value of the attribute whose local name is `name`.
-fn attr(e: &BytesStart<'_>, name: &str) -> Option<String> {
-    e.attributes().flatten().find_map(|a| {
-        (a.key.local_name().as_ref() == name)
-            .then(|| a.normalized_value(quick_xml::XmlVersion::Implicit1_0).ok())
-            .flatten()
-            .map(|v| v.into_owned())
-    })
+    ooxml::xml_error(FORMAT, e)
 }
 
 /// The `r:id` of an element: the prefixed `id` attribute.
@@ -261,12 +171,6 @@ fn relationship_id(e: &BytesStart<'_>) -> Option<String> {
             .flatten()
             .map(|v| v.into_owned())
     })
-}
-
-fn reader(xml: &str) -> Reader<&[u8]> {
-    let mut reader = Reader::from_str(xml);
-    reader.config_mut().expand_empty_elements = true;
-    reader
 }
 
 #[path = "pptx_shapes.rs"]

@@ -1,19 +1,6 @@
 use super::*;
 
 #[test]
-fn relative_targets_resolve_against_the_part_folder() {
-    assert_eq!(
-        resolve("ppt/slides", "../notesSlides/notesSlide1.xml"),
-        "ppt/notesSlides/notesSlide1.xml"
-    );
-    assert_eq!(resolve("ppt", "slides/slide2.xml"), "ppt/slides/slide2.xml");
-    assert_eq!(
-        resolve("ppt", "/ppt/slides/slide3.xml"),
-        "ppt/slides/slide3.xml"
-    );
-}
-
-#[test]
 fn ole_files_are_encrypted_unless_they_are_legacy_ppt() {
     let mut encrypted = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
     encrypted.extend("EncryptedPackage".encode_utf16().flat_map(u16::to_le_bytes));

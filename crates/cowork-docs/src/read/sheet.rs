@@ -7,6 +7,7 @@ use std::io::Cursor;
 
 use calamine::{Data, Ods, Range, Reader, Xls, Xlsx};
 
+use super::ooxml::contains_utf16;
 use super::{Format, ReadOptions};
 use crate::error::DocsError;
 
@@ -122,13 +123,6 @@ fn label(format: Format) -> &'static str {
         Format::Pptx => "PPTX",
         Format::Pdf => "PDF",
     }
-}
-
-fn contains_utf16(bytes: &[u8], needle: &str) -> bool {
-    let pattern: Vec<u8> = needle.encode_utf16().flat_map(u16::to_le_bytes).collect();
-    bytes
-        .windows(pattern.len())
-        .any(|w| w == pattern.as_slice())
 }
 
 fn range_rows(range: &Range<Data>) -> Vec<Vec<String>> {
