@@ -12,6 +12,7 @@ use cowork_docs::{Assets, DocsError};
 use cowork_files::{FileError, FileTools, Folders};
 use cowork_protocol::{Effect, ToolSpec};
 
+use super::blocking;
 use super::files::TaskJournal;
 use crate::tool::{CallContext, Preview, Tool, ToolFailure, ToolRegistry};
 
@@ -321,16 +322,6 @@ pub(crate) fn read_document(
 pub(crate) fn is_document(path: &str) -> bool {
     cowork_docs::read::Format::from_name(path)
         .is_some_and(|f| !matches!(f, cowork_docs::read::Format::Csv))
-}
-
-async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> Result<T, ToolFailure> + Send + 'static,
-) -> Result<T, ToolFailure> {
-    tokio::task::spawn_blocking(work).await.unwrap_or_else(|e| {
-        Err(ToolFailure::new(format!(
-            "the tool stopped unexpectedly: {e}"
-        )))
-    })
 }
 
 /// Registers `ReadDocument` always, and the Create tools when `journal`

@@ -144,14 +144,9 @@ impl FileTool {
     ) -> BoxFuture<'static, Result<T, ToolFailure>> {
         let tools = Arc::clone(&self.tools);
         let name = self.spec.name.clone();
-        Box::pin(async move {
-            match tokio::task::spawn_blocking(move || work(&tools, &name)).await {
-                Ok(result) => result.map_err(|e| ToolFailure::new(e.to_string())),
-                Err(e) => Err(ToolFailure::new(format!(
-                    "the tool stopped unexpectedly: {e}"
-                ))),
-            }
-        })
+        Box::pin(super::blocking(move || {
+            work(&tools, &name).map_err(|e| ToolFailure::new(e.to_string()))
+        }))
     }
 }
 
@@ -190,17 +185,9 @@ impl Tool for FileTool {
         {
             let tools = Arc::clone(&self.tools);
             let path = path.to_owned();
-            return Box::pin(async move {
-                tokio::task::spawn_blocking(move || {
-                    super::docs::read_document(&tools, &path, &Default::default())
-                })
-                .await
-                .unwrap_or_else(|e| {
-                    Err(ToolFailure::new(format!(
-                        "the tool stopped unexpectedly: {e}"
-                    )))
-                })
-            });
+            return Box::pin(super::blocking(move || {
+                super::docs::read_document(&tools, &path, &Default::default())
+            }));
         }
         self.blocking(move |tools, name| tools.call(name, &input))
     }
