@@ -64,17 +64,8 @@ pub fn run(args: &[&str]) -> anyhow::Result<()> {
 
     let markdown = docx_markdown();
     let report_spec = cowork_docs::report::ReportSpec {
-        markdown: markdown.clone(),
         title: Some("Benchmark report".to_owned()),
-        subtitle: None,
-        author: None,
-        date: None,
-        title_page: false,
-        toc: false,
-        header: None,
-        footer: None,
-        page_size: cowork_docs::report::PageSize::A4,
-        charts: Default::default(),
+        ..cowork_docs::report::ReportSpec::from_markdown(markdown.clone())
     };
     let ours = time_best(3, || {
         let bytes = cowork_docs::docx::write(&report_spec, &cowork_docs::NoAssets)?;

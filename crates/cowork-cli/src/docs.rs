@@ -86,17 +86,10 @@ fn report_from_markdown(text: &str, args: &RenderArgs) -> ReportSpec {
         _ => None,
     });
     ReportSpec {
-        markdown: text.to_owned(),
         title: args.title.clone().or(first_heading),
-        subtitle: None,
-        author: None,
-        date: None,
         title_page: args.title_page,
         toc: args.toc,
-        header: None,
-        footer: None,
-        page_size: cowork_docs::report::PageSize::default(),
-        charts: Default::default(),
+        ..ReportSpec::from_markdown(text)
     }
 }
 

@@ -55,6 +55,26 @@ pub struct ReportSpec {
     pub charts: BTreeMap<String, ChartSpec>,
 }
 
+impl ReportSpec {
+    /// A report of `markdown` alone: no title, title page, contents,
+    /// header, footer or charts; A4.
+    pub fn from_markdown(markdown: impl Into<String>) -> Self {
+        Self {
+            markdown: markdown.into(),
+            title: None,
+            subtitle: None,
+            author: None,
+            date: None,
+            title_page: false,
+            toc: false,
+            header: None,
+            footer: None,
+            page_size: PageSize::default(),
+            charts: BTreeMap::new(),
+        }
+    }
+}
+
 /// Paper sizes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]

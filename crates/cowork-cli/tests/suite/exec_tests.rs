@@ -77,19 +77,12 @@ fn bash_cannot_change_a_read_only_folder() {
         }}]},
         {"text": "ok"}
     ]})));
-    let mut cmd = env.cowork();
-    cmd.env("ANTHROPIC_API_KEY", "sk-ant-test")
-        .args([
-            "run",
-            "--provider",
-            "anthropic",
-            "--base-url",
-            &server.url(),
-        ])
-        .args(["--mode", "auto", "--folder"])
-        .arg(format!("{}:ro", env.folder().display()))
-        .arg("try");
-    let out = cmd.output().unwrap();
+    let read_only = format!("{}:ro", env.folder().display());
+    let out = env
+        .run_anthropic_on(&server.url(), "try", read_only.as_ref())
+        .args(["--mode", "auto"])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     let result = server.requests()[1].body.to_string();
     assert!(result.contains("Read-only file system"), "{result}");

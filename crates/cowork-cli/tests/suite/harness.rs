@@ -52,6 +52,12 @@ impl Env {
 
     /// `cowork run` against the mock server's Anthropic endpoint.
     pub fn run_anthropic(&self, url: &str, prompt: &str) -> Command {
+        self.run_anthropic_on(url, prompt, self.folder.path().as_os_str())
+    }
+
+    /// Like [`Env::run_anthropic`], with `--folder` given as `folder`
+    /// (e.g. `PATH:ro`).
+    pub fn run_anthropic_on(&self, url: &str, prompt: &str, folder: &std::ffi::OsStr) -> Command {
         let mut cmd = self.cowork();
         cmd.env("ANTHROPIC_API_KEY", "sk-ant-test")
             .args([
@@ -62,7 +68,7 @@ impl Env {
                 url,
                 "--folder",
             ])
-            .arg(self.folder.path())
+            .arg(folder)
             .arg(prompt);
         cmd
     }
