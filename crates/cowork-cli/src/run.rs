@@ -163,6 +163,7 @@ fn deps(
                         journal: Some(journal),
                         isolation,
                         network,
+                        limits: config.sandbox.clone(),
                     },
                 );
             }

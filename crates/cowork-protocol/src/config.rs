@@ -20,6 +20,34 @@ pub struct Config {
     pub journal_max_age_days: Option<u32>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rules: Vec<Rule>,
+    /// Limits for commands run in the sandbox (`[sandbox]`).
+    #[serde(default, skip_serializing_if = "SandboxConfig::is_default")]
+    pub sandbox: SandboxConfig,
+}
+
+/// `[sandbox]`: limits on what one command may do. Unset fields take the
+/// built-in defaults of the crates that enforce them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SandboxConfig {
+    /// The largest file a command may write, in MiB (`RLIMIT_FSIZE`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_file_mb: Option<u64>,
+    /// What one command may leave changed in the connected folders, in MiB
+    /// of file content; beyond it nothing of the command's changes is
+    /// applied.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_stage_mb: Option<u64>,
+    /// How many files and folders one command may leave changed in the
+    /// connected folders; beyond it nothing is applied.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_stage_entries: Option<u64>,
+}
+
+impl SandboxConfig {
+    fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
 }
 
 /// One permission rule. Every field that is set must match for the rule to

@@ -17,6 +17,7 @@ use serde::Deserialize;
 
 use cowork_files::Folders;
 use cowork_files::staged::{self, Applied, Stage};
+use cowork_protocol::config::SandboxConfig;
 use cowork_protocol::{Effect, ToolSpec};
 use cowork_sandbox::egress::EgressEvent;
 use cowork_sandbox::{Limits, Mount, Network, SandboxError, SandboxSpec};
@@ -51,6 +52,8 @@ pub struct BashSetup {
     pub isolation: Isolation,
     /// What sandboxed commands may reach.
     pub network: Network,
+    /// Size limits from the configuration's `[sandbox]` section.
+    pub limits: SandboxConfig,
 }
 
 /// How commands run.
