@@ -10,7 +10,7 @@ use cowork_protocol::{ContentBlock, Effect, Message, Role, StopReason, ToolSpec}
 use serde_json::json;
 
 use super::responder::{Canned, Responder, closed_url};
-use super::wire::{ANTHROPIC_BASIC, ANTHROPIC_ERROR, ANTHROPIC_TOOL_USE, fixture};
+use super::wire::{OWN_ANTHROPIC_ERROR, OWN_ANTHROPIC_TEXT, OWN_ANTHROPIC_TOOL_USE, own};
 
 fn fast_retry(max_attempts: u32) -> RetryPolicy {
     RetryPolicy {
@@ -66,7 +66,7 @@ fn request() -> ModelRequest {
 
 #[tokio::test]
 async fn the_request_carries_headers_cache_markers_tools_and_tool_results() {
-    let server = Responder::start(vec![Canned::sse(fixture(ANTHROPIC_TOOL_USE))]).await;
+    let server = Responder::start(vec![Canned::sse(own(OWN_ANTHROPIC_TOOL_USE))]).await;
     let response = model(&server.url, 1).complete(request()).await.unwrap();
     assert_eq!(response.stop_reason, StopReason::ToolUse);
 
@@ -118,7 +118,7 @@ async fn overloaded_529_is_retried_after_the_wait_the_server_asks_for() {
             429,
             r#"{"type":"error","error":{"type":"rate_limit_error","message":"slow down"}}"#,
         ),
-        Canned::sse(fixture(ANTHROPIC_BASIC)),
+        Canned::sse(own(OWN_ANTHROPIC_TEXT)),
     ])
     .await;
     let started = Instant::now();
@@ -130,7 +130,7 @@ async fn overloaded_529_is_retried_after_the_wait_the_server_asks_for() {
     assert_eq!(
         response.content,
         vec![ContentBlock::Text {
-            text: "Hello there!".into()
+            text: "Three notes mention the budget — café ☕ included.".into()
         }]
     );
     let sent = server.requests();
@@ -150,7 +150,7 @@ async fn each_retry_is_announced_before_its_wait() {
             r#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#,
         )
         .header("retry-after-ms", "5"),
-        Canned::sse(fixture(ANTHROPIC_BASIC)),
+        Canned::sse(own(OWN_ANTHROPIC_TEXT)),
     ])
     .await;
     let events: Vec<ModelEvent> = model(&server.url, 3)
@@ -283,10 +283,10 @@ async fn a_prompt_too_long_rejection_says_so() {
 #[tokio::test]
 async fn an_error_event_mid_stream_ends_the_stream_with_a_stream_error() {
     use futures::StreamExt;
-    let mut body = String::from_utf8(fixture(ANTHROPIC_BASIC)).unwrap();
+    let mut body = String::from_utf8(own(OWN_ANTHROPIC_TEXT)).unwrap();
     let at = body.find("event: content_block_stop").unwrap();
     body.truncate(at);
-    body.push_str(&String::from_utf8(fixture(ANTHROPIC_ERROR)).unwrap());
+    body.push_str(&String::from_utf8(own(OWN_ANTHROPIC_ERROR)).unwrap());
     let server = Responder::start(vec![Canned::sse(body)]).await;
     let items: Vec<_> = model(&server.url, 1).stream(request()).collect().await;
     assert!(
@@ -303,7 +303,7 @@ async fn an_error_event_mid_stream_ends_the_stream_with_a_stream_error() {
 
 #[tokio::test]
 async fn a_truncated_body_is_a_protocol_error() {
-    let body = String::from_utf8(fixture(ANTHROPIC_BASIC)).unwrap();
+    let body = String::from_utf8(own(OWN_ANTHROPIC_TEXT)).unwrap();
     let cut = body.find("event: message_delta").unwrap();
     let server = Responder::start(vec![Canned::sse(&body.as_bytes()[..cut])]).await;
     let err = model(&server.url, 1).complete(request()).await.unwrap_err();
@@ -335,7 +335,7 @@ async fn a_refused_connection_is_retried_then_reported_with_the_url() {
 async fn a_connection_dropped_before_any_answer_is_retried() {
     let server = Responder::start(vec![
         Canned::hang_up(),
-        Canned::sse(fixture(ANTHROPIC_BASIC)),
+        Canned::sse(own(OWN_ANTHROPIC_TEXT)),
     ])
     .await;
     let response = model(&server.url, 2).complete(request()).await.unwrap();

@@ -1,4 +1,5 @@
-//! Recorded streams of both providers, whole and cut up every way.
+//! Streams of both providers — our own, and recorded ones when the shared
+//! fixtures are beside the repository — whole and cut up every way.
 
 use cowork_model::anthropic::AnthropicDecoder;
 use cowork_model::openai::OpenAiDecoder;
@@ -7,8 +8,9 @@ use cowork_protocol::{ContentBlock, StopReason, Usage};
 use serde_json::json;
 
 use super::wire::{
-    ANTHROPIC_BASIC, ANTHROPIC_ERROR, ANTHROPIC_TOOL_USE, assert_split_invariant, events, fixture,
-    openai_get_weather, response,
+    ANTHROPIC_BASIC, ANTHROPIC_ERROR, ANTHROPIC_TOOL_USE, OWN_ANTHROPIC_ERROR, OWN_ANTHROPIC_TEXT,
+    OWN_ANTHROPIC_TOOL_USE, assert_split_invariant, events, openai_get_weather, own,
+    own_openai_tool_call, recorded, response,
 };
 
 fn text(block: &ContentBlock) -> &str {
@@ -18,9 +20,97 @@ fn text(block: &ContentBlock) -> &str {
     }
 }
 
+/// Every Anthropic stream at hand: ours always, the recordings when present.
+fn anthropic_streams() -> Vec<Vec<u8>> {
+    let mut all: Vec<Vec<u8>> = [
+        OWN_ANTHROPIC_TEXT,
+        OWN_ANTHROPIC_TOOL_USE,
+        OWN_ANTHROPIC_ERROR,
+    ]
+    .into_iter()
+    .map(own)
+    .collect();
+    for name in [ANTHROPIC_BASIC, ANTHROPIC_TOOL_USE, ANTHROPIC_ERROR] {
+        all.extend(recorded(name));
+    }
+    all
+}
+
+/// Every OpenAI stream at hand, as the server sends them.
+fn openai_streams() -> Vec<Vec<u8>> {
+    let mut all = vec![own_openai_tool_call()];
+    all.extend(openai_get_weather());
+    all
+}
+
+#[test]
+fn our_anthropic_text_stream_gives_text_stop_and_usage() {
+    let response = response::<AnthropicDecoder>(&[&own(OWN_ANTHROPIC_TEXT)]).unwrap();
+    assert_eq!(response.content.len(), 1);
+    assert_eq!(
+        text(&response.content[0]),
+        "Three notes mention the budget — café ☕ included."
+    );
+    assert_eq!(response.stop_reason, StopReason::EndTurn);
+    assert_eq!(
+        response.usage,
+        Usage {
+            input_tokens: 23,
+            output_tokens: 12,
+            ..Usage::default()
+        }
+    );
+}
+
+#[test]
+fn our_anthropic_tool_stream_gives_text_then_the_parsed_call_and_cache_usage() {
+    let response = response::<AnthropicDecoder>(&[&own(OWN_ANTHROPIC_TOOL_USE)]).unwrap();
+    assert_eq!(response.content.len(), 2);
+    assert_eq!(text(&response.content[0]), "Let me find the receipts.");
+    assert_eq!(
+        response.content[1],
+        ContentBlock::ToolUse {
+            id: "toolu_cowork_glob_1".into(),
+            name: "Glob".into(),
+            input: json!({"pattern": "receipts/**/*.pdf", "path": "2026"}),
+            invalid_input: None,
+        }
+    );
+    assert_eq!(response.stop_reason, StopReason::ToolUse);
+    assert_eq!(response.usage.input_tokens, 512);
+    assert_eq!(response.usage.cache_read_input_tokens, 384);
+    assert_eq!(response.usage.output_tokens, 41);
+}
+
+#[test]
+fn our_openai_stream_gives_the_merged_tool_call_finish_reason_and_usage() {
+    let response = response::<OpenAiDecoder>(&[&own_openai_tool_call()]).unwrap();
+    assert_eq!(
+        response.content,
+        vec![ContentBlock::ToolUse {
+            id: "call_cowork_grep_1".into(),
+            name: "Grep".into(),
+            input: json!({"pattern": "invoice", "glob": "*.md"}),
+            invalid_input: None,
+        }]
+    );
+    assert_eq!(response.stop_reason, StopReason::ToolUse);
+    assert_eq!(
+        response.usage,
+        Usage {
+            input_tokens: 301,
+            output_tokens: 27,
+            ..Usage::default()
+        }
+    );
+}
+
 #[test]
 fn anthropic_basic_recording_gives_text_stop_and_usage() {
-    let response = response::<AnthropicDecoder>(&[&fixture(ANTHROPIC_BASIC)]).unwrap();
+    let Some(bytes) = recorded(ANTHROPIC_BASIC) else {
+        return;
+    };
+    let response = response::<AnthropicDecoder>(&[&bytes]).unwrap();
     assert_eq!(response.content.len(), 1);
     assert_eq!(text(&response.content[0]), "Hello there!");
     assert_eq!(response.stop_reason, StopReason::EndTurn);
@@ -36,7 +126,10 @@ fn anthropic_basic_recording_gives_text_stop_and_usage() {
 
 #[test]
 fn anthropic_tool_use_recording_gives_text_then_the_parsed_call() {
-    let response = response::<AnthropicDecoder>(&[&fixture(ANTHROPIC_TOOL_USE)]).unwrap();
+    let Some(bytes) = recorded(ANTHROPIC_TOOL_USE) else {
+        return;
+    };
+    let response = response::<AnthropicDecoder>(&[&bytes]).unwrap();
     assert_eq!(response.content.len(), 2);
     assert_eq!(
         text(&response.content[0]),
@@ -57,26 +150,33 @@ fn anthropic_tool_use_recording_gives_text_then_the_parsed_call() {
 }
 
 #[test]
-fn anthropic_error_event_is_a_stream_error_of_its_kind() {
-    let err = events::<AnthropicDecoder>(&[&fixture(ANTHROPIC_ERROR)]).unwrap_err();
-    match &err {
-        ModelError::Stream {
-            provider,
-            kind,
-            message,
-        } => {
-            assert_eq!(*provider, "anthropic");
-            assert_eq!(kind, "overloaded_error");
-            assert_eq!(message, "Overloaded");
+fn anthropic_error_events_are_stream_errors_of_their_kind() {
+    let mut streams = vec![own(OWN_ANTHROPIC_ERROR)];
+    streams.extend(recorded(ANTHROPIC_ERROR));
+    for bytes in streams {
+        let err = events::<AnthropicDecoder>(&[&bytes]).unwrap_err();
+        match &err {
+            ModelError::Stream {
+                provider,
+                kind,
+                message,
+            } => {
+                assert_eq!(*provider, "anthropic");
+                assert_eq!(kind, "overloaded_error");
+                assert_eq!(message, "Overloaded");
+            }
+            other => panic!("expected a stream error, got {other:?}"),
         }
-        other => panic!("expected a stream error, got {other:?}"),
+        assert!(err.is_transient());
     }
-    assert!(err.is_transient());
 }
 
 #[test]
 fn openai_recording_gives_the_merged_tool_call_finish_reason_and_usage() {
-    let response = response::<OpenAiDecoder>(&[&openai_get_weather()]).unwrap();
+    let Some(bytes) = openai_get_weather() else {
+        return;
+    };
+    let response = response::<OpenAiDecoder>(&[&bytes]).unwrap();
     assert_eq!(
         response.content,
         vec![ContentBlock::ToolUse {
@@ -98,39 +198,43 @@ fn openai_recording_gives_the_merged_tool_call_finish_reason_and_usage() {
 }
 
 #[test]
-fn anthropic_recordings_decode_the_same_however_they_are_cut() {
-    for name in [ANTHROPIC_BASIC, ANTHROPIC_TOOL_USE, ANTHROPIC_ERROR] {
-        assert_split_invariant::<AnthropicDecoder>(&fixture(name));
+fn anthropic_streams_decode_the_same_however_they_are_cut() {
+    for bytes in anthropic_streams() {
+        assert_split_invariant::<AnthropicDecoder>(&bytes);
     }
 }
 
 #[test]
-fn openai_recording_decodes_the_same_however_it_is_cut() {
-    assert_split_invariant::<OpenAiDecoder>(&openai_get_weather());
+fn openai_streams_decode_the_same_however_they_are_cut() {
+    for bytes in openai_streams() {
+        assert_split_invariant::<OpenAiDecoder>(&bytes);
+    }
 }
 
 #[test]
 fn crlf_line_endings_decode_like_lf() {
-    let lf = fixture(ANTHROPIC_TOOL_USE);
-    let crlf = String::from_utf8(lf.clone()).unwrap().replace('\n', "\r\n");
-    assert_eq!(
-        response::<AnthropicDecoder>(&[crlf.as_bytes()]),
-        response::<AnthropicDecoder>(&[&lf])
-    );
-    assert_split_invariant::<AnthropicDecoder>(crlf.as_bytes());
-    let openai = openai_get_weather();
-    let crlf = String::from_utf8(openai.clone())
-        .unwrap()
-        .replace('\n', "\r\n");
-    assert_eq!(
-        response::<OpenAiDecoder>(&[crlf.as_bytes()]),
-        response::<OpenAiDecoder>(&[&openai])
-    );
+    for lf in anthropic_streams() {
+        let crlf = String::from_utf8(lf.clone()).unwrap().replace('\n', "\r\n");
+        assert_eq!(
+            response::<AnthropicDecoder>(&[crlf.as_bytes()]),
+            response::<AnthropicDecoder>(&[&lf])
+        );
+        assert_split_invariant::<AnthropicDecoder>(crlf.as_bytes());
+    }
+    for openai in openai_streams() {
+        let crlf = String::from_utf8(openai.clone())
+            .unwrap()
+            .replace('\n', "\r\n");
+        assert_eq!(
+            response::<OpenAiDecoder>(&[crlf.as_bytes()]),
+            response::<OpenAiDecoder>(&[&openai])
+        );
+    }
 }
 
 #[test]
 fn unknown_events_and_blocks_are_ignored() {
-    let mut stream = String::from_utf8(fixture(ANTHROPIC_BASIC)).unwrap();
+    let mut stream = String::from_utf8(own(OWN_ANTHROPIC_TEXT)).unwrap();
     let extra = concat!(
         "event: brand_new_event\ndata: {\"type\":\"brand_new_event\",\"x\":1}\n\n",
         "event: vendor_thing\ndata: not json at all\n\n",
@@ -144,47 +248,57 @@ fn unknown_events_and_blocks_are_ignored() {
     stream.insert_str(at, extra);
     let response = response::<AnthropicDecoder>(&[stream.as_bytes()]).unwrap();
     assert_eq!(response.content.len(), 1);
-    assert_eq!(text(&response.content[0]), "Hello there!");
+    assert_eq!(
+        text(&response.content[0]),
+        "Three notes mention the budget — café ☕ included."
+    );
 }
 
 #[test]
 fn an_anthropic_stream_cut_before_message_stop_is_truncated() {
-    let whole = fixture(ANTHROPIC_TOOL_USE);
-    let text = String::from_utf8(whole).unwrap();
-    for marker in [
-        "event: message_stop",
-        "event: message_delta",
-        "event: content_block_stop",
-    ] {
-        let cut = text.rfind(marker).unwrap();
-        let err = events::<AnthropicDecoder>(&[&text.as_bytes()[..cut]]).unwrap_err();
-        assert!(
-            matches!(&err, ModelError::Protocol { message, .. } if message.contains("truncated")),
-            "cut before {marker}: {err}"
-        );
+    let mut streams = vec![own(OWN_ANTHROPIC_TOOL_USE)];
+    streams.extend(recorded(ANTHROPIC_TOOL_USE));
+    for whole in streams {
+        let text = String::from_utf8(whole).unwrap();
+        for marker in [
+            "event: message_stop",
+            "event: message_delta",
+            "event: content_block_stop",
+        ] {
+            let cut = text.rfind(marker).unwrap();
+            let err = events::<AnthropicDecoder>(&[&text.as_bytes()[..cut]]).unwrap_err();
+            assert!(
+                matches!(&err, ModelError::Protocol { message, .. } if message.contains("truncated")),
+                "cut before {marker}: {err}"
+            );
+        }
     }
 }
 
 #[test]
 fn an_openai_stream_cut_before_the_finish_reason_is_truncated() {
-    let whole = String::from_utf8(openai_get_weather()).unwrap();
-    let cut = whole.find("\"finish_reason\": \"tool_calls\"").unwrap();
-    let cut = whole[..cut].rfind("data:").unwrap();
-    let err = events::<OpenAiDecoder>(&[&whole.as_bytes()[..cut]]).unwrap_err();
-    assert!(
-        matches!(&err, ModelError::Protocol { message, .. } if message.contains("truncated")),
-        "{err}"
-    );
+    for whole in openai_streams() {
+        let whole = String::from_utf8(whole).unwrap();
+        let cut = whole.find("\"finish_reason\": \"tool_calls\"").unwrap();
+        let cut = whole[..cut].rfind("data:").unwrap();
+        let err = events::<OpenAiDecoder>(&[&whole.as_bytes()[..cut]]).unwrap_err();
+        assert!(
+            matches!(&err, ModelError::Protocol { message, .. } if message.contains("truncated")),
+            "{err}"
+        );
+    }
 }
 
 #[test]
 fn an_openai_stream_without_done_is_accepted_when_it_finished() {
-    let whole = String::from_utf8(openai_get_weather()).unwrap();
-    let without_done = whole.replace("data: [DONE]\n\n", "");
-    assert_eq!(
-        response::<OpenAiDecoder>(&[without_done.as_bytes()]),
-        response::<OpenAiDecoder>(&[whole.as_bytes()])
-    );
+    for whole in openai_streams() {
+        let whole = String::from_utf8(whole).unwrap();
+        let without_done = whole.replace("data: [DONE]\n\n", "");
+        assert_eq!(
+            response::<OpenAiDecoder>(&[without_done.as_bytes()]),
+            response::<OpenAiDecoder>(&[whole.as_bytes()])
+        );
+    }
 }
 
 fn anthropic_tool_stream(partial_jsons: &[&str]) -> String {

@@ -7,7 +7,7 @@ use cowork_protocol::{ContentBlock, Effect, Message, Role, StopReason, ToolSpec}
 use serde_json::json;
 
 use super::responder::{Canned, Responder, closed_url};
-use super::wire::openai_get_weather;
+use super::wire::own_openai_tool_call;
 
 fn model(base_url: &str, key: Option<&str>, max_attempts: u32) -> OpenAiModel {
     let mut config = OpenAiConfig::new("qwen2.5:7b", format!("{base_url}/v1/"));
@@ -55,7 +55,7 @@ fn request() -> ModelRequest {
 
 #[tokio::test]
 async fn the_request_carries_bearer_auth_tools_and_tool_messages() {
-    let server = Responder::start(vec![Canned::sse(openai_get_weather())]).await;
+    let server = Responder::start(vec![Canned::sse(own_openai_tool_call())]).await;
     let response = model(&server.url, Some("sk-local"), 1)
         .complete(request())
         .await
@@ -63,9 +63,9 @@ async fn the_request_carries_bearer_auth_tools_and_tool_messages() {
     assert_eq!(response.stop_reason, StopReason::ToolUse);
     assert!(
         matches!(&response.content[0], ContentBlock::ToolUse { name, input, .. }
-        if name == "get_weather" && input == &json!({"location": "Tokyo"}))
+        if name == "Grep" && input == &json!({"pattern": "invoice", "glob": "*.md"}))
     );
-    assert_eq!(response.usage.input_tokens, 67);
+    assert_eq!(response.usage.input_tokens, 301);
 
     let sent = &server.requests()[0];
     assert_eq!(sent.line, "POST /v1/chat/completions");
@@ -98,7 +98,7 @@ async fn the_request_carries_bearer_auth_tools_and_tool_messages() {
 
 #[tokio::test]
 async fn no_key_means_no_authorization_header() {
-    let server = Responder::start(vec![Canned::sse(openai_get_weather())]).await;
+    let server = Responder::start(vec![Canned::sse(own_openai_tool_call())]).await;
     model(&server.url, None, 1)
         .complete(request())
         .await
@@ -115,7 +115,7 @@ async fn rate_limits_and_server_errors_are_retried() {
         )
         .header("retry-after", "0.01"),
         Canned::json(503, r#"{"error":"server busy"}"#),
-        Canned::sse(openai_get_weather()),
+        Canned::sse(own_openai_tool_call()),
     ])
     .await;
     let response = model(&server.url, None, 3)

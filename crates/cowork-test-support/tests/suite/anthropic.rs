@@ -146,9 +146,11 @@ async fn a_text_only_turn_ends_the_turn() {
 
 #[tokio::test]
 async fn our_events_have_the_same_fields_as_the_recorded_real_stream() {
+    let Some(fixtures) = fixtures_dir() else {
+        return;
+    };
     let fixture = std::fs::read_to_string(
-        fixtures_dir()
-            .join("anthropic-sdk-python/tests/lib/streaming/fixtures/tool_use_response.txt"),
+        fixtures.join("anthropic-sdk-python/tests/lib/streaming/fixtures/tool_use_response.txt"),
     )
     .unwrap();
     let real = frames(&format!("{}\n\n", fixture.trim_end()));

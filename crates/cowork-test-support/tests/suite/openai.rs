@@ -111,9 +111,11 @@ async fn without_include_usage_there_is_no_usage_chunk_and_text_stops() {
 
 #[tokio::test]
 async fn our_chunks_have_the_same_fields_as_the_recorded_real_stream() {
+    let Some(fixtures) = fixtures_dir() else {
+        return;
+    };
     let fixture = std::fs::read_to_string(
-        fixtures_dir()
-            .join("aiomodels/tests/openai/chat_completion_chunks/get_weather.chunks.jsonl"),
+        fixtures.join("aiomodels/tests/openai/chat_completion_chunks/get_weather.chunks.jsonl"),
     )
     .unwrap();
     let real: Vec<Value> = fixture

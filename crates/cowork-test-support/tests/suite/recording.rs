@@ -97,7 +97,9 @@ async fn an_unknown_route_or_method_is_a_404_with_a_json_error_naming_the_routes
 
 #[test]
 fn fixtures_dir_points_at_the_shared_fixtures() {
-    let dir = fixtures_dir();
+    let Some(dir) = fixtures_dir() else {
+        return;
+    };
     assert!(dir.join("SOURCES.md").is_file(), "{}", dir.display());
 }
 
