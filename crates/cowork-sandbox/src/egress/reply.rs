@@ -91,11 +91,22 @@ fn denial(event: &EgressEvent, reason: &DenyReason, allowlist: &Allowlist) -> St
             format!("`{host}` is not a valid domain name"),
             "Use a domain name from the allowlist.",
         ),
-        DenyReason::InternalAddress { address } => (
-            format!(
-                "{host} resolves to {address}, an address of the user's own machine or its link"
-            ),
+        DenyReason::LocalhostName => (
+            format!("`{host}` always names the user's own machine"),
             "Services on the user's machine cannot be reached from the sandbox.",
+        ),
+        DenyReason::InternalAddress { refused } => (
+            format!(
+                "{host} resolves only to internal or special-purpose addresses: {}",
+                refused
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            "The user's machine, its local network and metadata services cannot be reached \
+             from the sandbox, whatever name points at them. A private network range opens \
+             only if the user lists it (e.g. cowork --allow-net intranet.example,10.0.0.0/8).",
         ),
     };
     format!(
