@@ -144,3 +144,44 @@ fn write_list(f: &mut fmt::Formatter<'_>, refused: &[RefusedAddress]) -> fmt::Re
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::egress::address::Internal;
+    use crate::egress::connector::Refusal;
+
+    fn loopback() -> RefusedAddress {
+        RefusedAddress {
+            address: "127.0.0.1".parse().unwrap(),
+            reason: Refusal::Internal(Internal::Loopback),
+        }
+    }
+
+    #[test]
+    fn events_name_the_addresses_skipped_or_refused() {
+        let allowed = EgressEvent {
+            host: "multi.test".into(),
+            port: 443,
+            kind: RequestKind::Connect,
+            decision: Decision::Allowed,
+            skipped: vec![loopback()],
+        };
+        assert_eq!(
+            allowed.to_string(),
+            "allowed multi.test:443 (skipped 127.0.0.1 (a loopback address))"
+        );
+        let denied = EgressEvent {
+            decision: Decision::Denied(DenyReason::InternalAddress {
+                refused: vec![loopback(), loopback()],
+            }),
+            skipped: Vec::new(),
+            ..allowed
+        };
+        assert_eq!(
+            denied.to_string(),
+            "denied multi.test:443 (resolves to refused addresses: \
+             127.0.0.1 (a loopback address), 127.0.0.1 (a loopback address))"
+        );
+    }
+}

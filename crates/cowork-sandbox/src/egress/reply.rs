@@ -2,6 +2,7 @@
 //! a model (or a person reading curl's output) understands.
 
 use super::allowlist::Allowlist;
+use super::connector::{Refusal, RefusedAddress};
 use super::event::{Decision, DenyReason, EgressEvent};
 use super::proxy::MAX_CONNECTIONS;
 
@@ -74,7 +75,7 @@ pub(crate) fn refusal(event: &EgressEvent, allowlist: &Allowlist) -> Option<Vec<
 
 fn denial(event: &EgressEvent, reason: &DenyReason, allowlist: &Allowlist) -> String {
     let EgressEvent { host, port, .. } = event;
-    let (why, what_to_do) = match reason {
+    let (why, what_to_do): (String, &str) = match reason {
         DenyReason::NotInAllowlist => (
             "the domain is not in the allowlist".to_owned(),
             "Ask the user to allow the domain (cowork --allow-net).",
@@ -104,9 +105,7 @@ fn denial(event: &EgressEvent, reason: &DenyReason, allowlist: &Allowlist) -> St
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
-            "The user's machine, its local network and metadata services cannot be reached \
-             from the sandbox, whatever name points at them. A private network range opens \
-             only if the user lists it (e.g. cowork --allow-net intranet.example,10.0.0.0/8).",
+            internal_advice(refused),
         ),
     };
     format!(
@@ -115,4 +114,23 @@ fn denial(event: &EgressEvent, reason: &DenyReason, allowlist: &Allowlist) -> St
          This is enforced outside the sandbox; other ports, IP addresses or other proxies \
          will not work. {what_to_do}\n"
     )
+}
+
+/// What the model can do about a name leading only to refused addresses:
+/// nothing for this machine and its link; ask the user when a private
+/// (or other special-purpose) range stands in the way.
+fn internal_advice(refused: &[RefusedAddress]) -> &'static str {
+    let special = refused.iter().any(|address| match address.reason {
+        Refusal::Special(_) => true,
+        Refusal::Internal(_) => false,
+    });
+    if special {
+        "Special-purpose ranges such as private networks are closed unless the user lists \
+         the range for the domain (e.g. cowork --allow-net intranet.example,10.0.0.0/8); \
+         ask the user if this service is meant to be reachable. This machine, its link \
+         and metadata services are never reachable from the sandbox."
+    } else {
+        "This machine, its link and cloud metadata services are never reachable from the \
+         sandbox, whatever name points at them."
+    }
 }

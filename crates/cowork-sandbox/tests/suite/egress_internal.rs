@@ -140,6 +140,11 @@ fn a_listed_name_resolving_to_an_address_of_this_machine_is_refused() {
                 "{response}"
             );
             assert!(response.contains("will not work"), "{response}");
+            assert!(
+                response.contains("never reachable from the sandbox")
+                    && !response.contains("ask the user"),
+                "{response}"
+            );
             assert_eq!(
                 refused_of(&proxy.events()),
                 [(addr.ip(), Refusal::Internal(Internal::ThisMachine))]
@@ -177,6 +182,7 @@ fn every_refused_address_of_a_name_is_named_in_the_403_and_the_event() {
         "10.0.0.1 (in the private-use range 10.0.0.0/8)",
         "0.0.0.0 (an unspecified",
         "will not work",
+        "ask the user",
     ] {
         assert!(response.contains(text), "{text} missing: {response}");
     }
