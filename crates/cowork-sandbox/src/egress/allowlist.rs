@@ -4,8 +4,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use super::address::{Internal, IpNet, IpNetError, internal_covering, judged_form};
-use super::name::{HostKind, NameProblem, classify};
-use super::serve::is_localhost_name;
+use super::name::{HostKind, NameProblem, classify, is_localhost_name};
 
 /// The domains a sandbox may reach, parsed from a `--allow-net` value such
 /// as `example.org,*.pypi.org`.

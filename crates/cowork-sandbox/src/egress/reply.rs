@@ -1,7 +1,7 @@
 //! The responses the proxy writes itself: refusals and errors whose bodies
 //! a model (or a person reading curl's output) understands.
 
-use super::allowlist::Allowlist;
+use super::allowlist::{AllowEntry, Allowlist};
 use super::connector::{Refusal, RefusedAddress};
 use super::event::{Decision, DenyReason, EgressEvent};
 use super::proxy::MAX_CONNECTIONS;
@@ -108,9 +108,24 @@ fn denial(event: &EgressEvent, reason: &DenyReason, allowlist: &Allowlist) -> St
             internal_advice(refused),
         ),
     };
+    // Ranges are listed apart so they do not read as addresses to request.
+    let mut domains = Vec::new();
+    let mut ranges = Vec::new();
+    for entry in allowlist.entries() {
+        match entry {
+            AllowEntry::Exact(_) | AllowEntry::Subdomains(_) => domains.push(entry.to_string()),
+            AllowEntry::Range(net) => ranges.push(net.to_string()),
+        }
+    }
+    let domains = domains.join(", ");
+    let ranges = if ranges.is_empty() {
+        String::new()
+    } else {
+        format!("; these names may lead into {}", ranges.join(", "))
+    };
     format!(
         "cowork sandbox: network access to {host}:{port} is not allowed ({why}).\n\
-         Allowed: {allowlist} (http on port 80, https on port 443).\n\
+         Allowed: {domains} (http on port 80, https on port 443){ranges}.\n\
          This is enforced outside the sandbox; other ports, IP addresses or other proxies \
          will not work. {what_to_do}\n"
     )

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use super::connector::{ConnectError, Upstream};
 use super::event::{Decision, DenyReason, EgressEvent, RequestKind};
 use super::head::{self, Head, HeadError, Target};
-use super::name::{HostKind, classify};
+use super::name::{HostKind, classify, is_localhost_name};
 use super::proxy::{Shared, Slot};
 use super::{HTTP_PORT, HTTPS_PORT, reply};
 
@@ -213,11 +213,6 @@ fn connect(
             })
         }),
     }
-}
-
-/// `localhost` or a name under it, already lower-cased without its dot.
-pub(crate) fn is_localhost_name(domain: &str) -> bool {
-    domain == "localhost" || domain.ends_with(".localhost")
 }
 
 fn event(host: String, port: u16, kind: RequestKind, decision: Decision) -> EgressEvent {

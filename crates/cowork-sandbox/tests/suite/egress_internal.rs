@@ -183,6 +183,7 @@ fn every_refused_address_of_a_name_is_named_in_the_403_and_the_event() {
         "0.0.0.0 (an unspecified",
         "will not work",
         "ask the user",
+        "Allowed: multi.test (http on port 80, https on port 443).",
     ] {
         assert!(response.contains(text), "{text} missing: {response}");
     }
@@ -211,6 +212,13 @@ fn no_range_opens_loopback_metadata_or_unspecified_addresses() {
     );
     let response = proxy.exchange(b"GET http://open.test/ HTTP/1.1\r\n\r\n");
     assert!(response.starts_with("HTTP/1.1 403 "), "{response}");
+    assert!(
+        response.contains(
+            "Allowed: open.test (http on port 80, https on port 443); \
+             these names may lead into 0.0.0.0/0, ::/0."
+        ),
+        "{response}"
+    );
     assert!(
         refused_of(&proxy.events())
             .iter()
