@@ -1,5 +1,6 @@
 //! How an allowed request reaches its upstream: the host's resolver and
-//! network in production, a fixed table in tests.
+//! network in production, with every address judged before it is
+//! connected to; a fixed, unchecked table in tests.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -13,6 +14,8 @@ use super::local;
 /// Opens the upstream connection for an allowed request. The proxy has
 /// already checked the name against the allowlist and the port; the
 /// connector decides where the name leads and whether it may go there.
+/// A connector that resolves names must refuse what [`judge_address`]
+/// refuses; [`CheckedConnector`] does so around any [`Resolve`].
 pub trait Connector: Send + Sync + 'static {
     /// Connects to `host` (a lower-cased domain name) on `port`, giving up
     /// after `timeout`. `ranges` are the allowlist's CIDR entries: the
