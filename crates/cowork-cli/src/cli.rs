@@ -220,7 +220,11 @@ pub struct SandboxArgs {
     pub sandbox: SandboxArg,
     /// Let commands reach these domains over HTTP and HTTPS (ports 80 and
     /// 443), through cowork's proxy: e.g. `pypi.org,*.pythonhosted.org`.
-    /// Everything else stays unreachable.
+    /// Everything else stays unreachable, and so do names that resolve to
+    /// this machine or to private and other special-purpose addresses.
+    /// Add a CIDR range (`intranet.example,10.0.0.0/8`) to let the listed
+    /// domains lead into that private network; a range allows no IP
+    /// address by itself.
     #[arg(long = "allow-net", value_name = "DOMAINS")]
     pub allow_net: Option<String>,
 }

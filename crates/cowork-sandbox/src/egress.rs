@@ -9,10 +9,15 @@
 //! https) and absolute-form plain-http requests on port 80 (one request per
 //! client connection; the upstream is asked to close after its response).
 //! Only domain names matching the [`Allowlist`] pass; IP literals, other
-//! ports and names resolving to the host's own addresses are refused with a
-//! readable `403` that tells the agent retrying around the proxy will not
-//! work. Outgoing connections are made from the host's network through a
-//! [`Connector`].
+//! ports and `localhost` names are refused with a readable `403` that tells
+//! the agent retrying around the proxy will not work. Outgoing connections
+//! are made from the host's network through a [`Connector`], which judges
+//! every address a name resolves to: addresses of this machine (on any
+//! interface), its link and cloud metadata services are always refused;
+//! IANA special-purpose ranges (private, shared, documentation, ...) only
+//! when a CIDR entry of the allowlist (`intranet.corp,10.0.0.0/8`) covers
+//! them. A CIDR entry never allows an IP literal request, only where the
+//! listed names may lead.
 //!
 //! This module owns the policy and the relaying. It does not create the
 //! bridged socket (the sandbox launcher does) and does not decide which
@@ -37,18 +42,24 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod address;
 mod allowlist;
 mod connector;
 mod event;
 mod head;
+mod local;
 mod name;
 mod proxy;
 mod reply;
 mod serve;
 
+pub use address::{
+    AddressClass, Internal, IpNet, IpNetError, SpecialRange, classify_address, judged_form,
+};
 pub use allowlist::{AllowEntry, Allowlist, AllowlistError};
 pub use connector::{
-    ConnectError, Connector, StaticConnector, SystemConnector, is_internal_address,
+    CheckedConnector, ConnectError, Connector, Refusal, RefusedAddress, Resolve, StaticConnector,
+    SystemConnector, SystemResolver, Upstream, judge_address,
 };
 pub use event::{Decision, DenyReason, EgressEvent, EgressLog, RequestKind};
 pub use name::NameProblem;

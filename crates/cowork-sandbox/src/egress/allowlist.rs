@@ -3,7 +3,8 @@
 use std::fmt;
 use std::str::FromStr;
 
-use super::name::{HostKind, NameProblem, classify};
+use super::address::{Internal, IpNet, IpNetError, internal_covering, judged_form};
+use super::name::{HostKind, NameProblem, classify, is_localhost_name};
 
 /// The domains a sandbox may reach, parsed from a `--allow-net` value such
 /// as `example.org,*.pypi.org`.
@@ -12,15 +13,22 @@ use super::name::{HostKind, NameProblem, classify};
 /// matches exactly that host; `*.pypi.org` matches every subdomain
 /// (`files.pypi.org`, `a.b.pypi.org`) but neither `pypi.org` itself nor
 /// `evilpypi.org`. Ports are not part of the list: http always goes to port
-/// 80 and https to port 443.
+/// 80 and https to port 443. `localhost` names are never allowed.
+///
+/// A CIDR entry (`10.0.0.0/8`, `fd00::/8`) lets the listed names lead into
+/// that special-purpose range (a private network, say), which is otherwise
+/// refused. It allows no name and no IP literal request by itself, and it
+/// never opens this machine's own addresses, loopback, link-local or
+/// metadata addresses.
 ///
 /// ```
 /// use cowork_sandbox::egress::Allowlist;
-/// let list = Allowlist::parse("Example.org, *.pypi.org")?;
+/// let list = Allowlist::parse("Example.org, *.pypi.org, 10.0.0.0/8")?;
 /// assert!(list.allows("example.org."));
 /// assert!(list.allows("files.pypi.org"));
 /// assert!(!list.allows("pypi.org"));
-/// assert_eq!(list.to_string(), "example.org, *.pypi.org");
+/// assert!(!list.allows("10.0.0.1"));
+/// assert_eq!(list.to_string(), "example.org, *.pypi.org, 10.0.0.0/8");
 /// # Ok::<(), cowork_sandbox::egress::AllowlistError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,6 +44,9 @@ pub enum AllowEntry {
     /// Every subdomain of this domain, at any depth, but not the domain
     /// itself; written `*.domain`.
     Subdomains(String),
+    /// Listed names may lead to addresses in this range even though it is
+    /// a special-purpose one; written as CIDR, `10.0.0.0/8`.
+    Range(IpNet),
 }
 
 impl AllowEntry {
@@ -46,6 +57,7 @@ impl AllowEntry {
             Self::Subdomains(parent) => domain
                 .strip_suffix(parent.as_str())
                 .is_some_and(|prefix| prefix.len() > 1 && prefix.ends_with('.')),
+            Self::Range(_) => false,
         }
     }
 }
@@ -55,6 +67,7 @@ impl fmt::Display for AllowEntry {
         match self {
             Self::Exact(domain) => f.write_str(domain),
             Self::Subdomains(parent) => write!(f, "*.{parent}"),
+            Self::Range(net) => write!(f, "{net}"),
         }
     }
 }
@@ -72,11 +85,51 @@ pub enum AllowlistError {
         /// 1-based position in the comma-separated list.
         position: usize,
     },
+    /// Only address ranges, which by themselves allow nothing.
+    #[error(
+        "--allow-net lists only address ranges; a range only lets listed domains lead into it, so list the domains too (e.g. `intranet.example,10.0.0.0/8`)"
+    )]
+    NoDomains,
     /// An IP address instead of a domain name.
     #[error(
-        "`{entry}` is an IP address; only domain names can be allowed (write the domain, e.g. `example.org`)"
+        "`{entry}` is an IP address; only domain names can be allowed (write the domain, e.g. `example.org`; to let listed domains lead into a private network, add its range, e.g. `10.0.0.0/8`)"
     )]
     IpAddress {
+        /// The entry as written.
+        entry: String,
+    },
+    /// A malformed CIDR range.
+    #[error("`{entry}` is not a valid address range: {problem}")]
+    InvalidRange {
+        /// The entry as written.
+        entry: String,
+        /// What is wrong with it.
+        problem: IpNetError,
+    },
+    /// A range only this machine, its link or metadata services live in.
+    #[error(
+        "`{entry}` holds only {kind}s; the sandbox never reaches this machine, its link or cloud metadata services, whatever the allowlist says"
+    )]
+    NeverAllowedRange {
+        /// The entry as written.
+        entry: String,
+        /// What the range holds.
+        kind: Internal,
+    },
+    /// An IPv6 range of addresses that embed IPv4 ones (IPv4-mapped, NAT64,
+    /// 6to4), which are judged by the IPv4 address.
+    #[error(
+        "`{entry}` is an IPv6 form of IPv4 addresses; write the IPv4 range (e.g. `10.0.0.0/8`)"
+    )]
+    EmbeddedRange {
+        /// The entry as written.
+        entry: String,
+    },
+    /// `localhost` or a name under it.
+    #[error(
+        "`{entry}` always names this machine, which the sandbox never reaches; list the service's real domain"
+    )]
+    Localhost {
         /// The entry as written.
         entry: String,
     },
@@ -141,6 +194,12 @@ impl Allowlist {
                 entries.push(entry);
             }
         }
+        if entries
+            .iter()
+            .all(|entry| matches!(entry, AllowEntry::Range(_)))
+        {
+            return Err(AllowlistError::NoDomains);
+        }
         Ok(Self { entries })
     }
 
@@ -161,6 +220,18 @@ impl Allowlist {
     /// The entries, in the order given.
     pub fn entries(&self) -> &[AllowEntry] {
         &self.entries
+    }
+
+    /// The CIDR entries: the special-purpose ranges listed names may lead
+    /// into.
+    pub fn ranges(&self) -> Vec<IpNet> {
+        self.entries
+            .iter()
+            .filter_map(|entry| match entry {
+                AllowEntry::Range(net) => Some(*net),
+                AllowEntry::Exact(_) | AllowEntry::Subdomains(_) => None,
+            })
+            .collect()
     }
 }
 
@@ -189,6 +260,9 @@ fn parse_entry(entry: &str, position: usize) -> Result<AllowEntry, AllowlistErro
         return Err(AllowlistError::EmptyEntry { position });
     }
     let owned = || entry.to_owned();
+    if let Some(range) = parse_range(entry)? {
+        return Ok(AllowEntry::Range(range));
+    }
     if entry.contains("://") || entry.contains('/') {
         return Err(AllowlistError::Url {
             entry: owned(),
@@ -225,6 +299,9 @@ fn parse_entry(entry: &str, position: usize) -> Result<AllowEntry, AllowlistErro
         return Err(AllowlistError::MisplacedWildcard { entry: owned() });
     }
     match classify(rest) {
+        HostKind::Domain(domain) if is_localhost_name(&domain) => {
+            Err(AllowlistError::Localhost { entry: owned() })
+        }
         HostKind::Domain(domain) if wildcard => Ok(AllowEntry::Subdomains(domain)),
         HostKind::Domain(domain) => Ok(AllowEntry::Exact(domain)),
         HostKind::Ip => Err(AllowlistError::IpAddress { entry: owned() }),
@@ -236,6 +313,36 @@ fn parse_entry(entry: &str, position: usize) -> Result<AllowEntry, AllowlistErro
             problem,
         }),
     }
+}
+
+/// A CIDR entry, `None` for anything whose part before the `/` is not an
+/// IP address (a URL, say).
+fn parse_range(entry: &str) -> Result<Option<IpNet>, AllowlistError> {
+    let Some((address, _)) = entry.split_once('/') else {
+        return Ok(None);
+    };
+    if address.parse::<std::net::IpAddr>().is_err() {
+        return Ok(None);
+    }
+    let owned = || entry.to_owned();
+    let net: IpNet = entry
+        .parse()
+        .map_err(|problem| AllowlistError::InvalidRange {
+            entry: owned(),
+            problem,
+        })?;
+    if let Some(kind) = internal_covering(&net) {
+        return Err(AllowlistError::NeverAllowedRange {
+            entry: owned(),
+            kind,
+        });
+    }
+    // Addresses that embed IPv4 are judged by it, so a range of them would
+    // never match.
+    if judged_form(net.network()) != net.network() {
+        return Err(AllowlistError::EmbeddedRange { entry: owned() });
+    }
+    Ok(Some(net))
 }
 
 /// The host part of a URL-like entry, for the "write just the domain" hint.

@@ -1,4 +1,5 @@
 use super::*;
+use crate::egress::address::Internal;
 
 fn parse(spec: &str) -> Allowlist {
     Allowlist::parse(spec).unwrap()
@@ -230,4 +231,102 @@ fn one_bad_entry_rejects_the_whole_list() {
         error("example.org, 10.0.0.1"),
         AllowlistError::IpAddress { entry } if entry == "10.0.0.1"
     ));
+}
+
+#[test]
+fn cidr_entries_widen_where_names_lead_but_allow_no_host_themselves() {
+    let list = parse("intranet.corp, 10.0.0.0/8, fd00::/8");
+    assert_eq!(
+        list.ranges(),
+        vec![
+            "10.0.0.0/8".parse::<IpNet>().unwrap(),
+            "fd00::/8".parse().unwrap()
+        ]
+    );
+    assert!(list.allows("intranet.corp"));
+    for host in ["10.0.0.1", "10.1.2.3", "[fd00::1]", "fd00::1", "0xa.1"] {
+        assert!(!list.allows(host), "{host} passed");
+    }
+    assert_eq!(list.to_string(), "intranet.corp, 10.0.0.0/8, fd00::/8");
+}
+
+#[test]
+fn a_list_of_only_ranges_is_rejected_because_it_allows_nothing() {
+    assert_eq!(error("10.0.0.0/8"), AllowlistError::NoDomains);
+    assert_eq!(error("10.0.0.0/8, fd00::/8"), AllowlistError::NoDomains);
+    assert!(error("10.0.0.0/8").to_string().contains("list the domains"));
+}
+
+#[test]
+fn a_range_with_host_bits_names_the_range_meant() {
+    let err = error("intranet.corp, 10.1.2.3/8");
+    assert!(
+        matches!(&err, AllowlistError::InvalidRange { entry, .. } if entry == "10.1.2.3/8"),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("`10.0.0.0/8`"), "{err}");
+    assert!(matches!(
+        error("a.org, 10.0.0.0/40"),
+        AllowlistError::InvalidRange { .. }
+    ));
+}
+
+#[test]
+fn ranges_of_only_this_machine_its_link_or_metadata_are_rejected() {
+    for (entry, kind) in [
+        ("127.0.0.0/8", Internal::Loopback),
+        ("127.0.0.1/32", Internal::Loopback),
+        ("169.254.0.0/16", Internal::LinkLocal),
+        ("169.254.169.254/32", Internal::Metadata),
+        ("::1/128", Internal::Loopback),
+        ("fe80::/10", Internal::LinkLocal),
+        ("fd00:ec2::254/128", Internal::Metadata),
+        ("224.0.0.0/4", Internal::Multicast),
+        ("0.0.0.0/8", Internal::Unspecified),
+    ] {
+        let err = error(&format!("a.org,{entry}"));
+        assert_eq!(
+            err,
+            AllowlistError::NeverAllowedRange {
+                entry: entry.into(),
+                kind
+            },
+            "{entry}"
+        );
+        assert!(err.to_string().contains("never reaches"), "{err}");
+    }
+}
+
+#[test]
+fn ipv6_ranges_of_embedded_ipv4_point_at_the_ipv4_range() {
+    for entry in ["::ffff:10.0.0.0/104", "64:ff9b::/96", "2002:a00::/24"] {
+        assert_eq!(
+            error(&format!("a.org,{entry}")),
+            AllowlistError::EmbeddedRange {
+                entry: entry.into()
+            },
+            "{entry}"
+        );
+    }
+}
+
+#[test]
+fn localhost_names_cannot_be_listed() {
+    for entry in ["localhost", "LOCALHOST.", "*.localhost", "app.localhost"] {
+        assert_eq!(
+            error(entry),
+            AllowlistError::Localhost {
+                entry: entry.into()
+            },
+            "{entry}"
+        );
+    }
+    assert!(parse("notlocalhost.org").allows("notlocalhost.org"));
+}
+
+#[test]
+fn a_bare_ip_entry_mentions_ranges_for_private_networks() {
+    let text = error("a.org,10.0.0.1").to_string();
+    assert!(text.contains("`10.0.0.1` is an IP address"), "{text}");
+    assert!(text.contains("10.0.0.0/8"), "{text}");
 }

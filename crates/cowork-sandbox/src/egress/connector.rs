@@ -1,18 +1,70 @@
 //! How an allowed request reaches its upstream: the host's resolver and
-//! network in production, a fixed table in tests.
+//! network in production, with every address judged before it is
+//! connected to; a fixed, unchecked table in tests.
 
 use std::collections::HashMap;
+use std::fmt;
 use std::io;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpStream, ToSocketAddrs};
+use std::net::{IpAddr, Shutdown, SocketAddr, TcpStream, ToSocketAddrs};
 use std::time::{Duration, Instant};
+
+use super::address::{AddressClass, Internal, IpNet, SpecialRange, classify_address, judged_form};
+use super::local;
 
 /// Opens the upstream connection for an allowed request. The proxy has
 /// already checked the name against the allowlist and the port; the
-/// connector decides where the name leads.
+/// connector decides where the name leads and whether it may go there.
+/// A connector that resolves names must refuse what [`judge_address`]
+/// refuses; [`CheckedConnector`] does so around any [`Resolve`].
 pub trait Connector: Send + Sync + 'static {
     /// Connects to `host` (a lower-cased domain name) on `port`, giving up
-    /// after `timeout`.
-    fn connect(&self, host: &str, port: u16, timeout: Duration) -> Result<TcpStream, ConnectError>;
+    /// after `timeout`. `ranges` are the allowlist's CIDR entries: the
+    /// special-purpose addresses the name may lead to.
+    fn connect(
+        &self,
+        host: &str,
+        port: u16,
+        ranges: &[IpNet],
+        timeout: Duration,
+    ) -> Result<Upstream, ConnectError>;
+}
+
+/// An open upstream connection.
+#[derive(Debug)]
+pub struct Upstream {
+    /// The connection; nothing has been sent on it yet.
+    pub stream: TcpStream,
+    /// Addresses the name also resolved to that were refused and skipped.
+    pub skipped: Vec<RefusedAddress>,
+}
+
+/// An address a name resolved to and why it was not connected to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RefusedAddress {
+    /// The address as the resolver gave it.
+    pub address: IpAddr,
+    /// Why it was refused.
+    pub reason: Refusal,
+}
+
+/// Why the proxy will not connect to an address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// This machine, its link, or a metadata service: no allowlist entry
+    /// opens it.
+    Internal(Internal),
+    /// A special-purpose range no CIDR entry of the allowlist covers.
+    Special(SpecialRange),
+}
+
+impl fmt::Display for RefusedAddress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let address = self.address;
+        match &self.reason {
+            Refusal::Internal(internal) => write!(f, "{address} ({internal})"),
+            Refusal::Special(range) => write!(f, "{address} (in the {range})"),
+        }
+    }
 }
 
 /// Why a [`Connector`] did not connect.
@@ -20,12 +72,12 @@ pub trait Connector: Send + Sync + 'static {
 pub enum ConnectError {
     /// The name leads only to addresses the sandbox must not reach. The
     /// proxy answers `403`; retrying will not help.
-    #[error("{host} resolves to {address}, an internal address of this machine")]
+    #[error("{host} resolves only to refused addresses: {}", list(refused))]
     Forbidden {
         /// The requested name.
         host: String,
-        /// The first refused address.
-        address: IpAddr,
+        /// Every address the name resolved to, each with its reason.
+        refused: Vec<RefusedAddress>,
     },
     /// The name did not resolve or nothing answered in time. The proxy
     /// answers `502`; a later retry may work.
@@ -35,109 +87,192 @@ pub enum ConnectError {
         host: String,
         /// The requested port.
         port: u16,
+        /// Addresses the name also resolved to that were refused.
+        skipped: Vec<RefusedAddress>,
         /// The resolver's or the connection's error.
         #[source]
         source: io::Error,
     },
 }
 
-/// Resolves with the host's resolver and connects from the host's network,
-/// skipping addresses for which [`is_internal_address`] holds: a listed
-/// name must not become a way into the host's own services. Private
-/// (RFC 1918, ULA) ranges stay reachable, since intranet names are
-/// legitimate. Only the connection honours the timeout; resolution takes
-/// as long as the system resolver does.
+fn list(refused: &[RefusedAddress]) -> String {
+    refused
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Turns a name into addresses: the seam between the address checks and
+/// the resolver, so tests can aim names at real addresses of this machine.
+pub trait Resolve: Send + Sync + 'static {
+    /// Every address `host` has, with `port` filled in.
+    fn resolve(&self, host: &str, port: u16) -> io::Result<Vec<SocketAddr>>;
+}
+
+/// The host's own resolver (`getaddrinfo`). It takes as long as the system
+/// resolver does; only the connection honours the proxy's timeout.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemResolver;
+
+impl Resolve for SystemResolver {
+    fn resolve(&self, host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
+        Ok((host, port).to_socket_addrs()?.collect())
+    }
+}
+
+/// Resolves names with the host's resolver and connects from the host's
+/// network, judging every address first (see [`CheckedConnector`]).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SystemConnector;
 
 impl Connector for SystemConnector {
-    fn connect(&self, host: &str, port: u16, timeout: Duration) -> Result<TcpStream, ConnectError> {
-        let unreachable = |source| ConnectError::Unreachable {
-            host: host.to_owned(),
-            port,
-            source,
+    fn connect(
+        &self,
+        host: &str,
+        port: u16,
+        ranges: &[IpNet],
+        timeout: Duration,
+    ) -> Result<Upstream, ConnectError> {
+        connect_checked(&SystemResolver, host, port, ranges, timeout)
+    }
+}
+
+/// Resolves with `R`, then connects to the first address that passes
+/// [`judge_address`] against the machine's current addresses, skipping the
+/// others. The address checked is the address connected to, so a name
+/// that resolves differently a moment later (DNS rebinding) cannot slip
+/// through.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CheckedConnector<R> {
+    resolver: R,
+}
+
+impl<R: Resolve> CheckedConnector<R> {
+    /// Checks and connects whatever `resolver` answers.
+    pub fn new(resolver: R) -> Self {
+        Self { resolver }
+    }
+}
+
+impl<R: Resolve> Connector for CheckedConnector<R> {
+    fn connect(
+        &self,
+        host: &str,
+        port: u16,
+        ranges: &[IpNet],
+        timeout: Duration,
+    ) -> Result<Upstream, ConnectError> {
+        connect_checked(&self.resolver, host, port, ranges, timeout)
+    }
+}
+
+fn connect_checked(
+    resolver: &dyn Resolve,
+    host: &str,
+    port: u16,
+    ranges: &[IpNet],
+    timeout: Duration,
+) -> Result<Upstream, ConnectError> {
+    let deadline = Instant::now() + timeout;
+    let mut skipped = Vec::new();
+    let unreachable = |skipped: Vec<RefusedAddress>, source| ConnectError::Unreachable {
+        host: host.to_owned(),
+        port,
+        skipped,
+        source,
+    };
+    let addrs = match resolver.resolve(host, port) {
+        Ok(addrs) => addrs,
+        Err(source) => return Err(unreachable(skipped, source)),
+    };
+    // Listed afresh for every request: addresses change (DHCP, VPNs,
+    // container bridges) while a task runs. Without the list nothing can
+    // be judged, so nothing is connected.
+    let held = match local::interface_addresses() {
+        Ok(held) => held,
+        Err(error) => {
+            let source = io::Error::new(
+                error.kind(),
+                format!("cannot list this machine's own addresses to rule them out: {error}"),
+            );
+            return Err(unreachable(skipped, source));
+        }
+    };
+    let mut last_error = None;
+    for addr in addrs {
+        let refuse = |reason| RefusedAddress {
+            address: addr.ip(),
+            reason,
         };
-        let deadline = Instant::now() + timeout;
-        let mut refused = None;
-        let mut last_error = None;
-        // The checked address is the one connected to, so a name that
-        // re-resolves differently (DNS rebinding) cannot slip through.
-        for addr in (host, port).to_socket_addrs().map_err(unreachable)? {
-            if is_internal_address(addr.ip()) {
-                refused.get_or_insert(addr.ip());
+        if let Err(reason) = judge_address(addr.ip(), ranges, &held) {
+            skipped.push(refuse(reason));
+            continue;
+        }
+        match local::routes_to_self(addr) {
+            Ok(false) => {}
+            Ok(true) => {
+                skipped.push(refuse(Refusal::Internal(Internal::ThisMachine)));
                 continue;
             }
-            let remaining = deadline.saturating_duration_since(Instant::now());
-            if remaining.is_zero() {
-                last_error = Some(io::Error::from(io::ErrorKind::TimedOut));
-                break;
-            }
-            match TcpStream::connect_timeout(&addr, remaining) {
-                Ok(stream) => return Ok(stream),
-                Err(error) => last_error = Some(error),
+            Err(error) => {
+                last_error = Some(error);
+                continue;
             }
         }
-        match (last_error, refused) {
-            (Some(error), _) => Err(unreachable(error)),
-            (None, Some(address)) => Err(ConnectError::Forbidden {
-                host: host.to_owned(),
-                address,
-            }),
-            (None, None) => Err(unreachable(io::Error::new(
-                io::ErrorKind::NotFound,
-                "the name has no addresses",
-            ))),
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        if remaining.is_zero() {
+            last_error = Some(io::Error::from(io::ErrorKind::TimedOut));
+            break;
+        }
+        let stream = match TcpStream::connect_timeout(&addr, remaining) {
+            Ok(stream) => stream,
+            Err(error) => {
+                last_error = Some(error);
+                continue;
+            }
+        };
+        match local::is_self_connection(&stream) {
+            Ok(false) => return Ok(Upstream { stream, skipped }),
+            Ok(true) => {
+                let _ = stream.shutdown(Shutdown::Both);
+                skipped.push(refuse(Refusal::Internal(Internal::ThisMachine)));
+            }
+            Err(error) => last_error = Some(error),
         }
     }
-}
-
-/// Whether `ip` belongs to the machine itself or its link rather than to
-/// some other host: loopback, unspecified and `0.0.0.0/8`, link-local
-/// (including the `169.254.169.254` cloud metadata service), multicast,
-/// broadcast and reserved `240.0.0.0/4`, the other known metadata addresses
-/// (`fd00:ec2::254`, `100.100.100.200`), and IPv6 forms embedding any of
-/// these (IPv4-mapped, IPv4-compatible, NAT64 `64:ff9b::/96`, 6to4).
-pub fn is_internal_address(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => is_internal_v4(v4),
-        IpAddr::V6(v6) => is_internal_v6(v6),
+    match last_error {
+        Some(error) => Err(unreachable(skipped, error)),
+        None if !skipped.is_empty() => Err(ConnectError::Forbidden {
+            host: host.to_owned(),
+            refused: skipped,
+        }),
+        None => Err(unreachable(
+            skipped,
+            io::Error::new(io::ErrorKind::NotFound, "the name has no addresses"),
+        )),
     }
 }
 
-fn is_internal_v4(ip: Ipv4Addr) -> bool {
-    let [first, ..] = ip.octets();
-    first == 0
-        || first >= 240
-        || ip.is_loopback()
-        || ip.is_link_local()
-        || ip.is_multicast()
-        || ip == Ipv4Addr::new(100, 100, 100, 200)
-}
-
-fn is_internal_v6(ip: Ipv6Addr) -> bool {
-    let segments = ip.segments();
-    let embedded_v4 = |high: u16, low: u16| {
-        let [a, b] = high.to_be_bytes();
-        let [c, d] = low.to_be_bytes();
-        is_internal_v4(Ipv4Addr::new(a, b, c, d))
-    };
-    if ip.is_loopback() || ip.is_unspecified() || ip.is_multicast() {
-        return true;
-    }
-    if segments[0] & 0xffc0 == 0xfe80 || ip == Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254) {
-        return true;
-    }
-    if let Some(v4) = ip.to_ipv4_mapped() {
-        return is_internal_v4(v4);
-    }
-    match segments {
-        // IPv4-compatible (deprecated, still routed to the IPv4 stack by
-        // some systems) and NAT64.
-        [0, 0, 0, 0, 0, 0, high, low] | [0x64, 0xff9b, 0, 0, 0, 0, high, low] => {
-            embedded_v4(high, low)
+/// Whether the proxy may connect to `ip`, given the allowlist's CIDR
+/// `ranges` and the addresses the machine `held` at the time. A range
+/// opens a special-purpose address; nothing opens an internal one or one
+/// the machine holds.
+pub fn judge_address(ip: IpAddr, ranges: &[IpNet], held: &[IpAddr]) -> Result<(), Refusal> {
+    match classify_address(ip) {
+        AddressClass::Internal(internal) => Err(Refusal::Internal(internal)),
+        AddressClass::Global | AddressClass::Special(_) if local::is_held(ip, held) => {
+            Err(Refusal::Internal(Internal::ThisMachine))
         }
-        [0x2002, high, low, ..] => embedded_v4(high, low),
-        _ => false,
+        AddressClass::Global => Ok(()),
+        AddressClass::Special(range) => {
+            let judged = judged_form(ip);
+            if ranges.iter().any(|allowed| allowed.contains(judged)) {
+                Ok(())
+            } else {
+                Err(Refusal::Special(range))
+            }
+        }
     }
 }
 
@@ -164,10 +299,17 @@ impl StaticConnector {
 }
 
 impl Connector for StaticConnector {
-    fn connect(&self, host: &str, port: u16, timeout: Duration) -> Result<TcpStream, ConnectError> {
+    fn connect(
+        &self,
+        host: &str,
+        port: u16,
+        _ranges: &[IpNet],
+        timeout: Duration,
+    ) -> Result<Upstream, ConnectError> {
         let unreachable = |source| ConnectError::Unreachable {
             host: host.to_owned(),
             port,
+            skipped: Vec::new(),
             source,
         };
         let addr = self.routes.get(&host.to_ascii_lowercase()).ok_or_else(|| {
@@ -176,59 +318,14 @@ impl Connector for StaticConnector {
                 "no route for this name",
             ))
         })?;
-        TcpStream::connect_timeout(addr, timeout).map_err(unreachable)
+        let stream = TcpStream::connect_timeout(addr, timeout).map_err(unreachable)?;
+        Ok(Upstream {
+            stream,
+            skipped: Vec::new(),
+        })
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn internal(text: &str) -> bool {
-        is_internal_address(text.parse().unwrap())
-    }
-
-    #[test]
-    fn loopback_link_local_metadata_and_unspecified_addresses_are_internal() {
-        for ip in [
-            "127.0.0.1",
-            "127.255.0.9",
-            "0.0.0.0",
-            "0.1.2.3",
-            "169.254.169.254",
-            "224.0.0.1",
-            "255.255.255.255",
-            "100.100.100.200",
-            "::1",
-            "::",
-            "fe80::1",
-            "febf::1",
-            "ff02::1",
-            "fd00:ec2::254",
-            "::ffff:127.0.0.1",
-            "::ffff:169.254.169.254",
-            "::127.0.0.1",
-            "64:ff9b::7f00:1",
-            "2002:7f00:1::1",
-        ] {
-            assert!(internal(ip), "{ip} should be internal");
-        }
-    }
-
-    #[test]
-    fn public_and_private_network_addresses_are_not_internal() {
-        for ip in [
-            "93.184.216.34",
-            "10.0.0.1",
-            "172.16.5.4",
-            "192.168.1.1",
-            "100.64.0.1",
-            "2606:4700::1111",
-            "fd12:3456::1",
-            "::ffff:93.184.216.34",
-            "64:ff9b::5db8:d822",
-        ] {
-            assert!(!internal(ip), "{ip} should be reachable");
-        }
-    }
-}
+#[path = "connector_tests.rs"]
+mod tests;

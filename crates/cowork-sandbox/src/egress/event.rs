@@ -1,8 +1,9 @@
 //! What the proxy reports about each request, for display and audit.
 
 use std::fmt;
-use std::net::IpAddr;
 use std::sync::Arc;
+
+use super::connector::RefusedAddress;
 
 /// The callback [`super::Proxy::spawn`] calls once per request. It runs on
 /// the connection's thread before any byte is relayed: keep it quick.
@@ -23,6 +24,10 @@ pub struct EgressEvent {
     pub kind: RequestKind,
     /// What the proxy did.
     pub decision: Decision,
+    /// Addresses the name resolved to that were refused and skipped while
+    /// another address was tried (whatever the decision); empty when the
+    /// first address tried passed, and for requests never resolved.
+    pub skipped: Vec<RefusedAddress>,
 }
 
 /// How the client asked.
@@ -84,11 +89,15 @@ pub enum DenyReason {
     IpAddress,
     /// The host is not a valid domain name.
     NotADomainName,
-    /// The domain resolves to an address of the host itself (loopback,
-    /// link-local, cloud metadata, ...).
+    /// A `localhost` name, which always means this machine.
+    LocalhostName,
+    /// Every address the domain resolves to is refused: an address of this
+    /// machine, its link or a metadata service, or a special-purpose range
+    /// (private, shared, documentation, ...) no CIDR entry of the allowlist
+    /// covers.
     InternalAddress {
-        /// The offending address.
-        address: IpAddr,
+        /// Each address with the reason it was refused.
+        refused: Vec<RefusedAddress>,
     },
 }
 
@@ -99,7 +108,11 @@ impl fmt::Display for DenyReason {
             Self::PortNotAllowed => f.write_str("port not allowed"),
             Self::IpAddress => f.write_str("IP address"),
             Self::NotADomainName => f.write_str("not a domain name"),
-            Self::InternalAddress { address } => write!(f, "resolves to internal {address}"),
+            Self::LocalhostName => f.write_str("localhost name"),
+            Self::InternalAddress { refused } => {
+                f.write_str("resolves to refused addresses: ")?;
+                write_list(f, refused)
+            }
         }
     }
 }
@@ -108,11 +121,67 @@ impl fmt::Display for EgressEvent {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let target = format!("{}:{}", self.host, self.port);
         match &self.decision {
-            Decision::Allowed => write!(f, "allowed {target}"),
+            Decision::Allowed if self.skipped.is_empty() => write!(f, "allowed {target}"),
+            Decision::Allowed => {
+                write!(f, "allowed {target} (skipped ")?;
+                write_list(f, &self.skipped)?;
+                f.write_str(")")
+            }
             Decision::Denied(reason) => write!(f, "denied {target} ({reason})"),
             Decision::Unreachable { error } => write!(f, "unreachable {target} ({error})"),
             Decision::BadRequest { problem } => write!(f, "bad request ({problem})"),
             Decision::Busy => f.write_str("refused a connection (too many open connections)"),
         }
+    }
+}
+
+fn write_list(f: &mut fmt::Formatter<'_>, refused: &[RefusedAddress]) -> fmt::Result {
+    for (index, address) in refused.iter().enumerate() {
+        if index > 0 {
+            f.write_str(", ")?;
+        }
+        write!(f, "{address}")?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::egress::address::Internal;
+    use crate::egress::connector::Refusal;
+
+    fn loopback() -> RefusedAddress {
+        RefusedAddress {
+            address: "127.0.0.1".parse().unwrap(),
+            reason: Refusal::Internal(Internal::Loopback),
+        }
+    }
+
+    #[test]
+    fn events_name_the_addresses_skipped_or_refused() {
+        let allowed = EgressEvent {
+            host: "multi.test".into(),
+            port: 443,
+            kind: RequestKind::Connect,
+            decision: Decision::Allowed,
+            skipped: vec![loopback()],
+        };
+        assert_eq!(
+            allowed.to_string(),
+            "allowed multi.test:443 (skipped 127.0.0.1 (a loopback address))"
+        );
+        let denied = EgressEvent {
+            decision: Decision::Denied(DenyReason::InternalAddress {
+                refused: vec![loopback(), loopback()],
+            }),
+            skipped: Vec::new(),
+            ..allowed
+        };
+        assert_eq!(
+            denied.to_string(),
+            "denied multi.test:443 (resolves to refused addresses: \
+             127.0.0.1 (a loopback address), 127.0.0.1 (a loopback address))"
+        );
     }
 }

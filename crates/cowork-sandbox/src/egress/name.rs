@@ -107,6 +107,12 @@ pub(crate) fn classify(host: &str) -> HostKind {
     HostKind::Domain(name)
 }
 
+/// `localhost` or a name under it (already lower-cased, no trailing dot):
+/// resolvers answer these from this machine (RFC 6761) without asking DNS.
+pub(crate) fn is_localhost_name(domain: &str) -> bool {
+    domain == "localhost" || domain.ends_with(".localhost")
+}
+
 /// Decimal, octal (leading 0, still digits) or `0x` hexadecimal.
 fn is_numeric_label(label: &str) -> bool {
     let hex = label

@@ -278,6 +278,7 @@ fn refuse_busy(shared: &Shared, client: TcpStream) {
         port: 0,
         kind: RequestKind::Unknown,
         decision: Decision::Busy,
+        skipped: Vec::new(),
     };
     shared.log(&event);
     if let Some(response) = reply::refusal(&event, &shared.allowlist) {

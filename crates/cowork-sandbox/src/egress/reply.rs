@@ -1,7 +1,8 @@
 //! The responses the proxy writes itself: refusals and errors whose bodies
 //! a model (or a person reading curl's output) understands.
 
-use super::allowlist::Allowlist;
+use super::allowlist::{AllowEntry, Allowlist};
+use super::connector::{Refusal, RefusedAddress};
 use super::event::{Decision, DenyReason, EgressEvent};
 use super::proxy::MAX_CONNECTIONS;
 
@@ -74,7 +75,7 @@ pub(crate) fn refusal(event: &EgressEvent, allowlist: &Allowlist) -> Option<Vec<
 
 fn denial(event: &EgressEvent, reason: &DenyReason, allowlist: &Allowlist) -> String {
     let EgressEvent { host, port, .. } = event;
-    let (why, what_to_do) = match reason {
+    let (why, what_to_do): (String, &str) = match reason {
         DenyReason::NotInAllowlist => (
             "the domain is not in the allowlist".to_owned(),
             "Ask the user to allow the domain (cowork --allow-net).",
@@ -91,17 +92,60 @@ fn denial(event: &EgressEvent, reason: &DenyReason, allowlist: &Allowlist) -> St
             format!("`{host}` is not a valid domain name"),
             "Use a domain name from the allowlist.",
         ),
-        DenyReason::InternalAddress { address } => (
-            format!(
-                "{host} resolves to {address}, an address of the user's own machine or its link"
-            ),
+        DenyReason::LocalhostName => (
+            format!("`{host}` always names the user's own machine"),
             "Services on the user's machine cannot be reached from the sandbox.",
         ),
+        DenyReason::InternalAddress { refused } => (
+            format!(
+                "{host} resolves only to internal or special-purpose addresses: {}",
+                refused
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            internal_advice(refused),
+        ),
+    };
+    // Ranges are listed apart so they do not read as addresses to request.
+    let mut domains = Vec::new();
+    let mut ranges = Vec::new();
+    for entry in allowlist.entries() {
+        match entry {
+            AllowEntry::Exact(_) | AllowEntry::Subdomains(_) => domains.push(entry.to_string()),
+            AllowEntry::Range(net) => ranges.push(net.to_string()),
+        }
+    }
+    let domains = domains.join(", ");
+    let ranges = if ranges.is_empty() {
+        String::new()
+    } else {
+        format!("; these names may lead into {}", ranges.join(", "))
     };
     format!(
         "cowork sandbox: network access to {host}:{port} is not allowed ({why}).\n\
-         Allowed: {allowlist} (http on port 80, https on port 443).\n\
+         Allowed: {domains} (http on port 80, https on port 443){ranges}.\n\
          This is enforced outside the sandbox; other ports, IP addresses or other proxies \
          will not work. {what_to_do}\n"
     )
+}
+
+/// What the model can do about a name leading only to refused addresses:
+/// nothing for this machine and its link; ask the user when a private
+/// (or other special-purpose) range stands in the way.
+fn internal_advice(refused: &[RefusedAddress]) -> &'static str {
+    let special = refused.iter().any(|address| match address.reason {
+        Refusal::Special(_) => true,
+        Refusal::Internal(_) => false,
+    });
+    if special {
+        "Special-purpose ranges such as private networks are closed unless the user lists \
+         the range for the domain (e.g. cowork --allow-net intranet.example,10.0.0.0/8); \
+         ask the user if this service is meant to be reachable. This machine, its link \
+         and metadata services are never reachable from the sandbox."
+    } else {
+        "This machine, its link and cloud metadata services are never reachable from the \
+         sandbox, whatever name points at them."
+    }
 }

@@ -6,10 +6,10 @@ use std::net::{Shutdown, TcpStream};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use super::connector::ConnectError;
+use super::connector::{ConnectError, Upstream};
 use super::event::{Decision, DenyReason, EgressEvent, RequestKind};
 use super::head::{self, Head, HeadError, Target};
-use super::name::{HostKind, classify};
+use super::name::{HostKind, classify, is_localhost_name};
 use super::proxy::{Shared, Slot};
 use super::{HTTP_PORT, HTTPS_PORT, reply};
 
@@ -70,14 +70,23 @@ fn tunnel(slot: &Slot, client: &TcpStream, host: &str, port: u16, early: &[u8]) 
     let kind = RequestKind::Connect;
     let opened = authorize(shared, host, port, HTTPS_PORT, &kind)
         .and_then(|domain| connect(shared, &domain, port, &kind).map(|up| (domain, up)));
-    let (domain, upstream) = match opened {
+    let (
+        domain,
+        Upstream {
+            stream: upstream,
+            skipped,
+        },
+    ) = match opened {
         Ok(opened) => opened,
         Err(event) => return refuse(shared, client, &event),
     };
     if slot.track(&upstream).is_err() {
         return;
     }
-    shared.log(&event(domain, port, kind, Decision::Allowed));
+    shared.log(&EgressEvent {
+        skipped,
+        ..event(domain, port, kind, Decision::Allowed)
+    });
     // Bytes sent right after the CONNECT head (a pipelined TLS ClientHello)
     // belong to the tunnel.
     let (mut to_client, mut to_upstream) = (client, &upstream);
@@ -108,7 +117,10 @@ fn forward(
         Ok(framing) => framing,
         Err(problem) => return refuse(shared, client, &bad_request(kind, problem)),
     };
-    let upstream = match connect(shared, &domain, port, &kind) {
+    let Upstream {
+        stream: upstream,
+        skipped,
+    } = match connect(shared, &domain, port, &kind) {
         Ok(upstream) => upstream,
         Err(event) => return refuse(shared, client, &event),
     };
@@ -116,7 +128,10 @@ fn forward(
         return;
     }
     let request = origin_head(head, &domain, path);
-    shared.log(&event(domain, port, kind, Decision::Allowed));
+    shared.log(&EgressEvent {
+        skipped,
+        ..event(domain, port, kind, Decision::Allowed)
+    });
     if (&upstream).write_all(&request).is_err() {
         return;
     }
@@ -156,6 +171,11 @@ fn authorize(
         HostKind::Domain(domain) if port != allowed_port => {
             denied(domain, DenyReason::PortNotAllowed)
         }
+        // Resolvers answer `localhost` and its subdomains from this machine
+        // (RFC 6761) without asking DNS; the allowlist cannot list them.
+        HostKind::Domain(domain) if is_localhost_name(&domain) => {
+            denied(domain, DenyReason::LocalhostName)
+        }
         HostKind::Domain(domain) if !shared.allowlist.allows_domain(&domain) => {
             denied(domain, DenyReason::NotInAllowlist)
         }
@@ -168,21 +188,30 @@ fn connect(
     domain: &str,
     port: u16,
     kind: &RequestKind,
-) -> Result<TcpStream, EgressEvent> {
+) -> Result<Upstream, EgressEvent> {
     let failed = |decision| event(domain.to_owned(), port, kind.clone(), decision);
-    match shared.connector.connect(domain, port, CONNECT_TIMEOUT) {
+    let ranges = shared.allowlist.ranges();
+    match shared
+        .connector
+        .connect(domain, port, &ranges, CONNECT_TIMEOUT)
+    {
         Ok(upstream) => {
-            let _ = upstream.set_nodelay(true);
+            let _ = upstream.stream.set_nodelay(true);
             Ok(upstream)
         }
-        Err(ConnectError::Forbidden { address, .. }) => {
+        Err(ConnectError::Forbidden { refused, .. }) => {
             Err(failed(Decision::Denied(DenyReason::InternalAddress {
-                address,
+                refused,
             })))
         }
-        Err(ConnectError::Unreachable { source, .. }) => Err(failed(Decision::Unreachable {
-            error: source.to_string(),
-        })),
+        Err(ConnectError::Unreachable {
+            source, skipped, ..
+        }) => Err(EgressEvent {
+            skipped,
+            ..failed(Decision::Unreachable {
+                error: source.to_string(),
+            })
+        }),
     }
 }
 
@@ -192,6 +221,7 @@ fn event(host: String, port: u16, kind: RequestKind, decision: Decision) -> Egre
         port,
         kind,
         decision,
+        skipped: Vec::new(),
     }
 }
 

@@ -1,6 +1,7 @@
 //! Shared helpers for the sandbox tests.
 
 mod egress;
+mod egress_internal;
 mod egress_sandbox;
 mod escape;
 mod functional;
