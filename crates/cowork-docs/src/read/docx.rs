@@ -7,19 +7,17 @@ use std::collections::HashMap;
 
 use quick_xml::events::{BytesStart, Event};
 
-use super::ReadOptions;
 use super::ooxml::{self, OLE_MAGIC, Package, attr, contains_utf16, parse_rels, reader};
+use super::{ReadOptions, bounds};
 use crate::error::DocsError;
 
 const FORMAT: &str = "DOCX";
-/// Largest part we inflate: a guard against zip bombs.
-const MAX_PART: u64 = 512 * 1024 * 1024;
 
 pub(crate) fn read(bytes: &[u8], options: &ReadOptions) -> Result<String, DocsError> {
     if bytes.starts_with(&OLE_MAGIC) {
         return Err(ole_error(bytes));
     }
-    let mut package = Package::open(bytes, FORMAT, MAX_PART)?;
+    let mut package = Package::open(bytes, FORMAT, bounds::PACKAGE)?;
     // A package whose root relationships cannot be parsed still has its
     // document at the usual place.
     let main = package

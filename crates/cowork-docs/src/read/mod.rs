@@ -2,12 +2,17 @@
 //! into Markdown a model can use. Corrupt or encrypted files give a
 //! [`DocsError`], never a panic.
 
+mod bounds;
+mod cfb;
 mod docx;
+mod ods_scan;
 mod ooxml;
 #[cfg(feature = "pdf")]
 mod pdf;
 mod pptx;
 mod sheet;
+mod table;
+mod xls_scan;
 
 use std::cell::Cell;
 use std::panic::{self, AssertUnwindSafe};
