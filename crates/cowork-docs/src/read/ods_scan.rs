@@ -228,21 +228,6 @@ impl Scan {
         sheet.span += row.repeats;
         let (lo, hi) = sheet.columns.unwrap_or((first, row.end - 1));
         sheet.columns = Some((lo.min(first), hi.max(row.end - 1)));
-        self.text = self
-            .text
-            .saturating_add(row.text.saturating_mul(row.repeats.saturating_add(1)));
-        if self.text > DENSE_TEXT {
-            return Err(DocsError::TooLarge {
-                format: FORMAT,
-                part: format!("sheet `{}`", sheet.name),
-                declared: format!(
-                    "repeats cells into {} of text",
-                    bounds::bytes_text(self.text)
-                ),
-                limit: bounds::bytes_text(DENSE_TEXT),
-                hint: "save the range you need as .xlsx or .csv and read that",
-            });
-        }
         // The dense range, plus the cells stored on the way there.
         let (lo, hi) = sheet.columns.unwrap_or((0, 0));
         let width = hi - lo + 1;
@@ -262,6 +247,21 @@ impl Scan {
                 width,
                 DENSE_CELLS,
             ));
+        }
+        self.text = self
+            .text
+            .saturating_add(row.text.saturating_mul(row.repeats.saturating_add(1)));
+        if self.text > DENSE_TEXT {
+            return Err(DocsError::TooLarge {
+                format: FORMAT,
+                part: format!("sheet `{}`", sheet.name),
+                declared: format!(
+                    "repeats cells into {} of text",
+                    bounds::bytes_text(self.text)
+                ),
+                limit: bounds::bytes_text(DENSE_TEXT),
+                hint: "save the range you need as .xlsx or .csv and read that",
+            });
         }
         Ok(())
     }
