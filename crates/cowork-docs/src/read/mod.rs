@@ -9,6 +9,8 @@ mod ods_scan;
 mod ooxml;
 #[cfg(feature = "pdf")]
 mod pdf;
+#[cfg(feature = "pdf")]
+mod pdf_scan;
 mod pptx;
 mod sheet;
 mod table;
