@@ -15,6 +15,7 @@ mod pptx;
 mod sheet;
 mod table;
 mod xls_scan;
+mod xlsx_scan;
 
 use std::cell::Cell;
 use std::panic::{self, AssertUnwindSafe};

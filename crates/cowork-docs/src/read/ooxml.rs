@@ -174,6 +174,29 @@ pub(super) fn contains_utf16(bytes: &[u8], needle: &str) -> bool {
 mod tests {
     use super::*;
 
+    /// A deck whose thousand slides all name one part inflated it a
+    /// thousand times: each read counts against the package's budget.
+    #[test]
+    fn parts_read_again_and_again_count_against_the_package_budget() {
+        use std::io::Write as _;
+        let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        zip.start_file("a.xml", zip::write::SimpleFileOptions::default())
+            .unwrap();
+        zip.write_all(&[b'x'; 100]).unwrap();
+        let bytes = zip.finish().unwrap().into_inner();
+        let limits = ZipLimits {
+            entries: 10,
+            part: 100,
+            total: 250,
+        };
+        let mut package = Package::open(&bytes, "PPTX", limits).unwrap();
+        assert_eq!(package.part("a.xml").unwrap().unwrap().len(), 100);
+        assert_eq!(package.part("a.xml").unwrap().unwrap().len(), 100);
+        let err = package.part("a.xml").unwrap_err();
+        assert!(matches!(err, DocsError::TooLarge { .. }), "{err}");
+        assert!(err.to_string().contains("`a.xml` read last"), "{err}");
+    }
+
     #[test]
     fn relative_targets_resolve_against_the_part_folder() {
         assert_eq!(

@@ -8,7 +8,7 @@ use calamine::{Data, Ods, Reader, Xls, Xlsx, XlsxError};
 
 use super::ooxml::contains_utf16;
 use super::table::{Table, TableBuilder, render};
-use super::{Format, ReadOptions, bounds, ods_scan, xls_scan};
+use super::{Format, ReadOptions, bounds, ods_scan, xls_scan, xlsx_scan};
 use crate::error::DocsError;
 
 /// The magic bytes of an OLE compound file (XLS, or encrypted OOXML).
@@ -72,6 +72,7 @@ fn workbook_tables(
         }
         Format::Xlsx | Format::Csv | Format::Docx | Format::Pptx | Format::Pdf => {
             bounds::check_package(bytes, label, bounds::PACKAGE)?;
+            xlsx_scan::check(bytes)?;
         }
     }
     // calamine is a third-party parser of untrusted bytes: a panic in it

@@ -160,6 +160,40 @@ fn an_xlsx_whose_dimension_lies_and_cells_come_out_of_order_reads_the_same() {
     );
 }
 
+/// Opening a workbook loads its shared strings and cell formats whole:
+/// calamine reserved `uniqueCount` strings as declared (240 GB here), and
+/// keeps each five-byte `<xf/>` as a style of a hundred bytes or more.
+#[test]
+fn an_xlsx_declaring_billions_of_shared_strings_or_formats_is_refused() {
+    in_bounded_child(
+        "an_xlsx_declaring_billions_of_shared_strings_or_formats_is_refused",
+        || {
+            let main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
+            let sst =
+                format!(r#"<sst xmlns="{main}" uniqueCount="10000000000"><si><t>a</t></si></sst>"#);
+            let styles = format!(
+                r#"<styleSheet xmlns="{main}"><cellXfs>{}</cellXfs></styleSheet>"#,
+                "<xf/>".repeat(300_000)
+            );
+            for (part, text, expect) in [
+                ("xl/sharedStrings.xml", sst, "10,000,000,000 shared strings"),
+                ("xl/styles.xml", styles, "256,001 cell formats"),
+            ] {
+                let mut bytes = zip::ZipWriter::new_append(Cursor::new(xlsx("A1", ""))).unwrap();
+                bytes
+                    .start_file(part, zip::write::SimpleFileOptions::default())
+                    .unwrap();
+                bytes.write_all(text.as_bytes()).unwrap();
+                let bytes = bytes.finish().unwrap().into_inner();
+                let err = read("strings.xlsx", &bytes, &ReadOptions::default()).unwrap_err();
+                assert!(matches!(err, DocsError::TooLarge { .. }), "{err}");
+                assert!(err.to_string().contains(expect), "{err}");
+                assert!(err.to_string().contains(part), "{err}");
+            }
+        },
+    );
+}
+
 /// An ODS whose one cell is repeated over 16,384 columns and 1,048,576
 /// rows: calamine would expand it into a dense range before we see it.
 fn ods(table: &str) -> Vec<u8> {
