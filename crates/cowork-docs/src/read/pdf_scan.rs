@@ -67,35 +67,46 @@ fn integer_after(window: &[u8], key: &[u8]) -> Option<u64> {
 /// `/Prev` and `/XRefStm` offsets, and every `/XRef` dictionary (it
 /// rebuilds the table by scanning when offsets are wrong).
 fn check_xref_widths(bytes: &[u8]) -> Result<(), DocsError> {
-    let mut anchors: Vec<usize> = Vec::new();
+    // (position, whether it is inside the dictionary rather than at the
+    // start of the object).
+    let mut anchors: Vec<(usize, bool)> = Vec::new();
     let mut at = 0;
     while let Some(pos) = find(bytes, b"/XRef", at) {
-        anchors.push(pos);
         at = pos + 1;
+        // `/XRefStm` is a key of classic trailers, not a type.
+        if !bytes.get(pos + 5).is_some_and(u8::is_ascii_alphanumeric) {
+            anchors.push((pos, true));
+        }
     }
     let mut at = 0;
     while let Some(pos) = find(bytes, b"startxref", at) {
         if let Some(offset) = integer_after(&bytes[pos..], b"startxref") {
-            anchors.push(usize::try_from(offset).unwrap_or(usize::MAX));
+            anchors.push((usize::try_from(offset).unwrap_or(usize::MAX), false));
         }
         at = pos + 1;
     }
     let mut checked = 0;
-    while let Some(anchor) = anchors.pop() {
+    while let Some((anchor, inside)) = anchors.pop() {
         checked += 1;
         // Offsets chained through /Prev are followed a bounded number of times.
         if checked > 10_000 || anchor >= bytes.len() {
             continue;
         }
-        let from = anchor.saturating_sub(WINDOW);
-        let start = rfind(&bytes[from..], b"<<", anchor + 2 - from).map_or(anchor, |s| from + s);
-        let end = find(bytes, b"stream", anchor)
+        let start = if inside {
+            object_start(bytes, anchor)
+        } else {
+            anchor
+        };
+        let end = [&b"stream"[..], b"startxref"]
+            .iter()
+            .filter_map(|keyword| find(bytes, keyword, anchor + 1))
+            .min()
             .filter(|e| e - anchor < WINDOW)
             .unwrap_or_else(|| (anchor + WINDOW).min(bytes.len()));
         let window = &bytes[start..end.max(start)];
-        // Escaped names (`/#57`) would hide `/W` from this scan; no
-        // cross-reference dictionary needs them.
-        if find(window, b"/XRef", 0).is_some() && find(window, b"/#", 0).is_some() {
+        // `/#57` is `/W` spelled with an escape, which would hide it from
+        // this scan; no cross-reference dictionary needs one.
+        if find(window, b"/#57", 0).is_some() {
             return Err(DocsError::corrupt(
                 FORMAT,
                 "a cross-reference dictionary spells its keys with escapes; the file is damaged",
@@ -103,12 +114,25 @@ fn check_xref_widths(bytes: &[u8]) -> Result<(), DocsError> {
         }
         for key in [&b"/Prev"[..], b"/XRefStm"] {
             if let Some(offset) = integer_after(window, key) {
-                anchors.push(usize::try_from(offset).unwrap_or(usize::MAX));
+                anchors.push((usize::try_from(offset).unwrap_or(usize::MAX), false));
             }
         }
         check_widths(window)?;
     }
     Ok(())
+}
+
+/// Where the object holding position `at` starts: its `obj` keyword (not
+/// a previous object's `endobj`), at most [`WINDOW`] bytes back.
+fn object_start(bytes: &[u8], at: usize) -> usize {
+    let from = at.saturating_sub(WINDOW);
+    let region = &bytes[from..at];
+    match rfind(region, b"obj", region.len()) {
+        // No object header since the previous object ended.
+        Some(pos) if pos >= 3 && &region[pos - 3..pos] == b"end" => from + pos + 3,
+        Some(pos) => from + pos,
+        None => from,
+    }
 }
 
 /// Refuses a `/W [a b c]` array in `window` with a field wider than
@@ -128,6 +152,11 @@ fn check_widths(window: &[u8]) -> Result<(), DocsError> {
             .iter()
             .position(|&b| b == b']')
             .map_or(rest.len(), |c| open + c);
+        // lopdf takes only a flat array of integers as field widths; a
+        // nested one is a font's glyph widths.
+        if rest[open + 1..close].contains(&b'[') {
+            continue;
+        }
         for token in rest[open + 1..close].split(|b| b.is_ascii_whitespace()) {
             let Some(width) = std::str::from_utf8(token)
                 .ok()
@@ -281,4 +310,21 @@ fn one_entry_zip(deflated: &[u8]) -> Vec<u8> {
     out.extend(u32::try_from(directory).unwrap_or(0).to_le_bytes());
     out.extend(0u16.to_le_bytes());
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn font_width_arrays_next_to_a_classic_table_are_not_taken_for_xref_fields() {
+        let pdf = b"%PDF-1.4\n5 0 obj\n<< /Type /Font /Subtype /CIDFontType2 /W [1 [500 600] 3 9 700] >>\nendobj\nxref\n0 1\n0000000000 65535 f \ntrailer\n<< /Size 6 >>\nstartxref\n90\n%%EOF\n";
+        check(pdf).unwrap();
+    }
+
+    #[test]
+    fn a_cross_reference_stream_hiding_its_widths_behind_an_escape_is_refused() {
+        let pdf = b"%PDF-1.5\n1 0 obj\n<< /Type /XRef /#57 [99999 0 0] >>\nstream\n\nendstream\nendobj\nstartxref\n9\n%%EOF\n";
+        assert!(check(pdf).is_err());
+    }
 }
