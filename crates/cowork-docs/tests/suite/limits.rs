@@ -632,3 +632,22 @@ fn a_pptx_slide_with_millions_of_empty_shapes_is_refused() {
     assert!(matches!(err, DocsError::TooLarge { .. }), "{err}");
     assert!(err.to_string().contains("1000000 shapes"), "{err}");
 }
+
+/// Every `<w:style/>` was kept as a map entry several times its size.
+#[test]
+fn a_docx_defining_hundreds_of_thousands_of_styles_is_refused() {
+    let w = r#"xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main""#;
+    let styles: String = (0..100_001)
+        .map(|i| format!(r#"<w:style w:styleId="s{i}"/>"#))
+        .collect();
+    let document =
+        format!("<w:document {w}><w:body><w:p><w:r><w:t>x</w:t></w:r></w:p></w:body></w:document>");
+    let styles = format!("<w:styles {w}>{styles}</w:styles>");
+    let bytes = zip(&[
+        ("word/document.xml", document.as_bytes()),
+        ("word/styles.xml", styles.as_bytes()),
+    ]);
+    let err = read("styles.docx", &bytes, &ReadOptions::default()).unwrap_err();
+    assert!(matches!(err, DocsError::TooLarge { .. }), "{err}");
+    assert!(err.to_string().contains("styles.xml"), "{err}");
+}
