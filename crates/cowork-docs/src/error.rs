@@ -38,6 +38,24 @@ pub enum DocsError {
         /// "XLSX", "DOCX", "PDF" ...
         format: &'static str,
     },
+    /// The file declares more than a reader takes in (cells, inflated
+    /// bytes, parts): reading it as it is could exhaust memory. Not
+    /// retryable as is: the user saves a smaller file.
+    #[error(
+        "this {format} file is too large to read: {part} {declared}; cowork reads up to {limit} — {hint}"
+    )]
+    TooLarge {
+        /// "XLSX", "ODS", "DOCX" ...
+        format: &'static str,
+        /// Which part of the file: "sheet `Data`", "part `word/document.xml`".
+        part: String,
+        /// What it declares: "declares 1,048,576 rows × 16,384 columns (17,179,869,184 cells)".
+        declared: String,
+        /// The limit, with its unit: "2,000,000 cells".
+        limit: String,
+        /// What to do instead.
+        hint: &'static str,
+    },
     /// The file's type is not one this crate reads or writes.
     #[error("unsupported file type `{what}`: {hint}")]
     Unsupported {

@@ -7,19 +7,17 @@ use std::collections::HashMap;
 
 use quick_xml::events::{BytesStart, Event};
 
-use super::ReadOptions;
 use super::ooxml::{self, OLE_MAGIC, Package, attr, contains_utf16, parse_rels, reader};
+use super::{ReadOptions, bounds};
 use crate::error::DocsError;
 
 const FORMAT: &str = "DOCX";
-/// Largest part we inflate: a guard against zip bombs.
-const MAX_PART: u64 = 512 * 1024 * 1024;
 
 pub(crate) fn read(bytes: &[u8], options: &ReadOptions) -> Result<String, DocsError> {
     if bytes.starts_with(&OLE_MAGIC) {
         return Err(ole_error(bytes));
     }
-    let mut package = Package::open(bytes, FORMAT, MAX_PART)?;
+    let mut package = Package::open(bytes, FORMAT, bounds::PACKAGE)?;
     // A package whose root relationships cannot be parsed still has its
     // document at the usual place.
     let main = package
@@ -77,6 +75,20 @@ fn xml_error(e: impl std::fmt::Display) -> DocsError {
     ooxml::xml_error(FORMAT, e)
 }
 
+/// Styles, lists or list levels a document may define: each is kept as a
+/// map entry many times the size of its XML; real documents have hundreds.
+const MAX_DEFINITIONS: usize = 100_000;
+
+fn too_many_definitions(part: &str, what: &str) -> DocsError {
+    DocsError::TooLarge {
+        format: FORMAT,
+        part: format!("part `{part}`"),
+        declared: format!("defines more than {MAX_DEFINITIONS} {what}"),
+        limit: format!("{MAX_DEFINITIONS} {what}"),
+        hint: "the file is damaged or hostile; save a copy from Word and read that",
+    }
+}
+
 /// Whether an on/off property (`<w:b/>`, `<w:b w:val="0"/>`) is on.
 fn on(e: &BytesStart<'_>) -> bool {
     !matches!(
@@ -106,6 +118,9 @@ impl Styles {
             match reader.read_event().map_err(xml_error)? {
                 Event::Start(e) => match e.local_name().as_ref() {
                     "style" => {
+                        if styles.len() >= MAX_DEFINITIONS {
+                            return Err(too_many_definitions("styles.xml", "styles"));
+                        }
                         current = attr(&e, "styleId").map(|id| (id, Style::default()));
                     }
                     "name" => {
@@ -225,6 +240,9 @@ impl Numbering {
                 Event::Start(e) => match e.local_name().as_ref() {
                     "abstractNum" => abstract_id = attr(&e, "abstractNumId"),
                     "num" => {
+                        if n.nums.len() >= MAX_DEFINITIONS {
+                            return Err(too_many_definitions("numbering.xml", "lists"));
+                        }
                         num_id = attr(&e, "numId");
                         if let Some(id) = num_id.clone() {
                             n.nums.insert(id, (String::new(), HashMap::new()));
@@ -242,6 +260,9 @@ impl Numbering {
                     }
                     "numFmt" | "start" if num_id.is_none() => {
                         if let Some(id) = &abstract_id {
+                            if n.levels.len() >= MAX_DEFINITIONS {
+                                return Err(too_many_definitions("numbering.xml", "list levels"));
+                            }
                             let entry = n
                                 .levels
                                 .entry((id.clone(), ilvl))

@@ -9,6 +9,21 @@ use quick_xml::events::Event;
 use super::{Numbering, Styles, attr, on, reader, xml_error};
 use crate::error::DocsError;
 
+/// Paragraphs (in text boxes) or tables nested deeper than this are
+/// refused: each level is held open, and a table's text is copied into
+/// its parent's cell, level by level.
+const MAX_NESTING: usize = 64;
+
+fn nested_too_deep(what: &str) -> DocsError {
+    DocsError::TooLarge {
+        format: "DOCX",
+        part: "the document body".to_owned(),
+        declared: format!("nests {what} more than {MAX_NESTING} deep"),
+        limit: format!("{MAX_NESTING} levels"),
+        hint: "the file is damaged or hostile; save a copy from Word and read that",
+    }
+}
+
 /// What was written last, which decides the separator before the next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Last {
@@ -73,7 +88,12 @@ impl Converter<'_> {
             match event {
                 Event::Start(e) => match e.local_name().as_ref() {
                     "Fallback" | "del" | "moveFrom" => skip = 1,
-                    "p" => paras.push(Para::default()),
+                    "p" => {
+                        if paras.len() >= MAX_NESTING {
+                            return Err(nested_too_deep("paragraphs"));
+                        }
+                        paras.push(Para::default());
+                    }
                     "pPr" => in_ppr = true,
                     "rPr" => in_rpr = true,
                     "pStyle" => set(&mut paras, |p| p.style = attr(&e, "val")),
@@ -104,7 +124,12 @@ impl Converter<'_> {
                             .and_then(|id| self.links.get(&id))
                             .map(|(_, target)| target.clone());
                     }
-                    "tbl" => tables.push(Vec::new()),
+                    "tbl" => {
+                        if tables.len() >= MAX_NESTING {
+                            return Err(nested_too_deep("tables"));
+                        }
+                        tables.push(Vec::new());
+                    }
                     "tr" => {
                         if let Some(table) = tables.last_mut() {
                             table.push(Vec::new());

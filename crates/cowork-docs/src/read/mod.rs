@@ -2,12 +2,20 @@
 //! into Markdown a model can use. Corrupt or encrypted files give a
 //! [`DocsError`], never a panic.
 
+mod bounds;
+mod cfb;
 mod docx;
+mod ods_scan;
 mod ooxml;
 #[cfg(feature = "pdf")]
 mod pdf;
+#[cfg(feature = "pdf")]
+mod pdf_scan;
 mod pptx;
 mod sheet;
+mod table;
+mod xls_scan;
+mod xlsx_scan;
 
 use std::cell::Cell;
 use std::panic::{self, AssertUnwindSafe};

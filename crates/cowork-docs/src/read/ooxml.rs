@@ -3,12 +3,13 @@
 //! and quick-xml helpers.
 
 use std::collections::HashMap;
-use std::io::{Cursor, Read};
+use std::io::Cursor;
 
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 use zip::ZipArchive;
 
+use super::bounds::{self, ZipLimits};
 use crate::error::DocsError;
 
 /// The first bytes of an OLE compound file: an encrypted OOXML package, or
@@ -24,24 +25,29 @@ pub(super) type Rels = HashMap<String, (String, String)>;
 pub(super) struct Package<'a> {
     zip: ZipArchive<Cursor<&'a [u8]>>,
     format: &'static str,
-    /// Largest part inflated: a guard against zip bombs.
-    max_part: u64,
+    limits: ZipLimits,
+    /// Bytes inflated so far: parts named again and again (a thousand
+    /// slides sharing one part) count each time.
+    inflated: u64,
 }
 
 impl<'a> Package<'a> {
-    /// Opens `bytes` as the zip package of a `format` file.
+    /// Opens `bytes` as the zip package of a `format` file, refusing a
+    /// package whose parts declare more than `limits`.
     pub(super) fn open(
         bytes: &'a [u8],
         format: &'static str,
-        max_part: u64,
+        limits: ZipLimits,
     ) -> Result<Self, DocsError> {
+        bounds::check_package(bytes, format, limits)?;
         let zip = ZipArchive::new(Cursor::new(bytes)).map_err(|e| {
             DocsError::corrupt(format, format!("not a {format} (zip) package: {e}"))
         })?;
         Ok(Self {
             zip,
             format,
-            max_part,
+            limits,
+            inflated: 0,
         })
     }
 
@@ -53,10 +59,23 @@ impl<'a> Package<'a> {
             Err(zip::result::ZipError::FileNotFound) => return Ok(None),
             Err(e) => return Err(DocsError::corrupt(format, format!("`{name}`: {e}"))),
         };
-        let mut text = String::new();
-        file.take(self.max_part)
-            .read_to_string(&mut text)
-            .map_err(|e| DocsError::corrupt(format, format!("`{name}` cannot be read: {e}")))?;
+        let room = self.limits.total.saturating_sub(self.inflated);
+        let limit = self.limits.part.min(room);
+        let text = bounds::read_part(file, format, name, limit).map_err(|e| match e {
+            // Over the budget of the whole read rather than the part's own.
+            DocsError::TooLarge { .. } if limit < self.limits.part => DocsError::TooLarge {
+                format,
+                part: "the parts read".to_owned(),
+                declared: format!(
+                    "inflate to more than {} (`{name}` read last)",
+                    bounds::bytes_text(self.limits.total)
+                ),
+                limit: bounds::bytes_text(self.limits.total),
+                hint: "split the document into smaller files",
+            },
+            other => other,
+        })?;
+        self.inflated = self.inflated.saturating_add(text.len() as u64);
         Ok(Some(text))
     }
 
@@ -154,6 +173,29 @@ pub(super) fn contains_utf16(bytes: &[u8], needle: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A deck whose thousand slides all name one part inflated it a
+    /// thousand times: each read counts against the package's budget.
+    #[test]
+    fn parts_read_again_and_again_count_against_the_package_budget() {
+        use std::io::Write as _;
+        let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        zip.start_file("a.xml", zip::write::SimpleFileOptions::default())
+            .unwrap();
+        zip.write_all(&[b'x'; 100]).unwrap();
+        let bytes = zip.finish().unwrap().into_inner();
+        let limits = ZipLimits {
+            entries: 10,
+            part: 100,
+            total: 250,
+        };
+        let mut package = Package::open(&bytes, "PPTX", limits).unwrap();
+        assert_eq!(package.part("a.xml").unwrap().unwrap().len(), 100);
+        assert_eq!(package.part("a.xml").unwrap().unwrap().len(), 100);
+        let err = package.part("a.xml").unwrap_err();
+        assert!(matches!(err, DocsError::TooLarge { .. }), "{err}");
+        assert!(err.to_string().contains("`a.xml` read last"), "{err}");
+    }
 
     #[test]
     fn relative_targets_resolve_against_the_part_folder() {

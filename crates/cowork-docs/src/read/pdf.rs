@@ -2,7 +2,9 @@
 //!
 //! pdf-extract panics on malformed input by design, so every call into it
 //! runs under `catch_unwind`; a panic while loading the file makes it
-//! `Corrupt`, a panic on one page only loses that page.
+//! `Corrupt`, a panic on one page only loses that page. Out-of-memory
+//! cannot be caught, so what the file declares is checked first
+//! ([`super::pdf_scan`]).
 
 use pdf_extract::{Document, PlainTextOutput};
 
@@ -20,6 +22,8 @@ pub(crate) fn read(bytes: &[u8], options: &ReadOptions) -> Result<String, DocsEr
             "no `%PDF-` header: this is not a PDF file",
         ));
     }
+    // lopdf allocates by what the file declares: check that first.
+    super::pdf_scan::check(bytes)?;
     let document = quietly(|| load(bytes)).unwrap_or_else(|panic| {
         Err(DocsError::corrupt(
             FORMAT,

@@ -5,19 +5,17 @@
 
 use quick_xml::events::{BytesStart, Event};
 
-use super::ReadOptions;
 use super::ooxml::{self, OLE_MAGIC, Package, attr, contains_utf16, reader};
+use super::{ReadOptions, bounds};
 use crate::error::DocsError;
 
 const FORMAT: &str = "PPTX";
-/// Largest part we inflate: a guard against zip bombs.
-const MAX_PART: u64 = 256 * 1024 * 1024;
 
 pub(crate) fn read(bytes: &[u8], options: &ReadOptions) -> Result<String, DocsError> {
     if bytes.starts_with(&OLE_MAGIC) {
         return Err(ole_error(bytes));
     }
-    let mut package = Package::open(bytes, FORMAT, MAX_PART)?;
+    let mut package = Package::open(bytes, FORMAT, bounds::PACKAGE)?;
     let main = "ppt/presentation.xml";
     let presentation = package.part(main)?.ok_or_else(|| {
         DocsError::corrupt(

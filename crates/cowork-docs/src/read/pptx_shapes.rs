@@ -116,10 +116,16 @@ fn pipe_table(rows: &[Vec<String>]) -> String {
     out.trim_end().to_owned()
 }
 
+/// Shapes, paragraphs, table rows and cells one slide may hold: each is a
+/// few dozen bytes kept from a few bytes of XML (`<p:sp/>`), so a part is
+/// refused past this rather than held at ten times its size.
+const MAX_ITEMS: usize = 1_000_000;
+
 /// The shapes of a slide (or notes page) XML part.
 pub(super) fn shapes(xml: &str) -> Result<Vec<Shape>, DocsError> {
     let mut reader = reader(xml);
     let mut out = Vec::new();
+    let mut items = 0usize;
     let mut current: Option<(String, Shape)> = None;
     let mut para: Option<Para> = None;
     let mut in_ppr = false;
@@ -129,6 +135,23 @@ pub(super) fn shapes(xml: &str) -> Result<Vec<Shape>, DocsError> {
             Event::Start(e) => {
                 let name = e.local_name();
                 let name: &str = name.as_ref();
+                if matches!(
+                    name,
+                    "sp" | "pic" | "graphicFrame" | "cxnSp" | "p" | "tr" | "tc"
+                ) {
+                    items += 1;
+                    if items > MAX_ITEMS {
+                        return Err(DocsError::TooLarge {
+                            format: "PPTX",
+                            part: "a slide".to_owned(),
+                            declared: format!(
+                                "holds more than {MAX_ITEMS} shapes, paragraphs and table cells"
+                            ),
+                            limit: format!("{MAX_ITEMS} per slide"),
+                            hint: "split the slide, or save the deck again from PowerPoint",
+                        });
+                    }
+                }
                 match name {
                     "sp" | "pic" | "graphicFrame" | "cxnSp" if current.is_none() => {
                         let shape = Shape {

@@ -2,13 +2,13 @@
 //! Markdown: one `## Sheet:` section per sheet with a pipe table of its
 //! used range, capped in rows and characters.
 
-use std::fmt::Write as _;
 use std::io::Cursor;
 
-use calamine::{Data, Ods, Range, Reader, Xls, Xlsx};
+use calamine::{Data, Ods, Reader, Xls, Xlsx, XlsxError};
 
 use super::ooxml::contains_utf16;
-use super::{Format, ReadOptions};
+use super::table::{Table, TableBuilder, render};
+use super::{Format, ReadOptions, bounds, ods_scan, xls_scan, xlsx_scan};
 use crate::error::DocsError;
 
 /// The magic bytes of an OLE compound file (XLS, or encrypted OOXML).
@@ -20,20 +20,20 @@ pub(crate) fn read(
     bytes: &[u8],
     options: &ReadOptions,
 ) -> Result<String, DocsError> {
-    let sheets = match format {
+    let tables = match format {
         Format::Csv => {
             let (text, note) = decode(bytes);
             let tsv = name.to_ascii_lowercase().ends_with(".tsv");
             let delimiter = if tsv { b'\t' } else { sniff_delimiter(&text) };
-            let rows = parse_csv(&text, delimiter)?;
             let stem = name.rsplit(['/', '\\']).next().unwrap_or(name);
-            let mut out = render(vec![(stem.to_owned(), rows)], options);
+            let table = csv_table(stem, &text, delimiter, options)?;
+            let mut out = render(vec![table], options);
             if let Some(note) = note {
                 out.insert_str(0, &format!("_{note}_\n\n"));
             }
             return Ok(out);
         }
-        Format::Xlsx | Format::Xls | Format::Ods => workbook_rows(format, bytes)?,
+        Format::Xlsx | Format::Xls | Format::Ods => workbook_tables(format, bytes, options)?,
         Format::Docx | Format::Pptx | Format::Pdf => {
             return Err(DocsError::Unsupported {
                 what: name.to_owned(),
@@ -41,12 +41,14 @@ pub(crate) fn read(
             });
         }
     };
-    Ok(render(sheets, options))
+    Ok(render(tables, options))
 }
 
-type Sheet = (String, Vec<Vec<String>>);
-
-fn workbook_rows(format: Format, bytes: &[u8]) -> Result<Vec<Sheet>, DocsError> {
+fn workbook_tables(
+    format: Format,
+    bytes: &[u8],
+    options: &ReadOptions,
+) -> Result<Vec<Table>, DocsError> {
     let is_cfb = bytes.starts_with(CFB_MAGIC);
     // An encrypted OOXML file is an OLE container whatever its extension.
     if is_cfb && contains_utf16(bytes, "EncryptedPackage") {
@@ -61,22 +63,34 @@ fn workbook_rows(format: Format, bytes: &[u8]) -> Result<Vec<Sheet>, DocsError> 
         _ => format,
     };
     let label = label(actual);
+    // calamine allocates by what a file declares: check that first.
+    match actual {
+        Format::Xls => xls_scan::check(bytes)?,
+        Format::Ods => {
+            bounds::check_package(bytes, label, bounds::PACKAGE)?;
+            ods_scan::check(bytes)?;
+        }
+        Format::Xlsx | Format::Csv | Format::Docx | Format::Pptx | Format::Pdf => {
+            bounds::check_package(bytes, label, bounds::PACKAGE)?;
+            xlsx_scan::check(bytes)?;
+        }
+    }
     // calamine is a third-party parser of untrusted bytes: a panic in it
     // must become an error, not take the caller down.
-    let result = super::quietly(|| -> Result<Vec<Sheet>, DocsError> {
+    let result = super::quietly(|| -> Result<Vec<Table>, DocsError> {
         let cursor = Cursor::new(bytes);
         match actual {
             Format::Xls => {
                 let wb: Xls<_> = Xls::new(cursor).map_err(|e| classify(label, &e.to_string()))?;
-                collect(wb, label)
+                collect(wb, label, options)
             }
             Format::Ods => {
                 let wb: Ods<_> = Ods::new(cursor).map_err(|e| classify(label, &e.to_string()))?;
-                collect(wb, label)
+                collect(wb, label, options)
             }
             Format::Xlsx | Format::Csv | Format::Docx | Format::Pptx | Format::Pdf => {
                 let wb: Xlsx<_> = Xlsx::new(cursor).map_err(|e| classify(label, &e.to_string()))?;
-                collect(wb, label)
+                stream_xlsx(wb, label, options)
             }
         }
     });
@@ -88,21 +102,92 @@ fn workbook_rows(format: Format, bytes: &[u8]) -> Result<Vec<Sheet>, DocsError> 
     })
 }
 
-fn collect<R, RS>(mut wb: R, label: &'static str) -> Result<Vec<Sheet>, DocsError>
+/// XLS and ODS sheets, whose dense ranges calamine builds (within the
+/// limits checked before).
+fn collect<R, RS>(
+    mut wb: R,
+    label: &'static str,
+    options: &ReadOptions,
+) -> Result<Vec<Table>, DocsError>
 where
     R: Reader<RS>,
     RS: std::io::Read + std::io::Seek,
     R::Error: std::fmt::Display,
 {
     let names = wb.sheet_names();
-    let mut sheets = Vec::with_capacity(names.len());
+    let mut tables = Vec::with_capacity(names.len());
     for name in names {
         let range = wb
             .worksheet_range(&name)
             .map_err(|e| classify(label, &format!("sheet {name:?}: {e}")))?;
-        sheets.push((name, range_rows(&range)));
+        let table = match range.start() {
+            Some(origin) => {
+                let mut builder = TableBuilder::new(origin, options);
+                for (row, column, data) in range.used_cells() {
+                    let (row, column) = (row as u64, column as u64);
+                    let row = u32::try_from(u64::from(origin.0) + row).unwrap_or(u32::MAX);
+                    let column = u32::try_from(u64::from(origin.1) + column).unwrap_or(u32::MAX);
+                    builder.push(row, column, &show(data));
+                }
+                builder.finish(name)
+            }
+            None => Table::empty(name),
+        };
+        tables.push(table);
     }
-    Ok(sheets)
+    Ok(tables)
+}
+
+/// XLSX sheets, streamed cell by cell: never a dense range, whatever the
+/// sheet's extent. A first pass finds where the values start, a second
+/// keeps what the output can show.
+fn stream_xlsx(
+    mut wb: Xlsx<Cursor<&[u8]>>,
+    label: &'static str,
+    options: &ReadOptions,
+) -> Result<Vec<Table>, DocsError> {
+    let names = wb.sheet_names();
+    let mut tables = Vec::with_capacity(names.len());
+    for name in names {
+        let mut origin: Option<(u32, u32)> = None;
+        each_xlsx_cell(&mut wb, &name, label, |row, column, _| {
+            origin = Some(origin.map_or((row, column), |(r, c)| (r.min(row), c.min(column))));
+        })?;
+        let table = match origin {
+            Some(origin) => {
+                let mut builder = TableBuilder::new(origin, options);
+                each_xlsx_cell(&mut wb, &name, label, |row, column, text| {
+                    builder.push(row, column, text);
+                })?;
+                builder.finish(name)
+            }
+            None => Table::empty(name),
+        };
+        tables.push(table);
+    }
+    Ok(tables)
+}
+
+/// Calls `f` with each non-empty cell of sheet `name` as text.
+fn each_xlsx_cell(
+    wb: &mut Xlsx<Cursor<&[u8]>>,
+    name: &str,
+    label: &'static str,
+    mut f: impl FnMut(u32, u32, &str),
+) -> Result<(), DocsError> {
+    let error = |e: &dyn std::fmt::Display| classify(label, &format!("sheet {name:?}: {e}"));
+    let mut cells = match wb.worksheet_cells_reader(name) {
+        Ok(cells) => cells,
+        // A chart sheet: no cells.
+        Err(XlsxError::NotAWorksheet(_)) => return Ok(()),
+        Err(e) => return Err(error(&e)),
+    };
+    while let Some(cell) = cells.next_cell().map_err(|e| error(&e))? {
+        let (row, column) = cell.get_position();
+        let text = show(&Data::from(cell.get_value().clone()));
+        f(row, column, &text);
+    }
+    Ok(())
 }
 
 fn classify(label: &'static str, message: &str) -> DocsError {
@@ -123,13 +208,6 @@ fn label(format: Format) -> &'static str {
         Format::Pptx => "PPTX",
         Format::Pdf => "PDF",
     }
-}
-
-fn range_rows(range: &Range<Data>) -> Vec<Vec<String>> {
-    range
-        .rows()
-        .map(|row| row.iter().map(show).collect())
-        .collect()
 }
 
 /// A cell as a person would read it.
@@ -222,99 +300,93 @@ fn sniff_delimiter(text: &str) -> u8 {
     best.0
 }
 
-fn parse_csv(text: &str, delimiter: u8) -> Result<Vec<Vec<String>>, DocsError> {
+/// A CSV text as one table, streamed record by record after checking
+/// that no record has more fields than a sheet could show.
+fn csv_table(
+    name: &str,
+    text: &str,
+    delimiter: u8,
+    options: &ReadOptions,
+) -> Result<Table, DocsError> {
+    check_csv_fields(text, delimiter)?;
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(false)
         .flexible(true)
         .from_reader(text.as_bytes());
-    let mut rows = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| DocsError::corrupt("CSV", e))?;
-        rows.push(record.iter().map(str::to_owned).collect());
+    let mut builder = TableBuilder::new((0, 0), options);
+    let mut record = csv::StringRecord::new();
+    let mut row: u32 = 0;
+    while reader
+        .read_record(&mut record)
+        .map_err(|e| DocsError::corrupt("CSV", e))?
+    {
+        for (column, field) in record.iter().enumerate() {
+            builder.push(row, u32::try_from(column).unwrap_or(u32::MAX), field);
+        }
+        row = row.saturating_add(1);
     }
-    Ok(rows)
+    Ok(builder.finish(name.to_owned()))
 }
 
-/// The Markdown of all sheets, within `options`' caps.
-fn render(sheets: Vec<Sheet>, options: &ReadOptions) -> String {
-    let mut out = String::new();
-    let total = sheets.len();
-    for (i, (name, mut rows)) in sheets.into_iter().enumerate() {
-        // Trailing empty rows and columns are not part of the data.
-        while rows.last().is_some_and(|r| r.iter().all(String::is_empty)) {
-            rows.pop();
-        }
-        let width = rows
-            .iter()
-            .map(|r| r.iter().rposition(|c| !c.is_empty()).map_or(0, |p| p + 1))
-            .max()
-            .unwrap_or(0);
-        if !out.is_empty() {
-            out.push('\n');
-        }
-        if rows.is_empty() || width == 0 {
-            let _ = writeln!(out, "## Sheet: {name} (empty)");
-            continue;
-        }
-        let _ = writeln!(
-            out,
-            "## Sheet: {name} ({} rows × {width} columns)\n",
-            rows.len()
-        );
-        let shown = rows.len().min(options.max_rows.saturating_add(1).max(2));
-        for (r, row) in rows.iter().take(shown).enumerate() {
-            out.push('|');
-            for c in 0..width {
-                let _ = write!(out, " {} |", escape(row.get(c).map_or("", String::as_str)));
-            }
-            out.push('\n');
-            if r == 0 {
-                out.push('|');
-                out.push_str(&"---|".repeat(width));
-                out.push('\n');
-            }
-            if out.len() > options.max_chars {
-                break;
-            }
-        }
-        let hidden = rows.len() - shown;
-        if hidden > 0 {
-            let _ = writeln!(out, "\n… {hidden} more rows (use a narrower request)");
-        }
-        if out.len() > options.max_chars {
-            truncate(&mut out, options.max_chars);
-            let left = total - i - 1;
-            let _ = write!(
-                out,
-                "\n\n… output truncated at {} characters",
-                options.max_chars
-            );
-            if left > 0 {
-                let _ = write!(out, "; {left} more sheets not shown");
-            }
-            out.push('\n');
-            break;
-        }
+/// Refuses a record with more than [`bounds::CSV_FIELDS`] fields before the
+/// csv reader holds it (it keeps every field's bounds: a 100 MB line of
+/// commas would take 800 MB). The fields are counted as csv-core splits
+/// them: a quote opens a quoted field only at the start of a field.
+fn check_csv_fields(text: &str, delimiter: u8) -> Result<(), DocsError> {
+    #[derive(Clone, Copy)]
+    enum State {
+        FieldStart,
+        Unquoted,
+        Quoted,
+        QuoteInQuoted,
     }
-    out
-}
-
-fn escape(cell: &str) -> String {
-    cell.replace('\\', "\\\\")
-        .replace('|', "\\|")
-        .replace("\r\n", "<br>")
-        .replace(['\n', '\r'], "<br>")
-}
-
-/// Cuts `s` at the last line break before `max` bytes (a char boundary).
-fn truncate(s: &mut String, max: usize) {
-    let mut end = max.min(s.len());
-    while !s.is_char_boundary(end) {
-        end -= 1;
+    let mut state = State::FieldStart;
+    let mut fields: u64 = 1;
+    let mut line: u64 = 1;
+    let mut record_line: u64 = 1;
+    for &b in text.as_bytes() {
+        if b == b'\n' {
+            line += 1;
+        }
+        let end_of_record = matches!(b, b'\n' | b'\r');
+        state = match state {
+            State::Quoted => {
+                if b == b'"' {
+                    State::QuoteInQuoted
+                } else {
+                    State::Quoted
+                }
+            }
+            State::FieldStart if b == b'"' => State::Quoted,
+            State::QuoteInQuoted if b == b'"' => State::Quoted,
+            State::FieldStart | State::Unquoted | State::QuoteInQuoted => {
+                if b == delimiter {
+                    fields += 1;
+                    if fields > bounds::CSV_FIELDS {
+                        return Err(DocsError::TooLarge {
+                            format: "CSV",
+                            part: format!("the record starting on line {record_line}"),
+                            declared: format!(
+                                "has more than {} fields",
+                                bounds::thousands(bounds::CSV_FIELDS)
+                            ),
+                            limit: format!("{} columns", bounds::thousands(bounds::CSV_FIELDS)),
+                            hint: "check the delimiter, or split the file by columns",
+                        });
+                    }
+                    State::FieldStart
+                } else if end_of_record {
+                    fields = 1;
+                    record_line = line;
+                    State::FieldStart
+                } else {
+                    State::Unquoted
+                }
+            }
+        };
     }
-    let cut = s[..end].rfind('\n').unwrap_or(end);
-    s.truncate(cut);
+    Ok(())
 }
 
 #[cfg(test)]

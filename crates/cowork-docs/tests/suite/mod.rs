@@ -2,6 +2,7 @@
 
 mod chart;
 mod docx;
+mod limits;
 #[cfg(feature = "pdf")]
 mod pdf;
 mod pptx;
