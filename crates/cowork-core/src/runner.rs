@@ -3,7 +3,7 @@
 //! persistent event is appended to the store before anyone sees it, and
 //! folded into the transcript by the same code that rebuilds it on resume.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -27,6 +27,7 @@ use crate::tool::ToolRegistry;
 use crate::transcript::Transcript;
 
 mod calls;
+mod limits;
 
 /// Tunables of the loop; the defaults suit real models.
 #[derive(Debug, Clone)]
@@ -136,6 +137,7 @@ fn spawn(deps: TaskDeps, id: TaskId, spec: TaskSpec, transcript: Transcript) -> 
         ops: ops_rx,
         queued_messages: Vec::new(),
         allowed_for_task: HashSet::new(),
+        refusals: HashMap::new(),
         cancel: Arc::new(AtomicBool::new(false)),
         started: Instant::now(),
     };
@@ -172,6 +174,9 @@ pub(crate) struct Runner {
     queued_messages: Vec<String>,
     /// Tools the person allowed for the rest of the task.
     allowed_for_task: HashSet<String>,
+    /// Calls of the current turn refused by the turn's caps, by id, with
+    /// what the model is told; they are answered without running.
+    refusals: HashMap<String, String>,
     /// Set when the task is cancelled while tools run; tools watch it.
     cancel: Arc<AtomicBool>,
     started: Instant,
@@ -220,7 +225,11 @@ impl Runner {
             let Some(response) = self.call_model_for_turn().await? else {
                 return Ok(End::Cancelled);
             };
-            let calls: Vec<ContentBlock> = response
+            // The caps apply before anything is recorded, so refused
+            // calls cost the store a stand-in, not their inputs.
+            let capped = limits::cap_turn(response.content);
+            self.refusals = capped.refusals;
+            let calls: Vec<ContentBlock> = capped
                 .content
                 .iter()
                 .filter(|b| matches!(b, ContentBlock::ToolUse { .. }))
@@ -228,7 +237,7 @@ impl Runner {
                 .collect();
             let truncated = response.stop_reason == StopReason::MaxTokens && calls.is_empty();
             self.emit(Event::AssistantMessage {
-                content: response.content,
+                content: capped.content,
                 stop_reason: response.stop_reason,
                 usage: response.usage,
             })?;
@@ -298,7 +307,7 @@ impl Runner {
         forward_text: bool,
     ) -> Result<Option<ModelResponse>, CoreError> {
         let mut stream = self.deps.model.stream(request);
-        let mut builder = ResponseBuilder::default();
+        let mut builder = ResponseBuilder::for_provider(self.deps.model.info().provider);
         let deadline = self.deadline();
         loop {
             tokio::select! {
@@ -326,6 +335,9 @@ impl Runner {
                             | ModelEvent::Stop(_) => {}
                         }
                         builder.push(event);
+                        // Stop reading an answer that grew past the cap:
+                        // dropping the stream closes the connection.
+                        builder.check()?;
                     }
                     None => break,
                 },
@@ -351,9 +363,14 @@ impl Runner {
                 self.answer_cancelled(rest)?;
                 return Ok(true);
             }
+            if let Some(message) = self.take_refusal(first) {
+                self.refuse(first, message)?;
+                rest = &rest[1..];
+                continue;
+            }
             let batch_len = if self.effect_of(first).is_read_only() {
                 rest.iter()
-                    .take_while(|c| self.effect_of(c).is_read_only())
+                    .take_while(|c| self.effect_of(c).is_read_only() && !self.is_refused(c))
                     .count()
             } else {
                 1
@@ -401,6 +418,40 @@ impl Runner {
             }
         }
         Ok(false)
+    }
+
+    /// The refusal of a call over the turn's caps, if it is one; taken, so
+    /// it is answered once.
+    fn take_refusal(&mut self, call: &ContentBlock) -> Option<String> {
+        match call {
+            ContentBlock::ToolUse { id, .. } => self.refusals.remove(id),
+            ContentBlock::Text { .. } | ContentBlock::ToolResult { .. } => None,
+        }
+    }
+
+    fn is_refused(&self, call: &ContentBlock) -> bool {
+        match call {
+            ContentBlock::ToolUse { id, .. } => self.refusals.contains_key(id),
+            ContentBlock::Text { .. } | ContentBlock::ToolResult { .. } => false,
+        }
+    }
+
+    /// Answers a call refused by the turn's caps without running it. It is
+    /// announced like any call (with the kept, empty input) so watchers
+    /// see every result paired with its start.
+    fn refuse(&mut self, call: &ContentBlock, message: String) -> Result<(), CoreError> {
+        if let ContentBlock::ToolUse {
+            id, name, input, ..
+        } = call
+        {
+            self.emit(Event::ToolCallStarted {
+                id: id.clone(),
+                name: name.clone(),
+                input: input.clone(),
+                effect: self.effect_of(call),
+            })?;
+        }
+        self.finish_call(call, Err(message), 0)
     }
 
     /// Answers calls that never ran because the task was cancelled, so
@@ -561,6 +612,7 @@ fn broke_midway(error: &ModelError) -> bool {
         | ModelError::NotFound { .. }
         | ModelError::Unavailable { .. }
         | ModelError::Connection { .. }
+        | ModelError::ResponseTooLarge { .. }
         | ModelError::ScriptExhausted { .. }
         | ModelError::Config { .. } => false,
     }

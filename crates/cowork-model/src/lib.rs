@@ -40,7 +40,7 @@ use futures::stream::BoxStream;
 
 use cowork_protocol::{ContentBlock, Message, StopReason, ToolSpec, Usage};
 
-pub use builder::ResponseBuilder;
+pub use builder::{MAX_RESPONSE_BYTES, ResponseBuilder};
 pub use error::ModelError;
 pub use retry::RetryPolicy;
 
@@ -146,6 +146,7 @@ pub trait Model: Send + Sync {
             let mut builder = ResponseBuilder::for_provider(provider);
             while let Some(event) = stream.next().await {
                 builder.push(event?);
+                builder.check()?;
             }
             builder.finish()
         })
