@@ -16,6 +16,7 @@ mod home;
 mod journal;
 mod render;
 mod run;
+mod safe;
 mod setup;
 mod tasks;
 
@@ -35,7 +36,8 @@ fn main() -> ExitCode {
     match real_main(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            // Errors embed paths, model text and server messages.
+            eprintln!("error: {}", safe::text(&format!("{e:#}")));
             // Configuration problems (no model, bad flags) exit 2, like
             // usage errors; everything else 1.
             if e.downcast_ref::<setup::SetupError>().is_some() {
