@@ -202,6 +202,7 @@ impl Runner {
 
     async fn drive(&mut self) -> Result<End, CoreError> {
         let unanswered = self.transcript.unanswered_tool_calls();
+        self.refusals = limits::resume_refusals(&unanswered);
         if !unanswered.is_empty() && self.run_tools(unanswered).await? {
             return Ok(End::Cancelled);
         }

@@ -104,6 +104,42 @@ pub(crate) fn cap_turn(content: Vec<ContentBlock>) -> Capped {
     }
 }
 
+/// Refusals for the unanswered calls a resumed task finds. A log written
+/// under these caps never holds more than they allow, but one written
+/// before them may: its calls past the cap, or with oversized arguments,
+/// are answered with the same errors instead of run. They stay in the
+/// recorded message, which cannot change, so each gets its own answer.
+pub(crate) fn resume_refusals(unanswered: &[ContentBlock]) -> HashMap<String, String> {
+    let mut refusals = HashMap::new();
+    for (i, call) in unanswered.iter().enumerate() {
+        let ContentBlock::ToolUse {
+            id,
+            name,
+            input,
+            invalid_input,
+        } = call
+        else {
+            continue;
+        };
+        if i >= MAX_CALLS_PER_TURN {
+            refusals.insert(
+                id.clone(),
+                format!(
+                    "This turn had {} tool calls; only the first {MAX_CALLS_PER_TURN} ran, and this \
+                     one did not. Make at most {MAX_CALLS_PER_TURN} tool calls per turn.",
+                    unanswered.len()
+                ),
+            );
+            continue;
+        }
+        let size = input_bytes(input, invalid_input.as_ref());
+        if size > MAX_CALL_INPUT_BYTES {
+            refusals.insert(id.clone(), oversized_message(name, size));
+        }
+    }
+    refusals
+}
+
 /// The size of a call's arguments as the model sent them.
 fn input_bytes(input: &serde_json::Value, invalid: Option<&InvalidInput>) -> usize {
     match invalid {

@@ -103,3 +103,17 @@ fn arguments_just_under_the_size_cap_still_run() {
     let capped = cap_turn(vec![call(0, json!({"content": text}))]);
     assert!(capped.refusals.is_empty());
 }
+
+#[test]
+fn a_resumed_log_from_before_the_caps_still_runs_only_sixty_four_calls() {
+    let mut unanswered: Vec<ContentBlock> = (0..100)
+        .map(|i| call(i, json!({"file_path": "a.txt"})))
+        .collect();
+    unanswered[3] = call(3, json!({"content": "w".repeat(MAX_CALL_INPUT_BYTES + 1)}));
+    let refusals = resume_refusals(&unanswered);
+    assert_eq!(refusals.len(), 100 - MAX_CALLS_PER_TURN + 1);
+    assert!(refusals["call_3"].contains("over the limit"));
+    assert!(refusals["call_64"].contains("only the first 64 ran"));
+    assert!(refusals["call_99"].contains("at most 64 tool calls per turn"));
+    assert!(!refusals.contains_key("call_63"));
+}

@@ -123,3 +123,27 @@ async fn a_call_with_oversized_arguments_is_refused_and_its_arguments_not_stored
     let grown = store_bytes(&db).saturating_sub(before);
     assert!(grown < 1024 * 1024, "the store grew by {grown} bytes");
 }
+
+#[tokio::test]
+async fn an_answer_past_the_response_cap_fails_the_task_clearly_without_retrying() {
+    // Regression: one 500 MB tool input streamed in was held whole.
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(Store::open_in_memory().unwrap());
+    let huge = "q".repeat(cowork_model::MAX_RESPONSE_BYTES + 1);
+    let script = script(json!({"turns": [
+        {"tool_calls": [{"name": "Grep", "input": {"pattern": huge}}]},
+        {"text": "never reached"}
+    ]}));
+    let handle = start(script, Arc::clone(&store), spec("search", dir.path()));
+    let events = run_to_end(handle).await;
+
+    let (status, reason) = final_status(&events);
+    assert_eq!(status, TaskStatus::Failed);
+    let reason = reason.unwrap();
+    assert!(reason.contains("grew past 32 MiB"), "{reason}");
+    assert!(
+        !events.iter().any(|e| matches!(e, Event::Notice { .. })),
+        "not tried again"
+    );
+    assert!(tool_results(&events).is_empty(), "nothing ran");
+}
