@@ -42,7 +42,7 @@ fn hostile_file_names_and_model_text_are_printed_escaped_everywhere() {
         .arg(&script_path)
         .arg("--folder")
         .arg(env.folder())
-        .arg("tidy up")
+        .arg("tidy up\x1b]0;title\x07 please")
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
@@ -71,10 +71,21 @@ fn hostile_file_names_and_model_text_are_printed_escaped_everywhere() {
     settings.bind(|| insta::assert_snapshot!("live_run_with_hostile_names", live_output));
 
     let id = env.tasks()[0]["id"].as_str().unwrap().to_owned();
+    let tasks = env.cowork().arg("tasks").output().unwrap();
+    assert_nothing_raw("tasks", &stdout(&tasks));
+    assert!(
+        stdout(&tasks).contains("tidy up\\x1B]0;title\\x07 please"),
+        "{}",
+        stdout(&tasks)
+    );
     let shown = env.cowork().args(["show", &id]).output().unwrap();
     assert!(shown.status.success(), "{}", stderr(&shown));
     let shown = stdout(&shown);
     assert_nothing_raw("show", &shown);
+    assert!(
+        shown.contains("tidy up\\x1B]0;title\\x07 please\n"),
+        "{shown}"
+    );
     assert!(shown.contains("→ Read evil\\x1B[2J\\r.txt"), "{shown}");
     assert!(shown.contains("line one\\x1B[8m hidden\\rover"), "{shown}");
     assert!(shown.contains("/invoice\\u{202E}fdp.exe\n"), "{shown}");

@@ -140,16 +140,9 @@ pub(crate) fn resume_refusals(unanswered: &[ContentBlock]) -> HashMap<String, St
     refusals
 }
 
-/// The size of a call's arguments as the model sent them.
+/// The size of a call's arguments as the model sent them; parsed
+/// arguments are counted as compact JSON without building the text.
 fn input_bytes(input: &serde_json::Value, invalid: Option<&InvalidInput>) -> usize {
-    match invalid {
-        Some(bad) => bad.raw.len(),
-        None => json_len(input),
-    }
-}
-
-/// The length of `value` as compact JSON, counted without building it.
-fn json_len(value: &serde_json::Value) -> usize {
     struct Count(usize);
     impl std::io::Write for Count {
         fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
@@ -160,9 +153,12 @@ fn json_len(value: &serde_json::Value) -> usize {
             Ok(())
         }
     }
+    if let Some(bad) = invalid {
+        return bad.raw.len();
+    }
     let mut count = Count(0);
     // Serializing a `Value` into a counting writer cannot fail.
-    let _ = serde_json::to_writer(&mut count, value);
+    let _ = serde_json::to_writer(&mut count, input);
     count.0
 }
 
