@@ -1,5 +1,7 @@
 //! The `cowork` binary: parses arguments, opens the store, and hands each
-//! command to its module. User-visible output lives here and nowhere else.
+//! command to its module. User-visible output lives here and nowhere else,
+//! and whatever in it came from the model, a file or a command is escaped
+//! first ([`safe`]), so none of it can drive the terminal.
 #![expect(
     clippy::print_stdout,
     clippy::print_stderr,
