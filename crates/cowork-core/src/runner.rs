@@ -421,40 +421,6 @@ impl Runner {
         Ok(false)
     }
 
-    /// The refusal of a call over the turn's caps, if it is one; taken, so
-    /// it is answered once.
-    fn take_refusal(&mut self, call: &ContentBlock) -> Option<String> {
-        match call {
-            ContentBlock::ToolUse { id, .. } => self.refusals.remove(id),
-            ContentBlock::Text { .. } | ContentBlock::ToolResult { .. } => None,
-        }
-    }
-
-    fn is_refused(&self, call: &ContentBlock) -> bool {
-        match call {
-            ContentBlock::ToolUse { id, .. } => self.refusals.contains_key(id),
-            ContentBlock::Text { .. } | ContentBlock::ToolResult { .. } => false,
-        }
-    }
-
-    /// Answers a call refused by the turn's caps without running it. It is
-    /// announced like any call (with the kept, empty input) so watchers
-    /// see every result paired with its start.
-    fn refuse(&mut self, call: &ContentBlock, message: String) -> Result<(), CoreError> {
-        if let ContentBlock::ToolUse {
-            id, name, input, ..
-        } = call
-        {
-            self.emit(Event::ToolCallStarted {
-                id: id.clone(),
-                name: name.clone(),
-                input: input.clone(),
-                effect: self.effect_of(call),
-            })?;
-        }
-        self.finish_call(call, Err(message), 0)
-    }
-
     /// Answers calls that never ran because the task was cancelled, so
     /// every tool call in the conversation keeps a result.
     fn answer_cancelled<'c>(

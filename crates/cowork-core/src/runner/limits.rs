@@ -14,7 +14,10 @@
 
 use std::collections::HashMap;
 
-use cowork_protocol::{ContentBlock, InvalidInput};
+use cowork_protocol::{ContentBlock, Event, InvalidInput};
+
+use super::Runner;
+use crate::error::CoreError;
 
 /// The most tool calls one turn runs. Real models fan out to a few dozen
 /// parallel calls at most (read every file of a folder, search several
@@ -138,6 +141,42 @@ pub(crate) fn resume_refusals(unanswered: &[ContentBlock]) -> HashMap<String, St
         }
     }
     refusals
+}
+
+impl Runner {
+    /// The refusal of a call over the turn's caps, if it is one; taken, so
+    /// it is answered once.
+    pub(super) fn take_refusal(&mut self, call: &ContentBlock) -> Option<String> {
+        match call {
+            ContentBlock::ToolUse { id, .. } => self.refusals.remove(id),
+            ContentBlock::Text { .. } | ContentBlock::ToolResult { .. } => None,
+        }
+    }
+
+    pub(super) fn is_refused(&self, call: &ContentBlock) -> bool {
+        match call {
+            ContentBlock::ToolUse { id, .. } => self.refusals.contains_key(id),
+            ContentBlock::Text { .. } | ContentBlock::ToolResult { .. } => false,
+        }
+    }
+
+    /// Answers a call refused by the turn's caps without running it. It is
+    /// announced like any call (with the kept, empty input) so watchers
+    /// see every result paired with its start.
+    pub(super) fn refuse(&mut self, call: &ContentBlock, message: String) -> Result<(), CoreError> {
+        if let ContentBlock::ToolUse {
+            id, name, input, ..
+        } = call
+        {
+            self.emit(Event::ToolCallStarted {
+                id: id.clone(),
+                name: name.clone(),
+                input: input.clone(),
+                effect: self.effect_of(call),
+            })?;
+        }
+        self.finish_call(call, Err(message), 0)
+    }
 }
 
 /// The size of a call's arguments as the model sent them; parsed
