@@ -275,11 +275,16 @@ fn describe_output(content: &str) -> String {
 
 /// The first line of `text`, cut to `max` characters and escaped to
 /// print (a CR or ESC inside it shows as `\r`, `\x1B`; a tab stays).
+/// An ellipsis says when there is more, so `ls` cannot stand for
+/// `ls\nrm -rf ~`.
 pub fn first_line(text: &str, max: usize) -> String {
-    let line = text.lines().next().unwrap_or("");
+    let mut lines = text.lines();
+    let line = lines.next().unwrap_or("");
     if line.chars().count() > max {
         let cut: String = line.chars().take(max).collect();
         format!("{}…", safe::text(&cut))
+    } else if lines.next().is_some() {
+        format!("{} …", safe::text(line))
     } else {
         safe::text(line).into_owned()
     }
@@ -350,6 +355,15 @@ mod tests {
         let batch =
             serde_json::json!({"moves": [{"from": "a", "to": "b"}, {"from": "c", "to": "d"}]});
         assert_eq!(summarize_input(&batch), "2 moves");
+    }
+
+    #[test]
+    fn a_summary_shows_control_characters_and_hidden_lines() {
+        let input = serde_json::json!({"command": "ls\r\x1b[2Kecho ok\nrm -rf ~"});
+        assert_eq!(summarize_input(&input), "ls\\r\\x1B[2Kecho ok …");
+        assert_eq!(first_line("one\ntwo", 100), "one …");
+        assert_eq!(first_line("only", 100), "only");
+        assert_eq!(first_line("abcdef", 3), "abc…");
     }
 
     #[test]
