@@ -1,11 +1,17 @@
 //! The approval prompt: shows exactly what a call will do and asks once,
-//! for the task, or not at all.
+//! for the task, or not at all. "Exactly" includes the characters a
+//! terminal would act on instead of showing: the summary is split on
+//! newlines only and every other control character is shown escaped, so
+//! a `\r` or an escape sequence cannot make the prompt show another
+//! command than the one that runs.
 
 use std::io::{BufRead, Write};
 
 use console::style;
 
 use cowork_protocol::ApprovalDecision;
+
+use crate::safe;
 
 /// Asks the person at the terminal about a call to `tool`. Reads on its
 /// own thread, so a pending question never holds up the process's exit.
@@ -24,15 +30,18 @@ fn render(tool: &str, summary: &str) -> String {
     let mut out = format!(
         "{} {}\n",
         style("?").yellow().bold(),
-        style(format!("{tool} wants to:")).bold()
+        style(format!("{} wants to:", safe::line(tool))).bold()
     );
-    for line in summary.lines() {
+    // `str::lines` would also end a line at "\r\n", hiding that CR.
+    let summary = summary.strip_suffix('\n').unwrap_or(summary);
+    for line in summary.split('\n') {
+        let line = safe::text(line);
         let line = if line.starts_with('+') && !line.starts_with("+++") {
-            style(line).green().to_string()
+            style(&line).green().to_string()
         } else if line.starts_with('-') && !line.starts_with("---") {
-            style(line).red().to_string()
+            style(&line).red().to_string()
         } else {
-            line.to_owned()
+            line.into_owned()
         };
         out.push_str("  ");
         out.push_str(&line);
@@ -82,6 +91,27 @@ fn deny(message: Option<String>) -> ApprovalDecision {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_command_that_erases_its_own_line_is_shown_escaped() {
+        // Regression: `\r\e[2K` moved the cursor back and erased the line,
+        // so the prompt showed "ls -la" while `rm -rf ~` would run.
+        let text = render(
+            "Bash",
+            "$ rm -rf ~ #\r\x1b[2K$ ls -la\r\nin the folder\u{202E}txt.exe",
+        );
+        assert!(!text.contains('\x1b') && !text.contains('\r'), "{text:?}");
+        insta::assert_snapshot!(text);
+    }
+
+    #[test]
+    fn a_diff_of_a_file_with_escapes_keeps_its_colours_off_the_content() {
+        let text = render(
+            "Edit",
+            "--- notes\x1b]0;owned\x07.txt\n+++ notes.txt\n-old \x1b[8mhidden\n+new\tline\u{9b}2J\n",
+        );
+        insta::assert_snapshot!(text);
+    }
 
     #[test]
     fn the_question_shows_the_whole_summary() {

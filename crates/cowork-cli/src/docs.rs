@@ -73,7 +73,11 @@ fn render(args: &RenderArgs) -> Result<ExitCode> {
     }
     .map_err(|e: DocsError| anyhow::anyhow!("{shown}: {e}"))?;
     write_atomically(&args.output, &bytes)?;
-    eprintln!("wrote {} ({} bytes)", args.output.display(), bytes.len());
+    eprintln!(
+        "wrote {} ({} bytes)",
+        crate::safe::path(&args.output),
+        bytes.len()
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -126,6 +130,9 @@ fn read(args: &ReadDocArgs) -> Result<ExitCode> {
     let name = args.file.to_string_lossy();
     let text = cowork_docs::read::read(&name, &bytes, &options)
         .map_err(|e| anyhow::anyhow!("{}: {e}", args.file.display()))?;
+    // A document's text is data: its control characters are shown, not
+    // obeyed.
+    let text = crate::safe::text(&text);
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(text.as_bytes());
     if !text.ends_with('\n') {

@@ -42,7 +42,11 @@ pub fn doctor(args: &DoctorArgs) -> Result<ExitCode> {
             } else {
                 style("✗").red()
             };
-            out.push_str(&format!("{mark} {:<10} {}\n", c.name, c.detail));
+            out.push_str(&format!(
+                "{mark} {:<10} {}\n",
+                c.name,
+                crate::safe::text(&c.detail)
+            ));
         }
     }
     print!("{out}");

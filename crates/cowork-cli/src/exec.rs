@@ -71,10 +71,14 @@ pub fn exec(args: &ExecArgs) -> Result<ExitCode> {
         stdin: None,
     };
     let (output, interrupted) = run_until_interrupted(spec, sandboxed)?;
+    // The command's own output is the person's command talking to their
+    // terminal, as in any shell: passed through as it is.
     let _ = std::io::stdout().write_all(&output.stdout);
     let _ = std::io::stderr().write_all(&output.stderr);
+    // Egress lines are cowork's words about what the command asked for
+    // (host names it chose): escaped.
     for event in output.egress.iter().filter(|e| !e.decision.is_allowed()) {
-        eprintln!("cowork: network: {event}");
+        eprintln!("cowork: network: {}", crate::safe::line(&event.to_string()));
     }
     if output.stdout_truncated || output.stderr_truncated {
         eprintln!("cowork: output was truncated");

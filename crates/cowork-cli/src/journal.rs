@@ -17,6 +17,7 @@ use cowork_store::Store;
 use crate::cli::{GcArgs, TrashCommand, UndoArgs};
 use crate::home;
 use crate::render::{human_bytes, plural};
+use crate::safe;
 use crate::tasks::local_time;
 
 /// How many steps of an undo plan are listed before "… and N more".
@@ -51,7 +52,7 @@ pub fn undo(args: &UndoArgs, store: &Store) -> Result<ExitCode> {
         LISTED_STEPS
     };
     for step in plan.steps.iter().take(listed) {
-        let _ = writeln!(out, "  {}", step.description);
+        let _ = writeln!(out, "  {}", safe::line(&step.description));
     }
     if plan.steps.len() > listed {
         let _ = writeln!(out, "  … and {} more", plan.steps.len() - listed);
@@ -67,7 +68,12 @@ pub fn undo(args: &UndoArgs, store: &Store) -> Result<ExitCode> {
             style("!").yellow()
         );
         for conflict in &plan.conflicts {
-            let _ = writeln!(msg, "  {}: {}", conflict.path.display(), conflict.reason);
+            let _ = writeln!(
+                msg,
+                "  {}: {}",
+                safe::path(&conflict.path),
+                safe::line(&conflict.reason)
+            );
         }
         eprint!("{msg}");
     }
@@ -134,10 +140,10 @@ pub fn trash(command: TrashCommand) -> Result<ExitCode> {
                     let _ = writeln!(
                         out,
                         "{:<26}  {}  {:>9}  {}{}",
-                        e.id,
+                        safe::line(&e.id),
                         local_time(e.trashed_at_ms),
                         human_bytes(e.size),
-                        e.original.display(),
+                        safe::path(&e.original),
                         if e.is_dir { "/" } else { "" }
                     );
                 }
@@ -162,7 +168,7 @@ pub fn trash(command: TrashCommand) -> Result<ExitCode> {
                 ),
             };
             let restored = trash.restore(&entry.id, to.as_deref())?;
-            println!("{} restored {}", style("✓").green(), restored.display());
+            println!("{} restored {}", style("✓").green(), safe::path(&restored));
             Ok(ExitCode::SUCCESS)
         }
         TrashCommand::Empty { older_than } => {

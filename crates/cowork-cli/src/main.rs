@@ -1,5 +1,7 @@
 //! The `cowork` binary: parses arguments, opens the store, and hands each
-//! command to its module. User-visible output lives here and nowhere else.
+//! command to its module. User-visible output lives here and nowhere else,
+//! and whatever in it came from the model, a file or a command is escaped
+//! first ([`safe`]), so none of it can drive the terminal.
 #![expect(
     clippy::print_stdout,
     clippy::print_stderr,
@@ -16,6 +18,7 @@ mod home;
 mod journal;
 mod render;
 mod run;
+mod safe;
 mod setup;
 mod tasks;
 
@@ -35,7 +38,8 @@ fn main() -> ExitCode {
     match real_main(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            // Errors embed paths, model text and server messages.
+            eprintln!("error: {}", safe::text(&format!("{e:#}")));
             // Configuration problems (no model, bad flags) exit 2, like
             // usage errors; everything else 1.
             if e.downcast_ref::<setup::SetupError>().is_some() {

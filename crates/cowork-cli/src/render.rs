@@ -1,6 +1,8 @@
 //! Rendering a running task's events: streamed text on stdout, one line
 //! per tool call and the outcome on stderr (a spinner while waiting when
-//! stderr is a terminal), or JSON lines with `--json`.
+//! stderr is a terminal), or JSON lines with `--json`. Everything the
+//! model, a file or a tool said is escaped ([`crate::safe`]) before it
+//! reaches the terminal.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -9,8 +11,9 @@ use std::time::{Duration, Instant};
 use console::style;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use cowork_files::show_path;
 use cowork_protocol::{Event, TaskId, TaskStatus, Usage};
+
+use crate::safe;
 
 /// Renders events as they come.
 pub struct Renderer {
@@ -73,8 +76,11 @@ impl Renderer {
             }
             Event::TextDelta { text } => {
                 self.clear_spinner();
+                // Each delta holds whole characters, so escaping one at a
+                // time never splits a character; Markdown is left as is.
+                let shown = safe::text(text);
                 let mut stdout = std::io::stdout().lock();
-                let _ = stdout.write_all(text.as_bytes());
+                let _ = stdout.write_all(shown.as_bytes());
                 let _ = stdout.flush();
                 if !text.is_empty() {
                     self.at_line_start = text.ends_with('\n');
@@ -89,6 +95,7 @@ impl Renderer {
             } => {
                 self.end_text_line();
                 let summary = summarize_input(input);
+                let name = safe::line(name);
                 self.status(&format!("{name} {summary}"));
                 self.calls.insert(id.clone(), summary);
             }
@@ -103,6 +110,7 @@ impl Renderer {
                     Some(summary) if !summary.is_empty() => format!(" {summary}"),
                     Some(_) | None => String::new(),
                 };
+                let name = safe::line(name);
                 let line = if *is_error {
                     format!(
                         "{} {name}{asked} {}",
@@ -122,7 +130,9 @@ impl Renderer {
                 self.usage.add(usage);
                 self.err_line(&style("conversation compacted").dim().to_string());
             }
-            Event::Notice { message } => self.err_line(&style(message).yellow().to_string()),
+            Event::Notice { message } => {
+                self.err_line(&style(safe::text(message)).yellow().to_string());
+            }
             Event::StatusChanged { status, reason } => self.finish(*status, reason.as_deref()),
             Event::Undone {
                 restored,
@@ -158,7 +168,7 @@ impl Renderer {
                 "{} {}: {} · {}\n  `cowork resume {}` continues it; `cowork show {}` replays it",
                 style("✗").red(),
                 status.as_str(),
-                reason.unwrap_or("no reason recorded"),
+                safe::text(reason.unwrap_or("no reason recorded")),
                 style(stats).dim(),
                 self.task.short(),
                 self.task.short()
@@ -171,7 +181,7 @@ impl Renderer {
         if self.json {
             out_line(&serde_json::json!({"type": "notice", "message": message}).to_string());
         } else {
-            self.err_line(&style(message).yellow().to_string());
+            self.err_line(&style(safe::text(message)).yellow().to_string());
         }
     }
 
@@ -231,7 +241,7 @@ fn eprintln_plain(line: &str) {
     let _ = writeln!(std::io::stderr().lock(), "{line}");
 }
 
-/// The argument a person cares about: a path or a pattern.
+/// The argument a person cares about: a path or a pattern, escaped.
 pub fn summarize_input(input: &serde_json::Value) -> String {
     const KEYS: [&str; 5] = ["file_path", "pattern", "command", "query", "path"];
     let Some(object) = input.as_object() else {
@@ -263,28 +273,34 @@ fn describe_output(content: &str) -> String {
     }
 }
 
-/// The first line of `text`, cut to `max` characters.
+/// The first line of `text`, cut to `max` characters and escaped to
+/// print (a CR or ESC inside it shows as `\r`, `\x1B`; a tab stays).
+/// An ellipsis says when there is more, so `ls` cannot stand for
+/// `ls\nrm -rf ~`.
 pub fn first_line(text: &str, max: usize) -> String {
-    let line = text.lines().next().unwrap_or("");
+    let mut lines = text.lines();
+    let line = lines.next().unwrap_or("");
     if line.chars().count() > max {
         let cut: String = line.chars().take(max).collect();
-        format!("{cut}…")
+        format!("{}…", safe::text(&cut))
+    } else if lines.next().is_some() {
+        format!("{} …", safe::text(line))
     } else {
-        line.to_owned()
+        safe::text(line).into_owned()
     }
 }
 
-/// A change in words: "moved a.txt → b/a.txt".
+/// A change in words: "moved a.txt → b/a.txt", its paths escaped.
 pub fn describe_change(change: &cowork_protocol::Change) -> String {
     use cowork_protocol::Change;
     match change {
-        Change::Created { path, .. } => format!("created {}", show_path(&path.0)),
-        Change::Modified { path, .. } => format!("modified {}", show_path(&path.0)),
+        Change::Created { path, .. } => format!("created {}", safe::path(&path.0)),
+        Change::Modified { path, .. } => format!("modified {}", safe::path(&path.0)),
         Change::Moved { from, to, .. } => {
-            format!("moved {} → {}", show_path(&from.0), show_path(&to.0))
+            format!("moved {} → {}", safe::path(&from.0), safe::path(&to.0))
         }
-        Change::DirCreated { path } => format!("created folder {}", show_path(&path.0)),
-        Change::Trashed { path, .. } => format!("moved to trash {}", show_path(&path.0)),
+        Change::DirCreated { path } => format!("created folder {}", safe::path(&path.0)),
+        Change::Trashed { path, .. } => format!("moved to trash {}", safe::path(&path.0)),
     }
 }
 
@@ -339,6 +355,15 @@ mod tests {
         let batch =
             serde_json::json!({"moves": [{"from": "a", "to": "b"}, {"from": "c", "to": "d"}]});
         assert_eq!(summarize_input(&batch), "2 moves");
+    }
+
+    #[test]
+    fn a_summary_shows_control_characters_and_hidden_lines() {
+        let input = serde_json::json!({"command": "ls\r\x1b[2Kecho ok\nrm -rf ~"});
+        assert_eq!(summarize_input(&input), "ls\\r\\x1B[2Kecho ok …");
+        assert_eq!(first_line("one\ntwo", 100), "one …");
+        assert_eq!(first_line("only", 100), "only");
+        assert_eq!(first_line("abcdef", 3), "abc…");
     }
 
     #[test]

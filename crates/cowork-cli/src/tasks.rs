@@ -1,5 +1,6 @@
 //! `cowork tasks` and `cowork show`: read the store, print tasks and
-//! transcripts.
+//! transcripts. What the model, the person, files and tools said is
+//! escaped to print ([`crate::safe`]); `--json` is left to JSON.
 
 use std::fmt::Write as _;
 use std::process::ExitCode;
@@ -12,6 +13,7 @@ use cowork_store::{Store, StoredEvent, TaskRow};
 
 use crate::cli::{ShowArgs, TasksArgs};
 use crate::render::{describe_change, first_line, human_count, plural, summarize_input};
+use crate::safe;
 
 pub fn list(args: &TasksArgs, store: &Store) -> Result<ExitCode> {
     let rows = store.list_tasks(args.limit)?;
@@ -87,15 +89,20 @@ pub fn transcript_text(row: &TaskRow, events: &[StoredEvent]) -> String {
         row.status.as_str(),
         row.status_reason
             .as_deref()
-            .map(|r| format!(" ({r})"))
+            .map(|r| format!(" ({})", safe::text(r)))
             .unwrap_or_default()
     );
     let _ = writeln!(out, "started: {}", local_time(row.created_at));
     let model = &row.spec.model;
-    let _ = writeln!(out, "model:   {} {}", model.provider.as_str(), model.model);
+    let _ = writeln!(
+        out,
+        "model:   {} {}",
+        model.provider.as_str(),
+        safe::line(&model.model)
+    );
     for folder in &row.spec.folders {
         let access = if folder.read_only { "ro" } else { "rw" };
-        let _ = writeln!(out, "folder:  {} ({access})", folder.path.display());
+        let _ = writeln!(out, "folder:  {} ({access})", safe::path(&folder.path));
     }
     let _ = writeln!(
         out,
@@ -107,20 +114,31 @@ pub fn transcript_text(row: &TaskRow, events: &[StoredEvent]) -> String {
     for stored in events {
         match &stored.event {
             Event::TaskCreated { spec } => {
-                let _ = writeln!(out, "\n{}\n{}", style("## user").cyan().bold(), spec.prompt);
+                let _ = writeln!(
+                    out,
+                    "\n{}\n{}",
+                    style("## user").cyan().bold(),
+                    safe::text(&spec.prompt)
+                );
             }
             Event::UserMessage { text } => {
-                let _ = writeln!(out, "\n{}\n{text}", style("## user").cyan().bold());
+                let _ = writeln!(
+                    out,
+                    "\n{}\n{}",
+                    style("## user").cyan().bold(),
+                    safe::text(text)
+                );
             }
             Event::AssistantMessage { content, .. } => {
                 let _ = writeln!(out, "\n{}", style("## assistant").green().bold());
                 for block in content {
                     match block {
                         ContentBlock::Text { text } => {
-                            let _ = writeln!(out, "{}", text.trim_end());
+                            let _ = writeln!(out, "{}", safe::text(text.trim_end()));
                         }
                         ContentBlock::ToolUse { name, input, .. } => {
-                            let _ = writeln!(out, "→ {name} {}", summarize_input(input));
+                            let _ =
+                                writeln!(out, "→ {} {}", safe::line(name), summarize_input(input));
                         }
                         ContentBlock::ToolResult { .. } => {}
                     }
@@ -134,7 +152,7 @@ pub fn transcript_text(row: &TaskRow, events: &[StoredEvent]) -> String {
             } => {
                 let mark = if *is_error { "✗" } else { "●" };
                 let lines = plural(content.lines().count() as u64, "line");
-                let _ = writeln!(out, "  {mark} {name} ({lines})");
+                let _ = writeln!(out, "  {mark} {} ({lines})", safe::line(name));
                 let _ = writeln!(out, "{}", excerpt(content, 6));
             }
             Event::Compacted {
@@ -144,8 +162,9 @@ pub fn transcript_text(row: &TaskRow, events: &[StoredEvent]) -> String {
             } => {
                 let _ = writeln!(
                     out,
-                    "\n{} ({replaced_messages} messages summarised)\n{summary}",
-                    style("## compacted").yellow().bold()
+                    "\n{} ({replaced_messages} messages summarised)\n{}",
+                    style("## compacted").yellow().bold(),
+                    safe::text(summary)
                 );
             }
             Event::StatusChanged { status, reason } => {
@@ -156,13 +175,17 @@ pub fn transcript_text(row: &TaskRow, events: &[StoredEvent]) -> String {
                         status.as_str(),
                         reason
                             .as_deref()
-                            .map(|r| format!(": {r}"))
+                            .map(|r| format!(": {}", safe::text(r)))
                             .unwrap_or_default()
                     );
                 }
             }
             Event::ApprovalRequested { summary, .. } => {
-                let summary = summary.lines().collect::<Vec<_>>().join("\n      ");
+                let summary = summary
+                    .split('\n')
+                    .map(safe::text)
+                    .collect::<Vec<_>>()
+                    .join("\n      ");
                 let _ = writeln!(out, "  ? approval asked: {summary}");
             }
             Event::ApprovalDecided { decision, by, .. } => {
@@ -170,11 +193,11 @@ pub fn transcript_text(row: &TaskRow, events: &[StoredEvent]) -> String {
                     ApprovalDecision::AllowOnce => "allowed once".to_owned(),
                     ApprovalDecision::AllowForTask => "allowed for the task".to_owned(),
                     ApprovalDecision::Deny { message } => match message {
-                        Some(m) => format!("denied: {m}"),
+                        Some(m) => format!("denied: {}", safe::line(m)),
                         None => "denied".to_owned(),
                     },
                 };
-                let _ = writeln!(out, "  ? {what} (by {by})");
+                let _ = writeln!(out, "  ? {what} (by {})", safe::line(by));
             }
             Event::FileChanged { change, .. } => {
                 let _ = writeln!(out, "    ~ {}", describe_change(change));

@@ -6,7 +6,9 @@
 //! the same [`Event`](cowork_protocol::Event)s and send the same
 //! [`Op`](cowork_protocol::Op)s. Every persistent event is appended to the
 //! store before it is published, so a task can always be rebuilt from its
-//! log ([`load_task`], [`resume_task`]).
+//! log ([`load_task`], [`resume_task`]). One model turn runs at most 64
+//! tool calls, each with at most 8 MiB of arguments; the excess is
+//! answered with tool errors and kept out of the log.
 //!
 //! ```no_run
 //! # async fn demo(deps: cowork_core::TaskDeps, spec: cowork_protocol::TaskSpec) -> Result<(), cowork_core::CoreError> {

@@ -3,7 +3,7 @@
 //! persistent event is appended to the store before anyone sees it, and
 //! folded into the transcript by the same code that rebuilds it on resume.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -27,6 +27,7 @@ use crate::tool::ToolRegistry;
 use crate::transcript::Transcript;
 
 mod calls;
+mod limits;
 
 /// Tunables of the loop; the defaults suit real models.
 #[derive(Debug, Clone)]
@@ -136,6 +137,7 @@ fn spawn(deps: TaskDeps, id: TaskId, spec: TaskSpec, transcript: Transcript) -> 
         ops: ops_rx,
         queued_messages: Vec::new(),
         allowed_for_task: HashSet::new(),
+        refusals: HashMap::new(),
         cancel: Arc::new(AtomicBool::new(false)),
         started: Instant::now(),
     };
@@ -172,6 +174,9 @@ pub(crate) struct Runner {
     queued_messages: Vec<String>,
     /// Tools the person allowed for the rest of the task.
     allowed_for_task: HashSet<String>,
+    /// Calls of the current turn refused by the turn's caps, by id, with
+    /// what the model is told; they are answered without running.
+    refusals: HashMap<String, String>,
     /// Set when the task is cancelled while tools run; tools watch it.
     cancel: Arc<AtomicBool>,
     started: Instant,
@@ -197,6 +202,7 @@ impl Runner {
 
     async fn drive(&mut self) -> Result<End, CoreError> {
         let unanswered = self.transcript.unanswered_tool_calls();
+        self.refusals = limits::resume_refusals(&unanswered);
         if !unanswered.is_empty() && self.run_tools(unanswered).await? {
             return Ok(End::Cancelled);
         }
@@ -220,7 +226,11 @@ impl Runner {
             let Some(response) = self.call_model_for_turn().await? else {
                 return Ok(End::Cancelled);
             };
-            let calls: Vec<ContentBlock> = response
+            // The caps apply before anything is recorded, so refused
+            // calls cost the store a stand-in, not their inputs.
+            let capped = limits::cap_turn(response.content);
+            self.refusals = capped.refusals;
+            let calls: Vec<ContentBlock> = capped
                 .content
                 .iter()
                 .filter(|b| matches!(b, ContentBlock::ToolUse { .. }))
@@ -228,7 +238,7 @@ impl Runner {
                 .collect();
             let truncated = response.stop_reason == StopReason::MaxTokens && calls.is_empty();
             self.emit(Event::AssistantMessage {
-                content: response.content,
+                content: capped.content,
                 stop_reason: response.stop_reason,
                 usage: response.usage,
             })?;
@@ -298,7 +308,7 @@ impl Runner {
         forward_text: bool,
     ) -> Result<Option<ModelResponse>, CoreError> {
         let mut stream = self.deps.model.stream(request);
-        let mut builder = ResponseBuilder::default();
+        let mut builder = ResponseBuilder::for_provider(self.deps.model.info().provider);
         let deadline = self.deadline();
         loop {
             tokio::select! {
@@ -326,6 +336,9 @@ impl Runner {
                             | ModelEvent::Stop(_) => {}
                         }
                         builder.push(event);
+                        // Stop reading an answer that grew past the cap:
+                        // dropping the stream closes the connection.
+                        builder.check()?;
                     }
                     None => break,
                 },
@@ -351,9 +364,14 @@ impl Runner {
                 self.answer_cancelled(rest)?;
                 return Ok(true);
             }
+            if let Some(message) = self.take_refusal(first) {
+                self.refuse(first, message)?;
+                rest = &rest[1..];
+                continue;
+            }
             let batch_len = if self.effect_of(first).is_read_only() {
                 rest.iter()
-                    .take_while(|c| self.effect_of(c).is_read_only())
+                    .take_while(|c| self.effect_of(c).is_read_only() && !self.is_refused(c))
                     .count()
             } else {
                 1
@@ -561,6 +579,7 @@ fn broke_midway(error: &ModelError) -> bool {
         | ModelError::NotFound { .. }
         | ModelError::Unavailable { .. }
         | ModelError::Connection { .. }
+        | ModelError::ResponseTooLarge { .. }
         | ModelError::ScriptExhausted { .. }
         | ModelError::Config { .. } => false,
     }

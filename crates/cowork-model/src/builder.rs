@@ -6,6 +6,13 @@ use cowork_protocol::{ContentBlock, InvalidInput, StopReason, Usage};
 
 use crate::{ModelError, ModelEvent, ModelResponse};
 
+/// The most bytes of text, tool names, ids and arguments one answer may
+/// hold. A model writes at most its output-token limit per turn (a few
+/// hundred KiB at the largest limits), so 32 MiB is never reached by a
+/// real answer; it bounds what a broken or hostile server can make the
+/// client hold (a 500 MB tool input streamed in).
+pub const MAX_RESPONSE_BYTES: usize = 32 * 1024 * 1024;
+
 /// Assembles a [`ModelResponse`] from streamed events.
 ///
 /// Consecutive text deltas become one text block; tool calls are collected
@@ -35,6 +42,10 @@ pub struct ResponseBuilder {
     stop: Option<StopReason>,
     /// Deltas for a tool call that never started: reported at `finish`.
     orphan: Option<usize>,
+    /// Bytes of content held so far, against [`MAX_RESPONSE_BYTES`].
+    bytes: usize,
+    /// The answer grew past the cap; what came after was dropped.
+    too_large: bool,
 }
 
 #[derive(Debug)]
@@ -56,8 +67,21 @@ impl ResponseBuilder {
         }
     }
 
-    /// Adds the next event.
+    /// Adds the next event. Past [`MAX_RESPONSE_BYTES`] content is
+    /// dropped and [`check`](Self::check) and [`finish`](Self::finish)
+    /// report the answer as too large.
     pub fn push(&mut self, event: ModelEvent) {
+        let size = match &event {
+            ModelEvent::TextDelta(text) => text.len(),
+            ModelEvent::ToolCallStart { id, name, .. } => id.len() + name.len(),
+            ModelEvent::ToolCallDelta { partial_json, .. } => partial_json.len(),
+            ModelEvent::Usage(_) | ModelEvent::Stop(_) | ModelEvent::Retrying { .. } => 0,
+        };
+        self.bytes = self.bytes.saturating_add(size);
+        if self.too_large || self.bytes > MAX_RESPONSE_BYTES {
+            self.too_large = true;
+            return;
+        }
         match event {
             ModelEvent::TextDelta(text) => {
                 if text.is_empty() {
@@ -113,14 +137,31 @@ impl ResponseBuilder {
         }
     }
 
-    /// The assembled response, or a [`ModelError::Protocol`] when the
-    /// stream ended before the model said it had finished.
-    pub fn finish(self) -> Result<ModelResponse, ModelError> {
-        let provider = if self.provider.is_empty() {
+    /// Fails with [`ModelError::ResponseTooLarge`] once the answer has
+    /// grown past [`MAX_RESPONSE_BYTES`], so a caller can stop reading.
+    pub fn check(&self) -> Result<(), ModelError> {
+        if self.too_large {
+            return Err(ModelError::ResponseTooLarge {
+                provider: self.provider_name(),
+                limit: MAX_RESPONSE_BYTES,
+            });
+        }
+        Ok(())
+    }
+
+    fn provider_name(&self) -> &'static str {
+        if self.provider.is_empty() {
             "the model"
         } else {
             self.provider
-        };
+        }
+    }
+
+    /// The assembled response, or a [`ModelError::Protocol`] when the
+    /// stream ended before the model said it had finished.
+    pub fn finish(self) -> Result<ModelResponse, ModelError> {
+        self.check()?;
+        let provider = self.provider_name();
         if let Some(index) = self.orphan {
             return Err(ModelError::Protocol {
                 provider,

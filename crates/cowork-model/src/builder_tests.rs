@@ -1,7 +1,7 @@
 use cowork_protocol::{ContentBlock, StopReason, Usage};
 use serde_json::json;
 
-use super::ResponseBuilder;
+use super::{MAX_RESPONSE_BYTES, ResponseBuilder};
 use crate::{ModelError, ModelEvent};
 
 fn start(index: usize, id: &str, name: &str) -> ModelEvent {
@@ -152,4 +152,37 @@ fn the_models_stop_reason_is_kept_even_with_tool_calls() {
 fn a_delta_for_a_tool_call_that_never_started_is_a_protocol_error() {
     let err = build(vec![delta(3, "{}"), ModelEvent::Stop(StopReason::ToolUse)]).unwrap_err();
     assert!(matches!(err, ModelError::Protocol { .. }), "{err}");
+}
+
+#[test]
+fn an_answer_past_the_size_cap_fails_as_too_large() {
+    // Regression: one tool input streamed in without bound was held whole.
+    let mut builder = ResponseBuilder::for_provider("test");
+    builder.push(start(0, "a", "Write"));
+    let piece = "x".repeat(1024 * 1024);
+    for _ in 1..(MAX_RESPONSE_BYTES / piece.len()) {
+        builder.push(delta(0, &piece));
+        assert!(builder.check().is_ok(), "still within the cap");
+    }
+    // The last piece reaches the cap exactly; the start's id and name
+    // put it over.
+    builder.push(delta(0, &piece));
+    let err = builder.check().unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ModelError::ResponseTooLarge {
+                provider: "test",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(!err.is_transient(), "not retried");
+    assert!(err.to_string().contains("32 MiB"), "{err}");
+    builder.push(ModelEvent::Stop(StopReason::ToolUse));
+    assert!(matches!(
+        builder.finish(),
+        Err(ModelError::ResponseTooLarge { .. })
+    ));
 }

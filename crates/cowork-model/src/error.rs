@@ -61,6 +61,17 @@ pub enum ModelError {
         provider: &'static str,
         message: String,
     },
+    /// The answer grew past [`MAX_RESPONSE_BYTES`](crate::MAX_RESPONSE_BYTES),
+    /// the most one model turn may hold, and was dropped. Not transient:
+    /// the same request would likely do the same again.
+    #[error(
+        "{provider}'s answer grew past {} MiB, the most one model turn may hold, and was dropped; ask for the work in smaller steps (for example large files written in parts)",
+        .limit / (1024 * 1024)
+    )]
+    ResponseTooLarge {
+        provider: &'static str,
+        limit: usize,
+    },
     /// The scripted conversation has no turn left for this call.
     #[error("the script has no turn left: it has {turns} turns and model call {} asked for one. Add turns to the script file", .call + 1)]
     ScriptExhausted { turns: usize, call: usize },
@@ -85,6 +96,7 @@ impl ModelError {
             | ModelError::BadRequest { .. }
             | ModelError::NotFound { .. }
             | ModelError::Protocol { .. }
+            | ModelError::ResponseTooLarge { .. }
             | ModelError::ScriptExhausted { .. }
             | ModelError::Config { .. } => false,
         }

@@ -185,7 +185,7 @@ async fn attempt(endpoint: &Endpoint, body: Bytes, attempt: u32) -> Attempt {
         .headers()
         .get("x-should-retry")
         .is_some_and(|v| v.as_bytes() == b"false");
-    let text = response.text().await.unwrap_or_default();
+    let text = error_body(response).await;
     let message = error_message(&text, status);
     if RetryPolicy::is_retryable_status(status) && !last && !server_says_no {
         let wait = endpoint.retry.backoff(attempt, wait_asked);
@@ -196,6 +196,24 @@ async fn attempt(endpoint: &Endpoint, body: Bytes, attempt: u32) -> Attempt {
         };
     }
     Attempt::Fail(status_error(endpoint, status, message, attempt, wait_asked))
+}
+
+/// The most of an error response's body that is read: enough for any
+/// real error message, and a bound on what a hostile server can make the
+/// client hold.
+const MAX_ERROR_BODY_BYTES: usize = 64 * 1024;
+
+/// The start of an error response's body, as text; the rest is not read.
+async fn error_body(mut response: reqwest::Response) -> String {
+    let mut body = Vec::new();
+    while let Ok(Some(chunk)) = response.chunk().await {
+        let room = MAX_ERROR_BODY_BYTES - body.len();
+        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if body.len() == MAX_ERROR_BODY_BYTES {
+            break;
+        }
+    }
+    String::from_utf8_lossy(&body).into_owned()
 }
 
 fn decode_body<D: WireDecoder>(

@@ -6,7 +6,10 @@
 //! Providers turn their wire stream into provider-neutral [`ModelEvent`]s;
 //! [`ResponseBuilder`] folds those into a [`ModelResponse`]. Retries of
 //! transient HTTP failures follow a [`RetryPolicy`]; errors left after them
-//! say how to react ([`ModelError::is_transient`]). The wire decoders
+//! say how to react ([`ModelError::is_transient`]). What a server can make
+//! the client hold is bounded: one answer to [`MAX_RESPONSE_BYTES`], one
+//! SSE event to [`sse::MAX_EVENT_BYTES`], an error body to 64 KiB; past
+//! that the call fails with [`ModelError::ResponseTooLarge`]. The wire decoders
 //! ([`anthropic::AnthropicDecoder`], [`openai::OpenAiDecoder`]) and the
 //! [`sse`] parser are public so recordings can be replayed without a
 //! server. This crate knows nothing of tools beyond their specs, nor of
@@ -40,7 +43,7 @@ use futures::stream::BoxStream;
 
 use cowork_protocol::{ContentBlock, Message, StopReason, ToolSpec, Usage};
 
-pub use builder::ResponseBuilder;
+pub use builder::{MAX_RESPONSE_BYTES, ResponseBuilder};
 pub use error::ModelError;
 pub use retry::RetryPolicy;
 
@@ -146,6 +149,7 @@ pub trait Model: Send + Sync {
             let mut builder = ResponseBuilder::for_provider(provider);
             while let Some(event) = stream.next().await {
                 builder.push(event?);
+                builder.check()?;
             }
             builder.finish()
         })

@@ -16,6 +16,12 @@
 //! assert_eq!(events[0].data, "{}");
 //! ```
 
+/// The most bytes one event (its unfinished line and its data) may hold.
+/// Model APIs send one small delta per event; this bounds what a broken
+/// or hostile server can make the parser buffer. Twice the cap on a whole
+/// answer, so JSON escaping of one large delta still fits.
+pub const MAX_EVENT_BYTES: usize = 2 * crate::MAX_RESPONSE_BYTES;
+
 /// One dispatched event.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SseEvent {
@@ -38,14 +44,26 @@ pub struct SseParser {
     event: Option<String>,
     data: String,
     has_data: bool,
+    /// An event grew past [`MAX_EVENT_BYTES`]: everything after is ignored.
+    overflowed: bool,
 }
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 impl SseParser {
+    /// Whether an event grew past [`MAX_EVENT_BYTES`]. The parser then
+    /// drops what it held and ignores the rest of the stream; the caller
+    /// reports the stream as too large.
+    pub fn overflowed(&self) -> bool {
+        self.overflowed
+    }
+
     /// Feeds the next chunk of the stream; returns the events it completed.
     pub fn feed(&mut self, chunk: &[u8]) -> Vec<SseEvent> {
         let mut out = Vec::new();
+        if self.overflowed {
+            return out;
+        }
         let mut bytes = chunk;
         if self.skip_lf && !bytes.is_empty() {
             self.skip_lf = false;
@@ -84,12 +102,25 @@ impl SseParser {
             start = i;
         }
         self.line.extend_from_slice(&bytes[start..]);
+        if self.line.len() + self.data.len() > MAX_EVENT_BYTES {
+            self.overflow();
+        }
         out
+    }
+
+    fn overflow(&mut self) {
+        *self = Self {
+            overflowed: true,
+            ..Self::default()
+        };
     }
 
     /// Ends the stream: dispatches a last event the server did not close
     /// with a blank line. The parser is reset and may be reused.
     pub fn finish(&mut self) -> Option<SseEvent> {
+        if self.overflowed {
+            return None;
+        }
         let line = std::mem::take(&mut self.line);
         let mut event = None;
         if !line.is_empty() {
@@ -128,6 +159,9 @@ impl SseParser {
                 }
                 self.data.push_str(&String::from_utf8_lossy(value));
                 self.has_data = true;
+                if self.data.len() > MAX_EVENT_BYTES {
+                    self.overflow();
+                }
             }
             b"event" => self.event = Some(String::from_utf8_lossy(value).into_owned()),
             // `id` and `retry` steer browser reconnection, which model

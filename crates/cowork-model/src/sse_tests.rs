@@ -100,3 +100,20 @@ fn finish_resets_the_parser_for_reuse() {
     assert_eq!(parser.finish(), None);
     assert_eq!(parser.feed(b"data: next\n\n"), vec![ev(None, "next")]);
 }
+
+#[test]
+fn an_event_past_the_size_cap_is_dropped_and_reported() {
+    // Regression: one endless `data:` line was buffered without bound.
+    let mut parser = SseParser::default();
+    let chunk = vec![b'x'; 1024 * 1024];
+    assert!(parser.feed(b"data: ").is_empty());
+    for _ in 0..=(MAX_EVENT_BYTES / chunk.len()) {
+        assert!(parser.feed(&chunk).is_empty());
+    }
+    assert!(parser.overflowed());
+    assert!(
+        parser.feed(b"\n\ndata: later\n\n").is_empty(),
+        "the rest is ignored"
+    );
+    assert_eq!(parser.finish(), None);
+}

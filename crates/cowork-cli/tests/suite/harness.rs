@@ -191,3 +191,15 @@ pub fn spawn_run_until(
     std::thread::sleep(std::time::Duration::from_millis(100));
     child
 }
+
+/// `s` as a regex that matches it literally, for snapshot filters.
+pub fn regex_escape(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '.' | '+' | '*' | '?' | '(' | ')' | '[' | ']' | '{' | '}' | '|' | '^' | '$' | '\\' => {
+                format!("\\{c}")
+            }
+            c => c.to_string(),
+        })
+        .collect()
+}

@@ -1,4 +1,5 @@
 mod docs_tests;
+mod escape_tests;
 mod exec_tests;
 mod harness;
 mod journal_tests;

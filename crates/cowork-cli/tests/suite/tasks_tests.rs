@@ -84,14 +84,3 @@ fn doctor_names_the_missing_model_configuration() {
         "{text}"
     );
 }
-
-fn regex_escape(s: &str) -> String {
-    s.chars()
-        .map(|c| match c {
-            '.' | '+' | '*' | '?' | '(' | ')' | '[' | ']' | '{' | '}' | '|' | '^' | '$' | '\\' => {
-                format!("\\{c}")
-            }
-            c => c.to_string(),
-        })
-        .collect()
-}

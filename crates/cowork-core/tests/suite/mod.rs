@@ -1,4 +1,5 @@
 mod harness;
+mod limits_tests;
 mod loop_tests;
 mod permission_tests;
 mod resume_tests;

@@ -161,6 +161,13 @@ impl AnthropicDecoder {
         for event in self.sse.feed(bytes) {
             self.on_event(event, &mut out);
         }
+        if self.sse.overflowed() && !self.failed {
+            self.failed = true;
+            out.push(Err(ModelError::ResponseTooLarge {
+                provider: PROVIDER,
+                limit: crate::MAX_RESPONSE_BYTES,
+            }));
+        }
         out
     }
 

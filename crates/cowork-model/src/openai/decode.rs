@@ -36,6 +36,16 @@ pub struct OpenAiDecoder {
     by_wire: HashMap<u64, usize>,
     finish_reason: Option<StopReason>,
     ended: bool,
+    /// Argument bytes received, held here until a call's name arrives:
+    /// bounded like a whole answer.
+    argument_bytes: usize,
+}
+
+fn too_large() -> ModelError {
+    ModelError::ResponseTooLarge {
+        provider: PROVIDER,
+        limit: crate::MAX_RESPONSE_BYTES,
+    }
 }
 
 #[derive(Debug, Default)]
@@ -59,6 +69,9 @@ impl OpenAiDecoder {
         let mut out = Vec::new();
         for event in self.sse.feed(bytes) {
             self.on_data(&event.data, &mut out);
+        }
+        if self.sse.overflowed() && !self.ended {
+            self.fail(&mut out, too_large());
         }
         out
     }
@@ -150,6 +163,9 @@ impl OpenAiDecoder {
         fragment: &Value,
         out: &mut Vec<Result<ModelEvent, ModelError>>,
     ) {
+        if self.ended {
+            return;
+        }
         let wire = fragment["index"].as_u64().unwrap_or(position as u64);
         let id = fragment["id"].as_str().filter(|s| !s.is_empty());
         let function = &fragment["function"];
@@ -171,6 +187,10 @@ impl OpenAiDecoder {
             self.by_wire.insert(wire, self.calls.len() - 1);
             self.calls.len() - 1
         });
+        self.argument_bytes = self.argument_bytes.saturating_add(arguments.len());
+        if self.argument_bytes > crate::MAX_RESPONSE_BYTES {
+            return self.fail(out, too_large());
+        }
         let call = &mut self.calls[at];
         if call.id.is_none() {
             call.id = id.map(str::to_owned);

@@ -241,6 +241,23 @@ async fn an_unknown_model_is_not_found() {
 }
 
 #[tokio::test]
+async fn a_huge_error_body_is_read_only_in_part() {
+    // Regression: an error response's body was read whole, however large.
+    let huge = format!(
+        r#"{{"type":"error","error":{{"type":"not_found_error","message":"{}"}}}}"#,
+        "x".repeat(20 * 1024 * 1024)
+    );
+    let server = Responder::start(vec![Canned::json(404, &huge)]).await;
+    let err = model(&server.url, 1).complete(request()).await.unwrap_err();
+    assert!(matches!(err, ModelError::NotFound { .. }), "{err}");
+    assert!(
+        err.to_string().len() < 64 * 1024,
+        "{}",
+        err.to_string().len()
+    );
+}
+
+#[tokio::test]
 async fn a_prompt_too_long_rejection_says_so() {
     let server = Responder::start(vec![
         Canned::json(

@@ -463,3 +463,45 @@ fn a_tool_input_given_whole_at_block_start_is_kept() {
         }]
     );
 }
+
+#[test]
+fn an_endless_event_from_either_server_fails_as_too_large() {
+    // Regression: a server streaming one 500 MB event was buffered whole.
+    let chunk = vec![b'a'; 4 * 1024 * 1024];
+    let rounds = cowork_model::sse::MAX_EVENT_BYTES / chunk.len() + 1;
+    let mut anthropic = AnthropicDecoder::new();
+    let mut openai = OpenAiDecoder::new();
+    let mut anthropic_out = anthropic.feed(b"event: content_block_delta\ndata: ");
+    let mut openai_out = openai.feed(b"data: ");
+    for _ in 0..rounds {
+        anthropic_out.extend(anthropic.feed(&chunk));
+        openai_out.extend(openai.feed(&chunk));
+    }
+    for out in [anthropic_out, openai_out] {
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert!(
+            matches!(out[0], Err(ModelError::ResponseTooLarge { .. })),
+            "{:?}",
+            out[0]
+        );
+    }
+}
+
+#[test]
+fn openai_arguments_for_a_call_without_a_name_are_bounded() {
+    let mut decoder = OpenAiDecoder::new();
+    let piece = "x".repeat(1024 * 1024);
+    let chunk = format!(
+        "data: {}\n\n",
+        json!({"choices": [{"delta": {"tool_calls": [{"index": 0, "function": {"arguments": piece}}]}}]})
+    );
+    let mut out = Vec::new();
+    for _ in 0..=(cowork_model::MAX_RESPONSE_BYTES / piece.len()) {
+        out.extend(decoder.feed(chunk.as_bytes()));
+    }
+    assert!(
+        matches!(out.last(), Some(Err(ModelError::ResponseTooLarge { .. }))),
+        "{:?}",
+        out.last()
+    );
+}
