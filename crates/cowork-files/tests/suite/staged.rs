@@ -14,7 +14,7 @@ use cowork_protocol::Change;
 
 use super::work::{Work, assert_same_tree, manifest};
 
-fn journal(w: &Work) -> Journal {
+pub fn journal(w: &Work) -> Journal {
     Journal {
         store: w.store.clone(),
         sink: w.sink.clone(),
@@ -22,13 +22,13 @@ fn journal(w: &Work) -> Journal {
     }
 }
 
-fn put(upper: &Path, rel: &str, bytes: &str) {
+pub fn put(upper: &Path, rel: &str, bytes: &str) {
     let path = upper.join(rel);
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(path, bytes).unwrap();
 }
 
-fn whiteout(upper: &Path, rel: &str) {
+pub fn whiteout(upper: &Path, rel: &str) {
     let path = upper.join(rel);
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     rustix::fs::mknodat(
@@ -54,8 +54,14 @@ fn opaque_dir(upper: &Path, rel: &str) -> PathBuf {
     path
 }
 
-fn apply(w: &Work, stage: &Stage) -> Result<staged::Applied, FileError> {
-    staged::apply(&w.folders, &journal(w), &w.root, stage)
+pub fn apply(w: &Work, stage: &Stage) -> Result<staged::Applied, FileError> {
+    staged::apply(
+        &w.folders,
+        &journal(w),
+        &w.root,
+        stage,
+        &staged::StageLimits::default(),
+    )
 }
 
 #[test]
