@@ -428,7 +428,7 @@ fn remove_tree_with(dir: BorrowedFd<'_>, name: &OsStr, unlock: bool) -> std::io:
     }
     let enter = |parent: BorrowedFd<'_>, name: &OsStr| {
         if unlock {
-            rustix::fs::chmodat(parent, name, Mode::RWXU, AtFlags::empty())?;
+            make_owner_accessible(parent, name)?;
         }
         Ok::<(), Errno>(())
     };
@@ -453,6 +453,21 @@ fn remove_tree_with(dir: BorrowedFd<'_>, name: &OsStr, unlock: bool) -> std::io:
     }
     drop(cursor);
     Ok(rustix::fs::unlinkat(dir, name, AtFlags::REMOVEDIR)?)
+}
+
+/// Gives the directory `name` in `dir` mode 0700. `chmodat` would follow a
+/// symlink swapped in meanwhile, so the directory is pinned first with an
+/// `O_PATH` descriptor (which needs no permission on it) and changed
+/// through that descriptor's `/proc/self/fd` link.
+fn make_owner_accessible(dir: BorrowedFd<'_>, name: &OsStr) -> rustix::io::Result<()> {
+    let pinned = rustix::fs::openat(
+        dir,
+        name,
+        OFlags::PATH | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+        Mode::empty(),
+    )?;
+    let link = format!("/proc/self/fd/{}", pinned.as_raw_fd());
+    rustix::fs::chmod(link.as_str(), Mode::RWXU)
 }
 
 /// The permission bits cowork sets on what it writes into a folder: never

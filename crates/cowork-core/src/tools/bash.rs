@@ -15,8 +15,8 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 use serde::Deserialize;
 
-use cowork_files::Folders;
 use cowork_files::staged::{self, Applied, Stage, StageLimits};
+use cowork_files::{FileError, Folders};
 use cowork_protocol::config::SandboxConfig;
 use cowork_protocol::{Effect, ToolSpec};
 use cowork_sandbox::egress::EgressEvent;
@@ -288,9 +288,18 @@ fn apply_stages(
     let limits = StageLimits::from_config(&setup.limits);
     let mut applied = Applied::default();
     let all: Vec<&Stage> = stages.iter().map(|(_, stage)| stage).collect();
-    if let Err(e) = staged::check(&all, &limits) {
-        notes.push(e.to_string());
-        return applied;
+    match staged::check(&all, &limits) {
+        Ok(()) => {}
+        Err(e @ FileError::StagedTooLarge { .. }) => {
+            notes.push(e.to_string());
+            return applied;
+        }
+        Err(e) => {
+            notes.push(format!(
+                "none of the command's changes to the connected folders were applied: {e}"
+            ));
+            return applied;
+        }
     }
     for (folder, stage) in stages {
         match staged::apply(&setup.folders, journal, folder, stage, &limits) {

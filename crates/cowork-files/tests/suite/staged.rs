@@ -258,3 +258,26 @@ fn changes_record_what_undo_needs() {
     };
     assert!(w.store.has_blob(before));
 }
+
+#[test]
+fn a_stage_with_locked_folders_is_removed_without_touching_what_links_point_to() {
+    let w = Work::new();
+    let outside = w.outside().join("kept");
+    std::fs::create_dir(&outside).unwrap();
+    std::fs::write(outside.join("file"), "x").unwrap();
+    std::fs::set_permissions(&outside, std::fs::Permissions::from_mode(0o750)).unwrap();
+    let stage = Stage::create(&w.store).unwrap();
+    let root = stage.upper().parent().unwrap().to_path_buf();
+    put(stage.upper(), "locked/inner/file.txt", "x\n");
+    std::os::unix::fs::symlink(&outside, stage.upper().join("locked/link")).unwrap();
+    for (rel, mode) in [("locked/inner", 0o000), ("locked", 0o500)] {
+        let path = stage.upper().join(rel);
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+
+    drop(stage);
+    assert!(!root.exists());
+    assert_eq!(std::fs::read_to_string(outside.join("file")).unwrap(), "x");
+    let mode = std::fs::metadata(&outside).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o750);
+}
