@@ -405,6 +405,18 @@ impl Run<'_> {
         Ok(subdirs)
     }
 
+    /// Says what [`install`] removed from a file on its way in.
+    fn note_cleaned(&mut self, shown: &str, cleaned: Cleaned) {
+        if cleaned.bits {
+            self.out.stripped.push(format!("{shown}: {SPECIAL_BITS}"));
+        }
+        if cleaned.capabilities {
+            self.out.stripped.push(format!(
+                "{shown}: file capabilities (security.capability) removed"
+            ));
+        }
+    }
+
     fn plan_trash(
         &self,
         abs: &Path,
@@ -497,19 +509,6 @@ impl Run<'_> {
             }
         }
         Ok(())
-    }
-}
-
-impl Run<'_> {
-    fn note_cleaned(&mut self, shown: &str, cleaned: Cleaned) {
-        if cleaned.bits {
-            self.out.stripped.push(format!("{shown}: {SPECIAL_BITS}"));
-        }
-        if cleaned.capabilities {
-            self.out.stripped.push(format!(
-                "{shown}: file capabilities (security.capability) removed"
-            ));
-        }
     }
 }
 
