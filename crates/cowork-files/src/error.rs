@@ -118,6 +118,26 @@ pub enum FileError {
     )]
     Hidden { path: String },
 
+    /// A sandboxed command left more in the connected folders than one
+    /// command may; none of its changes were applied (the folders are as
+    /// they were). The model can redo the work in smaller steps.
+    #[error(
+        "none of the command's changes to the connected folders were applied: {excess}. The \
+         folders are unchanged. Write large or numerous outputs outside the connected folders \
+         (for example under /tmp in the sandbox) and copy only what is needed into them, or \
+         split the work into smaller commands"
+    )]
+    StagedTooLarge { excess: crate::staged::Excess },
+
+    /// Applying a command's changes failed midway: the first `done` of
+    /// them were made (and journaled, so undoing the task reverts them),
+    /// the rest were not.
+    #[error(
+        "{source} — after {done} of the command's changes were applied; they are journaled, \
+         and undoing the task reverts them"
+    )]
+    PartlyApplied { done: usize, source: Box<FileError> },
+
     /// No file tool has this name.
     #[error("there is no file tool named `{name}`; the file tools are {}", known.join(", "))]
     UnknownTool { name: String, known: Vec<String> },

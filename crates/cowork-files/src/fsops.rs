@@ -18,6 +18,10 @@ use crate::error::FileError;
 use crate::folders::Resolved;
 use crate::names;
 
+mod walk;
+
+use walk::Cursor;
+
 /// A directory opened for `*at` calls (and fsync), and its real path.
 pub(crate) struct DirHandle {
     pub fd: OwnedFd,
@@ -237,8 +241,9 @@ pub(crate) fn make_dir(dir: BorrowedFd<'_>, name: &OsStr) -> rustix::io::Result<
 /// Replaces (or creates) `name` in `dir` with `data`, atomically: a temp
 /// file in the same directory, fsynced, renamed over the target, and the
 /// directory fsynced. The old inode is never written to, so a hard link
-/// to it elsewhere keeps its content. `mode`: the permission bits to keep;
-/// `None` for a new file (0644 minus the umask).
+/// to it elsewhere keeps its content. `mode`: the permission bits to keep,
+/// without setuid, setgid and sticky ([`plain_mode`]); `None` for a new
+/// file (0644 minus the umask).
 pub(crate) fn atomic_write(
     dir: BorrowedFd<'_>,
     name: &OsStr,
@@ -257,7 +262,7 @@ pub(crate) fn atomic_write(
         std::io::copy(data, &mut file)?;
         file.flush()?;
         if let Some(mode) = mode {
-            rustix::fs::fchmod(&file, Mode::from_raw_mode(mode & 0o7777))?;
+            rustix::fs::fchmod(&file, Mode::from_raw_mode(plain_mode(mode)))?;
         }
         file.sync_all()?;
         rustix::fs::renameat(dir, tmp.as_str(), dir, name)?;
@@ -281,19 +286,31 @@ pub(crate) fn rename_noreplace(
 }
 
 /// Files and bytes under an entry (the entry itself when it is a file).
-pub(crate) fn tree_size(dir: BorrowedFd<'_>, name: &OsStr) -> rustix::io::Result<(u64, u64)> {
+/// Iterative: a tree of any depth is measured in constant stack space.
+pub(crate) fn tree_size(dir: BorrowedFd<'_>, name: &OsStr) -> std::io::Result<(u64, u64)> {
     let Some(stat) = lstat_at(dir, name)? else {
         return Ok((0, 0));
     };
     if kind(&stat) != FileType::Directory {
         return Ok((1, u64::try_from(stat.st_size).unwrap_or(0)));
     }
-    let sub = open_dir_at(dir, name)?;
-    let (mut files, mut bytes) = (0, 0);
-    for child in children(&sub)? {
-        let (f, b) = tree_size(sub.as_fd(), &child)?;
-        files += f;
-        bytes += b;
+    let mut cursor = Cursor::open(dir, name)?;
+    let (mut files, mut bytes) = (0u64, 0u64);
+    loop {
+        let Some(child) = cursor.next_name() else {
+            match cursor.ascend()? {
+                Some(_) => continue,
+                None => break,
+            }
+        };
+        match lstat_at(cursor.dir(), &child)? {
+            Some(stat) if kind(&stat) == FileType::Directory => cursor.descend(&child)?,
+            Some(stat) => {
+                files += 1;
+                bytes = bytes.saturating_add(u64::try_from(stat.st_size).unwrap_or(0));
+            }
+            None => {}
+        }
     }
     Ok((files, bytes))
 }
@@ -315,6 +332,8 @@ pub(crate) fn children(dir: &OwnedFd) -> rustix::io::Result<Vec<OsString>> {
 
 /// Copies an entry (file, symlink or tree) from one directory to another,
 /// fsyncing what it writes. Used when a rename cannot cross file systems.
+/// Setuid, setgid and sticky bits are not copied (see [`plain_mode`]), and
+/// the walk is iterative, so no depth overflows the stack.
 pub(crate) fn copy_tree(
     from_dir: BorrowedFd<'_>,
     name: &OsStr,
@@ -322,16 +341,48 @@ pub(crate) fn copy_tree(
     to: &OsStr,
 ) -> std::io::Result<()> {
     let stat = lstat_at(from_dir, name)?.ok_or(Errno::NOENT)?;
-    match kind(&stat) {
-        FileType::Directory => {
-            rustix::fs::mkdirat(to_dir, to, Mode::from_raw_mode(stat.st_mode & 0o7777))?;
-            let src = open_dir_at(from_dir, name)?;
-            let dst = open_dir_at(to_dir, to)?;
-            for child in children(&src)? {
-                copy_tree(src.as_fd(), &child, dst.as_fd(), &child)?;
+    if kind(&stat) != FileType::Directory {
+        return copy_leaf(from_dir, name, &stat, to_dir, to);
+    }
+    // Created owner-writable so its content can be copied in; it gets its
+    // own permission bits once it is complete.
+    rustix::fs::mkdirat(to_dir, to, Mode::from_raw_mode(0o700))?;
+    let mut src = Cursor::open(from_dir, name)?;
+    let mut dst = Cursor::open(to_dir, to)?;
+    loop {
+        let Some(child) = src.next_name() else {
+            let mode = rustix::fs::fstat(src.dir())?.st_mode;
+            rustix::fs::fchmod(dst.dir(), Mode::from_raw_mode(plain_mode(mode)))?;
+            rustix::fs::fsync(dst.dir())?;
+            if src.ascend()?.is_none() {
+                break;
             }
-            rustix::fs::fsync(&dst)?;
+            dst.ascend()?;
+            continue;
+        };
+        let Some(stat) = lstat_at(src.dir(), &child)? else {
+            continue;
+        };
+        if kind(&stat) == FileType::Directory {
+            rustix::fs::mkdirat(dst.dir(), &child, Mode::from_raw_mode(0o700))?;
+            src.descend(&child)?;
+            dst.descend(&child)?;
+        } else {
+            copy_leaf(src.dir(), &child, &stat, dst.dir(), &child)?;
         }
+    }
+    Ok(())
+}
+
+/// Copies one entry that is not a directory.
+fn copy_leaf(
+    from_dir: BorrowedFd<'_>,
+    name: &OsStr,
+    stat: &Stat,
+    to_dir: BorrowedFd<'_>,
+    to: &OsStr,
+) -> std::io::Result<()> {
+    match kind(stat) {
         FileType::Symlink => {
             let target = rustix::fs::readlinkat(from_dir, name, Vec::new())?;
             rustix::fs::symlinkat(target.as_c_str(), to_dir, to)?;
@@ -340,7 +391,8 @@ pub(crate) fn copy_tree(
             let mut src = open_file_at(from_dir, name)?;
             atomic_write(to_dir, to, &mut src, Some(stat.st_mode))?;
         }
-        FileType::Fifo
+        FileType::Directory
+        | FileType::Fifo
         | FileType::Socket
         | FileType::CharacterDevice
         | FileType::BlockDevice
@@ -355,19 +407,76 @@ pub(crate) fn copy_tree(
 }
 
 /// Removes an entry and everything below it (after it was copied).
-pub(crate) fn remove_tree(dir: BorrowedFd<'_>, name: &OsStr) -> rustix::io::Result<()> {
+/// Iterative, holding one directory open however deep the tree is.
+pub(crate) fn remove_tree(dir: BorrowedFd<'_>, name: &OsStr) -> std::io::Result<()> {
+    remove_tree_with(dir, name, false)
+}
+
+/// [`remove_tree`], first making each directory owner-writable: for
+/// cowork's own scratch trees (stages), where a command may have left a
+/// directory read-only.
+pub(crate) fn remove_own_tree(dir: BorrowedFd<'_>, name: &OsStr) -> std::io::Result<()> {
+    remove_tree_with(dir, name, true)
+}
+
+fn remove_tree_with(dir: BorrowedFd<'_>, name: &OsStr, unlock: bool) -> std::io::Result<()> {
     let Some(stat) = lstat_at(dir, name)? else {
         return Ok(());
     };
-    if kind(&stat) == FileType::Directory {
-        let sub = open_dir_at(dir, name)?;
-        for child in children(&sub)? {
-            remove_tree(sub.as_fd(), &child)?;
-        }
-        rustix::fs::unlinkat(dir, name, AtFlags::REMOVEDIR)
-    } else {
-        rustix::fs::unlinkat(dir, name, AtFlags::empty())
+    if kind(&stat) != FileType::Directory {
+        return Ok(rustix::fs::unlinkat(dir, name, AtFlags::empty())?);
     }
+    let enter = |parent: BorrowedFd<'_>, name: &OsStr| {
+        if unlock {
+            make_owner_accessible(parent, name)?;
+        }
+        Ok::<(), Errno>(())
+    };
+    enter(dir, name)?;
+    let mut cursor = Cursor::open(dir, name)?;
+    loop {
+        let Some(child) = cursor.next_name() else {
+            match cursor.ascend()? {
+                Some(left) => rustix::fs::unlinkat(cursor.dir(), &left, AtFlags::REMOVEDIR)?,
+                None => break,
+            }
+            continue;
+        };
+        match lstat_at(cursor.dir(), &child)? {
+            Some(stat) if kind(&stat) == FileType::Directory => {
+                enter(cursor.dir(), &child)?;
+                cursor.descend(&child)?;
+            }
+            Some(_) => rustix::fs::unlinkat(cursor.dir(), &child, AtFlags::empty())?,
+            None => {}
+        }
+    }
+    drop(cursor);
+    Ok(rustix::fs::unlinkat(dir, name, AtFlags::REMOVEDIR)?)
+}
+
+/// Gives the directory `name` in `dir` mode 0700. `chmodat` would follow a
+/// symlink swapped in meanwhile, so the directory is pinned first with an
+/// `O_PATH` descriptor (which needs no permission on it) and changed
+/// through that descriptor's `/proc/self/fd` link.
+fn make_owner_accessible(dir: BorrowedFd<'_>, name: &OsStr) -> rustix::io::Result<()> {
+    let pinned = rustix::fs::openat(
+        dir,
+        name,
+        OFlags::PATH | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+        Mode::empty(),
+    )?;
+    let link = format!("/proc/self/fd/{}", pinned.as_raw_fd());
+    rustix::fs::chmod(link.as_str(), Mode::RWXU)
+}
+
+/// The permission bits cowork sets on what it writes into a folder: never
+/// setuid, setgid or sticky. A sandboxed command must not be able to leave
+/// a setuid program behind (setuid-root when cowork runs as root), and for
+/// directories setgid and sticky change who owns or may delete what is
+/// later created in them.
+pub(crate) fn plain_mode(mode: u32) -> u32 {
+    mode & 0o777
 }
 
 pub(crate) fn io_err(path: &str, source: impl Into<std::io::Error>) -> FileError {
@@ -376,3 +485,7 @@ pub(crate) fn io_err(path: &str, source: impl Into<std::io::Error>) -> FileError
         source: source.into(),
     }
 }
+
+#[cfg(test)]
+#[path = "fsops_tests.rs"]
+mod tests;

@@ -11,107 +11,41 @@
 //! (blob or trash), the change is journaled, and only then is the folder
 //! changed, with atomic renames. Only what the command touched is read, so
 //! the cost follows the size of the change, not of the folder.
+//!
+//! Before anything is applied, [`check`] measures the stage against
+//! [`StageLimits`] (bytes, entries, depth) without reading file content: a
+//! command that left too much gets a refusal and the folder stays as it
+//! was. What is applied never carries setuid, setgid or sticky bits or file
+//! capabilities ([`Applied::stripped`] says where they were removed), and
+//! every walk is iterative, so no depth of tree can overflow the stack.
 
 use std::ffi::{OsStr, OsString};
-use std::fs::DirBuilder;
-use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime};
+use std::rc::Rc;
 
 use cowork_protocol::Change;
 use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
 use rustix::fs::{FileType, Mode, OFlags, Stat};
-use rustix::io::Errno;
 
 use crate::error::FileError;
 use crate::folders::Folders;
 use crate::fsops::{self, io_err};
 use crate::journal::Journal;
 use crate::names;
-use crate::store::{JournalStore, hash_reader};
+use crate::store::hash_reader;
 use crate::trash::Pending;
+
+mod install;
+mod scan;
+mod stage;
+
+use install::{Cleaned, install};
+pub use scan::{Excess, StageLimits, check};
+pub use stage::Stage;
 
 /// Changes journaled in one record at most; a command that touched more
 /// files is applied in several batches.
 const BATCH: usize = 512;
-
-/// Stages left behind by a crash are removed when they are this old.
-const STALE: Duration = Duration::from_secs(24 * 3600);
-
-/// An overlay upper and work directory for one folder of one command,
-/// under cowork's data dir; removed when dropped.
-#[derive(Debug)]
-pub struct Stage {
-    root: PathBuf,
-    upper: PathBuf,
-    work: PathBuf,
-}
-
-impl Stage {
-    /// Creates an empty stage under the store's data dir (`stage/<id>/`).
-    pub fn create(store: &JournalStore) -> Result<Self, FileError> {
-        Self::create_in(store.stages())
-    }
-
-    /// Creates an empty stage under `parent`, which must be on a file
-    /// system with `user.*` extended attributes and outside the folder.
-    pub fn create_in(parent: &Path) -> Result<Self, FileError> {
-        remove_stale(parent);
-        let root = parent.join(format!("{:016x}", fastrand::u64(..)));
-        let upper = root.join("upper");
-        let work = root.join("work");
-        for dir in [&upper, &work] {
-            DirBuilder::new()
-                .recursive(true)
-                .mode(0o700)
-                .create(dir)
-                .map_err(|e| io_err(&dir.display().to_string(), e))?;
-        }
-        Ok(Self { root, upper, work })
-    }
-
-    /// The overlay upper directory: the command's changes.
-    pub fn upper(&self) -> &Path {
-        &self.upper
-    }
-
-    /// The overlay work directory.
-    pub fn work(&self) -> &Path {
-        &self.work
-    }
-}
-
-impl Drop for Stage {
-    fn drop(&mut self) {
-        remove_stage(&self.root);
-    }
-}
-
-/// Removes a stage, first giving back the permissions overlayfs takes from
-/// its work directory (`work/work` has mode 0).
-fn remove_stage(root: &Path) {
-    let inner = root.join("work").join("work");
-    let _ = rustix::fs::chmod(&inner, Mode::from_raw_mode(0o700));
-    let _ = std::fs::remove_dir_all(root);
-}
-
-fn remove_stale(parent: &Path) {
-    let Ok(entries) = std::fs::read_dir(parent) else {
-        return;
-    };
-    let now = SystemTime::now();
-    for entry in entries.flatten() {
-        let old = entry
-            .metadata()
-            .and_then(|m| m.modified())
-            .ok()
-            .and_then(|t| now.duration_since(t).ok())
-            .is_some_and(|age| age > STALE);
-        if old {
-            remove_stage(&entry.path());
-        }
-    }
-}
 
 /// What [`apply`] changed, for the model and the person.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -126,6 +60,9 @@ pub struct Applied {
     pub dirs: Vec<String>,
     /// What was not applied, and why (links, special files).
     pub skipped: Vec<String>,
+    /// Files and folders applied without the setuid, setgid or sticky bits
+    /// or the file capabilities the command gave them: `path: what`.
+    pub stripped: Vec<String>,
 }
 
 impl Applied {
@@ -136,6 +73,7 @@ impl Applied {
             && self.trashed.is_empty()
             && self.dirs.is_empty()
             && self.skipped.is_empty()
+            && self.stripped.is_empty()
     }
 
     /// Adds another folder's changes.
@@ -145,6 +83,12 @@ impl Applied {
         self.trashed.extend(other.trashed);
         self.dirs.extend(other.dirs);
         self.skipped.extend(other.skipped);
+        self.stripped.extend(other.stripped);
+    }
+
+    /// The number of changes made in the folder.
+    fn done(&self) -> usize {
+        self.created.len() + self.modified.len() + self.trashed.len() + self.dirs.len()
     }
 
     /// A few lines for the model: counts, then up to `max` paths.
@@ -185,20 +129,26 @@ impl Applied {
         for note in &self.skipped {
             lines.push(format!("Not kept: {note}"));
         }
+        for note in &self.stripped {
+            lines.push(format!("~ {note}"));
+        }
         lines.join("\n")
     }
 }
 
 /// Applies `stage` (used for the folder at absolute path `folder`) to the
-/// folder through `journal`.
+/// folder through `journal`, after checking it against `limits` (a stage
+/// over them is refused whole: [`FileError::StagedTooLarge`], nothing
+/// applied).
 ///
 /// On an error midway, the changes made so far stay made and journaled;
-/// the error says how far it got.
+/// [`FileError::PartlyApplied`] says how many.
 pub fn apply(
     folders: &Folders,
     journal: &Journal,
     folder: &Path,
     stage: &Stage,
+    limits: &StageLimits,
 ) -> Result<Applied, FileError> {
     let resolved = folders.resolve_path(folder)?;
     if resolved.read_only() {
@@ -207,6 +157,7 @@ pub fn apply(
             folder: resolved.root().to_path_buf(),
         });
     }
+    check(&[stage], limits)?;
     let target = resolved.open_dir()?;
     let upper = rustix::fs::open(
         stage.upper(),
@@ -219,25 +170,15 @@ pub fn apply(
         journal,
         out: Applied::default(),
     };
-    let root = folder.to_path_buf();
-    match run.dir(&root, &target, &upper, false) {
+    match run.walk(folder.to_path_buf(), target, upper) {
         Ok(()) => Ok(run.out),
-        Err(err) => {
-            let done = run.out.created.len()
-                + run.out.modified.len()
-                + run.out.trashed.len()
-                + run.out.dirs.len();
-            Err(match err {
-                FileError::Io { path, source } if done > 0 => FileError::Io {
-                    path,
-                    source: std::io::Error::other(format!(
-                        "{source} (after {done} of the command's changes were applied; undo the \
-                         task to revert them)"
-                    )),
-                },
-                other => other,
-            })
-        }
+        Err(err) => match run.out.done() {
+            0 => Err(err),
+            done => Err(FileError::PartlyApplied {
+                done,
+                source: Box::new(err),
+            }),
+        },
     }
 }
 
@@ -251,6 +192,8 @@ enum Step {
     Mkdir {
         name: OsString,
         shown: String,
+        /// The staged directory had setuid, setgid or sticky bits.
+        special: bool,
     },
     Install {
         name: OsString,
@@ -265,17 +208,57 @@ struct Run<'a> {
     out: Applied,
 }
 
+/// A subdirectory still to apply: opened from its parents when its turn
+/// comes, so only the directories on the way down to it stay open.
+struct Todo {
+    abs: PathBuf,
+    /// The folder's and the upper's parent directory.
+    parents: Rc<(OwnedFd, OwnedFd)>,
+    name: OsString,
+    opaque: bool,
+}
+
 impl Run<'_> {
+    /// Applies the upper directory to the folder, depth first, with an
+    /// explicit stack rather than recursion.
+    fn walk(&mut self, root: PathBuf, target: OwnedFd, upper: OwnedFd) -> Result<(), FileError> {
+        let mut todo: Vec<Todo> = Vec::new();
+        let mut next = Some((root, target, upper, false));
+        while let Some((abs, target, upper, opaque)) = next.take() {
+            let subdirs = self.dir(&abs, &target, &upper, opaque)?;
+            let parents = Rc::new((target, upper));
+            // Reversed, so they are applied in sorted order.
+            todo.extend(subdirs.into_iter().rev().map(|(name, opaque)| Todo {
+                abs: abs.join(&name),
+                parents: Rc::clone(&parents),
+                name,
+                opaque,
+            }));
+            if let Some(item) = todo.pop() {
+                let shown = self.folders.display(&item.abs);
+                let (target, upper) = &*item.parents;
+                let sub_target = fsops::open_dir_at(target.as_fd(), &item.name)
+                    .map_err(|e| io_err(&shown, e))?;
+                let sub_upper =
+                    fsops::open_dir_at(upper.as_fd(), &item.name).map_err(|e| io_err(&shown, e))?;
+                next = Some((item.abs, sub_target, sub_upper, item.opaque));
+            }
+        }
+        Ok(())
+    }
+
     /// Applies the upper directory `upper` to the folder's directory
-    /// `target` (at `abs`). `opaque`: the command replaced the whole
-    /// directory, so what the folder has and the upper lacks was deleted.
+    /// `target` (at `abs`), and returns its subdirectories still to apply
+    /// (and whether each is opaque). `opaque`: the command replaced the
+    /// whole directory, so what the folder has and the upper lacks was
+    /// deleted.
     fn dir(
         &mut self,
         abs: &Path,
         target: &OwnedFd,
         upper: &OwnedFd,
         opaque: bool,
-    ) -> Result<(), FileError> {
+    ) -> Result<Vec<(OsString, bool)>, FileError> {
         let shown_dir = names::show(abs);
         let mut staged = fsops::children(upper).map_err(|e| io_err(&shown_dir, e))?;
         staged.sort();
@@ -337,6 +320,7 @@ impl Run<'_> {
                         steps.push(Step::Mkdir {
                             name: name.clone(),
                             shown,
+                            special: up.st_mode & 0o7000 != 0,
                         });
                     }
                     // A new directory starts empty, so nothing below it can
@@ -360,7 +344,15 @@ impl Run<'_> {
                                 .save_blob(&mut current, &old)
                                 .map_err(|e| io_err(&shown, e))?;
                             let (old_mode, new_mode) = (old.st_mode & 0o7777, up.st_mode & 0o7777);
-                            if before == after && old_mode == new_mode {
+                            // Unchanged once the bits cowork never applies
+                            // are dropped: the user's file stays as it is
+                            // (with its own bits, if it had any).
+                            let added_only_special =
+                                old_mode & 0o7000 == 0 && old_mode == fsops::plain_mode(new_mode);
+                            if before == after && (old_mode == new_mode || added_only_special) {
+                                if old_mode != new_mode {
+                                    self.out.stripped.push(format!("{shown}: {SPECIAL_BITS}"));
+                                }
                                 continue;
                             }
                             changes.push(Change::Modified {
@@ -410,16 +402,19 @@ impl Run<'_> {
         }
         self.flush(target, upper, &mut steps, &mut changes)?;
         rustix::fs::fsync(target).map_err(|e| io_err(&shown_dir, e))?;
-        for (name, opaque) in subdirs {
-            let path = abs.join(&name);
-            let shown = self.folders.display(&path);
-            let sub_target =
-                fsops::open_dir_at(target.as_fd(), &name).map_err(|e| io_err(&shown, e))?;
-            let sub_upper =
-                fsops::open_dir_at(upper.as_fd(), &name).map_err(|e| io_err(&shown, e))?;
-            self.dir(&path, &sub_target, &sub_upper, opaque)?;
+        Ok(subdirs)
+    }
+
+    /// Says what [`install`] removed from a file on its way in.
+    fn note_cleaned(&mut self, shown: &str, cleaned: Cleaned) {
+        if cleaned.bits {
+            self.out.stripped.push(format!("{shown}: {SPECIAL_BITS}"));
         }
-        Ok(())
+        if cleaned.capabilities {
+            self.out.stripped.push(format!(
+                "{shown}: file capabilities (security.capability) removed"
+            ));
+        }
     }
 
     fn plan_trash(
@@ -488,13 +483,23 @@ impl Run<'_> {
                         .map_err(|e| io_err(&shown, e))?;
                     self.out.trashed.push(shown);
                 }
-                Step::Mkdir { name, shown } => {
+                Step::Mkdir {
+                    name,
+                    shown,
+                    special,
+                } => {
+                    // Made with plain permissions whatever the staged
+                    // directory had.
                     fsops::make_dir(target.as_fd(), &name).map_err(|e| io_err(&shown, e))?;
+                    if special {
+                        self.out.stripped.push(format!("{shown}: {SPECIAL_BITS}"));
+                    }
                     self.out.dirs.push(shown);
                 }
                 Step::Install { name, shown, new } => {
-                    install(upper.as_fd(), target.as_fd(), &name, new)
+                    let cleaned = install(upper.as_fd(), target.as_fd(), &name, new)
                         .map_err(|e| io_err(&shown, e))?;
+                    self.note_cleaned(&shown, cleaned);
                     if new {
                         self.out.created.push(shown);
                     } else {
@@ -506,6 +511,9 @@ impl Run<'_> {
         Ok(())
     }
 }
+
+/// How [`Applied::stripped`] words removed permission bits.
+const SPECIAL_BITS: &str = "setuid/setgid bits removed";
 
 fn lstat(dir: BorrowedFd<'_>, name: &OsStr, path: &Path) -> Result<Option<Stat>, FileError> {
     fsops::lstat_at(dir, name).map_err(|e| io_err(&names::show(path), e))
@@ -522,34 +530,4 @@ fn is_opaque(upper: &OwnedFd, name: &OsStr) -> bool {
         rustix::fs::fgetxattr(&dir, "user.overlay.opaque", &mut value),
         Ok(n) if value.get(..n) == Some(b"y".as_slice())
     )
-}
-
-/// Moves the staged file into the folder: a rename when the stage and the
-/// folder share a file system (no copy, however large), else an atomic
-/// copy. The data is made durable before it takes the target's name.
-fn install(
-    upper: BorrowedFd<'_>,
-    target: BorrowedFd<'_>,
-    name: &OsStr,
-    new: bool,
-) -> std::io::Result<()> {
-    let mut file = fsops::open_file_at(upper, name)?;
-    file.sync_all()?;
-    let renamed = if new {
-        fsops::rename_noreplace(upper, name, target, name)
-    } else {
-        rustix::fs::renameat(upper, name, target, name)
-    };
-    match renamed {
-        Ok(()) => Ok(()),
-        Err(Errno::XDEV) => {
-            let mode = rustix::fs::fstat(&file)?.st_mode;
-            fsops::atomic_write(target, name, &mut file, Some(mode))
-        }
-        Err(Errno::EXIST) => Err(std::io::Error::other(
-            "a file of that name appeared in the folder while the command ran; nothing was \
-             replaced",
-        )),
-        Err(errno) => Err(errno.into()),
-    }
 }

@@ -319,3 +319,69 @@ fn bash_with_allow_net_tells_the_model_and_reports_refusals() {
         "{result}"
     );
 }
+
+/// Regression (security review, defect 6): a command's `chmod 6755` on a
+/// program it copied into a folder landed there setuid, because the staged
+/// inode was renamed into the folder as it was.
+#[test]
+fn a_setuid_program_a_command_leaves_in_a_folder_lands_without_setuid() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = Env::new();
+    let server = MockModelServer::start(script(json!({"turns": [
+        {"tool_calls": [{"name": "Bash", "input": {
+            "command": "cp /bin/true tool && chmod 6755 tool && stat -c %a tool"
+        }}]},
+        {"text": "done"}
+    ]})));
+    let out = env
+        .run_anthropic(&server.url(), "make a tool")
+        .args(["--mode", "auto"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let result = server.requests()[1].body.to_string();
+    assert!(result.contains("6755"), "{result}");
+    assert!(
+        result.contains("~ tool: setuid/setgid bits removed"),
+        "{result}"
+    );
+    let mode = std::fs::metadata(env.folder.path().join("tool"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o7777, 0o755);
+}
+
+/// Regression (security review, defect 7): nothing capped what one
+/// command could leave in the folders. Over `max_stage_entries`, none of
+/// its changes are applied and the model is told how to proceed.
+#[test]
+fn a_command_that_leaves_more_files_than_the_cap_changes_nothing() {
+    let env = Env::new();
+    std::fs::write(
+        env.home.path().join("config.toml"),
+        "[sandbox]\nmax_stage_entries = 5\n",
+    )
+    .unwrap();
+    let before = manifest(env.folder.path());
+    let server = MockModelServer::start(script(json!({"turns": [
+        {"tool_calls": [{"name": "Bash", "input": {
+            "command": "mkdir out && for i in 1 2 3 4 5 6 7 8; do echo $i > out/$i.txt; done; \
+                        echo more >> notes/todo.txt"
+        }}]},
+        {"text": "done"}
+    ]})));
+    let out = env
+        .run_anthropic(&server.url(), "write many files")
+        .args(["--mode", "auto"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let result = server.requests()[1].body.to_string();
+    assert!(
+        result.contains("none of the command's changes to the connected folders were applied"),
+        "{result}"
+    );
+    assert!(result.contains("max_stage_entries"), "{result}");
+    assert_eq!(manifest(env.folder.path()), before);
+}

@@ -15,8 +15,8 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 use serde::Deserialize;
 
-use cowork_files::Folders;
-use cowork_files::staged::{self, Applied, Stage};
+use cowork_files::staged::{self, Applied, Stage, StageLimits};
+use cowork_files::{FileError, Folders};
 use cowork_protocol::config::SandboxConfig;
 use cowork_protocol::{Effect, ToolSpec};
 use cowork_sandbox::egress::EgressEvent;
@@ -264,16 +264,7 @@ fn execute(
         && !stages.is_empty()
     {
         let journal = journal.for_call(call_id);
-        let mut applied = Applied::default();
-        for (folder, stage) in &stages {
-            match staged::apply(&setup.folders, journal, folder, stage) {
-                Ok(one) => applied.extend(one),
-                Err(e) => notes.push(format!(
-                    "some of the command's changes to {} were not applied: {e}",
-                    folder.display()
-                )),
-            }
-        }
+        let applied = apply_stages(setup, journal, &stages, &mut notes);
         if !applied.is_empty() {
             text.push_str(&applied.summary(LISTED_CHANGES));
             text.push('\n');
@@ -283,6 +274,43 @@ fn execute(
         text.push_str(&format!("Note: {note}\n"));
     }
     Ok(text)
+}
+
+/// Applies every folder's stage, after checking them together against the
+/// `[sandbox]` limits: a command that left too much has none of its changes
+/// applied (its stages are discarded when dropped).
+fn apply_stages(
+    setup: &BashSetup,
+    journal: &cowork_files::Journal,
+    stages: &[(PathBuf, Stage)],
+    notes: &mut Vec<String>,
+) -> Applied {
+    let limits = StageLimits::from_config(&setup.limits);
+    let mut applied = Applied::default();
+    let all: Vec<&Stage> = stages.iter().map(|(_, stage)| stage).collect();
+    match staged::check(&all, &limits) {
+        Ok(()) => {}
+        Err(e @ FileError::StagedTooLarge { .. }) => {
+            notes.push(e.to_string());
+            return applied;
+        }
+        Err(e) => {
+            notes.push(format!(
+                "none of the command's changes to the connected folders were applied: {e}"
+            ));
+            return applied;
+        }
+    }
+    for (folder, stage) in stages {
+        match staged::apply(&setup.folders, journal, folder, stage, &limits) {
+            Ok(one) => applied.extend(one),
+            Err(e) => notes.push(format!(
+                "not all of the command's changes to {} were applied: {e}",
+                folder.display()
+            )),
+        }
+    }
+    applied
 }
 
 /// One line per distinct request outcome: "Network: allowed pypi.org:443

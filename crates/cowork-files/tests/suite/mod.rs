@@ -13,6 +13,8 @@ mod mv;
 mod names;
 mod read;
 mod staged;
+mod staged_limits;
+mod staged_modes;
 mod undo;
 mod work;
 mod write;

@@ -14,7 +14,7 @@ use cowork_protocol::Change;
 
 use super::work::{Work, assert_same_tree, manifest};
 
-fn journal(w: &Work) -> Journal {
+pub fn journal(w: &Work) -> Journal {
     Journal {
         store: w.store.clone(),
         sink: w.sink.clone(),
@@ -22,13 +22,13 @@ fn journal(w: &Work) -> Journal {
     }
 }
 
-fn put(upper: &Path, rel: &str, bytes: &str) {
+pub fn put(upper: &Path, rel: &str, bytes: &str) {
     let path = upper.join(rel);
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(path, bytes).unwrap();
 }
 
-fn whiteout(upper: &Path, rel: &str) {
+pub fn whiteout(upper: &Path, rel: &str) {
     let path = upper.join(rel);
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     rustix::fs::mknodat(
@@ -54,8 +54,14 @@ fn opaque_dir(upper: &Path, rel: &str) -> PathBuf {
     path
 }
 
-fn apply(w: &Work, stage: &Stage) -> Result<staged::Applied, FileError> {
-    staged::apply(&w.folders, &journal(w), &w.root, stage)
+pub fn apply(w: &Work, stage: &Stage) -> Result<staged::Applied, FileError> {
+    staged::apply(
+        &w.folders,
+        &journal(w),
+        &w.root,
+        stage,
+        &staged::StageLimits::default(),
+    )
 }
 
 #[test]
@@ -251,4 +257,27 @@ fn changes_record_what_undo_needs() {
         panic!("{changes:#?}");
     };
     assert!(w.store.has_blob(before));
+}
+
+#[test]
+fn a_stage_with_locked_folders_is_removed_without_touching_what_links_point_to() {
+    let w = Work::new();
+    let outside = w.outside().join("kept");
+    std::fs::create_dir(&outside).unwrap();
+    std::fs::write(outside.join("file"), "x").unwrap();
+    std::fs::set_permissions(&outside, std::fs::Permissions::from_mode(0o750)).unwrap();
+    let stage = Stage::create(&w.store).unwrap();
+    let root = stage.upper().parent().unwrap().to_path_buf();
+    put(stage.upper(), "locked/inner/file.txt", "x\n");
+    std::os::unix::fs::symlink(&outside, stage.upper().join("locked/link")).unwrap();
+    for (rel, mode) in [("locked/inner", 0o000), ("locked", 0o500)] {
+        let path = stage.upper().join(rel);
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+
+    drop(stage);
+    assert!(!root.exists());
+    assert_eq!(std::fs::read_to_string(outside.join("file")).unwrap(), "x");
+    let mode = std::fs::metadata(&outside).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o750);
 }
