@@ -56,6 +56,7 @@
 //! ```
 
 mod beneath;
+mod conceal;
 mod error;
 mod folders;
 mod fsops;
@@ -67,8 +68,9 @@ mod tools;
 mod trash;
 pub mod undo;
 
+pub use conceal::canonical_prefix;
 pub use error::FileError;
-pub use folders::{Folders, Resolved};
+pub use folders::{Folders, Resolved, deepest_grant};
 pub use journal::{ChangeSink, Journal};
 pub use names::show as show_path;
 pub use store::JournalStore;
