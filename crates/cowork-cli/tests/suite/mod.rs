@@ -1,5 +1,6 @@
 mod docs_tests;
 mod exec_tests;
+mod grants_tests;
 mod harness;
 mod journal_tests;
 mod run_tests;
