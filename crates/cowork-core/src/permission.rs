@@ -221,13 +221,30 @@ pub fn hidden_paths(rules: &[Rule]) -> Vec<String> {
         .filter(|r| r.effect.is_none_or(|e| e == Effect::Read))
         .flat_map(|r| match (&r.path, &r.folder) {
             (Some(glob), _) => vec![glob.clone()],
-            (None, Some(folder)) => vec![
-                folder.display().to_string(),
-                format!("{}/**", folder.display()),
-            ],
+            (None, Some(folder)) => {
+                let literal = escape_glob(&folder.display().to_string());
+                vec![literal.clone(), format!("{literal}/**")]
+            }
             (None, None) => Vec::new(),
         })
         .collect()
+}
+
+/// `text` as a glob matching exactly itself: a folder named `a[1]` must
+/// not become a character class.
+fn escape_glob(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '*' | '?' | '[' | ']' | '{' | '}' | '\\' => {
+                out.push('[');
+                out.push(c);
+                out.push(']');
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// Whether auto mode may act without asking: changes confined to the

@@ -236,3 +236,17 @@ fn a_relative_rule_folder_or_glob_is_refused_naming_the_rule_and_the_fix() {
     anywhere.path = Some("**/*.key".into());
     assert!(Policy::new(PermissionMode::Ask, &[anywhere], Approver::Nobody).is_ok());
 }
+
+#[test]
+fn a_hidden_folder_whose_name_looks_like_a_glob_hides_exactly_itself() {
+    let mut by_folder = rule(RuleAction::Deny);
+    by_folder.folder = Some(PathBuf::from("/home/me/tax[2025]"));
+    let hidden = hidden_paths(&[by_folder]);
+    assert_eq!(
+        hidden,
+        ["/home/me/tax[[]2025[]]", "/home/me/tax[[]2025[]]/**"]
+    );
+    let glob = globset::Glob::new(&hidden[1]).unwrap().compile_matcher();
+    assert!(glob.is_match("/home/me/tax[2025]/a.pdf"));
+    assert!(!glob.is_match("/home/me/tax2/a.pdf"));
+}

@@ -145,3 +145,40 @@ pub fn canonical_prefix(path: &Path) -> PathBuf {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A reserved directory reached under a name that is not its own (a
+    /// bind mount) is recognised by device and inode.
+    #[test]
+    fn a_reserved_directory_is_recognised_by_identity_under_another_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        std::fs::create_dir_all(root.join("mounted/inner")).unwrap();
+        let meta = std::fs::metadata(root.join("mounted")).unwrap();
+        let concealed = Concealed {
+            hidden: None,
+            reserved: vec![Reserved {
+                path: PathBuf::from("/somewhere/else/cowork"),
+                id: Some((meta.dev(), meta.ino())),
+            }],
+        };
+        assert!(!concealed.by_name(&root.join("mounted/inner")));
+        assert!(concealed.real(&root.join("mounted/inner/x"), &root));
+        assert!(concealed.real(&root.join("mounted"), &root));
+        assert!(!concealed.real(&root.join("other"), &root));
+    }
+
+    #[test]
+    fn a_missing_reserved_path_is_made_real_through_its_existing_prefix() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().canonicalize().unwrap().join("real");
+        std::fs::create_dir(&real).unwrap();
+        std::os::unix::fs::symlink(&real, dir.path().join("link")).unwrap();
+        let reserved = Reserved::new(&dir.path().join("link/later/../cowork"));
+        assert_eq!(reserved.path, real.join("cowork"));
+        assert_eq!(reserved.id, None);
+    }
+}

@@ -260,3 +260,27 @@ fn cowork_s_data_and_configuration_are_hidden_from_a_folder_that_holds_them() {
     );
     assert!(!data.join("trash/forged").exists());
 }
+
+/// Regression: a tool whose preview named no paths (ReadDocument) escaped
+/// every path rule.
+#[test]
+fn a_path_rule_applies_to_the_document_reader_too() {
+    let env = Env::new();
+    env.write("budget.xlsx", "not really a workbook");
+    std::fs::write(
+        env.home.path().join("config.toml"),
+        "[[rules]]\naction = \"deny\"\ntool = \"ReadDocument\"\npath = \"**/*.xlsx\"\n",
+    )
+    .unwrap();
+    let (out, results) = run(
+        &env,
+        &[arg(&env.folder(), "")],
+        calls(json!([
+            {"name": "ReadDocument", "input": {"file_path": "notes/../budget.xlsx"}}
+        ])),
+        |_| {},
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(results[0].2, "{results:?}");
+    assert!(results[0].1.contains("Denied by policy"), "{results:?}");
+}

@@ -305,6 +305,25 @@ impl Tool for ReadDocument {
         &self.spec
     }
 
+    /// The document's real path, so path rules see what it reads (the
+    /// preview names no paths).
+    fn targets(
+        &self,
+        input: &Value,
+    ) -> BoxFuture<'static, Result<Option<Vec<PathBuf>>, ToolFailure>> {
+        let (files, input) = (Arc::clone(&self.files), input.clone());
+        Box::pin(blocking(move || {
+            let path = input
+                .get("file_path")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            files
+                .targets("Read", &serde_json::json!({ "file_path": path }))
+                .map(Some)
+                .map_err(|e| ToolFailure::new(e.to_string()))
+        }))
+    }
+
     fn call(
         &self,
         input: Value,
