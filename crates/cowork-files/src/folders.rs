@@ -1,7 +1,7 @@
 //! Connected folders and the mapping of user paths onto them.
 
 use std::fs::File;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use cowork_protocol::FolderGrant;
 use globset::{Glob, GlobSetBuilder};
@@ -255,9 +255,13 @@ impl Resolved<'_> {
         &self.rel
     }
 
-    /// Whether the folder was connected read-only.
+    /// Whether the path may not be changed: the deepest folder containing
+    /// its real location (not the folder it was resolved against) was
+    /// connected read-only.
     pub fn read_only(&self) -> bool {
-        self.folders.grants[self.root].read_only
+        self.folders
+            .grant_for(&self.real_guess())
+            .is_none_or(|g| g.read_only)
     }
 
     /// Opens the path beneath its root with `flags` (and `mode`, for
@@ -275,7 +279,7 @@ impl Resolved<'_> {
             // concealed file does not get around the rule.
             Ok(fd) if !concealed.is_empty() => {
                 let real = crate::fsops::fd_path(&fd).unwrap_or_else(|_| self.lexical());
-                if concealed.real(&real, self.root()) || concealed.by_name(&self.lexical()) {
+                if concealed.real(&real, self.root()) || self.names_concealed() {
                     return Err(self.not_found());
                 }
                 Ok(fd)
@@ -399,11 +403,38 @@ impl Resolved<'_> {
 
     /// Whether the path names something concealed from the task, judged by
     /// name and by where its existing part really is. Reads no content.
+    /// A path that merely passes through a concealed place
+    /// (`private/../pub/a.txt`) is concealed too: the lookup would tell
+    /// whether that place exists.
     pub fn conceals(&self) -> bool {
+        !self.folders.concealed.is_empty()
+            && (self.names_concealed()
+                || self.folders.concealed.real(&self.real_guess(), self.root()))
+    }
+
+    /// Whether the path, followed name by name as written, enters a
+    /// concealed place at any step.
+    fn names_concealed(&self) -> bool {
         let concealed = &self.folders.concealed;
-        !concealed.is_empty()
-            && (concealed.by_name(&self.lexical())
-                || concealed.real(&self.real_guess(), self.root()))
+        let mut walked = self.root().to_path_buf();
+        if concealed.by_name(&walked) {
+            return true;
+        }
+        for component in self.rel.components() {
+            match component {
+                Component::ParentDir => {
+                    walked.pop();
+                }
+                Component::Normal(name) => {
+                    walked.push(name);
+                    if concealed.entry(&walked) {
+                        return true;
+                    }
+                }
+                Component::CurDir | Component::RootDir | Component::Prefix(_) => {}
+            }
+        }
+        false
     }
 
     pub(crate) fn root_index(&self) -> usize {

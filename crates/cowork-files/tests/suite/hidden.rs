@@ -139,6 +139,7 @@ fn every_tool_answers_a_hidden_path_exactly_as_a_missing_one() {
             std::fs::create_dir_all(root.join("tax/2025")).unwrap();
             std::fs::write(root.join("tax/2025/a.txt"), "SECRET income").unwrap();
             std::fs::write(root.join("tax/file"), "SECRET").unwrap();
+            std::fs::write(root.join("notes.txt"), "plain").unwrap();
         },
         &["**/*.key", "ROOT/tax", "ROOT/tax/**"],
         &[],
@@ -152,6 +153,9 @@ fn every_tool_answers_a_hidden_path_exactly_as_a_missing_one() {
         "tax/2025/none.txt",
         "tax/none/none.txt",
         "tax/file/below",
+        // Passing through the hidden folder would tell whether it exists.
+        "tax/2025/../../notes.txt",
+        "tax/none/../../notes.txt",
     ];
     for path in paths {
         let missing = FileError::NotFound {
