@@ -125,6 +125,7 @@ fn deps(
     let folders = Arc::new(
         Folders::open(&spec.folders)?
             .with_hidden(&hidden)?
+            .with_protected(&cowork_core::denied_paths(&config.rules))?
             .with_reserved(&crate::config::own_paths(&data_dir)),
     );
     let journal = TaskJournal::new(JournalSetup {

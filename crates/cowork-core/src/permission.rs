@@ -219,15 +219,30 @@ pub fn hidden_paths(rules: &[Rule]) -> Vec<String> {
         .iter()
         .filter(|r| r.action == RuleAction::Deny && r.tool.is_none())
         .filter(|r| r.effect.is_none_or(|e| e == Effect::Read))
-        .flat_map(|r| match (&r.path, &r.folder) {
-            (Some(glob), _) => vec![glob.clone()],
-            (None, Some(folder)) => {
-                let literal = escape_glob(&folder.display().to_string());
-                vec![literal.clone(), format!("{literal}/**")]
-            }
-            (None, None) => Vec::new(),
-        })
+        .flat_map(rule_globs)
         .collect()
+}
+
+/// The path globs of every deny rule, whatever tool or effect it names:
+/// a Move must not carry a path they match to a name they do not match,
+/// or renaming would get around the rule.
+pub fn denied_paths(rules: &[Rule]) -> Vec<String> {
+    rules
+        .iter()
+        .filter(|r| r.action == RuleAction::Deny)
+        .flat_map(rule_globs)
+        .collect()
+}
+
+fn rule_globs(rule: &Rule) -> Vec<String> {
+    match (&rule.path, &rule.folder) {
+        (Some(glob), _) => vec![glob.clone()],
+        (None, Some(folder)) => {
+            let literal = escape_glob(&folder.display().to_string());
+            vec![literal.clone(), format!("{literal}/**")]
+        }
+        (None, None) => Vec::new(),
+    }
 }
 
 /// `text` as a glob matching exactly itself: a folder named `a[1]` must

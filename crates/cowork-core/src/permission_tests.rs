@@ -250,3 +250,17 @@ fn a_hidden_folder_whose_name_looks_like_a_glob_hides_exactly_itself() {
     assert!(glob.is_match("/home/me/tax[2025]/a.pdf"));
     assert!(!glob.is_match("/home/me/tax2/a.pdf"));
 }
+
+#[test]
+fn every_deny_rule_with_a_path_protects_it_from_renaming() {
+    let mut read_only_rule = rule(RuleAction::Deny);
+    read_only_rule.tool = Some("Read".into());
+    read_only_rule.folder = Some(PathBuf::from("/home/me/hr"));
+    let mut allow = rule(RuleAction::Allow);
+    allow.path = Some("**".into());
+    let mut no_path = rule(RuleAction::Deny);
+    no_path.tool = Some("Bash".into());
+    let denied = denied_paths(&[read_only_rule.clone(), allow, no_path]);
+    assert_eq!(denied, ["/home/me/hr", "/home/me/hr/**"]);
+    assert!(hidden_paths(&[read_only_rule]).is_empty());
+}

@@ -4,7 +4,7 @@ use std::fs::File;
 use std::path::{Component, Path, PathBuf};
 
 use cowork_protocol::FolderGrant;
-use globset::{Glob, GlobSetBuilder};
+use globset::{Glob, GlobSet, GlobSetBuilder};
 use rustix::fd::{AsFd, OwnedFd};
 use rustix::fs::{FileType, Mode, OFlags};
 use rustix::io::Errno;
@@ -25,6 +25,9 @@ pub struct Folders {
     /// cowork's own state): answered as missing when named, skipped when
     /// walking.
     concealed: Concealed,
+    /// Paths deny rules name, which a Move may not rename out of their
+    /// rule.
+    protected: Option<GlobSet>,
 }
 
 #[derive(Debug)]
@@ -68,6 +71,7 @@ impl Folders {
             grants: canonical,
             roots,
             concealed: Concealed::default(),
+            protected: None,
         })
     }
 
@@ -75,22 +79,29 @@ impl Folders {
     /// Hides every path matching one of `globs` (absolute-path globs, as
     /// in deny rules): naming one is refused, walks skip them.
     pub fn with_hidden(mut self, globs: &[String]) -> Result<Self, FileError> {
-        if globs.is_empty() {
-            return Ok(self);
-        }
-        let mut builder = GlobSetBuilder::new();
-        for pattern in globs {
-            let glob = Glob::new(pattern).map_err(|e| FileError::InvalidPath {
-                path: pattern.clone(),
-                why: format!("it is not a valid glob for hiding paths: {e}"),
-            })?;
-            builder.add(glob);
-        }
-        self.concealed.hidden = Some(builder.build().map_err(|e| FileError::InvalidPath {
-            path: globs.join(", "),
-            why: e.to_string(),
-        })?);
+        self.concealed.hidden = glob_set(globs)?;
         Ok(self)
+    }
+
+    /// Protects the paths matching `globs` (the paths of every deny rule,
+    /// whatever tool it names) from being renamed out of their rule: a
+    /// Move whose source, or anything below it, matches a glob that its
+    /// new name would not match is refused.
+    pub fn with_protected(mut self, globs: &[String]) -> Result<Self, FileError> {
+        self.protected = glob_set(globs)?;
+        Ok(self)
+    }
+
+    /// Whether renaming `from` to `to` would take it out of a protecting
+    /// glob it matches now.
+    pub(crate) fn escapes_rule(&self, from: &Path, to: &Path) -> bool {
+        self.protected.as_ref().is_some_and(|set| {
+            let now = set.matches(from);
+            !now.is_empty() && {
+                let then = set.matches(to);
+                now.iter().any(|i| !then.contains(i))
+            }
+        })
     }
 
     /// Reserves `paths` (cowork's data and configuration directories)
@@ -215,6 +226,28 @@ impl Folders {
             Err(_) => names::show(absolute),
         }
     }
+}
+
+/// The globs of deny rules as one set; `None` when there are none.
+fn glob_set(globs: &[String]) -> Result<Option<GlobSet>, FileError> {
+    if globs.is_empty() {
+        return Ok(None);
+    }
+    let mut builder = GlobSetBuilder::new();
+    for pattern in globs {
+        let glob = Glob::new(pattern).map_err(|e| FileError::InvalidPath {
+            path: pattern.clone(),
+            why: format!("it is not a valid glob for a deny rule: {e}"),
+        })?;
+        builder.add(glob);
+    }
+    builder
+        .build()
+        .map(Some)
+        .map_err(|e| FileError::InvalidPath {
+            path: globs.join(", "),
+            why: e.to_string(),
+        })
 }
 
 /// The deepest grant in `grants` whose path contains `path` (both real,

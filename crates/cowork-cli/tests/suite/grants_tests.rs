@@ -284,3 +284,39 @@ fn a_path_rule_applies_to_the_document_reader_too() {
     assert!(results[0].2, "{results:?}");
     assert!(results[0].1.contains("Denied by policy"), "{results:?}");
 }
+
+/// Regression: moving a denied folder's parent made its files readable
+/// under the new name (a rule naming a tool hides nothing, so renaming
+/// was the way around it).
+#[test]
+fn a_denied_folder_cannot_be_renamed_out_of_its_rule() {
+    let env = Env::new();
+    env.write("hr/private/salaries.txt", "SALARY-TABLE\n");
+    let folder = env.folder();
+    std::fs::write(
+        env.home.path().join("config.toml"),
+        format!(
+            "[[rules]]\naction = \"deny\"\ntool = \"Read\"\nfolder = \"{}/hr/private\"\n",
+            folder.display()
+        ),
+    )
+    .unwrap();
+    let (out, results) = run(
+        &env,
+        &[arg(&folder, "")],
+        calls(json!([
+            {"name": "Move", "input": {"from": "hr", "to": "open"}},
+            {"name": "Read", "input": {"file_path": "open/private/salaries.txt"}},
+            {"name": "Read", "input": {"file_path": "hr/private/salaries.txt"}}
+        ])),
+        |_| {},
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(results.iter().all(|r| r.2), "{results:?}");
+    assert!(results[0].1.contains("deny rule"), "{results:?}");
+    assert!(
+        results.iter().all(|r| !r.1.contains("SALARY")),
+        "{results:?}"
+    );
+    assert!(folder.join("hr/private/salaries.txt").exists());
+}

@@ -103,11 +103,24 @@ fn plan_one(folders: &Folders, pair: &Pair, overwrite: bool) -> Result<One, File
     let to_path = into_dir_target(folders, &pair.to, &from)?;
     let to = target(folders, &to_path, true, Need::New)?;
     let mut carried_paths = Vec::with_capacity(below.len() * 2);
-    for path in below {
-        if let Ok(rest) = path.strip_prefix(&from.abs) {
-            carried_paths.push(to.abs.join(rest));
+    let renames = std::iter::once((from.abs.clone(), to.abs.clone())).chain(
+        below.into_iter().filter_map(|path| {
+            let new = to.abs.join(path.strip_prefix(&from.abs).ok()?);
+            Some((path, new))
+        }),
+    );
+    for (old, new) in renames {
+        if folders.escapes_rule(&old, &new) {
+            return Err(invalid(format!(
+                "`{}` is or holds a path a deny rule names, and `{}` would take it out of \
+                 that rule; keep its name, or ask the user to change the rule",
+                from.shown, to.shown
+            )));
         }
-        carried_paths.push(path);
+        if old != from.abs {
+            carried_paths.push(new);
+            carried_paths.push(old);
+        }
     }
     if to.abs == from.abs {
         return Err(invalid(format!(

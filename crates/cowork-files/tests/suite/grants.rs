@@ -250,3 +250,54 @@ fn the_deepest_grant_decides_for_a_real_path() {
     );
     assert!(folders.grant_for(Path::new("/elsewhere")).is_none());
 }
+
+/// Regression for "moving a denied folder's parent makes its files
+/// readable under the new name": a rule naming a tool (here: Read) hides
+/// nothing, so renaming was the way around it. A Move may not carry a path
+/// a deny rule names to a name the rule does not cover.
+#[test]
+fn a_move_cannot_rename_a_path_out_of_its_deny_rule() {
+    let base = tempfile::tempdir().unwrap();
+    let root = base.path().canonicalize().unwrap();
+    for rel in ["parent/private/hr.txt", "notes/a.md", "notes/b.txt", "c.md"] {
+        write(&root, rel, "x");
+    }
+    let folders = Folders::open(&[FolderGrant {
+        path: root.clone(),
+        read_only: false,
+    }])
+    .unwrap()
+    .with_protected(&[
+        format!("{}/parent/private", root.display()),
+        format!("{}/parent/private/**", root.display()),
+        "**/*.md".to_owned(),
+    ])
+    .unwrap();
+    let journal = Journal {
+        store: Arc::new(JournalStore::open(&root.join(".data")).unwrap()),
+        sink: Arc::new(VecSink::default()),
+        task: None,
+    };
+    let tools = FileTools::with_journal(Arc::new(folders), journal);
+    for (from, to) in [
+        ("parent", "open"),
+        ("parent/private", "public"),
+        ("parent/private/hr.txt", "hr.txt"),
+        ("c.md", "c.txt"),
+    ] {
+        let input = json!({"from": from, "to": to});
+        let err = tools.call("Move", &input).unwrap_err();
+        assert!(
+            err.to_string().contains("deny rule"),
+            "{from} → {to}: {err}"
+        );
+    }
+    assert!(root.join("parent/private/hr.txt").exists());
+    // Names the rules still cover after the move are fine.
+    tools
+        .call("Move", &json!({"from": "notes", "to": "docs"}))
+        .unwrap();
+    tools
+        .call("Move", &json!({"from": "c.md", "to": "docs/c.md"}))
+        .unwrap();
+}
