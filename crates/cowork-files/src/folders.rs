@@ -77,7 +77,8 @@ impl Folders {
 
     /// The connected folders, with canonical paths, in grant order.
     /// Hides every path matching one of `globs` (absolute-path globs, as
-    /// in deny rules): naming one is refused, walks skip them.
+    /// in deny rules), and everything below one: naming one is answered
+    /// as a missing path, walks skip them.
     pub fn with_hidden(mut self, globs: &[String]) -> Result<Self, FileError> {
         self.concealed.hidden = glob_set(globs)?;
         Ok(self)
@@ -298,7 +299,10 @@ impl Resolved<'_> {
     }
 
     /// Opens the path beneath its root with `flags` (and `mode`, for
-    /// `O_CREAT`). Escapes fail with [`FileError::OutsideFolders`].
+    /// `O_CREAT`). Escapes fail with [`FileError::OutsideFolders`];
+    /// concealed paths with [`FileError::NotFound`], judged on where the
+    /// lookup really led, so a caller that creates (`O_CREAT`) must ask
+    /// [`Resolved::conceals`] first.
     pub fn open(&self, flags: OFlags, mode: Mode) -> Result<OwnedFd, FileError> {
         let opened = open_beneath(
             self.folders.roots[self.root].fd.as_fd(),

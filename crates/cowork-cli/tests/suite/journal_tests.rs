@@ -192,7 +192,9 @@ fn yes_allows_changes_but_deny_rules_win_over_it() {
     let env = Env::new();
     std::fs::write(
         env.home.path().join("config.toml"),
-        "[[rules]]\naction = \"deny\"\npath = \"**/notes/**\"\n",
+        // A rule on writing only: the policy, not the hiding of paths,
+        // refuses the change.
+        "[[rules]]\naction = \"deny\"\neffect = \"write\"\npath = \"**/notes/**\"\n",
     )
     .unwrap();
     let server = MockModelServer::start(script(write_script()));
