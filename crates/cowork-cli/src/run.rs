@@ -119,9 +119,17 @@ fn deps(
     let mut tools = ToolRegistry::default();
     let mut notices = Vec::new();
     let hidden = cowork_core::hidden_paths(&config.rules);
-    let folders = Arc::new(Folders::open(&spec.folders)?.with_hidden(&hidden)?);
+    let data_dir = home::data_dir()?;
+    // Opened first, so the data dir exists and is reserved by identity.
+    let journal_store = Arc::new(JournalStore::open(&data_dir)?);
+    let folders = Arc::new(
+        Folders::open(&spec.folders)?
+            .with_hidden(&hidden)?
+            .with_protected(&cowork_core::denied_paths(&config.rules))?
+            .with_reserved(&crate::config::own_paths(&data_dir)),
+    );
     let journal = TaskJournal::new(JournalSetup {
-        store: Arc::new(JournalStore::open(&home::data_dir()?)?),
+        store: journal_store,
         log: Arc::clone(&store),
         task: id.clone(),
     });

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use globset::{Glob, GlobMatcher};
 
+use cowork_files::deepest_grant;
 use cowork_protocol::config::{Rule, RuleAction};
 use cowork_protocol::{Effect, FolderGrant, PermissionMode};
 
@@ -43,7 +44,7 @@ struct CompiledRule {
 
 /// A bad rule in the configuration.
 #[derive(Debug, thiserror::Error)]
-#[error("rule {number} in the configuration has an invalid path glob {glob:?}: {message}")]
+#[error("rule {number} in the configuration has an invalid path {glob:?}: {message}")]
 pub struct RuleError {
     pub number: usize,
     pub glob: String,
@@ -68,6 +69,29 @@ impl Policy {
             .iter()
             .enumerate()
             .map(|(i, rule)| {
+                // A relative path never matches the absolute paths calls
+                // touch: the rule would silently protect nothing.
+                if let Some(folder) = rule.folder.as_ref().filter(|f| !f.is_absolute()) {
+                    return Err(RuleError {
+                        number: i + 1,
+                        glob: folder.display().to_string(),
+                        message: "a rule's folder must be an absolute path (or start with ~/)"
+                            .to_owned(),
+                    });
+                }
+                if let Some(pattern) = rule
+                    .path
+                    .as_ref()
+                    .filter(|p| !p.starts_with('/') && !p.starts_with("**"))
+                {
+                    return Err(RuleError {
+                        number: i + 1,
+                        glob: pattern.clone(),
+                        message: "a rule's path glob must be absolute (`/home/me/tax/**`), \
+                                  start with `~/` or with `**` (`**/*.key`)"
+                            .to_owned(),
+                    });
+                }
                 let glob = match &rule.path {
                     Some(pattern) => Some(
                         Glob::new(pattern)
@@ -195,25 +219,55 @@ pub fn hidden_paths(rules: &[Rule]) -> Vec<String> {
         .iter()
         .filter(|r| r.action == RuleAction::Deny && r.tool.is_none())
         .filter(|r| r.effect.is_none_or(|e| e == Effect::Read))
-        .flat_map(|r| match (&r.path, &r.folder) {
-            (Some(glob), _) => vec![glob.clone()],
-            (None, Some(folder)) => vec![
-                folder.display().to_string(),
-                format!("{}/**", folder.display()),
-            ],
-            (None, None) => Vec::new(),
-        })
+        .flat_map(rule_globs)
         .collect()
+}
+
+/// The path globs of every deny rule, whatever tool or effect it names:
+/// a Move must not carry a path they match to a name they do not match,
+/// or renaming would get around the rule.
+pub fn denied_paths(rules: &[Rule]) -> Vec<String> {
+    rules
+        .iter()
+        .filter(|r| r.action == RuleAction::Deny)
+        .flat_map(rule_globs)
+        .collect()
+}
+
+fn rule_globs(rule: &Rule) -> Vec<String> {
+    match (&rule.path, &rule.folder) {
+        (Some(glob), _) => vec![glob.clone()],
+        (None, Some(folder)) => {
+            let literal = escape_glob(&folder.display().to_string());
+            vec![literal.clone(), format!("{literal}/**")]
+        }
+        (None, None) => Vec::new(),
+    }
+}
+
+/// `text` as a glob matching exactly itself: a folder named `a[1]` must
+/// not become a character class.
+fn escape_glob(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '*' | '?' | '[' | ']' | '{' | '}' | '\\' => {
+                out.push('[');
+                out.push(c);
+                out.push(']');
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// Whether auto mode may act without asking: changes confined to the
 /// task's read-write folders (and execution, which the sandbox confines).
+/// The deepest grant containing a path decides, so a read-only folder
+/// nested in a read-write one is out of scope.
 fn in_scope(effect: Effect, paths: &[PathBuf], folders: &[FolderGrant]) -> bool {
-    let inside = |p: &Path| {
-        folders
-            .iter()
-            .any(|f| !f.read_only && p.starts_with(&f.path))
-    };
+    let inside = |p: &Path| deepest_grant(folders, p).is_some_and(|g| !g.read_only);
     match effect {
         Effect::Read | Effect::Execute => true,
         Effect::Write | Effect::Delete => paths.iter().all(|p| inside(p)),

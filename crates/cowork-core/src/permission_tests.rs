@@ -171,3 +171,96 @@ fn deny_rules_on_reading_paths_become_hidden_globs() {
     let hidden = hidden_paths(&[by_glob, by_folder, writes_only, allow]);
     assert_eq!(hidden, ["**/*.key", "/home/me/tax", "/home/me/tax/**"]);
 }
+
+/// Regression for "a read-only folder nested in a read-write one can be
+/// written": `in_scope` accepted a path when ANY read-write grant held it.
+#[test]
+fn auto_mode_asks_for_a_read_only_folder_nested_in_a_writable_one() {
+    let policy = policy(PermissionMode::Auto, &[]);
+    let f = vec![
+        FolderGrant {
+            path: PathBuf::from("/home/me/x"),
+            read_only: false,
+        },
+        FolderGrant {
+            path: PathBuf::from("/home/me/x/sub"),
+            read_only: true,
+        },
+    ];
+    assert_eq!(
+        policy.decide("Write", Effect::Write, &p("/home/me/x/sub/new.txt"), &f),
+        Verdict::Ask
+    );
+    assert_eq!(
+        policy.decide("Delete", Effect::Delete, &p("/home/me/x/sub"), &f),
+        Verdict::Ask
+    );
+    assert_eq!(
+        policy.decide("Write", Effect::Write, &p("/home/me/x/subway.txt"), &f),
+        Verdict::Allow
+    );
+    // A batch with one path in the nested read-only folder asks too.
+    let batch = vec![
+        PathBuf::from("/home/me/x/a.txt"),
+        PathBuf::from("/home/me/x/sub/b.txt"),
+    ];
+    assert_eq!(
+        policy.decide("Move", Effect::Write, &batch, &f),
+        Verdict::Ask
+    );
+}
+
+/// Regression for "relative rule paths are accepted and never match".
+#[test]
+fn a_relative_rule_folder_or_glob_is_refused_naming_the_rule_and_the_fix() {
+    let mut folder = rule(RuleAction::Deny);
+    folder.folder = Some(PathBuf::from("private"));
+    let err = Policy::new(PermissionMode::Ask, &[folder], Approver::Nobody).unwrap_err();
+    assert!(
+        err.to_string().contains("rule 1") && err.to_string().contains("absolute"),
+        "{err}"
+    );
+    let mut glob = rule(RuleAction::Deny);
+    glob.path = Some("private/*.txt".into());
+    let err = Policy::new(
+        PermissionMode::Ask,
+        &[rule(RuleAction::Allow), glob],
+        Approver::Nobody,
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("rule 2") && err.to_string().contains("**"),
+        "{err}"
+    );
+    let mut anywhere = rule(RuleAction::Deny);
+    anywhere.path = Some("**/*.key".into());
+    assert!(Policy::new(PermissionMode::Ask, &[anywhere], Approver::Nobody).is_ok());
+}
+
+#[test]
+fn a_hidden_folder_whose_name_looks_like_a_glob_hides_exactly_itself() {
+    let mut by_folder = rule(RuleAction::Deny);
+    by_folder.folder = Some(PathBuf::from("/home/me/tax[2025]"));
+    let hidden = hidden_paths(&[by_folder]);
+    assert_eq!(
+        hidden,
+        ["/home/me/tax[[]2025[]]", "/home/me/tax[[]2025[]]/**"]
+    );
+    let glob = globset::Glob::new(&hidden[1]).unwrap().compile_matcher();
+    assert!(glob.is_match("/home/me/tax[2025]/a.pdf"));
+    assert!(!glob.is_match("/home/me/tax2/a.pdf"));
+}
+
+#[test]
+fn every_deny_rule_with_a_path_protects_it_from_renaming() {
+    let mut read_only_rule = rule(RuleAction::Deny);
+    read_only_rule.tool = Some("Read".into());
+    read_only_rule.folder = Some(PathBuf::from("/home/me/hr"));
+    let mut allow = rule(RuleAction::Allow);
+    allow.path = Some("**".into());
+    let mut no_path = rule(RuleAction::Deny);
+    no_path.tool = Some("Bash".into());
+    let denied = denied_paths(&[read_only_rule.clone(), allow, no_path]);
+    assert_eq!(denied, ["/home/me/hr", "/home/me/hr/**"]);
+    assert!(hidden_paths(&[read_only_rule]).is_empty());
+}

@@ -35,6 +35,18 @@ pub trait Tool: Send + Sync {
         })
     }
 
+    /// The absolute paths the call touches, found WITHOUT reading any
+    /// content, so the permission engine's deny rules are applied before
+    /// [`Tool::preview`] reads anything (a diff, an Edit's match count).
+    /// `Err` must not depend on content either. `None` (the default): the
+    /// tool names no paths before its preview, whose paths are judged.
+    fn targets(
+        &self,
+        _input: &serde_json::Value,
+    ) -> BoxFuture<'static, Result<Option<Vec<PathBuf>>, ToolFailure>> {
+        Box::pin(async { Ok(None) })
+    }
+
     /// Runs the tool. `Err` carries a message for the model, which then
     /// sees the call as failed (`is_error`) and can correct itself.
     fn call(

@@ -112,9 +112,14 @@ pub enum FileError {
     #[error("`{path}` cannot be used here: {why}")]
     InvalidPath { path: String, why: String },
 
-    /// The path is hidden from this task by a deny rule.
+    /// A call would create or replace something at a path kept from this
+    /// task (a deny rule's hidden paths, or cowork's own files). Refused
+    /// alike whether or not something is there; calls that need an
+    /// existing entry get [`FileError::NotFound`] instead, exactly as for
+    /// a path that does not exist.
     #[error(
-        "`{path}` is hidden from this task by a deny rule in the configuration — do not try to reach it another way"
+        "`{path}` cannot be created or changed: it is kept from this task (a deny rule in the \
+         configuration, or cowork's own files) — do not try to reach it another way"
     )]
     Hidden { path: String },
 

@@ -1,7 +1,7 @@
 //! Connected folders and the mapping of user paths onto them.
 
 use std::fs::File;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use cowork_protocol::FolderGrant;
 use globset::{Glob, GlobSet, GlobSetBuilder};
@@ -10,6 +10,7 @@ use rustix::fs::{FileType, Mode, OFlags};
 use rustix::io::Errno;
 
 use crate::beneath::open_beneath;
+use crate::conceal::{Concealed, Reserved, normalize};
 use crate::error::FileError;
 use crate::names;
 
@@ -20,9 +21,13 @@ pub struct Folders {
     /// The grants, with each path replaced by its canonical form.
     grants: Vec<FolderGrant>,
     roots: Vec<Root>,
-    /// Paths inside the folders the task must not see (deny rules of the
-    /// configuration): refused when named, skipped when walking.
-    hidden: Option<GlobSet>,
+    /// Paths the task must not see (deny rules of the configuration, and
+    /// cowork's own state): answered as missing when named, skipped when
+    /// walking.
+    concealed: Concealed,
+    /// Paths deny rules name, which a Move may not rename out of their
+    /// rule.
+    protected: Option<GlobSet>,
 }
 
 #[derive(Debug)]
@@ -65,44 +70,75 @@ impl Folders {
         Ok(Self {
             grants: canonical,
             roots,
-            hidden: None,
+            concealed: Concealed::default(),
+            protected: None,
         })
     }
 
     /// The connected folders, with canonical paths, in grant order.
     /// Hides every path matching one of `globs` (absolute-path globs, as
-    /// in deny rules): naming one is refused, walks skip them.
+    /// in deny rules), and everything below one: naming one is answered
+    /// as a missing path, walks skip them.
     pub fn with_hidden(mut self, globs: &[String]) -> Result<Self, FileError> {
-        if globs.is_empty() {
-            return Ok(self);
-        }
-        let mut builder = GlobSetBuilder::new();
-        for pattern in globs {
-            let glob = Glob::new(pattern).map_err(|e| FileError::InvalidPath {
-                path: pattern.clone(),
-                why: format!("it is not a valid glob for hiding paths: {e}"),
-            })?;
-            builder.add(glob);
-        }
-        self.hidden = Some(builder.build().map_err(|e| FileError::InvalidPath {
-            path: globs.join(", "),
-            why: e.to_string(),
-        })?);
+        self.concealed.hidden = glob_set(globs)?;
         Ok(self)
     }
 
-    /// Whether `path` (absolute) is hidden from the task.
-    pub fn is_hidden(&self, path: &Path) -> bool {
-        self.hidden.as_ref().is_some_and(|h| h.is_match(path))
+    /// Protects the paths matching `globs` (the paths of every deny rule,
+    /// whatever tool it names) from being renamed out of their rule: a
+    /// Move whose source, or anything below it, matches a glob that its
+    /// new name would not match is refused.
+    pub fn with_protected(mut self, globs: &[String]) -> Result<Self, FileError> {
+        self.protected = glob_set(globs)?;
+        Ok(self)
     }
 
-    /// The hidden paths, for walkers to skip.
-    pub(crate) fn hidden(&self) -> Option<&GlobSet> {
-        self.hidden.as_ref()
+    /// Whether renaming `from` to `to` would take it out of a protecting
+    /// glob it matches now.
+    pub(crate) fn escapes_rule(&self, from: &Path, to: &Path) -> bool {
+        self.protected.as_ref().is_some_and(|set| {
+            let now = set.matches(from);
+            !now.is_empty() && {
+                let then = set.matches(to);
+                now.iter().any(|i| !then.contains(i))
+            }
+        })
+    }
+
+    /// Reserves `paths` (cowork's data and configuration directories)
+    /// whatever the grants: no file tool reads, lists, finds, writes,
+    /// moves or deletes them, and they are answered as missing. They are
+    /// recognised by their real path and, when they exist, by device and
+    /// inode, so a symlink or bind mount does not get around them. A path
+    /// that does not exist yet is reserved by name (the task cannot create
+    /// it either).
+    pub fn with_reserved(mut self, paths: &[PathBuf]) -> Self {
+        self.concealed
+            .reserved
+            .extend(paths.iter().map(|p| Reserved::new(p)));
+        self
+    }
+
+    /// Whether the absolute path `path` is kept from the task, by its name
+    /// (a deny rule's glob, or inside cowork's own directories).
+    pub fn is_hidden(&self, path: &Path) -> bool {
+        self.concealed.by_name(&normalize(path))
+    }
+
+    /// What walkers must skip.
+    pub(crate) fn concealed(&self) -> &Concealed {
+        &self.concealed
     }
 
     pub fn grants(&self) -> &[FolderGrant] {
         &self.grants
+    }
+
+    /// The grant that decides about the real absolute path `path`: the
+    /// deepest folder containing it, so a read-only folder nested in a
+    /// read-write one stays read-only. `None` when no folder contains it.
+    pub fn grant_for(&self, path: &Path) -> Option<&FolderGrant> {
+        deepest_grant(&self.grants, path)
     }
 
     /// Maps a user- or model-supplied path onto a folder. A relative path
@@ -193,6 +229,39 @@ impl Folders {
     }
 }
 
+/// The globs of deny rules as one set; `None` when there are none.
+fn glob_set(globs: &[String]) -> Result<Option<GlobSet>, FileError> {
+    if globs.is_empty() {
+        return Ok(None);
+    }
+    let mut builder = GlobSetBuilder::new();
+    for pattern in globs {
+        let glob = Glob::new(pattern).map_err(|e| FileError::InvalidPath {
+            path: pattern.clone(),
+            why: format!("it is not a valid glob for a deny rule: {e}"),
+        })?;
+        builder.add(glob);
+    }
+    builder
+        .build()
+        .map(Some)
+        .map_err(|e| FileError::InvalidPath {
+            path: globs.join(", "),
+            why: e.to_string(),
+        })
+}
+
+/// The deepest grant in `grants` whose path contains `path` (both real,
+/// absolute): the one that decides whether `path` may be changed. Shared
+/// by the file tools, the permission engine and the sandbox plumbing.
+pub fn deepest_grant<'g>(grants: &'g [FolderGrant], path: &Path) -> Option<&'g FolderGrant> {
+    grants
+        .iter()
+        .filter(|g| path.starts_with(&g.path))
+        // The same folder granted twice: read-only wins.
+        .max_by_key(|g| (g.path.components().count(), g.read_only))
+}
+
 /// A path mapped onto one connected folder, not yet opened. Every way of
 /// opening it goes through the kernel's beneath-the-root check.
 #[derive(Debug, Clone)]
@@ -220,33 +289,45 @@ impl Resolved<'_> {
         &self.rel
     }
 
-    /// Whether the folder was connected read-only.
+    /// Whether the path may not be changed: the deepest folder containing
+    /// its real location (not the folder it was resolved against) was
+    /// connected read-only.
     pub fn read_only(&self) -> bool {
-        self.folders.grants[self.root].read_only
+        self.folders
+            .grant_for(&self.real_guess())
+            .is_none_or(|g| g.read_only)
     }
 
     /// Opens the path beneath its root with `flags` (and `mode`, for
-    /// `O_CREAT`). Escapes fail with [`FileError::OutsideFolders`].
+    /// `O_CREAT`). Escapes fail with [`FileError::OutsideFolders`];
+    /// concealed paths with [`FileError::NotFound`], judged on where the
+    /// lookup really led, so a caller that creates (`O_CREAT`) must ask
+    /// [`Resolved::conceals`] first.
     pub fn open(&self, flags: OFlags, mode: Mode) -> Result<OwnedFd, FileError> {
-        let fd = open_beneath(
+        let opened = open_beneath(
             self.folders.roots[self.root].fd.as_fd(),
             &self.rel,
             flags,
             mode,
-        )
-        .map_err(|errno| self.error(errno))?;
-        // Judge where the fd really is, so a link to a hidden file does not
-        // get around the rule.
-        if self.folders.hidden.is_some() {
-            let real = crate::fsops::fd_path(&fd).unwrap_or_else(|_| self.root().join(&self.rel));
-            if self.folders.is_hidden(&real) || self.folders.is_hidden(&self.root().join(&self.rel))
-            {
-                return Err(FileError::Hidden {
-                    path: self.input.clone(),
-                });
+        );
+        let concealed = &self.folders.concealed;
+        match opened {
+            // Judge where the fd really is, so a link or `..` to a
+            // concealed file does not get around the rule.
+            Ok(fd) if !concealed.is_empty() => {
+                let real = crate::fsops::fd_path(&fd).unwrap_or_else(|_| self.lexical());
+                if concealed.real(&real, self.root()) || self.names_concealed() {
+                    return Err(self.not_found());
+                }
+                Ok(fd)
             }
+            Ok(fd) => Ok(fd),
+            // Whatever the lookup met on its way (a missing name, a file
+            // where a folder was expected) must not tell what lies in a
+            // concealed place.
+            Err(_) if self.conceals() => Err(self.not_found()),
+            Err(errno) => Err(self.error(errno)),
         }
-        Ok(fd)
     }
 
     /// Opens a regular file for reading. Directories, fifos, sockets and
@@ -323,6 +404,74 @@ impl Resolved<'_> {
                 source: other.into(),
             },
         }
+    }
+
+    /// The answer for a path that does not exist, which is also the
+    /// answer for a concealed one.
+    pub(crate) fn not_found(&self) -> FileError {
+        FileError::NotFound {
+            path: self.input.clone(),
+        }
+    }
+
+    /// The path beneath its root with `.` and `..` applied by name.
+    pub(crate) fn lexical(&self) -> PathBuf {
+        normalize(&self.root().join(&self.rel))
+    }
+
+    /// Where the path lies, as far as the file system says: the real path
+    /// of its longest prefix that can be opened, then the rest by name.
+    /// Never reads content.
+    pub fn real_guess(&self) -> PathBuf {
+        let parts: Vec<_> = self.rel.components().collect();
+        for cut in (0..=parts.len()).rev() {
+            let prefix: PathBuf = parts[..cut].iter().collect();
+            let Ok(fd) = self.open_rel(&prefix, OFlags::PATH) else {
+                continue;
+            };
+            let Ok(mut real) = crate::fsops::fd_path(&fd) else {
+                break;
+            };
+            real.extend(&parts[cut..]);
+            return normalize(&real);
+        }
+        self.lexical()
+    }
+
+    /// Whether the path names something concealed from the task, judged by
+    /// name and by where its existing part really is. Reads no content.
+    /// A path that merely passes through a concealed place
+    /// (`private/../pub/a.txt`) is concealed too: the lookup would tell
+    /// whether that place exists.
+    pub fn conceals(&self) -> bool {
+        !self.folders.concealed.is_empty()
+            && (self.names_concealed()
+                || self.folders.concealed.real(&self.real_guess(), self.root()))
+    }
+
+    /// Whether the path, followed name by name as written, enters a
+    /// concealed place at any step.
+    fn names_concealed(&self) -> bool {
+        let concealed = &self.folders.concealed;
+        let mut walked = self.root().to_path_buf();
+        if concealed.by_name(&walked) {
+            return true;
+        }
+        for component in self.rel.components() {
+            match component {
+                Component::ParentDir => {
+                    walked.pop();
+                }
+                Component::Normal(name) => {
+                    walked.push(name);
+                    if concealed.entry(&walked) {
+                        return true;
+                    }
+                }
+                Component::CurDir | Component::RootDir | Component::Prefix(_) => {}
+            }
+        }
+        false
     }
 
     pub(crate) fn root_index(&self) -> usize {

@@ -8,6 +8,15 @@
 //! and `/proc` tricks ([`FileError::OutsideFolders`]). Older kernels get a
 //! component-by-component walk that refuses the same escapes.
 //!
+//! Every decision is made on where the kernel really resolved a path, not
+//! on its spelling: the deepest granted folder containing it decides
+//! whether it may change ([`Folders::grant_for`]), and paths hidden by deny
+//! rules ([`Folders::with_hidden`]) or reserved for cowork's own state
+//! ([`Folders::with_reserved`]) are answered exactly as missing ones by
+//! every tool, skipped by every walk, and never created, moved or carried
+//! away. [`FileTools::targets`] names the paths a call touches without
+//! reading any content, for the permission engine.
+//!
 //! [`FileTools`] are the file tools with Claude Code's names and inputs:
 //! `Read`, `LS`, `Glob` and `Grep` (ripgrep's own crates) read; `Write`,
 //! `Edit`, `Move`, `Mkdir` and `Delete` change the folder, and only when
@@ -56,6 +65,7 @@
 //! ```
 
 mod beneath;
+mod conceal;
 mod error;
 mod folders;
 mod fsops;
@@ -67,8 +77,9 @@ mod tools;
 mod trash;
 pub mod undo;
 
+pub use conceal::canonical_prefix;
 pub use error::FileError;
-pub use folders::{Folders, Resolved};
+pub use folders::{Folders, Resolved, deepest_grant};
 pub use journal::{ChangeSink, Journal};
 pub use names::show as show_path;
 pub use store::JournalStore;

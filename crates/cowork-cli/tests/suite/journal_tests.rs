@@ -192,7 +192,9 @@ fn yes_allows_changes_but_deny_rules_win_over_it() {
     let env = Env::new();
     std::fs::write(
         env.home.path().join("config.toml"),
-        "[[rules]]\naction = \"deny\"\npath = \"**/notes/**\"\n",
+        // A rule on writing only: the policy, not the hiding of paths,
+        // refuses the change.
+        "[[rules]]\naction = \"deny\"\neffect = \"write\"\npath = \"**/notes/**\"\n",
     )
     .unwrap();
     let server = MockModelServer::start(script(write_script()));
@@ -406,8 +408,10 @@ fn rule_folders_may_start_at_the_home_folder() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
+    // The rule hides the whole folder: the file tools refuse a path in it
+    // themselves (alike whether or not it exists), before the policy.
     assert!(
-        stderr(&out).contains("Denied by policy"),
+        stderr(&out).contains("kept from this task"),
         "{}",
         stderr(&out)
     );

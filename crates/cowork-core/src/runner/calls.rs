@@ -1,6 +1,7 @@
 //! Starting one tool call: checking it, asking the policy, and asking the
 //! person when the policy says so.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -54,11 +55,27 @@ impl Runner {
                 "There is no tool named {name}. The available tools are: {known}."
             ))));
         };
+        // Deny rules are judged on the paths before the preview runs: a
+        // preview reads content (a diff, Edit's match count), and what a
+        // denied call hears must not depend on it.
+        let targets = match tool.targets(input).await {
+            Ok(targets) => targets,
+            Err(failure) => return Ok(Some(refused(failure.message))),
+        };
+        if let Some(paths) = &targets
+            && let Verdict::Deny { by, reason } =
+                self.deps
+                    .policy
+                    .decide(name, effect, paths, &self.spec.folders)
+        {
+            return Ok(Some(refused(self.refuse_by_policy(id, &by, &reason)?)));
+        }
         let preview = match tool.preview(input).await {
             Ok(preview) => preview,
             Err(failure) => return Ok(Some(refused(failure.message))),
         };
-        match self.authorize(id, name, effect, &preview).await? {
+        let paths = targets.unwrap_or_else(|| preview.paths.clone());
+        match self.authorize(id, name, effect, &paths, &preview).await? {
             Authorization::Run => {}
             Authorization::Refuse(message) => return Ok(Some(refused(message))),
             Authorization::Cancelled => return Ok(None),
@@ -78,27 +95,25 @@ impl Runner {
         })))
     }
 
-    /// Applies the policy to a call, asking the approver when it says so.
+    /// Applies the policy to a call touching `paths`, asking the approver
+    /// when it says so.
     async fn authorize(
         &mut self,
         call_id: &str,
         tool: &str,
         effect: Effect,
+        paths: &[PathBuf],
         preview: &Preview,
     ) -> Result<Authorization, CoreError> {
         let verdict = self
             .deps
             .policy
-            .decide(tool, effect, &preview.paths, &self.spec.folders);
+            .decide(tool, effect, paths, &self.spec.folders);
         match verdict {
             Verdict::Allow => Ok(Authorization::Run),
-            Verdict::Deny { by, reason } => {
-                self.record_decision(call_id, deny(None), &by)?;
-                Ok(Authorization::Refuse(format!(
-                    "Denied by policy ({reason}) — do not retry this another way. \
-                     Continue without it, or tell the user what you needed."
-                )))
-            }
+            Verdict::Deny { by, reason } => Ok(Authorization::Refuse(
+                self.refuse_by_policy(call_id, &by, &reason)?,
+            )),
             Verdict::Ask if self.allowed_for_task.contains(tool) => Ok(Authorization::Run),
             Verdict::Ask => match self.deps.policy.approver {
                 Approver::AssumeYes => {
@@ -161,6 +176,20 @@ impl Runner {
                     .to_owned(),
             }),
         })
+    }
+
+    /// Records a denial by the policy and returns what the model hears.
+    fn refuse_by_policy(
+        &mut self,
+        call_id: &str,
+        by: &str,
+        reason: &str,
+    ) -> Result<String, CoreError> {
+        self.record_decision(call_id, deny(None), by)?;
+        Ok(format!(
+            "Denied by policy ({reason}) — do not retry this another way. \
+             Continue without it, or tell the user what you needed."
+        ))
     }
 
     fn record_decision(

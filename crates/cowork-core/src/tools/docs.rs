@@ -2,7 +2,7 @@
 //! `CreatePresentation`, `CreatePdf`, `CreateChart` (cowork-docs writers,
 //! saved through the change journal) and `ReadDocument` (its readers).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use futures::future::BoxFuture;
@@ -179,7 +179,9 @@ struct Prepared {
     bytes: Vec<u8>,
 }
 
-fn prepare(kind: Kind, files: &Arc<FileTools>, input: &Value) -> Result<Prepared, ToolFailure> {
+/// Where a Create call saves, and the extension, which must fit the kind;
+/// renders nothing.
+fn save_path(kind: Kind, input: &Value) -> Result<(&str, String), ToolFailure> {
     let name = kind.name();
     let Some(object) = input.as_object() else {
         return Err(ToolFailure::new(format!(
@@ -208,7 +210,13 @@ fn prepare(kind: Kind, files: &Arc<FileTools>, input: &Value) -> Result<Prepared
             example_path(kind)
         )));
     }
-    let mut spec = object.clone();
+    Ok((path, ext))
+}
+
+fn prepare(kind: Kind, files: &Arc<FileTools>, input: &Value) -> Result<Prepared, ToolFailure> {
+    let name = kind.name();
+    let (path, ext) = save_path(kind, input)?;
+    let mut spec = input.as_object().cloned().unwrap_or_default();
     spec.remove("path");
     let assets = FolderAssets {
         files: Arc::clone(files),
@@ -240,6 +248,20 @@ fn file_failure(kind: Kind, error: &FileError) -> ToolFailure {
 impl Tool for CreateTool {
     fn spec(&self) -> &ToolSpec {
         &self.spec
+    }
+
+    fn targets(
+        &self,
+        input: &Value,
+    ) -> BoxFuture<'static, Result<Option<Vec<PathBuf>>, ToolFailure>> {
+        let (kind, files, input) = (self.kind, Arc::clone(&self.files), input.clone());
+        Box::pin(blocking(move || {
+            let (path, _) = save_path(kind, &input)?;
+            files
+                .save_targets(path)
+                .map(Some)
+                .map_err(|e| file_failure(kind, &e))
+        }))
     }
 
     fn preview(&self, input: &Value) -> BoxFuture<'static, Result<Preview, ToolFailure>> {
@@ -281,6 +303,25 @@ struct ReadDocument {
 impl Tool for ReadDocument {
     fn spec(&self) -> &ToolSpec {
         &self.spec
+    }
+
+    /// The document's real path, so path rules see what it reads (the
+    /// preview names no paths).
+    fn targets(
+        &self,
+        input: &Value,
+    ) -> BoxFuture<'static, Result<Option<Vec<PathBuf>>, ToolFailure>> {
+        let (files, input) = (Arc::clone(&self.files), input.clone());
+        Box::pin(blocking(move || {
+            let path = input
+                .get("file_path")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            files
+                .targets("Read", &serde_json::json!({ "file_path": path }))
+                .map(Some)
+                .map_err(|e| ToolFailure::new(e.to_string()))
+        }))
     }
 
     fn call(

@@ -1,3 +1,4 @@
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use futures::future::BoxFuture;
@@ -166,6 +167,14 @@ impl Tool for FileTool {
                 summary: p.summary,
             })
         })
+    }
+
+    fn targets(
+        &self,
+        input: &serde_json::Value,
+    ) -> BoxFuture<'static, Result<Option<Vec<PathBuf>>, ToolFailure>> {
+        let input = input.clone();
+        self.blocking(move |tools, name| tools.targets(name, &input).map(Some))
     }
 
     fn call(

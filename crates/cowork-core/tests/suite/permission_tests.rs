@@ -231,3 +231,82 @@ async fn cancelling_while_asked_ends_the_task_and_answers_the_call() {
     assert!(tool_results(&events)[0].1.contains("cancelled"));
     assert_eq!(setup.runs.load(Ordering::SeqCst), 0);
 }
+
+/// Reads a file in its preview (like Edit's match count) and names its
+/// path in `targets` without reading anything.
+struct Peek {
+    spec: ToolSpec,
+    root: PathBuf,
+    previews: Arc<AtomicUsize>,
+}
+
+impl Tool for Peek {
+    fn spec(&self) -> &ToolSpec {
+        &self.spec
+    }
+    fn targets(
+        &self,
+        input: &serde_json::Value,
+    ) -> BoxFuture<'static, Result<Option<Vec<PathBuf>>, ToolFailure>> {
+        let path = self.root.join(input["path"].as_str().unwrap_or(""));
+        Box::pin(async move { Ok(Some(vec![path])) })
+    }
+    fn preview(
+        &self,
+        input: &serde_json::Value,
+    ) -> BoxFuture<'static, Result<Preview, ToolFailure>> {
+        self.previews.fetch_add(1, Ordering::SeqCst);
+        let path = self.root.join(input["path"].as_str().unwrap_or(""));
+        Box::pin(async move {
+            Err(ToolFailure::new(format!(
+                "content-dependent answer about {}",
+                path.display()
+            )))
+        })
+    }
+    fn call(
+        &self,
+        _input: serde_json::Value,
+        _ctx: CallContext,
+    ) -> BoxFuture<'static, Result<String, ToolFailure>> {
+        Box::pin(async { Ok("peeked".to_owned()) })
+    }
+}
+
+/// Regression for "deny rules leak through the write tools": a deny rule
+/// naming a tool (not a hiding rule) was judged only after the preview had
+/// read the file and answered from its content.
+#[tokio::test]
+async fn a_deny_rule_is_judged_on_the_targets_before_any_preview_runs() {
+    let deny = Rule {
+        action: RuleAction::Deny,
+        tool: Some("Peek".into()),
+        effect: None,
+        folder: None,
+        path: Some("**/*.key".into()),
+    };
+    let turns = json!([
+        {"tool_calls": [{"name": "Peek", "input": {"path": "id.key"}}]},
+        {"tool_calls": [{"name": "Peek", "input": {"path": "notes.txt"}}]},
+        {"text": "done"}
+    ]);
+    let mut setup = setup(PermissionMode::Auto, Approver::AssumeYes, &[deny], turns);
+    let previews = Arc::new(AtomicUsize::new(0));
+    setup.deps.tools.register(Arc::new(Peek {
+        spec: ToolSpec {
+            name: "Peek".into(),
+            description: "peeks".into(),
+            input_schema: json!({"type": "object"}),
+            effect: Effect::Write,
+        },
+        root: setup.spec.folders[0].path.clone(),
+        previews: Arc::clone(&previews),
+    }));
+    let (events, _) = run_answering(setup, vec![]).await;
+    let results = tool_results(&events);
+    assert!(results[0].1.contains("Denied by policy"), "{results:?}");
+    assert!(!results[0].1.contains("content-dependent"), "{results:?}");
+    // Only the allowed call reached its preview.
+    assert!(results[1].1.contains("content-dependent"), "{results:?}");
+    assert_eq!(previews.load(Ordering::SeqCst), 1);
+}

@@ -5,13 +5,14 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::Mutex;
 use std::time::SystemTime;
 
-use globset::{GlobBuilder, GlobMatcher, GlobSet};
+use globset::{GlobBuilder, GlobMatcher};
 use ignore::WalkState;
 use rustix::fs::FileType;
 use serde::Deserialize;
 
 use super::thousands;
 use super::walk::{Base, Batch, walker};
+use crate::conceal::Concealed;
 use crate::error::FileError;
 use crate::folders::Folders;
 
@@ -42,7 +43,7 @@ pub(crate) fn run(folders: &Folders, input: GlobInput) -> Result<String, FileErr
         &base.path,
         &matcher,
         names_hidden(&pattern),
-        folders.hidden(),
+        folders.concealed(),
     );
     let mut found: Vec<(SystemTime, String)> = found
         .into_iter()
@@ -116,7 +117,7 @@ fn walk(
     dir: &Path,
     matcher: &GlobMatcher,
     hidden: bool,
-    skip: Option<&GlobSet>,
+    skip: &Concealed,
 ) -> Vec<(SystemTime, PathBuf)> {
     let found = Mutex::new(Vec::new());
     walker(dir, hidden, skip).build_parallel().run(|| {

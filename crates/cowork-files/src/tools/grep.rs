@@ -189,7 +189,7 @@ impl Search<'_> {
         overrides: Option<Override>,
         types: Option<Types>,
     ) -> (Vec<Hits>, bool) {
-        let mut builder = walker(dir, false, self.folders.hidden());
+        let mut builder = walker(dir, false, self.folders.concealed());
         if let Some(overrides) = overrides {
             builder.overrides(overrides);
         }

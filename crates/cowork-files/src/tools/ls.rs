@@ -1,12 +1,14 @@
 //! `LS`: the entries of one directory, read from a descriptor opened
 //! beneath the folder root.
 
-use std::ffi::CStr;
+use std::ffi::{CStr, OsStr};
 use std::fmt::Write as _;
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use rustix::fd::OwnedFd;
-use rustix::fs::{AtFlags, Dir, FileType};
+use rustix::fs::{AtFlags, Dir, FileType, Stat};
 use serde::Deserialize;
 
 use super::{human_size, thousands};
@@ -45,10 +47,11 @@ pub(crate) fn run(folders: &Folders, input: LsInput) -> Result<String, FileError
     let ignore = ignore_set(input.ignore.as_deref().unwrap_or_default())?;
     let resolved = folders.resolve(path)?;
     let fd = resolved.open_dir()?;
-    let mut entries = read_entries(&resolved, &fd, &ignore)?;
-    if let Ok(dir) = crate::fsops::fd_path(&fd) {
-        entries.retain(|e| !folders.is_hidden(&dir.join(crate::names::decode(&e.name))));
-    }
+    let dir = crate::fsops::fd_path(&fd).map_err(|source| FileError::Io {
+        path: resolved.input().to_owned(),
+        source,
+    })?;
+    let mut entries = read_entries(&resolved, &fd, &ignore, &Place { folders, dir: &dir })?;
     entries.sort_by(|a, b| {
         let a_dir = matches!(a.kind, Kind::Dir);
         let b_dir = matches!(b.kind, Kind::Dir);
@@ -73,10 +76,29 @@ fn ignore_set(patterns: &[String]) -> Result<GlobSet, FileError> {
         .map_err(|err| FileError::invalid("LS", format!("field `ignore`: {err}")))
 }
 
+/// Where a listing happens, to leave out what the task must not see.
+struct Place<'a> {
+    folders: &'a Folders,
+    /// The real path of the directory listed.
+    dir: &'a Path,
+}
+
+impl Place<'_> {
+    /// Whether the entry `name` with this `stat` is concealed, by its real
+    /// path or by being a reserved directory under another name.
+    fn conceals(&self, name: &CStr, stat: &Stat) -> bool {
+        let concealed = self.folders.concealed();
+        !concealed.is_empty()
+            && (concealed.entry(&self.dir.join(OsStr::from_bytes(name.to_bytes())))
+                || concealed.by_id(stat.st_dev, stat.st_ino))
+    }
+}
+
 fn read_entries(
     resolved: &Resolved<'_>,
     fd: &OwnedFd,
     ignore: &GlobSet,
+    place: &Place<'_>,
 ) -> Result<Vec<Entry>, FileError> {
     let mut dir = Dir::read_from(fd).map_err(|errno| resolved.error(errno))?;
     let mut entries = Vec::new();
@@ -92,6 +114,7 @@ fn read_entries(
             continue;
         }
         let kind = match rustix::fs::statat(fd, raw, AtFlags::SYMLINK_NOFOLLOW) {
+            Ok(stat) if place.conceals(raw, &stat) => continue,
             Ok(stat) => kind_of(fd, raw, FileType::from_raw_mode(stat.st_mode), stat.st_size),
             // Removed between listing and stat: leave it out.
             Err(rustix::io::Errno::NOENT) => continue,

@@ -1,12 +1,14 @@
 //! `Mkdir` (like `mkdir -p`) and `Delete` (to cowork's trash, never
 //! unlinked).
 
+use std::path::PathBuf;
+
 use cowork_protocol::Change;
 use rustix::fd::AsFd;
 use rustix::fs::{FileType, Stat};
 use serde::Deserialize;
 
-use super::change::{Preview, writable};
+use super::change::{Need, Preview, carried, target};
 use super::human_size;
 use crate::error::FileError;
 use crate::folders::Folders;
@@ -25,8 +27,7 @@ pub(crate) struct PlannedMkdir {
 }
 
 pub(crate) fn plan_mkdir(folders: &Folders, input: PathInput) -> Result<PlannedMkdir, FileError> {
-    let resolved = writable(folders, &input.path)?;
-    let spot = fsops::spot(&resolved, true)?;
+    let spot = target(folders, &input.path, true, Need::New)?;
     let exists = match spot.stat()? {
         None => false,
         Some(stat) if fsops::kind(&stat) == FileType::Directory => true,
@@ -77,21 +78,24 @@ impl PlannedMkdir {
 pub(crate) struct PlannedDelete {
     spot: Spot,
     stat: Stat,
+    /// Real paths below a deleted folder, which go to the trash with it.
+    carried: Vec<PathBuf>,
     files: u64,
     bytes: u64,
 }
 
 pub(crate) fn plan_delete(folders: &Folders, input: PathInput) -> Result<PlannedDelete, FileError> {
-    let resolved = writable(folders, &input.path)?;
-    let spot = fsops::spot(&resolved, false)?;
+    let spot = target(folders, &input.path, false, Need::Existing)?;
     let stat = spot.stat()?.ok_or_else(|| FileError::NotFound {
         path: spot.shown.clone(),
     })?;
+    let carried = carried(folders, &spot, &stat)?;
     let (files, bytes) =
         fsops::tree_size(spot.dir.fd.as_fd(), &spot.name).map_err(|e| io_err(&spot.shown, e))?;
     Ok(PlannedDelete {
         spot,
         stat,
+        carried,
         files,
         bytes,
     })
@@ -123,10 +127,9 @@ impl PlannedDelete {
             | FileType::BlockDevice
             | FileType::Unknown => format!("move {shown} to the trash ({})", self.what()),
         };
-        Preview {
-            paths: vec![self.spot.abs.clone()],
-            summary,
-        }
+        let mut paths = vec![self.spot.abs.clone()];
+        paths.extend(self.carried.iter().cloned());
+        Preview { paths, summary }
     }
 
     pub fn apply(self, journal: &Journal) -> Result<String, FileError> {

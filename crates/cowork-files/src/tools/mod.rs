@@ -17,6 +17,7 @@ mod write_specs;
 
 pub use change::Preview;
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use cowork_protocol::ToolSpec;
@@ -109,6 +110,41 @@ impl FileTools {
         })
     }
 
+    /// The absolute paths a call would touch, found without reading any
+    /// file's content, so the permission engine can judge them before a
+    /// preview reads anything: real, normalised locations (where the
+    /// kernel resolves the path, not its spelling), and for a Move or
+    /// Delete of a folder everything it carries along. Errors here depend
+    /// on names and places only (a concealed path is answered as missing).
+    pub fn targets(
+        &self,
+        name: &str,
+        input: &serde_json::Value,
+    ) -> Result<Vec<PathBuf>, FileError> {
+        let folders = &self.folders;
+        let spot = match name {
+            "Read" | "LS" | "Glob" | "Grep" => return Ok(vec![self.read_target(name, input)?]),
+            "Write" => {
+                let input: write::WriteInput = parse(name, input)?;
+                change::target(folders, &input.file_path, true, change::Need::New)?
+            }
+            "Edit" => {
+                let input: write::EditInput = parse(name, input)?;
+                change::target(folders, &input.file_path, false, change::Need::Existing)?
+            }
+            // Their plans look at names and metadata only.
+            "Move" | "Mkdir" | "Delete" => return Ok(self.preview(name, input)?.paths),
+            _ => return Err(self.unknown(name)),
+        };
+        Ok(vec![spot.abs])
+    }
+
+    /// Like [`FileTools::targets`], for [`FileTools::save`] at `path`.
+    pub fn save_targets(&self, path: &str) -> Result<Vec<PathBuf>, FileError> {
+        let spot = change::target(&self.folders, path, true, change::Need::New)?;
+        Ok(vec![spot.abs])
+    }
+
     /// Runs tool `name` with the model's JSON arguments and returns the text
     /// for the model. Write tools save what they replace, record the change
     /// in the journal, and only then change the folder.
@@ -178,18 +214,31 @@ impl FileTools {
     }
 
     fn read_preview(&self, name: &str, input: &serde_json::Value) -> Result<Preview, FileError> {
+        let abs = self.read_target(name, input)?;
+        Ok(Preview {
+            summary: format!("{name} {}", crate::names::show(&abs)),
+            paths: vec![abs],
+        })
+    }
+
+    /// Where a reading call reads: the real location of its path (as far
+    /// as it exists), so a rule about `private/` also covers
+    /// `pub/../private` and a link into it.
+    fn read_target(&self, name: &str, input: &serde_json::Value) -> Result<PathBuf, FileError> {
         let field = match name {
             "Read" => "file_path",
             "LS" | "Glob" | "Grep" => "path",
             _ => return Err(self.unknown(name)),
         };
-        let path = input.get(field).and_then(|v| v.as_str()).unwrap_or(".");
+        let path = match input.get(field).and_then(|v| v.as_str()) {
+            None | Some("") => ".",
+            Some(path) => path,
+        };
         let resolved = self.folders.resolve(path)?;
-        let abs = resolved.root().join(resolved.rel());
-        Ok(Preview {
-            summary: format!("{name} {}", crate::names::show(&abs)),
-            paths: vec![abs],
-        })
+        if resolved.conceals() {
+            return Err(resolved.not_found());
+        }
+        Ok(resolved.real_guess())
     }
 
     fn unknown(&self, name: &str) -> FileError {

@@ -10,7 +10,7 @@ use rustix::fs::{FileType, OFlags, Stat};
 use rustix::io::Errno;
 use serde::Deserialize;
 
-use super::change::{Preview, writable};
+use super::change::{Need, Preview, carried, target};
 use crate::error::FileError;
 use crate::folders::Folders;
 use crate::fsops::{self, Spot, io_err};
@@ -48,6 +48,10 @@ struct One {
     to: Spot,
     /// What is at the target now (only with `overwrite`).
     replaced: Option<Stat>,
+    /// Real paths the move carries along (below a moved folder) and the
+    /// ones a replaced folder takes to the trash, for the permission
+    /// engine: a rule about them must not be escaped by a new name.
+    carried: Vec<PathBuf>,
 }
 
 pub(crate) struct Planned {
@@ -91,14 +95,33 @@ pub(crate) fn plan(folders: &Folders, input: MoveInput) -> Result<Planned, FileE
 }
 
 fn plan_one(folders: &Folders, pair: &Pair, overwrite: bool) -> Result<One, FileError> {
-    let from_resolved = writable(folders, &pair.from)?;
-    let from = fsops::spot(&from_resolved, false)?;
+    let from = target(folders, &pair.from, false, Need::Existing)?;
     let stat = from.stat()?.ok_or_else(|| FileError::NotFound {
         path: from.shown.clone(),
     })?;
-    let target = into_dir_target(folders, &pair.to, &from)?;
-    let to_resolved = writable(folders, &target)?;
-    let to = fsops::spot(&to_resolved, true)?;
+    let below = carried(folders, &from, &stat)?;
+    let to_path = into_dir_target(folders, &pair.to, &from)?;
+    let to = target(folders, &to_path, true, Need::New)?;
+    let mut carried_paths = Vec::with_capacity(below.len() * 2);
+    let renames = std::iter::once((from.abs.clone(), to.abs.clone())).chain(
+        below.into_iter().filter_map(|path| {
+            let new = to.abs.join(path.strip_prefix(&from.abs).ok()?);
+            Some((path, new))
+        }),
+    );
+    for (old, new) in renames {
+        if folders.escapes_rule(&old, &new) {
+            return Err(invalid(format!(
+                "`{}` is or holds a path a deny rule names, and `{}` would take it out of \
+                 that rule; keep its name, or ask the user to change the rule",
+                from.shown, to.shown
+            )));
+        }
+        if old != from.abs {
+            carried_paths.push(new);
+            carried_paths.push(old);
+        }
+    }
     if to.abs == from.abs {
         return Err(invalid(format!(
             "`{}` and `{}` are the same path; nothing would move",
@@ -131,13 +154,17 @@ fn plan_one(folders: &Folders, pair: &Pair, overwrite: bool) -> Result<One, File
                     .to_owned(),
             });
         }
-        Some(existing) => Some(existing),
+        Some(existing) => {
+            carried_paths.extend(carried(folders, &to, &existing)?);
+            Some(existing)
+        }
     };
     Ok(One {
         from,
         stat,
         to,
         replaced,
+        carried: carried_paths,
     })
 }
 
@@ -195,6 +222,7 @@ impl Planned {
         for one in &self.moves {
             paths.push(one.from.abs.clone());
             paths.push(one.to.abs.clone());
+            paths.extend(one.carried.iter().cloned());
             if lines.len() < PREVIEW_MOVES {
                 let note = if one.replaced.is_some() {
                     " (replaces it; the current one goes to the trash)"

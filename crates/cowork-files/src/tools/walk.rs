@@ -4,10 +4,12 @@
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use globset::GlobSet;
+use std::os::unix::fs::MetadataExt;
+
 use ignore::WalkBuilder;
 use rustix::fs::FileType;
 
+use crate::conceal::Concealed;
 use crate::error::FileError;
 use crate::folders::Folders;
 
@@ -50,11 +52,11 @@ impl Base {
 /// Ignore files above `dir` and the user's global git excludes are not
 /// read: what a search finds depends on the folder alone.
 ///
-/// Paths matching `skip` (the folders' hidden paths) are never entered or
-/// yielded.
-pub(crate) fn walker(dir: &Path, hidden: bool, skip: Option<&GlobSet>) -> WalkBuilder {
+/// What `skip` conceals (paths hidden by deny rules, cowork's own
+/// directories, by name or by identity) is never entered or yielded.
+pub(crate) fn walker(dir: &Path, hidden: bool, skip: &Concealed) -> WalkBuilder {
     let mut builder = WalkBuilder::new(dir);
-    let skip = skip.cloned();
+    let skip = skip.clone();
     builder
         .follow_links(false)
         .hidden(!hidden)
@@ -64,10 +66,17 @@ pub(crate) fn walker(dir: &Path, hidden: bool, skip: Option<&GlobSet>) -> WalkBu
         .threads(threads())
         // One filter (a later one would replace it): `.git` is hidden, but
         // a pattern naming hidden files must still not wade through a
-        // repository's object store; paths hidden by deny rules are never
-        // entered or yielded.
+        // repository's object store; concealed paths are never entered or
+        // yielded.
         .filter_entry(move |entry| {
-            entry.file_name() != ".git" && skip.as_ref().is_none_or(|s| !s.is_match(entry.path()))
+            if entry.file_name() == ".git" || skip.entry(entry.path()) {
+                return false;
+            }
+            // A reserved directory under another name (a bind mount): the
+            // inode from the directory entry is a cheap first test.
+            let same = entry.ino().is_some_and(|ino| skip.has_ino(ino))
+                && entry.metadata().is_ok_and(|m| skip.by_id(m.dev(), m.ino()));
+            !same
         });
     builder
 }

@@ -9,7 +9,7 @@ use rustix::fs::{FileType, Stat};
 use serde::Deserialize;
 
 use super::change::{
-    PREVIEW_DIFF_LINES, Preview, RESULT_DIFF_LINES, cap_lines, diff, lines, writable,
+    Need, PREVIEW_DIFF_LINES, Preview, RESULT_DIFF_LINES, cap_lines, diff, lines, target,
 };
 use super::human_size;
 use crate::error::FileError;
@@ -24,14 +24,14 @@ const DIFF_MAX_BYTES: u64 = 1 << 20;
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct WriteInput {
-    file_path: String,
+    pub file_path: String,
     content: String,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct EditInput {
-    file_path: String,
+    pub file_path: String,
     old_string: String,
     new_string: String,
     #[serde(default)]
@@ -56,8 +56,7 @@ pub(crate) struct Planned {
 }
 
 pub(crate) fn plan_write(folders: &Folders, input: WriteInput) -> Result<Planned, FileError> {
-    let resolved = writable(folders, &input.file_path)?;
-    let spot = fsops::spot(&resolved, true)?;
+    let spot = target(folders, &input.file_path, true, Need::New)?;
     let old = existing_file(&spot, true)?;
     let shown = spot.shown.clone();
     let new = input.content;
@@ -105,8 +104,7 @@ pub(crate) fn plan_bytes(
     path: &str,
     content: Vec<u8>,
 ) -> Result<Planned, FileError> {
-    let resolved = writable(folders, path)?;
-    let spot = fsops::spot(&resolved, true)?;
+    let spot = target(folders, path, true, Need::New)?;
     let old = existing_file(&spot, true)?;
     let shown = spot.shown.clone();
     let size = human_size(content.len() as u64);
@@ -131,8 +129,7 @@ pub(crate) fn plan_bytes(
 }
 
 pub(crate) fn plan_edit(folders: &Folders, input: EditInput) -> Result<Planned, FileError> {
-    let resolved = writable(folders, &input.file_path)?;
-    let spot = fsops::spot(&resolved, false)?;
+    let spot = target(folders, &input.file_path, false, Need::Existing)?;
     let shown = spot.shown.clone();
     let Some((stat, Some(bytes))) = existing_file(&spot, false)? else {
         return Err(FileError::NotFound { path: shown });

@@ -4,6 +4,7 @@
 mod escapes;
 mod folders;
 mod glob;
+mod grants;
 mod grep;
 mod hidden;
 mod journal;
@@ -12,6 +13,7 @@ mod mkdir_delete;
 mod mv;
 mod names;
 mod read;
+mod reserved;
 mod staged;
 mod staged_limits;
 mod staged_modes;
