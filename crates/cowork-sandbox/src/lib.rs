@@ -40,9 +40,11 @@ mod limits;
 mod mounts;
 mod plan;
 mod probe;
+mod probe_cache;
 mod report;
 mod seccomp;
 mod spec;
+mod stream;
 mod supervise;
 mod unconfined;
 
@@ -50,8 +52,8 @@ use std::sync::atomic::AtomicBool;
 
 pub use error::SandboxError;
 pub use spec::{
-    Access, Availability, DEFAULT_ENV, Egress, Layers, Limits, Mount, Network, Output,
-    SANDBOX_HOME, SandboxSpec, Stage,
+    Access, Availability, DEFAULT_ENV, DEFAULT_FILE_BYTES, Egress, Layers, Limits, MemoryScope,
+    Mount, Network, Output, SANDBOX_HOME, SandboxSpec, Stage,
 };
 
 /// Runs `spec` in a fresh sandbox and waits for it (and everything it
@@ -90,4 +92,20 @@ pub fn run_unsandboxed(spec: &SandboxSpec, cancel: &AtomicBool) -> Result<Output
 /// why sandboxing is unavailable and how to fix it. Takes milliseconds.
 pub fn probe() -> Availability {
     probe::probe()
+}
+
+/// [`probe`], remembered in `cache_dir` (e.g. `$XDG_RUNTIME_DIR/cowork`)
+/// for as long as the boot, the kernel, the user, this binary and the
+/// sysctls that gate user namespaces stay the same: a fraction of a
+/// millisecond instead of a second sandbox on every call. Only a ready
+/// sandbox is remembered; an unavailable one is probed again each time, so
+/// a fix takes effect at once.
+pub fn probe_cached(cache_dir: &std::path::Path) -> Availability {
+    probe_cache::probe_cached(cache_dir)
+}
+
+/// Drops what [`probe_cached`] remembered, for a caller whose run failed
+/// with [`SandboxError::Unavailable`] although the probe said ready.
+pub fn forget_probe(cache_dir: &std::path::Path) {
+    probe_cache::forget(cache_dir);
 }
