@@ -1,5 +1,5 @@
-//! A probe result remembered per boot, kernel, user, binary and the
-//! sysctls that gate user namespaces, so that a command typed in a
+//! A probe result remembered per boot, kernel, user (and user namespace and
+//! seccomp mode), binary and the sysctls that gate user namespaces, so that a command typed in a
 //! terminal does not pay for a second sandbox (the probe's) every time.
 //!
 //! Only [`Availability::Ready`] is remembered. An unavailable sandbox is
@@ -80,12 +80,22 @@ fn current_key() -> Option<String> {
                 .unwrap_or_else(|_| "-".to_owned())
         })
         .collect();
+    // A cowork inside a container or another sandbox (its own user
+    // namespace, a seccomp filter of its own) must not trust what one
+    // outside remembered.
+    let userns = std::fs::read_link("/proc/self/ns/user").ok()?;
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let seccomp = status
+        .lines()
+        .find_map(|l| l.strip_prefix("Seccomp:"))
+        .map_or("-", str::trim);
     // SAFETY: getuid cannot fail.
     let uid = unsafe { libc::getuid() };
     Some(format!(
-        "boot={} kernel={} uid={uid} exe={}:{}:{}.{} sysctl={}",
+        "boot={} kernel={} uid={uid} userns={} seccomp={seccomp} exe={}:{}:{}.{} sysctl={}",
         boot.trim(),
         kernel_release()?,
+        userns.display(),
         exe.dev(),
         exe.ino(),
         exe.mtime(),

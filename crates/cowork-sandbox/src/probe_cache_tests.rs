@@ -102,5 +102,9 @@ fn a_truncated_or_foreign_cache_file_is_a_miss() {
 fn the_real_key_names_the_boot_the_kernel_and_the_binary() {
     let key = current_key().unwrap();
     assert!(key.contains("boot=") && key.contains("kernel=") && key.contains("exe="));
+    assert!(
+        key.contains("userns=user:[") && key.contains("seccomp="),
+        "{key}"
+    );
     assert!(!key.contains('\n'));
 }
