@@ -3,11 +3,10 @@
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 
 use cowork_sandbox::{Availability, Limits, Mount, Output, SandboxError, SandboxSpec};
 
@@ -155,34 +154,17 @@ pub fn cowork_state_dirs() -> Vec<PathBuf> {
 
 /// Runs the command until it ends or Ctrl-C, which stops its whole process
 /// tree (needed without the sandbox: the command's own process group does
-/// not get the terminal's SIGINT).
+/// not get the terminal's SIGINT). On this thread: no async runtime to
+/// start for one command.
 fn run_until_interrupted(
     spec: SandboxSpec,
     sandboxed: bool,
 ) -> Result<(Result<Output, SandboxError>, bool)> {
-    let cancel = Arc::new(AtomicBool::new(false));
-    let flag = Arc::clone(&cancel);
-    let on_signal = Arc::clone(&cancel);
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("could not start the async runtime")?;
-    let output = runtime.block_on(async move {
-        let mut work = tokio::task::spawn_blocking(move || {
-            if sandboxed {
-                cowork_sandbox::run_cancellable(&spec, &flag)
-            } else {
-                cowork_sandbox::run_unsandboxed(&spec, &flag)
-            }
-        });
-        tokio::select! {
-            done = &mut work => done,
-            _ = tokio::signal::ctrl_c() => {
-                on_signal.store(true, Ordering::Relaxed);
-                work.await
-            }
-        }
-    })?;
-    let interrupted = cancel.load(Ordering::Relaxed);
-    Ok((output, interrupted))
+    let cancel = cowork_sandbox::interrupt_flag()?;
+    let output = if sandboxed {
+        cowork_sandbox::run_cancellable(&spec, cancel)
+    } else {
+        cowork_sandbox::run_unsandboxed(&spec, cancel)
+    };
+    Ok((output, cancel.load(Ordering::Relaxed)))
 }

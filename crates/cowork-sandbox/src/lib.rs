@@ -35,6 +35,7 @@ mod bridge;
 mod child;
 pub mod egress;
 mod error;
+mod interrupt;
 mod landlock;
 mod limits;
 mod mounts;
@@ -70,6 +71,15 @@ pub fn run(spec: &SandboxSpec) -> Result<Output, SandboxError> {
 /// returned with `timed_out` set.
 pub fn run_cancellable(spec: &SandboxSpec, cancel: &AtomicBool) -> Result<Output, SandboxError> {
     supervise::run(spec, cancel).map(|(output, _)| output)
+}
+
+/// Makes Ctrl-C (SIGINT), SIGTERM and SIGHUP set the returned flag instead
+/// of ending the calling process, for a program that runs one command and
+/// exits: pass the flag to [`run_cancellable`] or [`run_unsandboxed`], which
+/// then stop the command's whole process tree. Process-wide, like every
+/// signal disposition; the command itself starts with default handlers.
+pub fn interrupt_flag() -> Result<&'static AtomicBool, SandboxError> {
+    interrupt::flag()
 }
 
 /// Runs `spec` WITHOUT isolation, for when a person explicitly chose to

@@ -491,3 +491,30 @@ fn bash_says_when_a_command_hit_the_configured_file_size_limit() {
         "{result}"
     );
 }
+
+#[test]
+fn ctrl_c_stops_exec_and_everything_it_started_without_an_async_runtime() {
+    // exec now waits on its own thread; SIGINT must still stop the tree.
+    let env = Env::new();
+    for sandbox in ["auto", "none"] {
+        let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("cowork"))
+            .env("COWORK_HOME", env.home.path())
+            .env("COWORK_CONFIG", env.home.path().join("config.toml"))
+            .args(["exec", "--sandbox", sandbox, "--", "sleep", "30"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        let started = std::time::Instant::now();
+        let killed = std::process::Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let out = child.wait_with_output().unwrap();
+        assert!(started.elapsed() < std::time::Duration::from_secs(10));
+        assert_eq!(out.status.code(), Some(130), "{sandbox}: {}", stderr(&out));
+        assert!(stderr(&out).contains("interrupted"), "{}", stderr(&out));
+    }
+}
