@@ -6,9 +6,13 @@
 //! a filtered `/etc` (no shadow, ssh or sudoers), a fresh `/proc`, a few
 //! device nodes, private size-capped `/tmp` and `$HOME`, and the connected
 //! folders of [`SandboxSpec::mounts`] at their own paths — nothing else of the
-//! host. Inside, `no_new_privs`, a Landlock ruleset and a seccomp filter are
+//! host. The most specific mount wins (a read-only folder inside a writable
+//! one stays read-only), and [`SandboxSpec::hidden`] paths (cowork's own
+//! data and configuration) are masked above every mount. Inside, `no_new_privs`, a Landlock ruleset and a seccomp filter are
 //! applied just before `execve` (seccomp last), never to the calling process.
-//! Wall-clock, CPU, memory, process and output limits apply; when the command
+//! Wall-clock, CPU, memory, file-size, process and output limits apply
+//! (memory for the whole run only with a writable cgroup, else per process:
+//! [`Output::memory_scope`] says which); when the command
 //! exits or times out, everything it started dies with it.
 //!
 //! A folder can also be [staged](Access::Staged): the command sees it
