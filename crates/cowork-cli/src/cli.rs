@@ -101,6 +101,11 @@ pub struct ExecArgs {
     /// Stop the command (and everything it started) after this many seconds.
     #[arg(long, value_name = "SECONDS")]
     pub timeout: Option<u64>,
+    /// The largest file the command (and everything it starts) may write,
+    /// in MiB; a write beyond it fails ("File too large").
+    #[arg(long, value_name = "MB", default_value_t = 1024,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_file_size: u64,
     #[command(flatten)]
     pub sandbox: SandboxArgs,
     /// The command and its arguments, after `--`.

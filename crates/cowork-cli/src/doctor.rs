@@ -239,9 +239,10 @@ fn sandbox_check() -> Check {
             }
             active.push(
                 if layers.cgroup {
-                    "cgroup limits"
+                    "memory and processes capped for each run as a whole (cgroup)"
                 } else {
-                    "rlimits"
+                    "memory capped per process only (no writable cgroup: several processes of \
+                     one command together can use more)"
                 }
                 .to_owned(),
             );

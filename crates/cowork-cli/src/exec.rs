@@ -1,26 +1,29 @@
 //! `cowork exec`: one command in the sandbox, from the terminal.
 
 use std::io::Write;
+use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 
-use cowork_sandbox::{Availability, Limits, Mount, Output, SandboxSpec};
+use cowork_sandbox::{Availability, Limits, Mount, Output, SandboxError, SandboxSpec};
 
 use crate::cli::{ExecArgs, SandboxArg};
 use crate::run::parse_folder;
 
 pub fn exec(args: &ExecArgs) -> Result<ExitCode> {
     let network = args.sandbox.network()?;
+    let cache = probe_cache_dir();
     let sandboxed = match args.sandbox.sandbox {
         SandboxArg::Auto => {
-            if let Availability::Unavailable { cause, fix } = cowork_sandbox::probe() {
-                bail!(
-                    "the sandbox is unavailable, so the command was not run: {cause}.\nFix: {fix}"
-                );
+            let availability = match &cache {
+                Some(dir) => cowork_sandbox::probe_cached(dir),
+                None => cowork_sandbox::probe(),
+            };
+            if let Availability::Unavailable { cause, fix } = availability {
+                bail!(unavailable(&cause, &fix));
             }
             true
         }
@@ -49,6 +52,7 @@ pub fn exec(args: &ExecArgs) -> Result<ExitCode> {
     if let Some(secs) = args.timeout {
         limits.wall = Duration::from_secs(secs);
     }
+    limits.file_bytes = Some(args.max_file_size.saturating_mul(1 << 20));
     let spec = SandboxSpec {
         command: args.command.iter().map(Into::into).collect(),
         cwd,
@@ -69,8 +73,19 @@ pub fn exec(args: &ExecArgs) -> Result<ExitCode> {
         limits,
         network,
         stdin: None,
+        hidden: cowork_state_dirs(),
     };
-    let (output, interrupted) = run_until_interrupted(spec, sandboxed)?;
+    let (output, interrupted) = match run_until_interrupted(spec, sandboxed)? {
+        (Ok(output), interrupted) => (output, interrupted),
+        (Err(SandboxError::Unavailable { cause, fix }), _) => {
+            // The remembered probe was wrong (namespaces were disabled since).
+            if let Some(dir) = &cache {
+                cowork_sandbox::forget_probe(dir);
+            }
+            bail!(unavailable(&cause, &fix));
+        }
+        (Err(e), _) => return Err(e.into()),
+    };
     // The command's own output is the person's command talking to their
     // terminal, as in any shell: passed through as it is.
     let _ = std::io::stdout().write_all(&output.stdout);
@@ -82,6 +97,13 @@ pub fn exec(args: &ExecArgs) -> Result<ExitCode> {
     }
     if output.stdout_truncated || output.stderr_truncated {
         eprintln!("cowork: output was truncated");
+    }
+    if output.file_size_limit_hit() {
+        eprintln!(
+            "cowork: the command hit the file-size limit ({} MiB per file); raise it with \
+             --max-file-size MB",
+            args.max_file_size
+        );
     }
     if interrupted {
         eprintln!("cowork: interrupted; the command and everything it started were stopped");
@@ -99,33 +121,54 @@ pub fn exec(args: &ExecArgs) -> Result<ExitCode> {
     })
 }
 
-/// Runs the command until it ends or Ctrl-C, which stops its whole process
-/// tree (needed without the sandbox: the command's own process group does
-/// not get the terminal's SIGINT).
-fn run_until_interrupted(spec: SandboxSpec, sandboxed: bool) -> Result<(Output, bool)> {
-    let cancel = Arc::new(AtomicBool::new(false));
-    let flag = Arc::clone(&cancel);
-    let on_signal = Arc::clone(&cancel);
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("could not start the async runtime")?;
-    let output = runtime.block_on(async move {
-        let mut work = tokio::task::spawn_blocking(move || {
-            if sandboxed {
-                cowork_sandbox::run_cancellable(&spec, &flag)
-            } else {
-                cowork_sandbox::run_unsandboxed(&spec, &flag)
-            }
-        });
-        tokio::select! {
-            done = &mut work => done,
-            _ = tokio::signal::ctrl_c() => {
-                on_signal.store(true, Ordering::Relaxed);
-                work.await
+fn unavailable(cause: &str, fix: &str) -> String {
+    format!("the sandbox is unavailable, so the command was not run: {cause}.\nFix: {fix}")
+}
+
+/// Where the sandbox probe's result is remembered: beside cowork's data,
+/// which commands never see (the file is keyed by boot, kernel and binary,
+/// so a stale one is simply ignored).
+fn probe_cache_dir() -> Option<PathBuf> {
+    crate::home::data_dir().ok().map(|dir| dir.join("cache"))
+}
+
+/// cowork's own state, hidden from every command even inside a connected
+/// folder (`--folder ~`): the data folder (database, journal blobs, trash,
+/// stages) and the configuration's folder — or, when `COWORK_CONFIG` names
+/// a file that may sit in any folder, that file alone.
+pub fn cowork_state_dirs() -> Vec<PathBuf> {
+    let mut hidden: Vec<PathBuf> = crate::home::data_dir().ok().into_iter().collect();
+    let named = std::env::var_os("COWORK_CONFIG").is_some_and(|v| !v.is_empty());
+    match (crate::config::config_path(), named) {
+        (Some(file), true) => {
+            // Only an existing file: a missing one would be created as a
+            // folder, in the way of the configuration the user writes later.
+            if file.is_file() {
+                hidden.push(file);
             }
         }
-    })??;
-    let interrupted = cancel.load(Ordering::Relaxed);
-    Ok((output, interrupted))
+        (Some(file), false) => hidden.extend(file.parent().map(PathBuf::from)),
+        (None, _) => {}
+    }
+    hidden
+        .into_iter()
+        .map(|p| std::path::absolute(&p).unwrap_or(p))
+        .collect()
+}
+
+/// Runs the command until it ends or Ctrl-C, which stops its whole process
+/// tree (needed without the sandbox: the command's own process group does
+/// not get the terminal's SIGINT). On this thread: no async runtime to
+/// start for one command.
+fn run_until_interrupted(
+    spec: SandboxSpec,
+    sandboxed: bool,
+) -> Result<(Result<Output, SandboxError>, bool)> {
+    let cancel = cowork_sandbox::interrupt_flag()?;
+    let output = if sandboxed {
+        cowork_sandbox::run_cancellable(&spec, cancel)
+    } else {
+        cowork_sandbox::run_unsandboxed(&spec, cancel)
+    };
+    Ok((output, cancel.load(Ordering::Relaxed)))
 }

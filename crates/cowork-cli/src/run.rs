@@ -172,6 +172,7 @@ fn deps(
                         isolation,
                         network,
                         limits: config.sandbox.clone(),
+                        hidden: crate::exec::cowork_state_dirs(),
                     },
                 );
             }

@@ -6,9 +6,13 @@
 //! a filtered `/etc` (no shadow, ssh or sudoers), a fresh `/proc`, a few
 //! device nodes, private size-capped `/tmp` and `$HOME`, and the connected
 //! folders of [`SandboxSpec::mounts`] at their own paths — nothing else of the
-//! host. Inside, `no_new_privs`, a Landlock ruleset and a seccomp filter are
+//! host. The most specific mount wins (a read-only folder inside a writable
+//! one stays read-only), and [`SandboxSpec::hidden`] paths (cowork's own
+//! data and configuration) are masked above every mount. Inside, `no_new_privs`, a Landlock ruleset and a seccomp filter are
 //! applied just before `execve` (seccomp last), never to the calling process.
-//! Wall-clock, CPU, memory, process and output limits apply; when the command
+//! Wall-clock, CPU, memory, file-size, process and output limits apply
+//! (memory for the whole run only with a writable cgroup, else per process:
+//! [`Output::memory_scope`] says which); when the command
 //! exits or times out, everything it started dies with it.
 //!
 //! A folder can also be [staged](Access::Staged): the command sees it
@@ -35,14 +39,17 @@ mod bridge;
 mod child;
 pub mod egress;
 mod error;
+mod interrupt;
 mod landlock;
 mod limits;
 mod mounts;
 mod plan;
 mod probe;
+mod probe_cache;
 mod report;
 mod seccomp;
 mod spec;
+mod stream;
 mod supervise;
 mod unconfined;
 
@@ -50,8 +57,8 @@ use std::sync::atomic::AtomicBool;
 
 pub use error::SandboxError;
 pub use spec::{
-    Access, Availability, DEFAULT_ENV, Egress, Layers, Limits, Mount, Network, Output,
-    SANDBOX_HOME, SandboxSpec, Stage,
+    Access, Availability, DEFAULT_ENV, DEFAULT_FILE_BYTES, Egress, Layers, Limits, MemoryScope,
+    Mount, Network, Output, SANDBOX_HOME, SandboxSpec, Stage,
 };
 
 /// Runs `spec` in a fresh sandbox and waits for it (and everything it
@@ -68,6 +75,15 @@ pub fn run(spec: &SandboxSpec) -> Result<Output, SandboxError> {
 /// returned with `timed_out` set.
 pub fn run_cancellable(spec: &SandboxSpec, cancel: &AtomicBool) -> Result<Output, SandboxError> {
     supervise::run(spec, cancel).map(|(output, _)| output)
+}
+
+/// Makes Ctrl-C (SIGINT), SIGTERM and SIGHUP set the returned flag instead
+/// of ending the calling process, for a program that runs one command and
+/// exits: pass the flag to [`run_cancellable`] or [`run_unsandboxed`], which
+/// then stop the command's whole process tree. Process-wide, like every
+/// signal disposition; the command itself starts with default handlers.
+pub fn interrupt_flag() -> Result<&'static AtomicBool, SandboxError> {
+    interrupt::flag()
 }
 
 /// Runs `spec` WITHOUT isolation, for when a person explicitly chose to
@@ -90,4 +106,20 @@ pub fn run_unsandboxed(spec: &SandboxSpec, cancel: &AtomicBool) -> Result<Output
 /// why sandboxing is unavailable and how to fix it. Takes milliseconds.
 pub fn probe() -> Availability {
     probe::probe()
+}
+
+/// [`probe`], remembered in `cache_dir` (e.g. `$XDG_RUNTIME_DIR/cowork`)
+/// for as long as the boot, the kernel, the user, this binary and the
+/// sysctls that gate user namespaces stay the same: a fraction of a
+/// millisecond instead of a second sandbox on every call. Only a ready
+/// sandbox is remembered; an unavailable one is probed again each time, so
+/// a fix takes effect at once.
+pub fn probe_cached(cache_dir: &std::path::Path) -> Availability {
+    probe_cache::probe_cached(cache_dir)
+}
+
+/// Drops what [`probe_cached`] remembered, for a caller whose run failed
+/// with [`SandboxError::Unavailable`] although the probe said ready.
+pub fn forget_probe(cache_dir: &std::path::Path) {
+    probe_cache::forget(cache_dir);
 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use crate::spec::Limits;
+use crate::spec::{Limits, MemoryScope};
 
 /// One `setrlimit` call, prepared in the parent.
 #[derive(Debug, Clone, Copy)]
@@ -42,6 +42,13 @@ pub(crate) fn rlimits(limits: &Limits, cgroup_memory: bool) -> Vec<Rlimit> {
             hard: bytes,
         });
     }
+    if let Some(bytes) = limits.file_bytes {
+        out.push(Rlimit {
+            resource: libc::RLIMIT_FSIZE,
+            soft: bytes,
+            hard: bytes,
+        });
+    }
     if let Some(n) = limits.processes {
         out.push(Rlimit {
             resource: libc::RLIMIT_NPROC,
@@ -50,6 +57,16 @@ pub(crate) fn rlimits(limits: &Limits, cgroup_memory: bool) -> Vec<Rlimit> {
         });
     }
     out
+}
+
+/// How the memory limit of `limits` applies, given whether a cgroup caps
+/// memory for the run.
+pub(crate) fn memory_scope(limits: &Limits, cgroup_memory: bool) -> MemoryScope {
+    match (limits.memory_bytes, cgroup_memory) {
+        (None, _) => MemoryScope::Unlimited,
+        (Some(_), true) => MemoryScope::WholeRun,
+        (Some(_), false) => MemoryScope::PerProcess,
+    }
 }
 
 /// Applies `limits` to the calling process; returns the errno on failure.

@@ -196,6 +196,29 @@ fn apply(op: &Op) -> Result<(), i32> {
             libc::MS_NOSUID | libc::MS_NODEV,
             Some(data),
         )),
+        Op::Hide { dst, file: false } => fail(mount(
+            Some(c"tmpfs"),
+            dst,
+            Some(c"tmpfs"),
+            libc::MS_RDONLY | libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC,
+            Some(c"size=4k,nr_inodes=1,mode=0555"),
+        )),
+        Op::Hide { dst, file: true } => {
+            fail(mount(
+                Some(c"/oldroot/dev/null"),
+                dst,
+                None,
+                libc::MS_BIND,
+                None,
+            ))?;
+            let flags = libc::MS_REMOUNT
+                | libc::MS_BIND
+                | libc::MS_RDONLY
+                | libc::MS_NOSUID
+                | libc::MS_NODEV
+                | locked_flags(dst)?;
+            fail(mount(None, dst, None, flags, None))
+        }
         Op::Seal(path) => {
             let attr = MountAttr {
                 attr_set: MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,

@@ -95,6 +95,10 @@ pub(crate) enum Op {
         data: CString,
         folder: PathBuf,
     },
+    /// Covers what is at `dst` with something empty and read-only: a
+    /// fresh read-only tmpfs for a directory, the host's `/dev/null` bound
+    /// read-only and `nodev` (so it cannot even be opened) for a file.
+    Hide { dst: CString, file: bool },
 }
 
 /// How a bind mount is remounted.
@@ -227,6 +231,30 @@ impl Builder {
         Ok(())
     }
 
+    /// Masks `path` (canonical). Inside a mount the path already exists
+    /// in the new root; above every mount its parents are made first.
+    fn hide(&mut self, path: &Path, inside_mount: bool) -> Result<(), SandboxError> {
+        let file = std::fs::metadata(path).is_ok_and(|m| !m.is_dir());
+        if !inside_mount {
+            let dir = if file { path.parent() } else { Some(path) };
+            if let Some(dir) = dir {
+                self.mkdirs(dir)?;
+            }
+            if file {
+                self.push(
+                    Op::Touch(cpath(&new_root(path))?),
+                    format!("create {}", path.display()),
+                );
+            }
+        }
+        let op = Op::Hide {
+            dst: cpath(&new_root(path))?,
+            file,
+        };
+        self.push(op, format!("hide {}", path.display()));
+        Ok(())
+    }
+
     fn tmpfs(&mut self, path: &str, data: &str) -> Result<(), SandboxError> {
         self.mkdirs(Path::new(path))?;
         let op = Op::Tmpfs {
@@ -338,6 +366,11 @@ pub(crate) fn prepare(spec: &SandboxSpec) -> Result<Plan, SandboxError> {
             Access::Staged(stage) => b.overlay(path, stage)?,
         }
     }
+    // Last, so that each mask sits above every folder mount, overlay or
+    // nested grant that could show what it covers.
+    for (path, inside_mount) in hidden_paths(spec, &mounts)? {
+        b.hide(&path, inside_mount)?;
+    }
 
     let env = environment(spec);
     let path_var = env
@@ -374,6 +407,61 @@ pub(crate) fn prepare(spec: &SandboxSpec) -> Result<Plan, SandboxError> {
         ops: b.ops,
         describe: b.describe,
     })
+}
+
+/// The canonical `spec.hidden` paths that overlap a mount (inside one, or
+/// holding one), each with whether it lies inside a mount. A missing
+/// directory inside a mount is created (empty, mode 0700) so that the mask
+/// has something to cover and the command cannot create it instead.
+fn hidden_paths(
+    spec: &SandboxSpec,
+    mounts: &[(PathBuf, Access)],
+) -> Result<Vec<(PathBuf, bool)>, SandboxError> {
+    use std::os::unix::fs::DirBuilderExt;
+    let mut out: Vec<(PathBuf, bool)> = Vec::new();
+    for hidden in &spec.hidden {
+        let Some(normal) = normalize(&hidden_absolute(hidden)?) else {
+            continue;
+        };
+        let inside = |p: &Path| mounts.iter().any(|(m, _)| p.starts_with(m));
+        let holds = |p: &Path| mounts.iter().any(|(m, _)| m.starts_with(p));
+        if !normal.exists() {
+            if !inside(&normal) {
+                continue;
+            }
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(&normal)
+                .map_err(|e| {
+                    SandboxError::invalid(
+                        "hidden",
+                        format!("{} cannot be created to be hidden: {e}", normal.display()),
+                    )
+                })?;
+        }
+        let path = canonical_dir_or_file(&normal)?;
+        let (is_inside, is_holding) = (inside(&path), holds(&path));
+        if (is_inside || is_holding) && !out.iter().any(|(p, _)| *p == path) {
+            out.push((path, is_inside));
+        }
+    }
+    // A mask inside another one is covered by it (and its mount point is
+    // unreachable once the outer one is in place).
+    let outer: Vec<PathBuf> = out.iter().map(|(p, _)| p.clone()).collect();
+    out.retain(|(path, _)| !outer.iter().any(|o| o != path && path.starts_with(o)));
+    Ok(out)
+}
+
+fn hidden_absolute(path: &Path) -> Result<PathBuf, SandboxError> {
+    if path.is_absolute() {
+        Ok(path.to_path_buf())
+    } else {
+        Err(SandboxError::invalid(
+            "hidden",
+            format!("{} is not an absolute path", path.display()),
+        ))
+    }
 }
 
 /// Canonical, existing, absolute mount paths, parents before children.

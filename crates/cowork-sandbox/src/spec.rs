@@ -81,8 +81,14 @@ pub struct Limits {
     /// CPU time per process (`RLIMIT_CPU`).
     pub cpu: Option<Duration>,
     /// Memory of the whole run (cgroup `memory.max`) when a writable cgroup
-    /// is available, else address space per process (`RLIMIT_AS`).
+    /// is available, else address space per process (`RLIMIT_AS`): then
+    /// several processes together may use more ([`Output::memory_scope`]
+    /// says which applied).
     pub memory_bytes: Option<u64>,
+    /// The largest file any process may write (`RLIMIT_FSIZE`); a write
+    /// beyond it fails with `EFBIG` after `SIGXFSZ`
+    /// ([`Output::file_size_limit_hit`]).
+    pub file_bytes: Option<u64>,
     /// Number of processes (cgroup `pids.max` when available, and
     /// `RLIMIT_NPROC`).
     pub processes: Option<u64>,
@@ -96,11 +102,15 @@ impl Default for Limits {
             wall: Duration::from_secs(120),
             cpu: None,
             memory_bytes: Some(2 << 30),
+            file_bytes: Some(DEFAULT_FILE_BYTES),
             processes: Some(256),
             output_bytes: 1 << 20,
         }
     }
 }
+
+/// The default [`Limits::file_bytes`]: 1 GiB.
+pub const DEFAULT_FILE_BYTES: u64 = 1 << 30;
 
 /// What the command may reach over the network.
 #[derive(Debug, Clone, Default)]
@@ -169,6 +179,13 @@ pub struct SandboxSpec {
     pub network: Network,
     /// Bytes fed to the command's stdin; `None` gives it `/dev/null`.
     pub stdin: Option<Vec<u8>>,
+    /// Host paths the command must neither see nor change even where a
+    /// mount contains them (cowork's own data and configuration): each is
+    /// covered by an empty read-only directory (or file) stacked above every
+    /// mount. A missing directory that lies inside a mount is created empty
+    /// first, so the command cannot create it either. Paths outside every
+    /// mount are invisible anyway and are skipped.
+    pub hidden: Vec<PathBuf>,
 }
 
 impl SandboxSpec {
@@ -188,6 +205,7 @@ impl SandboxSpec {
             limits: Limits::default(),
             network: Network::None,
             stdin: None,
+            hidden: Vec::new(),
         }
     }
 }
@@ -226,6 +244,40 @@ pub struct Output {
     pub duration: Duration,
     /// Every request the egress proxy saw, in order ([`Network::Allow`]).
     pub egress: Vec<EgressEvent>,
+    /// How [`Limits::memory_bytes`] was enforced.
+    pub memory_scope: MemoryScope,
+}
+
+impl Output {
+    /// Whether the command (or a process it started) most likely hit
+    /// [`Limits::file_bytes`]: the command was killed by `SIGXFSZ`, its
+    /// shell reported that signal (exit status 153), or its stderr carries
+    /// the kernel's `EFBIG` message. A program that ignores `SIGXFSZ` and
+    /// swallows the error goes unnoticed.
+    pub fn file_size_limit_hit(&self) -> bool {
+        use std::os::unix::process::ExitStatusExt;
+        const EFBIG_TEXT: &[u8] = b"File too large";
+        const SIGXFSZ_TEXT: &[u8] = b"File size limit exceeded";
+        self.status.signal() == Some(libc::SIGXFSZ)
+            || self.status.code() == Some(128 + libc::SIGXFSZ)
+            || [EFBIG_TEXT, SIGXFSZ_TEXT].iter().any(|needle| {
+                self.stderr
+                    .windows(needle.len())
+                    .any(|window| window == *needle)
+            })
+    }
+}
+
+/// Which memory limit applied to a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemoryScope {
+    /// No memory limit was asked for.
+    Unlimited,
+    /// A cgroup capped the whole run: every process together.
+    WholeRun,
+    /// No writable cgroup: each process alone was capped (`RLIMIT_AS`), so
+    /// several processes together can use a multiple of the limit.
+    PerProcess,
 }
 
 /// The isolation layers that were observed active for a run.

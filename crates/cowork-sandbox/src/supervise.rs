@@ -3,7 +3,7 @@
 
 use std::ffi::{CStr, CString};
 use std::net::TcpListener;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::process::ExitStatusExt;
 use std::process::ExitStatus;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -17,6 +17,7 @@ use crate::limits::Cgroup;
 use crate::plan::{Op, Plan};
 use crate::report::{Failure, Record, Step};
 use crate::spec::{Egress, Network, Output, SandboxSpec};
+use crate::stream::{Stream, nonblocking};
 
 /// How often cancellation is checked while the command is quiet.
 const CANCEL_POLL: Duration = Duration::from_millis(20);
@@ -40,14 +41,6 @@ fn pipe() -> Result<(OwnedFd, OwnedFd), SandboxError> {
     Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
 }
 
-fn nonblocking(fd: RawFd) {
-    // SAFETY: fcntl on an fd we own.
-    unsafe {
-        let flags = libc::fcntl(fd, libc::F_GETFL);
-        libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK);
-    }
-}
-
 /// Runs `spec` to completion.
 pub(crate) fn run(
     spec: &SandboxSpec,
@@ -60,7 +53,8 @@ pub(crate) fn run(
         message,
     })?;
     let cgroup = Cgroup::create(&spec.limits);
-    let rlimits = crate::limits::rlimits(&spec.limits, cgroup.as_ref().is_some_and(|c| c.memory));
+    let cgroup_memory = cgroup.as_ref().is_some_and(|c| c.memory);
+    let rlimits = crate::limits::rlimits(&spec.limits, cgroup_memory);
     let cgroup_procs = cgroup.as_ref().map(Cgroup::procs_fds).unwrap_or_default();
     // SAFETY: getuid/getgid cannot fail.
     let (uid, gid) = unsafe { (libc::getuid(), libc::getgid()) };
@@ -177,6 +171,7 @@ pub(crate) fn run(
         timed_out: session.killed,
         duration,
         egress: std::mem::take(&mut *events.lock().unwrap_or_else(PoisonError::into_inner)),
+        memory_scope: crate::limits::memory_scope(&spec.limits, cgroup_memory),
     };
     Ok((output, observed))
 }
@@ -274,55 +269,6 @@ fn setup_error(failure: Failure, plan: &Plan, spec: &SandboxSpec) -> SandboxErro
             step: failure.step.name().to_owned(),
             message: source.to_string(),
         },
-    }
-}
-
-/// One output pipe and what was kept of it.
-struct Stream {
-    fd: Option<OwnedFd>,
-    kept: Vec<u8>,
-    cap: usize,
-    truncated: bool,
-}
-
-impl Stream {
-    fn new(fd: OwnedFd, cap: usize) -> Self {
-        nonblocking(fd.as_raw_fd());
-        Self {
-            fd: Some(fd),
-            kept: Vec::new(),
-            cap,
-            truncated: false,
-        }
-    }
-
-    /// Reads what is available; drops the fd at EOF.
-    fn drain(&mut self) -> Result<(), SandboxError> {
-        let Some(fd) = &self.fd else { return Ok(()) };
-        let mut buf = [0u8; 64 * 1024];
-        loop {
-            // SAFETY: reading into a live local buffer of the given length.
-            let n = unsafe { libc::read(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
-            match usize::try_from(n) {
-                Ok(0) => {
-                    self.fd = None;
-                    return Ok(());
-                }
-                Ok(n) => {
-                    let room = self.cap.saturating_sub(self.kept.len());
-                    self.kept.extend_from_slice(&buf[..n.min(room)]);
-                    self.truncated |= n > room;
-                }
-                Err(_) => {
-                    let e = std::io::Error::last_os_error();
-                    return match e.kind() {
-                        std::io::ErrorKind::WouldBlock => Ok(()),
-                        std::io::ErrorKind::Interrupted => continue,
-                        _ => Err(SandboxError::io("reading the command's output")(e)),
-                    };
-                }
-            }
-        }
     }
 }
 

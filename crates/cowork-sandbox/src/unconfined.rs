@@ -8,18 +8,20 @@
 //! can, reach the network, and a program that leaves its process group can
 //! outlive the run.
 
-use std::io::{Read, Write};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crate::error::SandboxError;
 use crate::limits::Rlimit;
 use crate::spec::{Output, SandboxSpec};
+use crate::stream::{Stream, nonblocking};
 
-/// How often the exit, the deadline and the cancel flag are checked.
+/// How often cancellation is checked while the command is quiet.
+const CANCEL_POLL: Duration = Duration::from_millis(20);
+/// How often the exit is checked on kernels without `pidfd_open`.
 const POLL: Duration = Duration::from_millis(10);
 /// How long the output readers may take after the process group died.
 const DRAIN: Duration = Duration::from_secs(1);
@@ -78,59 +80,194 @@ pub(crate) fn run(spec: &SandboxSpec, cancel: &AtomicBool) -> Result<Output, San
         program: program.to_string_lossy().into_owned(),
         source,
     })?;
-    let feeder = child.stdin.take().map(|mut pipe| {
-        let data = spec.stdin.clone().unwrap_or_default();
-        // A command that stops reading makes the write fail; that is its
-        // business, not an error of the run.
-        std::thread::spawn(move || drop(pipe.write_all(&data)))
+    let stdin = child.stdin.take().map(|pipe| {
+        let fd = OwnedFd::from(pipe);
+        nonblocking(fd.as_raw_fd());
+        fd
     });
     let cap = spec.limits.output_bytes;
-    let stdout = child.stdout.take().map(|pipe| reader(pipe, cap));
-    let stderr = child.stderr.take().map(|pipe| reader(pipe, cap));
-
-    let deadline = start + spec.limits.wall;
-    let (status, killed) = wait(&mut child, deadline, cancel)?;
+    let mut run = Run {
+        pidfd: pidfd_open(&child),
+        stdout: child.stdout.take().map(|p| Stream::new(p.into(), cap)),
+        stderr: child.stderr.take().map(|p| Stream::new(p.into(), cap)),
+        stdin: stdin.map(|fd| (fd, spec.stdin.as_deref().unwrap_or_default(), 0)),
+        status: None,
+        killed: false,
+    };
+    let pumped = run.pump(&mut child, start + spec.limits.wall, cancel);
     // Whatever the command left running in its group goes with it.
     kill_group(&child);
-    drop(feeder);
-    let (stdout, stdout_truncated) = collect(stdout);
-    let (stderr, stderr_truncated) = collect(stderr);
+    if run.status.is_none() {
+        run.status = Some(
+            child
+                .wait()
+                .map_err(SandboxError::io("waiting for the command"))?,
+        );
+    }
+    pumped?;
+    let (stdout, stdout_truncated) = run
+        .stdout
+        .map_or((Vec::new(), false), |s| (s.kept, s.truncated));
+    let (stderr, stderr_truncated) = run
+        .stderr
+        .map_or((Vec::new(), false), |s| (s.kept, s.truncated));
     Ok(Output {
-        status: if killed {
-            ExitStatus::from_raw(libc::SIGKILL)
-        } else {
-            status
+        status: match (run.killed, run.status) {
+            (false, Some(status)) => status,
+            (true, _) | (false, None) => ExitStatus::from_raw(libc::SIGKILL),
         },
         stdout,
         stderr,
         stdout_truncated,
         stderr_truncated,
-        timed_out: killed,
+        timed_out: run.killed,
         duration: start.elapsed(),
         egress: Vec::new(),
+        memory_scope: crate::limits::memory_scope(&spec.limits, false),
     })
 }
 
-fn wait(
-    child: &mut Child,
-    deadline: Instant,
-    cancel: &AtomicBool,
-) -> Result<(ExitStatus, bool), SandboxError> {
-    loop {
-        if let Some(status) = child
-            .try_wait()
-            .map_err(SandboxError::io("waiting for the command"))?
+/// A pidfd for `child`: readable once it exits, so its end wakes the same
+/// `poll` that moves its output. `None` on kernels before 5.3, where the
+/// exit is checked every [`POLL`] instead.
+fn pidfd_open(child: &Child) -> Option<OwnedFd> {
+    let pid = libc::pid_t::try_from(child.id()).ok()?;
+    // SAFETY: pidfd_open takes a pid and flags and returns a new fd.
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+    let fd = RawFd::try_from(fd).ok().filter(|fd| *fd >= 0)?;
+    // SAFETY: the kernel just returned this fd, and nothing else owns it.
+    Some(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// One unsandboxed run in progress.
+struct Run<'a> {
+    pidfd: Option<OwnedFd>,
+    stdout: Option<Stream>,
+    stderr: Option<Stream>,
+    /// The stdin pipe, the bytes to send, and how many were sent.
+    stdin: Option<(OwnedFd, &'a [u8], usize)>,
+    status: Option<ExitStatus>,
+    killed: bool,
+}
+
+impl Run<'_> {
+    /// Moves data and waits, without sleeping, until the command exited and
+    /// its output reached EOF — or, when a process that left the group holds
+    /// the pipes open, [`DRAIN`] after the exit.
+    fn pump(
+        &mut self,
+        child: &mut Child,
+        deadline: Instant,
+        cancel: &AtomicBool,
+    ) -> Result<(), SandboxError> {
+        if self
+            .stdin
+            .as_ref()
+            .is_some_and(|(_, data, _)| data.is_empty())
         {
-            return Ok((status, false));
+            self.stdin = None;
         }
-        if cancel.load(Ordering::Relaxed) || Instant::now() >= deadline {
-            kill_group(child);
-            let status = child
-                .wait()
-                .map_err(SandboxError::io("waiting for the command"))?;
-            return Ok((status, true));
+        let mut drain_until: Option<Instant> = None;
+        loop {
+            let open = |s: &Option<Stream>| {
+                s.as_ref()
+                    .and_then(|s| s.fd.as_ref())
+                    .map(AsRawFd::as_raw_fd)
+            };
+            let mut fds: Vec<libc::pollfd> = [open(&self.stdout), open(&self.stderr)]
+                .into_iter()
+                .flatten()
+                .map(|fd| pollfd(fd, libc::POLLIN))
+                .collect();
+            if self.status.is_some() && fds.is_empty() {
+                return Ok(());
+            }
+            if let Some(until) = drain_until
+                && Instant::now() >= until
+            {
+                return Ok(());
+            }
+            if let Some((fd, _, _)) = &self.stdin {
+                fds.push(pollfd(fd.as_raw_fd(), libc::POLLOUT));
+            }
+            let watch_exit = self.status.is_none();
+            if let (Some(fd), true) = (&self.pidfd, watch_exit) {
+                fds.push(pollfd(fd.as_raw_fd(), libc::POLLIN));
+            }
+            if !self.killed
+                && self.status.is_none()
+                && (cancel.load(Ordering::Relaxed) || Instant::now() >= deadline)
+            {
+                kill_group(child);
+                self.killed = true;
+                self.stdin = None;
+            }
+            let limit = drain_until.unwrap_or(deadline);
+            let mut wait = limit
+                .saturating_duration_since(Instant::now())
+                .min(CANCEL_POLL);
+            if self.pidfd.is_none() && watch_exit {
+                wait = wait.min(POLL);
+            }
+            let ms = libc::c_int::try_from(wait.as_millis())
+                .unwrap_or(libc::c_int::MAX)
+                .max(1);
+            // SAFETY: `fds` is a live array of the given length.
+            let ready = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, ms) };
+            if ready < 0 {
+                let e = std::io::Error::last_os_error();
+                if e.kind() == std::io::ErrorKind::Interrupted {
+                    continue;
+                }
+                return Err(SandboxError::io("waiting for the command")(e));
+            }
+            for stream in [&mut self.stdout, &mut self.stderr].into_iter().flatten() {
+                stream.drain()?;
+            }
+            self.feed_stdin();
+            if watch_exit
+                && let Some(status) = child
+                    .try_wait()
+                    .map_err(SandboxError::io("waiting for the command"))?
+            {
+                self.status = Some(status);
+                self.stdin = None;
+                // Whatever the command left in its group dies with it; the
+                // pipes then reach EOF unless a process left the group.
+                kill_group(child);
+                drain_until = Some(Instant::now() + DRAIN);
+            }
         }
-        std::thread::sleep(POLL);
+    }
+
+    /// Writes what the pipe takes; closes stdin when done or when the
+    /// command stopped reading.
+    fn feed_stdin(&mut self) {
+        let Some((fd, data, sent)) = &mut self.stdin else {
+            return;
+        };
+        let rest = &data[*sent..];
+        // SAFETY: writing from a live slice of the given length.
+        let n = unsafe { libc::write(fd.as_raw_fd(), rest.as_ptr().cast(), rest.len()) };
+        match usize::try_from(n) {
+            Ok(n) => {
+                *sent += n;
+                if *sent >= data.len() {
+                    self.stdin = None;
+                }
+            }
+            Err(_) if std::io::Error::last_os_error().kind() == std::io::ErrorKind::WouldBlock => {}
+            // EPIPE: the command will not read more; that is its business.
+            Err(_) => self.stdin = None,
+        }
+    }
+}
+
+fn pollfd(fd: RawFd, events: libc::c_short) -> libc::pollfd {
+    libc::pollfd {
+        fd,
+        events,
+        revents: 0,
     }
 }
 
@@ -138,44 +275,5 @@ fn kill_group(child: &Child) {
     if let Ok(pid) = libc::pid_t::try_from(child.id()) {
         // SAFETY: kill with a (negated) process group id and a signal.
         unsafe { libc::kill(-pid, libc::SIGKILL) };
-    }
-}
-
-type Captured = JoinHandle<(Vec<u8>, bool)>;
-
-/// Reads everything from `pipe`, keeping the first `cap` bytes.
-fn reader(mut pipe: impl Read + Send + 'static, cap: usize) -> Captured {
-    std::thread::spawn(move || {
-        let mut kept = Vec::new();
-        let mut truncated = false;
-        let mut buf = [0u8; 64 * 1024];
-        loop {
-            match pipe.read(&mut buf) {
-                Ok(0) | Err(_) => break,
-                Ok(n) => {
-                    let room = cap.saturating_sub(kept.len());
-                    kept.extend_from_slice(&buf[..n.min(room)]);
-                    truncated |= n > room;
-                }
-            }
-        }
-        (kept, truncated)
-    })
-}
-
-/// The reader's result, or what it has not got when a process that left
-/// the group still holds the pipe open.
-fn collect(reader: Option<Captured>) -> (Vec<u8>, bool) {
-    let Some(handle) = reader else {
-        return (Vec::new(), false);
-    };
-    let until = Instant::now() + DRAIN;
-    while !handle.is_finished() && Instant::now() < until {
-        std::thread::sleep(POLL);
-    }
-    if handle.is_finished() {
-        handle.join().unwrap_or_default()
-    } else {
-        (Vec::new(), true)
     }
 }

@@ -385,3 +385,202 @@ fn a_command_that_leaves_more_files_than_the_cap_changes_nothing() {
     assert!(result.contains("max_stage_entries"), "{result}");
     assert_eq!(manifest(env.folder.path()), before);
 }
+
+#[test]
+fn exec_with_a_nested_read_only_grant_cannot_write_the_nested_folder() {
+    // Regression: `--folder x --folder x/sub:ro` must leave x/sub read-only
+    // (the most specific grant wins), whatever the order of the flags.
+    let env = Env::new();
+    let sub = env.folder().join("notes");
+    for order in [[false, true], [true, false]] {
+        let flags: Vec<String> = order
+            .iter()
+            .map(|nested| {
+                if *nested {
+                    format!("{}:ro", sub.display())
+                } else {
+                    env.folder().display().to_string()
+                }
+            })
+            .collect();
+        let out = env
+            .cowork()
+            .args(["exec", "--folder", &flags[0], "--folder", &flags[1], "--"])
+            .args([
+                "sh",
+                "-c",
+                "echo x >> notes/todo.txt; echo y > notes/new.txt; echo z > top.txt",
+            ])
+            .current_dir(env.folder())
+            .output()
+            .unwrap();
+        assert!(
+            stderr(&out).contains("Read-only file system"),
+            "{}",
+            stderr(&out)
+        );
+        assert_eq!(
+            std::fs::read_to_string(sub.join("todo.txt")).unwrap(),
+            "call Anna\nsend invoice\n"
+        );
+        assert!(!sub.join("new.txt").exists());
+        assert!(
+            env.folder().join("top.txt").exists(),
+            "x itself stays writable"
+        );
+        std::fs::remove_file(env.folder().join("top.txt")).unwrap();
+    }
+}
+
+/// `cowork exec` whose data dir and configuration live inside the folder.
+fn exec_with_state_inside(env: &Env, script: &str) -> std::process::Output {
+    let data = env.folder().join(".cowork-data");
+    let config = env.folder().join(".cowork-config/config.toml");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::write(data.join("cowork.db"), "SECRET task history").unwrap();
+    std::fs::create_dir_all(config.parent().unwrap()).unwrap();
+    std::fs::write(&config, "# SECRET rules\n").unwrap();
+    env.cowork()
+        .env("COWORK_HOME", &data)
+        .env("COWORK_CONFIG", &config)
+        .arg("exec")
+        .arg("--folder")
+        .arg(env.folder())
+        .args(["--", "sh", "-c", script])
+        .current_dir(env.folder())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn exec_cannot_see_or_change_cowork_state_inside_a_granted_folder() {
+    // Regression: with `--folder ~` a command could read cowork.db, the
+    // journal and the trash, and rewrite config.toml.
+    let env = Env::new();
+    let out = exec_with_state_inside(
+        &env,
+        "cat readme.txt; ls -A .cowork-data; cat .cowork-data/cowork.db; \
+         cat .cowork-config/config.toml; echo planted > .cowork-data/cowork.db; \
+         echo planted > .cowork-data/new; echo planted > .cowork-config/config.toml; true",
+    );
+    let text = stdout(&out);
+    assert!(text.contains("Project Alpha"), "{text}");
+    assert!(
+        !text.contains("SECRET") && !text.contains("cowork.db"),
+        "{text}"
+    );
+    let data = env.folder().join(".cowork-data");
+    assert_eq!(
+        std::fs::read_to_string(data.join("cowork.db")).unwrap(),
+        "SECRET task history"
+    );
+    assert!(!data.join("new").exists());
+    assert_eq!(
+        std::fs::read_to_string(env.folder().join(".cowork-config/config.toml")).unwrap(),
+        "# SECRET rules\n"
+    );
+}
+
+#[test]
+fn bash_cannot_see_or_change_cowork_state_inside_a_granted_folder() {
+    let env = Env::new();
+    let data = env.folder().join(".cowork-data");
+    std::fs::create_dir_all(&data).unwrap();
+    let server = MockModelServer::start(script(json!({"turns": [
+        {"tool_calls": [{"name": "Bash", "input": {"command":
+            "cat readme.txt; ls -A .cowork-data; echo planted > .cowork-data/planted; true"}}]},
+        {"text": "ok"}
+    ]})));
+    let out = env
+        .run_anthropic(&server.url(), "look around")
+        .env("COWORK_HOME", &data)
+        .args(["--mode", "auto"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let result = server.requests()[1].body.to_string();
+    assert!(result.contains("Project Alpha"), "{result}");
+    // The task's own database sits there while it runs.
+    assert!(data.join("cowork.db").exists());
+    assert!(!result.contains("cowork.db"), "{result}");
+    assert!(!data.join("planted").exists(), "{result}");
+}
+
+#[test]
+fn exec_reports_a_command_that_hits_the_file_size_limit() {
+    let env = Env::new();
+    let out = env
+        .cowork()
+        .args(["exec", "--max-file-size", "1", "--folder"])
+        .arg(env.folder())
+        .args(["--", "sh", "-c", "head -c 3000000 /dev/zero > big.bin"])
+        .current_dir(env.folder())
+        .output()
+        .unwrap();
+    assert_ne!(out.status.code(), Some(0));
+    assert!(
+        stderr(&out).contains("file-size limit (1 MiB per file); raise it with --max-file-size"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        std::fs::metadata(env.folder().join("big.bin"))
+            .unwrap()
+            .len()
+            <= 1 << 20
+    );
+}
+
+#[test]
+fn bash_says_when_a_command_hit_the_configured_file_size_limit() {
+    let env = Env::new();
+    std::fs::write(
+        env.home.path().join("config.toml"),
+        "[sandbox]\nmax_file_mb = 1\n",
+    )
+    .unwrap();
+    let server = MockModelServer::start(script(json!({"turns": [
+        {"tool_calls": [{"name": "Bash", "input": {"command":
+            "head -c 3000000 /dev/zero > /tmp/big.bin"}}]},
+        {"text": "ok"}
+    ]})));
+    let out = env
+        .run_anthropic(&server.url(), "write a big file")
+        .args(["--mode", "auto"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let result = server.requests()[1].body.to_string();
+    assert!(
+        result.contains("file-size limit hit: no file may grow beyond 1 MiB")
+            && result.contains("max_file_mb"),
+        "{result}"
+    );
+}
+
+#[test]
+fn ctrl_c_stops_exec_and_everything_it_started_without_an_async_runtime() {
+    // exec now waits on its own thread; SIGINT must still stop the tree.
+    let env = Env::new();
+    for sandbox in ["auto", "none"] {
+        let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("cowork"))
+            .env("COWORK_HOME", env.home.path())
+            .env("COWORK_CONFIG", env.home.path().join("config.toml"))
+            .args(["exec", "--sandbox", sandbox, "--", "sleep", "30"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        let started = std::time::Instant::now();
+        let killed = std::process::Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let out = child.wait_with_output().unwrap();
+        assert!(started.elapsed() < std::time::Duration::from_secs(10));
+        assert_eq!(out.status.code(), Some(130), "{sandbox}: {}", stderr(&out));
+        assert!(stderr(&out).contains("interrupted"), "{}", stderr(&out));
+    }
+}

@@ -20,7 +20,9 @@ use cowork_files::{FileError, Folders};
 use cowork_protocol::config::SandboxConfig;
 use cowork_protocol::{Effect, ToolSpec};
 use cowork_sandbox::egress::EgressEvent;
-use cowork_sandbox::{Limits, Mount, Network, SandboxError, SandboxSpec};
+use cowork_sandbox::{
+    DEFAULT_FILE_BYTES, Limits, MemoryScope, Mount, Network, SandboxError, SandboxSpec,
+};
 
 use super::files::TaskJournal;
 use crate::tool::{CallContext, Preview, Tool, ToolFailure, ToolRegistry};
@@ -54,6 +56,9 @@ pub struct BashSetup {
     pub network: Network,
     /// Size limits from the configuration's `[sandbox]` section.
     pub limits: SandboxConfig,
+    /// cowork's own data and configuration folders: commands must neither
+    /// see nor change them, even inside a connected folder (`--folder ~`).
+    pub hidden: Vec<PathBuf>,
 }
 
 /// How commands run.
@@ -195,6 +200,7 @@ fn execute(
         .unwrap_or_else(|| "/tmp".into());
     let limits = Limits {
         wall: Duration::from_secs(timeout),
+        file_bytes: Some(max_file_bytes(&setup.limits)),
         ..Limits::default()
     };
     let argv: Vec<OsString> = vec!["/bin/sh".into(), "-c".into(), OsString::from(command)];
@@ -203,7 +209,7 @@ fn execute(
         spec.limits = limits;
         let output = cowork_sandbox::run_unsandboxed(&spec, cancel)
             .map_err(|e| ToolFailure::new(format!("the command could not be run: {e}")))?;
-        return Ok(render(&output, timeout));
+        return Ok(render(&output, timeout, &setup.limits));
     }
     let mut notes = Vec::new();
     let mut stages: Vec<(PathBuf, Stage)> = Vec::new();
@@ -238,6 +244,7 @@ fn execute(
         limits,
         network: setup.network.clone(),
         stdin: None,
+        hidden: setup.hidden.clone(),
     };
     let output = match cowork_sandbox::run_cancellable(&spec, cancel) {
         Err(SandboxError::Staging { folder, message }) => {
@@ -256,7 +263,7 @@ fn execute(
         other => other,
     }
     .map_err(|e| ToolFailure::new(format!("the sandbox could not run the command: {e}")))?;
-    let mut text = render(&output, timeout);
+    let mut text = render(&output, timeout, &setup.limits);
     if !output.egress.is_empty() {
         text.push_str(&network_summary(&output.egress));
     }
@@ -346,7 +353,15 @@ fn stage_for(journal: &TaskJournal, folder: &Path) -> Result<Stage, String> {
     Stage::create(store).map_err(|e| format!("{} is read-only for commands: {e}", folder.display()))
 }
 
-fn render(output: &cowork_sandbox::Output, timeout: u64) -> String {
+/// `[sandbox] max_file_mb` in bytes, or the sandbox's default.
+fn max_file_bytes(config: &SandboxConfig) -> u64 {
+    config
+        .max_file_mb
+        .map_or(DEFAULT_FILE_BYTES, |mb| mb.saturating_mul(1 << 20))
+}
+
+/// What the command left behind, and which limit stopped it when one did.
+fn render(output: &cowork_sandbox::Output, timeout: u64, config: &SandboxConfig) -> String {
     let mut text = String::new();
     if output.timed_out {
         text.push_str(&format!(
@@ -369,6 +384,23 @@ fn render(output: &cowork_sandbox::Output, timeout: u64) -> String {
         if !text.ends_with('\n') {
             text.push('\n');
         }
+    }
+    if output.file_size_limit_hit() {
+        text.push_str(&format!(
+            "file-size limit hit: no file may grow beyond {} MiB (the user can raise it with \
+             max_file_mb in the [sandbox] section of config.toml)\n",
+            max_file_bytes(config) >> 20
+        ));
+    }
+    // Only worth a line when the command failed: then memory may be why.
+    if !output.status.success()
+        && let (MemoryScope::PerProcess, Some(bytes)) =
+            (output.memory_scope, Limits::default().memory_bytes)
+    {
+        text.push_str(&format!(
+            "memory limit: {} MiB per process (no cgroup: the run as a whole is not capped)\n",
+            bytes >> 20
+        ));
     }
     text
 }

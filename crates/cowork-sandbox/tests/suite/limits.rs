@@ -172,3 +172,72 @@ fn when_a_cgroup_is_reported_the_command_runs_inside_its_own() {
         "{layers:?} {inside}"
     );
 }
+
+#[test]
+fn writing_a_file_beyond_the_file_size_limit_fails_and_is_reported() {
+    // Regression: nothing capped the size of one file a command wrote.
+    let work = tempdir().unwrap();
+    for sandboxed in [true, false] {
+        let mut spec = sh(
+            "head -c 3000000 /dev/zero > big.bin; echo status $?",
+            work.path(),
+        );
+        spec.limits.file_bytes = Some(1 << 20);
+        let output = if sandboxed {
+            cowork_sandbox::run(&spec).unwrap()
+        } else {
+            cowork_sandbox::run_unsandboxed(&spec, &AtomicBool::new(false)).unwrap()
+        };
+        let size = std::fs::metadata(work.path().join("big.bin"))
+            .unwrap()
+            .len();
+        assert!(
+            size <= 1 << 20,
+            "sandboxed={sandboxed}: {size} bytes written"
+        );
+        assert!(
+            output.file_size_limit_hit(),
+            "sandboxed={sandboxed}: {} / {}",
+            out(&output),
+            err(&output)
+        );
+        std::fs::remove_file(work.path().join("big.bin")).unwrap();
+    }
+}
+
+#[test]
+fn a_run_within_the_file_size_limit_is_not_flagged() {
+    let work = tempdir().unwrap();
+    let mut spec = sh("head -c 1000 /dev/zero > small.bin && echo ok", work.path());
+    spec.limits.file_bytes = Some(1 << 20);
+    let output = cowork_sandbox::run(&spec).unwrap();
+    assert_eq!(out(&output), "ok\n");
+    assert!(!output.file_size_limit_hit());
+}
+
+#[test]
+fn the_output_says_whether_memory_was_capped_per_run_or_per_process() {
+    // Regression: without a cgroup the "whole run" memory limit was only
+    // per process, and nothing said so.
+    let work = tempdir().unwrap();
+    let output = cowork_sandbox::run(&sh("true", work.path())).unwrap();
+    let cowork_sandbox::Availability::Ready(layers) = cowork_sandbox::probe() else {
+        panic!("sandbox unavailable");
+    };
+    let expected = if layers.cgroup {
+        cowork_sandbox::MemoryScope::WholeRun
+    } else {
+        cowork_sandbox::MemoryScope::PerProcess
+    };
+    assert_eq!(output.memory_scope, expected);
+    let unconfined =
+        cowork_sandbox::run_unsandboxed(&sh("true", work.path()), &AtomicBool::new(false)).unwrap();
+    assert_eq!(
+        unconfined.memory_scope,
+        cowork_sandbox::MemoryScope::PerProcess
+    );
+    let mut unlimited = sh("true", work.path());
+    unlimited.limits.memory_bytes = None;
+    let output = cowork_sandbox::run(&unlimited).unwrap();
+    assert_eq!(output.memory_scope, cowork_sandbox::MemoryScope::Unlimited);
+}

@@ -6,6 +6,7 @@ mod egress_sandbox;
 mod escape;
 mod functional;
 mod limits;
+mod nested;
 mod staged;
 mod unconfined;
 

@@ -1,0 +1,64 @@
+//! Reading a command's output pipes without blocking, keeping a capped
+//! prefix of each.
+
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+
+use crate::error::SandboxError;
+
+/// Makes `fd` non-blocking.
+pub(crate) fn nonblocking(fd: RawFd) {
+    // SAFETY: fcntl on an fd we own.
+    unsafe {
+        let flags = libc::fcntl(fd, libc::F_GETFL);
+        libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK);
+    }
+}
+
+/// One output pipe and what was kept of it.
+pub(crate) struct Stream {
+    pub fd: Option<OwnedFd>,
+    pub kept: Vec<u8>,
+    cap: usize,
+    pub truncated: bool,
+}
+
+impl Stream {
+    pub(crate) fn new(fd: OwnedFd, cap: usize) -> Self {
+        nonblocking(fd.as_raw_fd());
+        Self {
+            fd: Some(fd),
+            kept: Vec::new(),
+            cap,
+            truncated: false,
+        }
+    }
+
+    /// Reads what is available; drops the fd at EOF.
+    pub(crate) fn drain(&mut self) -> Result<(), SandboxError> {
+        let Some(fd) = &self.fd else { return Ok(()) };
+        let mut buf = [0u8; 64 * 1024];
+        loop {
+            // SAFETY: reading into a live local buffer of the given length.
+            let n = unsafe { libc::read(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
+            match usize::try_from(n) {
+                Ok(0) => {
+                    self.fd = None;
+                    return Ok(());
+                }
+                Ok(n) => {
+                    let room = self.cap.saturating_sub(self.kept.len());
+                    self.kept.extend_from_slice(&buf[..n.min(room)]);
+                    self.truncated |= n > room;
+                }
+                Err(_) => {
+                    let e = std::io::Error::last_os_error();
+                    return match e.kind() {
+                        std::io::ErrorKind::WouldBlock => Ok(()),
+                        std::io::ErrorKind::Interrupted => continue,
+                        _ => Err(SandboxError::io("reading the command's output")(e)),
+                    };
+                }
+            }
+        }
+    }
+}
