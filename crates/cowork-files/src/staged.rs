@@ -28,7 +28,7 @@ use crate::folders::Folders;
 use crate::fsops::{self, io_err};
 use crate::journal::Journal;
 use crate::names;
-use crate::store::{JournalStore, hash_reader};
+use crate::store::{JournalStore, SavedBlob, hash_reader};
 use crate::trash::Pending;
 
 /// Changes journaled in one record at most; a command that touched more
@@ -256,6 +256,7 @@ enum Step {
         name: OsString,
         shown: String,
         new: bool,
+        saved: Option<SavedBlob>,
     },
 }
 
@@ -349,16 +350,22 @@ impl Run<'_> {
                     let mut file =
                         fsops::open_file_at(upper.as_fd(), &name).map_err(|e| io_err(&shown, e))?;
                     let after = hash_reader(&mut file).map_err(|e| io_err(&shown, e))?;
+                    // Held until the install replaces the file (see `SavedBlob`).
+                    let mut saved = None;
                     let new = match lower {
                         None => true,
                         Some(old) if lower_kind == Some(FileType::RegularFile) => {
                             let mut current = fsops::open_file_at(target.as_fd(), &name)
                                 .map_err(|e| io_err(&shown, e))?;
-                            let before = self
-                                .journal
-                                .store
-                                .save_blob(&mut current, &old)
-                                .map_err(|e| io_err(&shown, e))?;
+                            let before = saved
+                                .insert(
+                                    self.journal
+                                        .store
+                                        .save_blob(&mut current, &old)
+                                        .map_err(|e| io_err(&shown, e))?,
+                                )
+                                .hash()
+                                .to_owned();
                             let (old_mode, new_mode) = (old.st_mode & 0o7777, up.st_mode & 0o7777);
                             if before == after && old_mode == new_mode {
                                 continue;
@@ -389,7 +396,12 @@ impl Run<'_> {
                             hash: after,
                         });
                     }
-                    steps.push(Step::Install { name, shown, new });
+                    steps.push(Step::Install {
+                        name,
+                        shown,
+                        new,
+                        saved,
+                    });
                 }
                 FileType::Symlink => self.out.skipped.push(format!(
                     "`{shown}` is a symbolic link; commands cannot create links in connected \
@@ -492,9 +504,15 @@ impl Run<'_> {
                     fsops::make_dir(target.as_fd(), &name).map_err(|e| io_err(&shown, e))?;
                     self.out.dirs.push(shown);
                 }
-                Step::Install { name, shown, new } => {
-                    install(upper.as_fd(), target.as_fd(), &name, new)
-                        .map_err(|e| io_err(&shown, e))?;
+                Step::Install {
+                    name,
+                    shown,
+                    new,
+                    saved,
+                } => {
+                    let installed = install(upper.as_fd(), target.as_fd(), &name, new);
+                    drop(saved);
+                    installed.map_err(|e| io_err(&shown, e))?;
                     if new {
                         self.out.created.push(shown);
                     } else {

@@ -13,6 +13,7 @@ mod mv;
 mod names;
 mod read;
 mod staged;
+mod tamper;
 mod undo;
 mod work;
 mod write;
