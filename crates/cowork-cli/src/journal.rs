@@ -7,7 +7,7 @@ use std::io::{BufRead, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Result, bail};
+use anyhow::{Context as _, Result, bail};
 use console::style;
 
 use cowork_files::{Expected, Folders, JournalStore, TrashEntry, TrashRecord, undo};
@@ -301,9 +301,16 @@ fn restore(
         );
     }
     let folders = Folders::open(&grants)?;
-    Ok(journal
+    journal
         .trash()
-        .restore(&entry.id, Some(&record), &folders, None)?)
+        .restore(&entry.id, Some(&record), &folders, None)
+        .with_context(|| {
+            format!(
+                "nothing was restored: trash entry {} goes back to {}, beneath its task's folder",
+                entry.id,
+                record.path.display()
+            )
+        })
 }
 
 /// What the journal recorded about a trash entry, and the folders of the
