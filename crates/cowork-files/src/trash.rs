@@ -1,6 +1,13 @@
 //! cowork's trash: `data_dir/trash/<id>/item` plus `meta.json`. Delete
 //! moves things here (a rename on the same file system), so nothing a task
 //! deletes is lost until a person empties the trash.
+//!
+//! The trash lives in cowork's data dir, which any local program of the
+//! user can write, so an entry's `meta.json` is never what decides where it
+//! goes back: [`Trash::restore`] takes the change journal's record of the
+//! entry ([`TrashRecord`]), refuses an entry that disagrees with it, and
+//! puts the item back beneath the task's folders without following
+//! symlinks.
 
 use std::ffi::OsStr;
 use std::fs::DirBuilder;
