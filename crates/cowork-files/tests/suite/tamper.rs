@@ -37,6 +37,19 @@ fn modified_before(w: &Work) -> String {
         .unwrap()
 }
 
+/// No blob holds the inode of the file at `rel`.
+#[track_caller]
+fn assert_not_linked(w: &Work, rel: &str) {
+    let live = std::fs::metadata(w.path(rel)).unwrap();
+    assert_eq!(live.nlink(), 1, "{rel} has another name (a blob?)");
+    let hash = blake3::hash(&std::fs::read(w.path(rel)).unwrap())
+        .to_hex()
+        .to_string();
+    if let Ok(blob) = std::fs::metadata(w.store.blob_path(&hash)) {
+        assert_ne!(blob.ino(), live.ino(), "the blob is {rel}'s inode");
+    }
+}
+
 fn journal(w: &Work) -> Journal {
     Journal {
         store: w.store.clone(),
@@ -57,6 +70,7 @@ fn a_no_op_write_then_an_in_place_append_still_undoes_to_the_exact_bytes() {
         "Write",
         json!({"file_path": "a.txt", "content": "original\n"}),
     );
+    assert_not_linked(&w, "a.txt");
     w.ok("Write", json!({"file_path": "b.txt", "content": "new\n"}));
     let before = modified_before(&w);
     let blob = std::fs::metadata(w.store.blob_path(&before)).unwrap();
@@ -94,6 +108,7 @@ fn a_touch_by_a_command_then_an_append_still_undoes_to_the_exact_bytes() {
     std::fs::write(stage.upper().join("a.txt"), "original\n").unwrap();
     staged::apply(&w.folders, &journal(&w), &w.root, &stage).unwrap();
     drop(stage);
+    assert_not_linked(&w, "a.txt");
     let stage = Stage::create(&w.store).unwrap();
     std::fs::write(stage.upper().join("b.txt"), "new\n").unwrap();
     staged::apply(&w.folders, &journal(&w), &w.root, &stage).unwrap();
@@ -351,4 +366,24 @@ fn an_entry_made_by_undo_whose_content_changed_is_refused() {
         .unwrap_err();
     assert!(matches!(err, FileError::Tampered { .. }), "{err:?}");
     assert!(!w.exists("new.txt"));
+}
+
+/// A blob an older cowork left hard-linked to a file still in the folder
+/// becomes a copy as soon as a change reuses it.
+#[test]
+fn a_blob_still_linked_to_a_live_file_is_unshared_when_reused() {
+    let w = Work::new();
+    let live = w.write("a.txt", "shared\n");
+    w.write("b.txt", "shared\n");
+    let hash = blake3::hash(b"shared\n").to_hex().to_string();
+    let blob = w.store.blob_path(&hash);
+    std::fs::create_dir_all(blob.parent().unwrap()).unwrap();
+    std::fs::hard_link(&live, &blob).unwrap();
+
+    w.ok("Write", json!({"file_path": "b.txt", "content": "new\n"}));
+    let meta = std::fs::metadata(&blob).unwrap();
+    assert_ne!(meta.ino(), std::fs::metadata(&live).unwrap().ino());
+    append(&live, "appended later\n");
+    w.undo(false).unwrap();
+    assert_eq!(w.read("b.txt"), "shared\n");
 }
