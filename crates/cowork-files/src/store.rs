@@ -411,3 +411,7 @@ pub(crate) fn store_err(path: &Path, source: std::io::Error) -> FileError {
         source,
     }
 }
+
+#[cfg(test)]
+#[path = "store_tests.rs"]
+mod tests;
