@@ -4,14 +4,15 @@
 use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::io::{BufRead, Write as _};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Result, bail};
+use anyhow::{Context as _, Result, bail};
 use console::style;
 
-use cowork_files::{Folders, JournalStore, undo};
+use cowork_files::{Expected, Folders, JournalStore, TrashEntry, TrashRecord, undo};
 use cowork_protocol::config::Config;
-use cowork_protocol::{Change, Event, TaskStatus};
+use cowork_protocol::{Change, Event, FolderGrant, TaskStatus};
 use cowork_store::Store;
 
 use crate::cli::{GcArgs, TrashCommand, UndoArgs};
@@ -114,7 +115,7 @@ pub fn undo(args: &UndoArgs, store: &Store) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn trash(command: TrashCommand) -> Result<ExitCode> {
+pub fn trash(command: TrashCommand, store: &Store) -> Result<ExitCode> {
     let journal = JournalStore::open(&home::data_dir()?)?;
     let trash = journal.trash();
     match command {
@@ -167,7 +168,7 @@ pub fn trash(command: TrashCommand) -> Result<ExitCode> {
                         .join(", ")
                 ),
             };
-            let restored = trash.restore(&entry.id, to.as_deref())?;
+            let restored = restore(&journal, store, entry, to.as_deref())?;
             println!("{} restored {}", style("✓").green(), safe::path(&restored));
             Ok(ExitCode::SUCCESS)
         }
@@ -251,6 +252,122 @@ pub fn gc(args: &GcArgs, store: &Store, config: &Config) -> Result<ExitCode> {
         println!("  those tasks can no longer restore the file contents they replaced");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Puts a trash entry back. Its own metadata could be forged by anything
+/// that writes cowork's data dir, so the destination comes from the change
+/// journal: the task that trashed it (or wrote it, when an undo trashed
+/// it), opened beneath that task's folders. An entry no journal accounts
+/// for goes only where the person says (`--to`).
+fn restore(
+    journal: &JournalStore,
+    store: &Store,
+    entry: &TrashEntry,
+    to: Option<&Path>,
+) -> Result<PathBuf> {
+    let found = find_record(journal, store, entry)?;
+    if let Some(to) = to {
+        let to = std::path::absolute(to)?;
+        let (Some(parent), Some(_)) = (to.parent(), to.file_name()) else {
+            bail!("--to {} must name a file or folder to create", to.display());
+        };
+        let folders = Folders::open(&[FolderGrant {
+            path: parent.to_path_buf(),
+            read_only: false,
+        }])?;
+        if found.is_none() {
+            eprintln!(
+                "{} no task's change journal records trash entry {}; its content could not be \
+                 checked",
+                style("!").yellow(),
+                entry.id
+            );
+        }
+        let record = found.as_ref().map(|(record, _)| record);
+        return Ok(journal
+            .trash()
+            .restore(&entry.id, record, &folders, Some(&to))?);
+    }
+    let Some((record, grants)) = found else {
+        // Refused by the library, which names the entry and the way out.
+        return Ok(journal
+            .trash()
+            .restore(&entry.id, None, &Folders::open(&[])?, None)?);
+    };
+    let grants: Vec<FolderGrant> = grants
+        .into_iter()
+        .filter(|g| !g.read_only && record.path.starts_with(&g.path))
+        .collect();
+    if grants.is_empty() {
+        bail!(
+            "trash entry {} came from {}, which is not in a folder its task could change; \
+             restore it with --to PATH",
+            entry.id,
+            record.path.display()
+        );
+    }
+    let folders = Folders::open(&grants)?;
+    journal
+        .trash()
+        .restore(&entry.id, Some(&record), &folders, None)
+        .with_context(|| {
+            format!(
+                "nothing was restored: trash entry {} goes back to {}, beneath its task's folder",
+                entry.id,
+                record.path.display()
+            )
+        })
+}
+
+/// What the journal recorded about a trash entry, and the folders of the
+/// task that recorded it: the task that trashed it, or else (an undo
+/// trashed it) one that wrote exactly its content at the same path.
+fn find_record(
+    journal: &JournalStore,
+    store: &Store,
+    entry: &TrashEntry,
+) -> Result<Option<(TrashRecord, Vec<FolderGrant>)>> {
+    let content = journal.trash().item_hash(&entry.id);
+    let mut wrote = None;
+    for row in store.list_tasks(usize::MAX)? {
+        for stored in store.events(&row.id)? {
+            let Event::FileChanged { change, .. } = stored.event else {
+                continue;
+            };
+            match change {
+                Change::Trashed {
+                    path,
+                    trash_id,
+                    stamp,
+                } if trash_id == entry.id => {
+                    let record = TrashRecord {
+                        path: path.0,
+                        expect: Expected::Stamp(stamp),
+                    };
+                    return Ok(Some((record, row.spec.folders.clone())));
+                }
+                Change::Created { path, hash }
+                | Change::Modified {
+                    path, after: hash, ..
+                } if wrote.is_none()
+                    && path.0 == entry.original
+                    && content.as_ref() == Some(&hash) =>
+                {
+                    let record = TrashRecord {
+                        path: path.0,
+                        expect: Expected::Content(hash),
+                    };
+                    wrote = Some((record, row.spec.folders.clone()));
+                }
+                Change::Created { .. }
+                | Change::Modified { .. }
+                | Change::Moved { .. }
+                | Change::DirCreated { .. }
+                | Change::Trashed { .. } => {}
+            }
+        }
+    }
+    Ok(wrote)
 }
 
 const DAY_MS: i64 = 86_400_000;

@@ -73,7 +73,7 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
         Command::Resume(args) => runtime()?.block_on(run::resume(args, store, config)),
         Command::Exec(args) => exec::exec(&args),
         Command::Undo(args) => journal::undo(&args, &store),
-        Command::Trash(command) => journal::trash(command),
+        Command::Trash(command) => journal::trash(command, &store),
         Command::Gc(args) => journal::gc(&args, &store, &config),
         Command::Doctor(args) => doctor::doctor(&args),
         Command::Docs(command) => docs::docs(&command),

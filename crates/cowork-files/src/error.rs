@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 /// user must fix the folder); `JournalFailed` means the task's log cannot
 /// be written, so the runner should stop changing files; `UndoConflicts`
 /// goes back to the person, who may force the undo; every other variant
+/// `Tampered` and `UnverifiedTrashEntry` go back to the person (something
+/// changed cowork's own storage); every other variant
 /// (including `NoJournal`, `Exists`, `Symlink`, `ReadOnly`) is a tool error
 /// sent back
 /// to the model, which can correct its call and go on.
@@ -85,6 +87,27 @@ pub enum FileError {
     /// A trash entry does not exist (or was emptied).
     #[error("there is no trash entry `{id}`; list the trash to see its entries")]
     NoTrashEntry { id: String },
+
+    /// Something cowork saved (a replaced version, a trash entry) no longer
+    /// matches what the change journal recorded about it: it was changed
+    /// outside cowork. It is not restored; the person must look at it.
+    #[error(
+        "{what} does not match the change journal ({why}); it was changed outside cowork, so \
+         cowork will not restore it. Nothing was restored from it"
+    )]
+    Tampered { what: String, why: String },
+
+    /// A trash entry no task's change journal accounts for: it cannot be
+    /// put back at the path its own metadata names.
+    #[error(
+        "trash entry `{id}` cannot be restored to `{path}`: {why}. Nothing was restored. If you \
+         know it is yours, look at it in the trash and restore it to a path you choose"
+    )]
+    UnverifiedTrashEntry {
+        id: String,
+        path: String,
+        why: String,
+    },
 
     /// Undo found files changed after the task; nothing was changed.
     #[error(

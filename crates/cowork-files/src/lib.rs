@@ -84,4 +84,4 @@ pub use journal::{ChangeSink, Journal};
 pub use names::show as show_path;
 pub use store::JournalStore;
 pub use tools::{FileTools, Preview};
-pub use trash::{Trash, TrashEntry};
+pub use trash::{Expected, Trash, TrashEntry, TrashRecord};

@@ -32,7 +32,7 @@ use crate::folders::Folders;
 use crate::fsops::{self, io_err};
 use crate::journal::Journal;
 use crate::names;
-use crate::store::hash_reader;
+use crate::store::{SavedBlob, hash_reader};
 use crate::trash::Pending;
 
 mod install;
@@ -199,6 +199,7 @@ enum Step {
         name: OsString,
         shown: String,
         new: bool,
+        saved: Option<SavedBlob>,
     },
 }
 
@@ -333,16 +334,22 @@ impl Run<'_> {
                     let mut file =
                         fsops::open_file_at(upper.as_fd(), &name).map_err(|e| io_err(&shown, e))?;
                     let after = hash_reader(&mut file).map_err(|e| io_err(&shown, e))?;
+                    // Held until the install replaces the file (see `SavedBlob`).
+                    let mut saved = None;
                     let new = match lower {
                         None => true,
                         Some(old) if lower_kind == Some(FileType::RegularFile) => {
                             let mut current = fsops::open_file_at(target.as_fd(), &name)
                                 .map_err(|e| io_err(&shown, e))?;
-                            let before = self
-                                .journal
-                                .store
-                                .save_blob(&mut current, &old)
-                                .map_err(|e| io_err(&shown, e))?;
+                            let before = saved
+                                .insert(
+                                    self.journal
+                                        .store
+                                        .save_blob(&mut current, &old)
+                                        .map_err(|e| io_err(&shown, e))?,
+                                )
+                                .hash()
+                                .to_owned();
                             let (old_mode, new_mode) = (old.st_mode & 0o7777, up.st_mode & 0o7777);
                             // Unchanged once the bits cowork never applies
                             // are dropped: the user's file stays as it is
@@ -381,7 +388,12 @@ impl Run<'_> {
                             hash: after,
                         });
                     }
-                    steps.push(Step::Install { name, shown, new });
+                    steps.push(Step::Install {
+                        name,
+                        shown,
+                        new,
+                        saved,
+                    });
                 }
                 FileType::Symlink => self.out.skipped.push(format!(
                     "`{shown}` is a symbolic link; commands cannot create links in connected \
@@ -496,9 +508,16 @@ impl Run<'_> {
                     }
                     self.out.dirs.push(shown);
                 }
-                Step::Install { name, shown, new } => {
-                    let cleaned = install(upper.as_fd(), target.as_fd(), &name, new)
-                        .map_err(|e| io_err(&shown, e))?;
+                Step::Install {
+                    name,
+                    shown,
+                    new,
+                    saved,
+                } => {
+                    let installed = install(upper.as_fd(), target.as_fd(), &name, new);
+                    // The saved version settles only after the replace.
+                    drop(saved);
+                    let cleaned = installed.map_err(|e| io_err(&shown, e))?;
                     self.note_cleaned(&shown, cleaned);
                     if new {
                         self.out.created.push(shown);

@@ -1,21 +1,30 @@
 //! cowork's trash: `data_dir/trash/<id>/item` plus `meta.json`. Delete
 //! moves things here (a rename on the same file system), so nothing a task
 //! deletes is lost until a person empties the trash.
+//!
+//! The trash lives in cowork's data dir, which any local program of the
+//! user can write, so an entry's `meta.json` is never what decides where it
+//! goes back: [`Trash::restore`] takes the change journal's record of the
+//! entry ([`TrashRecord`]), refuses an entry that disagrees with it, and
+//! puts the item back beneath the task's folders without following
+//! symlinks.
 
 use std::ffi::OsStr;
 use std::fs::DirBuilder;
 use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 
+use cowork_protocol::FileStamp;
 use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
-use rustix::fs::{CWD, Mode, OFlags};
+use rustix::fs::{FileType, Mode, OFlags};
 use rustix::io::Errno;
 use serde::{Deserialize, Serialize};
 
 use crate::error::FileError;
-use crate::fsops;
+use crate::folders::Folders;
+use crate::fsops::{self, Spot};
 use crate::names;
-use crate::store::store_err;
+use crate::store::{HashingReader, hash_reader, mismatch_or_io, store_err};
 
 const ITEM: &str = "item";
 const META: &str = "meta.json";
@@ -50,6 +59,27 @@ struct Meta {
     task: Option<String>,
     size: u64,
     is_dir: bool,
+}
+
+/// What the change journal recorded about a trash entry: the trust root
+/// for putting it back, since the entry's own metadata lives in cowork's
+/// data dir, which any local program of the user could write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrashRecord {
+    /// Where the entry came from, as journaled.
+    pub path: PathBuf,
+    pub expect: Expected,
+}
+
+/// What the entry must be to match its [`TrashRecord`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Expected {
+    /// A `Trashed` change: the entry as it was when trashed (same inode,
+    /// size and modification time; the content hash when recorded).
+    Stamp(FileStamp),
+    /// A file with this content, which a task wrote and an undo moved to
+    /// the trash.
+    Content(String),
 }
 
 /// An entry whose metadata is written but whose item is not moved in yet.
@@ -123,32 +153,188 @@ impl Trash {
         })
     }
 
-    /// Puts an entry back at its original path (or `to`), creating missing
-    /// parent folders. Refuses ([`FileError::Exists`]) if something is
-    /// there.
-    pub fn restore(&self, id: &str, to: Option<&Path>) -> Result<PathBuf, FileError> {
+    /// Puts an entry back, beneath `folders`, at the path the change journal
+    /// recorded for it (`record`), or at `to`.
+    ///
+    /// The entry's own `meta.json` is never trusted alone: anything that can
+    /// write cowork's data dir could forge one. With a `record`, the entry
+    /// must agree with it (see [`TrashRecord`]) or is refused
+    /// ([`FileError::Tampered`]); without one, only a `to` the person chose
+    /// is accepted ([`FileError::UnverifiedTrashEntry`]). The destination is
+    /// opened beneath `folders` without following symlinks, so a parent that
+    /// became a link out is refused, and nothing there is ever replaced
+    /// ([`FileError::Exists`]).
+    pub fn restore(
+        &self,
+        id: &str,
+        record: Option<&TrashRecord>,
+        folders: &Folders,
+        to: Option<&Path>,
+    ) -> Result<PathBuf, FileError> {
         let meta = self.meta(id)?;
-        let item = self.item_path(id);
-        if item.symlink_metadata().is_err() {
-            return Err(FileError::NoTrashEntry { id: id.to_owned() });
+        let dest = match (to, record) {
+            (Some(to), _) => to.to_path_buf(),
+            (None, Some(record)) => record.path.clone(),
+            (None, None) => {
+                return Err(FileError::UnverifiedTrashEntry {
+                    id: id.to_owned(),
+                    path: names::show(&meta.original),
+                    why: "no task's change journal records it, so the path its metadata names \
+                          cannot be trusted"
+                        .to_owned(),
+                });
+            }
+        };
+        let spot = fsops::spot(&folders.resolve_path(&dest)?, true)?;
+        if spot.stat()?.is_some() {
+            return Err(exists(&spot.shown));
         }
-        let dest = to.map_or_else(|| meta.original.clone(), Path::to_path_buf);
-        let shown = names::show(&dest);
-        if dest.symlink_metadata().is_ok() {
-            return Err(exists(&shown));
+        self.restore_into(id, record, &spot)?;
+        Ok(spot.abs)
+    }
+
+    /// Checks an entry against what the journal recorded, as it would be put
+    /// back at `spot`, without moving anything.
+    pub(crate) fn check(
+        &self,
+        id: &str,
+        record: Option<&TrashRecord>,
+        spot: &Spot,
+    ) -> Result<Option<String>, FileError> {
+        let meta = self.meta(id)?;
+        let entry = self.entry_dir(id)?;
+        let what = || format!("trash entry `{id}`");
+        let item = fsops::lstat_at(entry.as_fd(), OsStr::new(ITEM))
+            .map_err(|e| store_err(&self.item_path(id), e.into()))?
+            .ok_or_else(|| FileError::NoTrashEntry { id: id.to_owned() })?;
+        let is_dir = fsops::kind(&item) == FileType::Directory;
+        if is_dir != meta.is_dir {
+            return Err(FileError::Tampered {
+                what: what(),
+                why: format!(
+                    "its metadata says it is a {}, but it holds a {}",
+                    kind_name(meta.is_dir),
+                    kind_name(is_dir)
+                ),
+            });
         }
-        if let Some(parent) = dest.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| store_err(parent, e))?;
+        let Some(record) = record else {
+            return Ok(None);
+        };
+        if meta.original != record.path {
+            return Err(FileError::Tampered {
+                what: what(),
+                why: format!(
+                    "its metadata says it came from `{}`, the journal says `{}`",
+                    names::show(&meta.original),
+                    names::show(&record.path)
+                ),
+            });
         }
-        match rustix::fs::renameat_with(CWD, &item, CWD, &dest, rustix::fs::RenameFlags::NOREPLACE)
-        {
+        match &record.expect {
+            Expected::Content(hash) => {
+                if fsops::kind(&item) != FileType::RegularFile {
+                    return Err(FileError::Tampered {
+                        what: what(),
+                        why: "the journal recorded a file, it holds something else".to_owned(),
+                    });
+                }
+                Ok(Some(hash.clone()))
+            }
+            Expected::Stamp(stamp) => {
+                let folder_dev = rustix::fs::fstat(&spot.dir.fd)
+                    .map_err(|e| fsops::io_err(&spot.shown, e))?
+                    .st_dev;
+                let now = fsops::stamp(&item);
+                let copied_across = item.st_dev != folder_dev;
+                // A rename into the trash keeps the inode, size and
+                // modification time; a copy across file systems only the
+                // size.
+                let same = if copied_across {
+                    is_dir || now.size == stamp.size
+                } else {
+                    now.inode == stamp.inode
+                        && (is_dir || (now.size == stamp.size && now.mtime_ns == stamp.mtime_ns))
+                };
+                if !same {
+                    return Err(FileError::Tampered {
+                        what: what(),
+                        why: "it is not the entry that was trashed (its inode, size or \
+                              modification time differ from the journal's)"
+                            .to_owned(),
+                    });
+                }
+                Ok(stamp.hash.clone())
+            }
+        }
+    }
+
+    /// Checks an entry (see [`Trash::check`]) and moves its item to `spot`
+    /// (whose parent is created beneath the folder), never replacing
+    /// anything; then drops the emptied entry.
+    pub(crate) fn restore_into(
+        &self,
+        id: &str,
+        record: Option<&TrashRecord>,
+        spot: &Spot,
+    ) -> Result<(), FileError> {
+        let hash = self.check(id, record, spot)?;
+        let entry = self.entry_dir(id)?;
+        let item = OsStr::new(ITEM);
+        let item_shown = names::show(&self.item_path(id));
+        if let Some(hash) = &hash {
+            let file = fsops::open_file_at(entry.as_fd(), item)
+                .map_err(|e| fsops::io_err(&item_shown, e))?;
+            let mut reader =
+                HashingReader::new(file).expecting(hash, format!("trash entry `{id}`"));
+            std::io::copy(&mut reader, &mut std::io::sink())
+                .map_err(|e| mismatch_or_io(&item_shown, e))?;
+        }
+        let parent = spot.make_parent()?;
+        match fsops::rename_noreplace(entry.as_fd(), item, parent.as_fd(), &spot.name) {
             Ok(()) => {}
-            Err(Errno::EXIST) => return Err(exists(&shown)),
-            Err(Errno::XDEV) => copy_out(&item, &dest).map_err(|e| fsops::io_err(&shown, e))?,
-            Err(errno) => return Err(fsops::io_err(&shown, errno)),
+            Err(Errno::EXIST) => return Err(exists(&spot.shown)),
+            Err(Errno::XDEV) => {
+                fsops::copy_tree(entry.as_fd(), item, parent.as_fd(), &spot.name)
+                    .map_err(|e| fsops::io_err(&spot.shown, e))?;
+                fsops::remove_tree(entry.as_fd(), item)
+                    .map_err(|e| fsops::io_err(&item_shown, e))?;
+            }
+            Err(errno) => return Err(fsops::io_err(&spot.shown, errno)),
         }
+        rustix::fs::fsync(&parent).map_err(|e| fsops::io_err(&spot.shown, e))?;
         let _ = std::fs::remove_dir_all(self.dir.join(id));
-        Ok(dest)
+        Ok(())
+    }
+
+    /// Opens an entry's folder, never through a symlink.
+    fn entry_dir(&self, id: &str) -> Result<OwnedFd, FileError> {
+        let trash = rustix::fs::open(
+            &self.dir,
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(|e| store_err(&self.dir, e.into()))?;
+        match fsops::open_dir_at(trash.as_fd(), OsStr::new(id)) {
+            Ok(fd) => Ok(fd),
+            Err(Errno::NOENT) => Err(FileError::NoTrashEntry { id: id.to_owned() }),
+            Err(Errno::LOOP | Errno::NOTDIR) => Err(FileError::Tampered {
+                what: format!("trash entry `{id}`"),
+                why: "it is a link or a file, not a folder cowork made".to_owned(),
+            }),
+            Err(errno) => Err(store_err(&self.dir.join(id), errno.into())),
+        }
+    }
+
+    /// The content hash of an entry's item, when it is a regular file.
+    pub fn item_hash(&self, id: &str) -> Option<String> {
+        let entry = self.entry_dir(id).ok()?;
+        let mut file = fsops::open_file_at(entry.as_fd(), OsStr::new(ITEM)).ok()?;
+        let stat = rustix::fs::fstat(&file).ok()?;
+        if fsops::kind(&stat) != FileType::RegularFile {
+            return None;
+        }
+        hash_reader(&mut file).ok()
     }
 
     /// PERMANENTLY deletes the entries trashed before `older_than_ms`
@@ -255,21 +441,6 @@ fn exists(shown: &str) -> FileError {
     }
 }
 
-/// Restores across file systems: copy, then remove the trashed item.
-fn copy_out(item: &Path, dest: &Path) -> std::io::Result<()> {
-    let open_parent = |path: &Path| {
-        rustix::fs::open(
-            path.parent().unwrap_or(Path::new("/")),
-            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
-            Mode::empty(),
-        )
-    };
-    let (Some(item_name), Some(dest_name)) = (item.file_name(), dest.file_name()) else {
-        return Err(std::io::Error::other("the path has no file name"));
-    };
-    let from = open_parent(item)?;
-    let to = open_parent(dest)?;
-    fsops::copy_tree(from.as_fd(), item_name, to.as_fd(), dest_name)?;
-    fsops::remove_tree(from.as_fd(), item_name)?;
-    Ok(())
+fn kind_name(is_dir: bool) -> &'static str {
+    if is_dir { "folder" } else { "file" }
 }

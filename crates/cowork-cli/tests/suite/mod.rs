@@ -6,3 +6,4 @@ mod harness;
 mod journal_tests;
 mod run_tests;
 mod tasks_tests;
+mod trash_tests;

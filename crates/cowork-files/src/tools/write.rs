@@ -252,6 +252,9 @@ impl Planned {
             .into_iter()
             .map(|path| Change::DirCreated { path: path.into() })
             .collect();
+        // Held until the replace below: a hard-linked blob must not outlive
+        // it sharing the file's inode (see `SavedBlob`).
+        let mut saved = None;
         let mode = match &self.old {
             None => {
                 changes.push(Change::Created {
@@ -270,10 +273,15 @@ impl Planned {
                 {
                     return Err(changed_meanwhile(shown));
                 }
-                let before = journal
-                    .store
-                    .save_blob(&mut file, &stat)
-                    .map_err(|e| io_err(shown, e))?;
+                let before = saved
+                    .insert(
+                        journal
+                            .store
+                            .save_blob(&mut file, &stat)
+                            .map_err(|e| io_err(shown, e))?,
+                    )
+                    .hash()
+                    .to_owned();
                 if read.as_deref().is_some_and(|b| hash_bytes(b) != before) {
                     return Err(changed_meanwhile(shown));
                 }
@@ -295,10 +303,8 @@ impl Planned {
         let dir = spot.make_parent()?;
         let written =
             fsops::atomic_write(dir.as_fd(), &spot.name, &mut self.content.as_slice(), mode);
+        drop(saved);
         if let Err(err) = written {
-            if let Some(Change::Modified { before, .. }) = changes.last() {
-                let _ = journal.store.unshare_blob(before);
-            }
             return Err(io_err(shown, err));
         }
         if self.binary {

@@ -2,11 +2,11 @@
 //! plan applied twice, or after a crash midway, does nothing twice.
 
 use std::collections::BTreeMap;
-use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
+use cowork_protocol::FileStamp;
 use rustix::fd::{AsFd, OwnedFd};
-use rustix::fs::{AtFlags, Mode, OFlags};
+use rustix::fs::AtFlags;
 use rustix::io::Errno;
 
 use super::{UndoAction, UndoPlan, UndoStep};
@@ -14,7 +14,8 @@ use crate::error::FileError;
 use crate::folders::Folders;
 use crate::fsops::{self, Spot, io_err};
 use crate::names::show;
-use crate::store::{JournalStore, hash_reader};
+use crate::store::{JournalStore, hash_reader, mismatch_or_io};
+use crate::trash::{Expected, TrashRecord};
 
 /// What an undo did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -44,6 +45,7 @@ pub fn apply(
             conflicts: plan.conflicts.clone(),
         });
     }
+    verify(plan, folders, store)?;
     let mut report = UndoReport::default();
     // Folders renamed in or out of are fsynced once, at the end: a crash
     // before that only means undo runs again, and finds those steps done.
@@ -65,6 +67,40 @@ pub fn apply(
     }
     syncs.flush()?;
     Ok(report)
+}
+
+/// Checks, before anything changes, that every saved version the plan
+/// restores still hashes to its name and every trash entry it puts back is
+/// still what the journal recorded; the first that is not is named.
+fn verify(plan: &UndoPlan, folders: &Folders, store: &JournalStore) -> Result<(), FileError> {
+    for step in &plan.steps {
+        match &step.action {
+            UndoAction::Restore { hash, .. } => store.verify_blob(hash)?,
+            UndoAction::RestoreFromTrash { id, path, stamp } => {
+                // Put back already (the plan runs again): nothing to check.
+                if rustix::fs::lstat(store.trash().item_path(id)).is_err() {
+                    continue;
+                }
+                let target = spot(folders, path, true)?;
+                store
+                    .trash()
+                    .check(id, Some(&trash_record(path, stamp)), &target)?;
+            }
+            UndoAction::MoveBack { .. }
+            | UndoAction::TrashCreated { .. }
+            | UndoAction::RemoveDir { .. }
+            | UndoAction::AlreadyUndone { .. }
+            | UndoAction::Skip { .. } => {}
+        }
+    }
+    Ok(())
+}
+
+fn trash_record(path: &Path, stamp: &FileStamp) -> TrashRecord {
+    TrashRecord {
+        path: path.to_path_buf(),
+        expect: Expected::Stamp(stamp.clone()),
+    }
 }
 
 /// Directories to fsync, each once.
@@ -151,39 +187,17 @@ fn run(
                 Err(errno) => Err(io_err(&spot.shown, errno)),
             }
         }
-        UndoAction::RestoreFromTrash { id, path } => {
-            let item = store.trash().item_path(id);
-            if rustix::fs::lstat(&item).is_err() {
+        UndoAction::RestoreFromTrash { id, path, stamp } => {
+            if rustix::fs::lstat(store.trash().item_path(id)).is_err() {
                 return Ok(false);
             }
             let target = spot(folders, path, true)?;
             if step.displace {
                 displace(&target, store)?;
             }
-            let parent = target.make_parent()?;
-            let entry_dir = item.parent().unwrap_or(Path::new("/"));
-            let entry =
-                rustix::fs::open(entry_dir, OFlags::RDONLY | OFlags::DIRECTORY, Mode::empty())
-                    .map_err(|e| io_err(&show(entry_dir), e))?;
-            let item_name = OsStr::new("item");
-            match fsops::rename_noreplace(entry.as_fd(), item_name, parent.as_fd(), &target.name) {
-                Ok(()) => {}
-                Err(Errno::XDEV) => {
-                    fsops::copy_tree(entry.as_fd(), item_name, parent.as_fd(), &target.name)
-                        .map_err(|e| io_err(&target.shown, e))?;
-                    fsops::remove_tree(entry.as_fd(), item_name)
-                        .map_err(|e| io_err(&target.shown, e))?;
-                }
-                Err(Errno::EXIST) => {
-                    return Err(FileError::Exists {
-                        path: target.shown.clone(),
-                        hint: "plan the undo again (something appeared there meanwhile)".to_owned(),
-                    });
-                }
-                Err(errno) => return Err(io_err(&target.shown, errno)),
-            }
-            rustix::fs::fsync(&parent).map_err(|e| io_err(&target.shown, e))?;
-            let _ = std::fs::remove_dir_all(entry_dir);
+            store
+                .trash()
+                .restore_into(id, Some(&trash_record(path, stamp)), &target)?;
             Ok(true)
         }
     }
@@ -228,12 +242,13 @@ fn restore(spot: &Spot, store: &JournalStore, hash: &str, mode: u32) -> Result<b
             return Ok(true);
         }
     }
-    let mut blob = store
-        .open_blob(hash)
-        .map_err(|e| io_err(&show(&store.blob_path(hash)), e))?;
+    // The copy is hashed as it is written and fails before its rename when
+    // the blob no longer hashes to its name: wrong bytes are never
+    // installed.
+    let mut blob = store.open_blob(hash)?;
     let parent = spot.make_parent()?;
     fsops::atomic_write(parent.as_fd(), &spot.name, &mut blob, Some(mode))
-        .map_err(|e| io_err(&spot.shown, e))?;
+        .map_err(|e| mismatch_or_io(&spot.shown, e))?;
     Ok(true)
 }
 

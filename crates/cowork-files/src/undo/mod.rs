@@ -7,6 +7,15 @@
 //! idempotent and safe after a crash. Files changed after the task are
 //! [`Conflict`]s: [`apply`] refuses them unless forced, and forcing never
 //! loses data: what is in the way goes to the trash first.
+//!
+//! What undo puts back comes from cowork's data dir, which any local
+//! program of the user can write. So before changing anything, [`apply`]
+//! checks every saved version it will restore against its name (its BLAKE3
+//! hash) and every trash entry against the journal's record of it, and
+//! refuses the whole undo, naming what does not match
+//! ([`FileError::Tampered`](crate::FileError::Tampered)); each copy is
+//! checked again as it is written, so bytes changed in between are never
+//! installed.
 
 mod apply;
 mod sim;
@@ -62,8 +71,13 @@ pub enum UndoAction {
     TrashCreated { path: PathBuf },
     /// Removes a folder the task created (only if empty).
     RemoveDir { path: PathBuf },
-    /// Puts a trashed item back.
-    RestoreFromTrash { id: String, path: PathBuf },
+    /// Puts a trashed item back; it must still be what the journal
+    /// recorded (`stamp`).
+    RestoreFromTrash {
+        id: String,
+        path: PathBuf,
+        stamp: FileStamp,
+    },
     /// The path is already as before the task.
     AlreadyUndone { path: PathBuf },
     /// Cannot be undone safely (saved content gone, folder now holds newer
@@ -278,6 +292,7 @@ fn plan_one(index: usize, change: &Change, sim: &mut Sim<'_>, store: &JournalSto
                 UndoAction::RestoreFromTrash {
                     id: trash_id.clone(),
                     path: path.into(),
+                    stamp: stamp.clone(),
                 },
                 format!("put {} back from the trash", show(path)),
             );

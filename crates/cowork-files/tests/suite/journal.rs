@@ -206,6 +206,9 @@ fn replacing_a_large_file_links_it_into_the_journal_instead_of_copying() {
     };
     let blob = std::fs::metadata(w.store.blob_path(before)).unwrap();
     assert_eq!(blob.ino(), inode, "the old inode became the blob");
+    // The replace took the inode's other name: nothing left can change it.
+    assert_eq!(blob.nlink(), 1);
+    assert_eq!(blob.mode() & 0o777, 0o400);
     assert_eq!(blob.len(), big.len() as u64);
     assert_eq!(w.read("big.bin"), "small now");
 }

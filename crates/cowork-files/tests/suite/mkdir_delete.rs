@@ -110,14 +110,21 @@ fn trash_restore_puts_an_entry_back_and_refuses_when_occupied() {
     w.ok("Delete", json!({"path": "a.txt"}));
     w.write("a.txt", "second");
     let id = w.store.trash().list().unwrap()[0].id.clone();
-    let err = w.store.trash().restore(&id, None).unwrap_err();
+    let record = w.trash_record(&id);
+    let trash = w.store.trash();
+    let err = trash
+        .restore(&id, Some(&record), &w.folders, None)
+        .unwrap_err();
     assert!(matches!(err, FileError::Exists { .. }), "{err:?}");
     assert_eq!(w.read("a.txt"), "second");
     let to = w.path("restored/a.txt");
-    assert_eq!(w.store.trash().restore(&id, Some(&to)).unwrap(), to);
+    let restored = trash.restore(&id, Some(&record), &w.folders, Some(&to));
+    assert_eq!(restored.unwrap(), to);
     assert_eq!(w.read("restored/a.txt"), "first");
-    assert!(w.store.trash().list().unwrap().is_empty());
-    let err = w.store.trash().restore(&id, None).unwrap_err();
+    assert!(trash.list().unwrap().is_empty());
+    let err = trash
+        .restore(&id, Some(&record), &w.folders, None)
+        .unwrap_err();
     assert!(matches!(err, FileError::NoTrashEntry { .. }), "{err:?}");
 }
 

@@ -17,6 +17,7 @@ mod reserved;
 mod staged;
 mod staged_limits;
 mod staged_modes;
+mod tamper;
 mod undo;
 mod work;
 mod write;

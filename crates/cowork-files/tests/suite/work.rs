@@ -9,7 +9,9 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use cowork_files::{ChangeSink, FileError, FileTools, Folders, Journal, JournalStore, undo};
+use cowork_files::{
+    ChangeSink, Expected, FileError, FileTools, Folders, Journal, JournalStore, TrashRecord, undo,
+};
 use cowork_protocol::{Change, FolderGrant};
 use serde_json::Value;
 
@@ -136,6 +138,25 @@ impl Work {
 
     pub fn changes(&self) -> Vec<Change> {
         self.sink.changes.lock().unwrap().clone()
+    }
+
+    /// What the journal recorded about trash entry `id` (its `Trashed`
+    /// change), as `cowork trash restore` finds it.
+    pub fn trash_record(&self, id: &str) -> TrashRecord {
+        self.changes()
+            .into_iter()
+            .find_map(|change| match change {
+                Change::Trashed {
+                    path,
+                    trash_id,
+                    stamp,
+                } if trash_id == id => Some(TrashRecord {
+                    path: path.0,
+                    expect: Expected::Stamp(stamp),
+                }),
+                _ => None,
+            })
+            .unwrap()
     }
 
     pub fn plan(&self) -> undo::UndoPlan {
