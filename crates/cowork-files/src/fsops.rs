@@ -20,7 +20,7 @@ use crate::names;
 
 mod walk;
 
-use walk::Cursor;
+pub(crate) use walk::Cursor;
 
 /// A directory opened for `*at` calls (and fsync), and its real path.
 pub(crate) struct DirHandle {

@@ -1,8 +1,8 @@
 //! What the write tools share: the writable-path check, previews and diffs.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use rustix::fd::{AsFd, OwnedFd};
+use rustix::fd::AsFd;
 use rustix::fs::{FileType, Stat};
 
 use crate::conceal::Concealed;
@@ -121,13 +121,9 @@ pub(crate) fn carried(
     if concealed.reserved_below(&spot.abs) {
         return Err(refuse());
     }
-    let mut paths = Vec::new();
-    let dir =
-        fsops::open_dir_at(spot.dir.fd.as_fd(), &spot.name).map_err(|e| io_err(&spot.shown, e))?;
-    let walked =
-        collect(&dir, &spot.abs, concealed, &mut paths).map_err(|e| io_err(&spot.shown, e))?;
+    let walked = collect(spot, concealed).map_err(|e| io_err(&spot.shown, e))?;
     match walked {
-        Walked::Done => Ok(paths),
+        Walked::Done(paths) => Ok(paths),
         Walked::Concealed => Err(refuse()),
         Walked::TooMany => Err(FileError::invalid_path(
             &spot.shown,
@@ -140,19 +136,28 @@ pub(crate) fn carried(
 }
 
 enum Walked {
-    Done,
+    Done(Vec<PathBuf>),
     Concealed,
     TooMany,
 }
 
-fn collect(
-    dir: &OwnedFd,
-    abs: &Path,
-    concealed: &Concealed,
-    paths: &mut Vec<PathBuf>,
-) -> rustix::io::Result<Walked> {
-    for name in fsops::children(dir)? {
-        let Some(stat) = fsops::lstat_at(dir.as_fd(), &name)? else {
+/// Every path below the directory at `spot`, walked iteratively (one open
+/// directory at a time), so a tree of any depth costs no stack.
+fn collect(spot: &Spot, concealed: &Concealed) -> std::io::Result<Walked> {
+    let mut paths = Vec::new();
+    let mut cursor = fsops::Cursor::open(spot.dir.fd.as_fd(), &spot.name)?;
+    let mut abs = spot.abs.clone();
+    loop {
+        let Some(name) = cursor.next_name() else {
+            match cursor.ascend()? {
+                Some(_) => {
+                    abs.pop();
+                    continue;
+                }
+                None => break,
+            }
+        };
+        let Some(stat) = fsops::lstat_at(cursor.dir(), &name)? else {
             continue;
         };
         let path = abs.join(&name);
@@ -162,16 +167,13 @@ fn collect(
         if paths.len() >= MAX_CARRIED {
             return Ok(Walked::TooMany);
         }
-        paths.push(path.clone());
+        paths.push(path);
         if fsops::kind(&stat) == FileType::Directory {
-            let sub = fsops::open_dir_at(dir.as_fd(), &name)?;
-            match collect(&sub, &path, concealed, paths)? {
-                Walked::Done => {}
-                other => return Ok(other),
-            }
+            cursor.descend(&name)?;
+            abs.push(&name);
         }
     }
-    Ok(Walked::Done)
+    Ok(Walked::Done(paths))
 }
 
 /// A unified diff of `old` → `new`, cut after `max` lines.
