@@ -128,7 +128,7 @@ fn unavailable(cause: &str, fix: &str) -> String {
 /// Where the sandbox probe's result is remembered: beside cowork's data,
 /// which commands never see (the file is keyed by boot, kernel and binary,
 /// so a stale one is simply ignored).
-fn probe_cache_dir() -> Option<PathBuf> {
+pub fn probe_cache_dir() -> Option<PathBuf> {
     crate::home::data_dir().ok().map(|dir| dir.join("cache"))
 }
 
@@ -137,21 +137,16 @@ fn probe_cache_dir() -> Option<PathBuf> {
 /// stages) and the configuration's folder — or, when `COWORK_CONFIG` names
 /// a file that may sit in any folder, that file alone.
 pub fn cowork_state_dirs() -> Vec<PathBuf> {
-    let mut hidden: Vec<PathBuf> = crate::home::data_dir().ok().into_iter().collect();
-    let named = std::env::var_os("COWORK_CONFIG").is_some_and(|v| !v.is_empty());
-    match (crate::config::config_path(), named) {
-        (Some(file), true) => {
-            // Only an existing file: a missing one would be created as a
-            // folder, in the way of the configuration the user writes later.
-            if file.is_file() {
-                hidden.push(file);
-            }
-        }
-        (Some(file), false) => hidden.extend(file.parent().map(PathBuf::from)),
-        (None, _) => {}
-    }
-    hidden
+    let Ok(data) = crate::home::data_dir() else {
+        return Vec::new();
+    };
+    let named_config = std::env::var_os("COWORK_CONFIG").is_some_and(|v| !v.is_empty());
+    crate::config::own_paths(&data)
         .into_iter()
+        // A named configuration file that does not exist yet is left alone:
+        // its mask would be created as a folder, in the way of the file the
+        // user writes later.
+        .filter(|p| *p == data || !named_config || p.is_file())
         .map(|p| std::path::absolute(&p).unwrap_or(p))
         .collect()
 }

@@ -155,7 +155,10 @@ fn deps(
                     );
                     Some(Isolation::Unsandboxed)
                 }
-                SandboxArg::Auto => match cowork_sandbox::probe() {
+                SandboxArg::Auto => match crate::exec::probe_cache_dir()
+                    .map_or_else(cowork_sandbox::probe, |dir| {
+                        cowork_sandbox::probe_cached(&dir)
+                    }) {
                     Availability::Ready(_) => Some(Isolation::Sandboxed),
                     Availability::Unavailable { cause, fix } => {
                         notices.push(format!("commands (Bash) are off: {cause}. Fix: {fix}"));
