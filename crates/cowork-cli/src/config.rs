@@ -126,27 +126,12 @@ fn canonical_glob(pattern: &str) -> String {
     let literal = parts.iter().take_while(|p| !is_glob(p)).count();
     let prefix = parts[..literal].join("/");
     let real = canonical_prefix(Path::new(if prefix.is_empty() { "/" } else { &prefix }));
-    let mut out = escape_glob(&real.to_string_lossy());
+    let mut out = cowork_core::escape_glob(&real.to_string_lossy());
     for part in &parts[literal..] {
         if !out.ends_with('/') {
             out.push('/');
         }
         out.push_str(part);
-    }
-    out
-}
-
-fn escape_glob(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '*' | '?' | '[' | ']' | '{' | '}' | '\\' => {
-                out.push('[');
-                out.push(c);
-                out.push(']');
-            }
-            other => out.push(other),
-        }
     }
     out
 }
@@ -170,7 +155,7 @@ mod tests {
 
     #[test]
     fn glob_characters_in_a_real_folder_name_are_escaped() {
-        assert_eq!(escape_glob("/a/b[1]*"), "/a/b[[]1[]][*]");
+        assert_eq!(cowork_core::escape_glob("/a/b[1]*"), "/a/b[[]1[]][*]");
     }
 
     #[test]

@@ -33,7 +33,9 @@ mod transcript;
 pub use error::CoreError;
 pub use handle::{OpSender, TaskHandle};
 pub use output::truncate_tool_output;
-pub use permission::{Approver, Policy, RuleError, Verdict, denied_paths, hidden_paths};
+pub use permission::{
+    Approver, Policy, RuleError, Verdict, denied_paths, escape_glob, hidden_paths,
+};
 pub use prompt::system_prompt;
 pub use runner::{LoadedTask, RunOptions, TaskDeps, load_task, resume_task, start_task};
 pub use tool::{CallContext, Preview, Tool, ToolFailure, ToolRegistry};

@@ -247,7 +247,7 @@ fn rule_globs(rule: &Rule) -> Vec<String> {
 
 /// `text` as a glob matching exactly itself: a folder named `a[1]` must
 /// not become a character class.
-fn escape_glob(text: &str) -> String {
+pub fn escape_glob(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

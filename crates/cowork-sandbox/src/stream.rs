@@ -62,3 +62,26 @@ impl Stream {
         }
     }
 }
+
+/// Writes to a command's stdin pipe what it takes now, from `data` past
+/// `sent`; drops the pipe (closing it) when everything was written or the
+/// command stopped reading.
+pub(crate) fn feed_stdin(stdin: &mut Option<(OwnedFd, &[u8], usize)>) {
+    let Some((fd, data, sent)) = stdin else {
+        return;
+    };
+    let rest = &data[*sent..];
+    // SAFETY: writing from a live slice of the given length.
+    let n = unsafe { libc::write(fd.as_raw_fd(), rest.as_ptr().cast(), rest.len()) };
+    match usize::try_from(n) {
+        Ok(n) => {
+            *sent += n;
+            if *sent >= data.len() {
+                *stdin = None;
+            }
+        }
+        Err(_) if std::io::Error::last_os_error().kind() == std::io::ErrorKind::WouldBlock => {}
+        // EPIPE: the command will not read more; that is its business.
+        Err(_) => *stdin = None,
+    }
+}

@@ -344,29 +344,7 @@ impl Session<'_> {
                         Record::Failed(_) | Record::Status(_) | Record::Landlock(_) => None,
                     });
             }
-            self.feed_stdin();
-        }
-    }
-
-    /// Writes what the pipe takes; closes stdin when done or when the
-    /// command stopped reading.
-    fn feed_stdin(&mut self) {
-        let Some((fd, data, sent)) = &mut self.stdin else {
-            return;
-        };
-        let rest = &data[*sent..];
-        // SAFETY: writing from a live slice of the given length.
-        let n = unsafe { libc::write(fd.as_raw_fd(), rest.as_ptr().cast(), rest.len()) };
-        match usize::try_from(n) {
-            Ok(n) => {
-                *sent += n;
-                if *sent >= data.len() {
-                    self.stdin = None;
-                }
-            }
-            Err(_) if std::io::Error::last_os_error().kind() == std::io::ErrorKind::WouldBlock => {}
-            // EPIPE: the command will not read more; that is its business.
-            Err(_) => self.stdin = None,
+            crate::stream::feed_stdin(&mut self.stdin);
         }
     }
 

@@ -224,7 +224,7 @@ impl Run<'_> {
             for stream in [&mut self.stdout, &mut self.stderr].into_iter().flatten() {
                 stream.drain()?;
             }
-            self.feed_stdin();
+            crate::stream::feed_stdin(&mut self.stdin);
             if watch_exit
                 && let Some(status) = child
                     .try_wait()
@@ -237,28 +237,6 @@ impl Run<'_> {
                 kill_group(child);
                 drain_until = Some(Instant::now() + DRAIN);
             }
-        }
-    }
-
-    /// Writes what the pipe takes; closes stdin when done or when the
-    /// command stopped reading.
-    fn feed_stdin(&mut self) {
-        let Some((fd, data, sent)) = &mut self.stdin else {
-            return;
-        };
-        let rest = &data[*sent..];
-        // SAFETY: writing from a live slice of the given length.
-        let n = unsafe { libc::write(fd.as_raw_fd(), rest.as_ptr().cast(), rest.len()) };
-        match usize::try_from(n) {
-            Ok(n) => {
-                *sent += n;
-                if *sent >= data.len() {
-                    self.stdin = None;
-                }
-            }
-            Err(_) if std::io::Error::last_os_error().kind() == std::io::ErrorKind::WouldBlock => {}
-            // EPIPE: the command will not read more; that is its business.
-            Err(_) => self.stdin = None,
         }
     }
 }
