@@ -57,6 +57,36 @@ const DENIED: &[libc::c_long] = &[
     libc::SYS_lookup_dcookie,
 ];
 
+/// Calls that set permission bits, with the index of their mode argument.
+const MODE_SETTING: &[(libc::c_long, u8)] = &[
+    (libc::SYS_fchmod, 1),
+    (libc::SYS_fchmodat, 2),
+    (libc::SYS_openat, 3),
+    (libc::SYS_mkdirat, 2),
+    (libc::SYS_mknodat, 2),
+    #[cfg(target_arch = "x86_64")]
+    (libc::SYS_fchmodat2, 2),
+    #[cfg(target_arch = "x86_64")]
+    (libc::SYS_chmod, 1),
+    #[cfg(target_arch = "x86_64")]
+    (libc::SYS_open, 2),
+    #[cfg(target_arch = "x86_64")]
+    (libc::SYS_creat, 1),
+    #[cfg(target_arch = "x86_64")]
+    (libc::SYS_mkdir, 1),
+    #[cfg(target_arch = "x86_64")]
+    (libc::SYS_mknod, 1),
+];
+
+/// Calls that set extended attributes (`setxattrat` is 463 on every
+/// architecture that has it; the libc crate does not name it yet).
+const SET_XATTR: &[libc::c_long] = &[
+    libc::SYS_setxattr,
+    libc::SYS_lsetxattr,
+    libc::SYS_fsetxattr,
+    463,
+];
+
 /// `clone` flags that would create namespaces.
 const NAMESPACE_FLAGS: &[libc::c_int] = &[
     libc::CLONE_NEWUSER,
@@ -121,15 +151,40 @@ fn compile() -> Result<Vec<BpfProgram>, seccompiler::Error> {
         SeccompCondition::new(1, SeccompCmpArgLen::Dword, SeccompCmpOp::Eq, libc::TIOCSTI)?;
     rules.insert(libc::SYS_ioctl, vec![SeccompRule::new(vec![tiocsti])?]);
 
+    // A command must not leave a setuid or setgid file behind: in a
+    // connected folder it would stay so on the host (setuid-root when
+    // cowork runs as root), and `cowork exec` writes folders directly. Every
+    // call that sets permission bits has its mode argument checked.
+    for (nr, mode) in MODE_SETTING {
+        let special = [libc::S_ISUID, libc::S_ISGID]
+            .into_iter()
+            .map(|bit| masked(*mode, u64::from(bit)))
+            .collect::<Result<Vec<_>, _>>()?;
+        rules.insert(*nr, special);
+    }
+
     let eperm = SeccompAction::Errno(libc::EPERM.unsigned_abs());
     let deny: BpfProgram =
         SeccompFilter::new(rules, SeccompAction::Allow, eperm, arch()?)?.try_into()?;
 
-    let clone3 = BTreeMap::from([(libc::SYS_clone3, Vec::new())]);
+    // `openat2` keeps its mode in memory too; libc falls back to `openat`.
+    let unreadable = BTreeMap::from([
+        (libc::SYS_clone3, Vec::new()),
+        (libc::SYS_openat2, Vec::new()),
+    ]);
     let enosys = SeccompAction::Errno(libc::ENOSYS.unsigned_abs());
     let no_clone3: BpfProgram =
-        SeccompFilter::new(clone3, SeccompAction::Allow, enosys, arch()?)?.try_into()?;
-    Ok(vec![deny, no_clone3])
+        SeccompFilter::new(unreadable, SeccompAction::Allow, enosys, arch()?)?.try_into()?;
+
+    // Setting extended attributes could give a file capabilities
+    // (`security.capability`), which a filter cannot tell from other names:
+    // every set fails as on a file system without them, which copying tools
+    // skip quietly.
+    let xattrs = SET_XATTR.iter().map(|nr| (*nr, Vec::new())).collect();
+    let unsupported = SeccompAction::Errno(libc::EOPNOTSUPP.unsigned_abs());
+    let no_xattrs: BpfProgram =
+        SeccompFilter::new(xattrs, SeccompAction::Allow, unsupported, arch()?)?.try_into()?;
+    Ok(vec![deny, no_clone3, no_xattrs])
 }
 
 /// Installs the filters on the calling thread. Child side: needs

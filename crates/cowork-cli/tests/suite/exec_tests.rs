@@ -322,14 +322,15 @@ fn bash_with_allow_net_tells_the_model_and_reports_refusals() {
 
 /// Regression (security review, defect 6): a command's `chmod 6755` on a
 /// program it copied into a folder landed there setuid, because the staged
-/// inode was renamed into the folder as it was.
+/// inode was renamed into the folder as it was. The sandbox now refuses the
+/// bits outright (staged apply still strips any that get through).
 #[test]
 fn a_setuid_program_a_command_leaves_in_a_folder_lands_without_setuid() {
     use std::os::unix::fs::PermissionsExt;
     let env = Env::new();
     let server = MockModelServer::start(script(json!({"turns": [
         {"tool_calls": [{"name": "Bash", "input": {
-            "command": "cp /bin/true tool && chmod 6755 tool && stat -c %a tool"
+            "command": "cp /bin/true tool; chmod 6755 tool; stat -c %a tool"
         }}]},
         {"text": "done"}
     ]})));
@@ -340,11 +341,8 @@ fn a_setuid_program_a_command_leaves_in_a_folder_lands_without_setuid() {
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     let result = server.requests()[1].body.to_string();
-    assert!(result.contains("6755"), "{result}");
-    assert!(
-        result.contains("~ tool: setuid/setgid bits removed"),
-        "{result}"
-    );
+    assert!(result.contains("Operation not permitted"), "{result}");
+    assert!(result.contains(r"--- stdout ---\n755\n"), "{result}");
     let mode = std::fs::metadata(env.folder.path().join("tool"))
         .unwrap()
         .permissions()

@@ -369,3 +369,43 @@ fn every_mount_but_the_writable_ones_is_read_only_and_nosuid() {
         "{mounts}"
     );
 }
+
+/// Regression (security review, defect 6): in a folder a command writes
+/// directly (`cowork exec --folder`), `chmod 6755` left a setuid-root
+/// program on the host. Every way of setting the bits is refused: chmod,
+/// creating with a setuid mode, a setgid folder, and file capabilities.
+#[test]
+fn a_command_cannot_leave_a_setuid_setgid_or_capable_file_in_a_folder() {
+    use std::os::unix::fs::PermissionsExt;
+    let work = tempdir().unwrap();
+    let script = "cp /bin/true tool; chmod 6755 tool; chmod u+s tool; chmod g+s tool; \
+        mkdir -m 2755 shared; \
+        python3 -c \"import os; os.close(os.open('made', os.O_CREAT | os.O_WRONLY, 0o4755))\"; \
+        python3 -c \"import os; os.setxattr('tool', 'security.capability', b'\\x01\\x00\\x00\\x02' + bytes(16))\"; \
+        stat -c '%a %n' tool; true";
+    let output = run_sh(script, work.path());
+    let text = err(&output);
+    assert!(text.contains("Operation not permitted"), "{text}");
+    for name in ["tool", "made", "shared"] {
+        let path = work.path().join(name);
+        if let Ok(meta) = std::fs::metadata(&path) {
+            assert_eq!(
+                meta.permissions().mode() & 0o7000,
+                0,
+                "{name} got special bits: {:o}",
+                meta.permissions().mode()
+            );
+        }
+    }
+    assert!(
+        std::fs::symlink_metadata(work.path().join("tool")).is_ok(),
+        "the plain copy itself is allowed"
+    );
+    let caps = std::process::Command::new("getfattr")
+        .args(["-n", "security.capability"])
+        .arg(work.path().join("tool"))
+        .output();
+    if let Ok(caps) = caps {
+        assert!(!caps.status.success(), "tool got file capabilities");
+    }
+}
