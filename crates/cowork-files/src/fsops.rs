@@ -250,6 +250,27 @@ pub(crate) fn atomic_write(
     data: &mut dyn Read,
     mode: Option<u32>,
 ) -> std::io::Result<()> {
+    replace(dir, name, data, mode.map(plain_mode))
+}
+
+/// [`atomic_write`] that puts back a file's recorded mode exactly, special
+/// bits included: for undo, which restores what the user had (a setuid
+/// program of their own stays setuid), never what a task made.
+pub(crate) fn atomic_restore(
+    dir: BorrowedFd<'_>,
+    name: &OsStr,
+    data: &mut dyn Read,
+    mode: u32,
+) -> std::io::Result<()> {
+    replace(dir, name, data, Some(mode & 0o7777))
+}
+
+fn replace(
+    dir: BorrowedFd<'_>,
+    name: &OsStr,
+    data: &mut dyn Read,
+    mode: Option<u32>,
+) -> std::io::Result<()> {
     let tmp = format!(".cowork-{:016x}.tmp", fastrand::u64(..));
     let fd = rustix::fs::openat(
         dir,
@@ -262,7 +283,7 @@ pub(crate) fn atomic_write(
         std::io::copy(data, &mut file)?;
         file.flush()?;
         if let Some(mode) = mode {
-            rustix::fs::fchmod(&file, Mode::from_raw_mode(plain_mode(mode)))?;
+            rustix::fs::fchmod(&file, Mode::from_raw_mode(mode))?;
         }
         file.sync_all()?;
         rustix::fs::renameat(dir, tmp.as_str(), dir, name)?;

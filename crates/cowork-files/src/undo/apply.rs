@@ -247,7 +247,7 @@ fn restore(spot: &Spot, store: &JournalStore, hash: &str, mode: u32) -> Result<b
     // installed.
     let mut blob = store.open_blob(hash)?;
     let parent = spot.make_parent()?;
-    fsops::atomic_write(parent.as_fd(), &spot.name, &mut blob, Some(mode))
+    fsops::atomic_restore(parent.as_fd(), &spot.name, &mut blob, mode)
         .map_err(|e| mismatch_or_io(&spot.shown, e))?;
     Ok(true)
 }

@@ -63,6 +63,27 @@ fn a_changed_file_renamed_over_the_users_file_keeps_no_setuid_and_undo_restores_
     assert_same_tree(&w, &before);
 }
 
+/// Undo puts back what the user had, special bits included: masking is for
+/// what tasks make, and a restore that dropped the user's own setuid bit
+/// would not give back their file.
+#[test]
+fn undo_of_a_command_that_rewrote_a_users_setuid_program_restores_it_exactly() {
+    let w = Work::new();
+    chmod(&w.write("helper", "mine\n"), 0o4755);
+    let before = manifest(&w.root);
+    let stage = Stage::create(&w.store).unwrap();
+    put(stage.upper(), "helper", "rewritten\n");
+    chmod(&stage.upper().join("helper"), 0o4755);
+
+    apply(&w, &stage).unwrap();
+    assert_eq!(mode(&w.path("helper")), 0o755);
+
+    w.undo(false).unwrap();
+    assert_eq!(w.read("helper"), "mine\n");
+    assert_eq!(mode(&w.path("helper")), 0o4755);
+    assert_same_tree(&w, &before);
+}
+
 #[test]
 fn a_setuid_bit_added_to_an_unchanged_file_is_not_applied() {
     let w = Work::new();
