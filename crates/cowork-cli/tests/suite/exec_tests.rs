@@ -306,12 +306,16 @@ fn bash_with_allow_net_tells_the_model_and_reports_refusals() {
     ]})));
     let out = env
         .run_anthropic(&server.url(), "fetch")
-        .args(["--mode", "auto", "--allow-net", "pypi.org"])
+        .args(["--mode", "auto", "--allow-net", "pypi.org,10.0.0.0/8"])
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     let first = server.requests()[0].body.to_string();
-    assert!(first.contains("HTTP(S) to pypi.org"), "{first}");
+    // A range is where listed names may lead, not a host to ask for.
+    assert!(
+        first.contains("HTTP(S) to pypi.org (these names may lead into 10.0.0.0/8;"),
+        "{first}"
+    );
     let result = server.requests()[1].body.to_string();
     assert!(result.contains("evil.test:80 is not allowed"), "{result}");
     assert!(

@@ -19,7 +19,7 @@ use cowork_files::staged::{self, Applied, Stage, StageLimits};
 use cowork_files::{FileError, Folders};
 use cowork_protocol::config::SandboxConfig;
 use cowork_protocol::{Effect, ToolSpec};
-use cowork_sandbox::egress::EgressEvent;
+use cowork_sandbox::egress::{AllowEntry, EgressEvent};
 use cowork_sandbox::{
     DEFAULT_FILE_BYTES, Limits, MemoryScope, Mount, Network, SandboxError, SandboxSpec,
 };
@@ -81,11 +81,33 @@ pub fn register_bash(registry: &mut ToolRegistry, setup: BashSetup) {
     let writable = setup.journal.is_some() && setup.folders.grants().iter().any(|g| !g.read_only);
     let network = match &setup.network {
         Network::None => "no network".to_owned(),
-        Network::Allow(egress) => format!(
-            "network only over HTTP(S) to {} through a proxy already set in the environment \
-             (HTTPS_PROXY; other hosts are refused)",
-            egress.allowlist
-        ),
+        Network::Allow(egress) => {
+            let (ranges, domains): (Vec<_>, Vec<_>) = egress
+                .allowlist
+                .entries()
+                .iter()
+                .partition(|e| matches!(e, AllowEntry::Range(_)));
+            let join = |entries: &[&AllowEntry]| {
+                entries
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let reach = if ranges.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " (these names may lead into {}; no address there is reachable directly)",
+                    join(&ranges)
+                )
+            };
+            format!(
+                "network only over HTTP(S) to {}{reach} through a proxy already set in the \
+                 environment (HTTPS_PROXY; other hosts and IP addresses are refused)",
+                join(&domains)
+            )
+        }
     };
     let description = match (setup.isolation, writable) {
         (Isolation::Unsandboxed, _) => "Runs a shell command (sh -c) directly on the user's \
