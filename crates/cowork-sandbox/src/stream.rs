@@ -85,3 +85,33 @@ pub(crate) fn feed_stdin(stdin: &mut Option<(OwnedFd, &[u8], usize)>) {
         Err(_) => *stdin = None,
     }
 }
+
+/// A `pollfd` waiting for `events` on `fd`.
+pub(crate) fn pollfd(fd: RawFd, events: libc::c_short) -> libc::pollfd {
+    libc::pollfd {
+        fd,
+        events,
+        revents: 0,
+    }
+}
+
+/// Waits up to `wait` (at least a millisecond) for any of `fds`; `false`
+/// when a signal interrupted the wait and the caller should look again.
+pub(crate) fn poll(
+    fds: &mut [libc::pollfd],
+    wait: std::time::Duration,
+) -> Result<bool, SandboxError> {
+    let ms = libc::c_int::try_from(wait.as_millis())
+        .unwrap_or(libc::c_int::MAX)
+        .max(1);
+    // SAFETY: `fds` is a live array of the given length.
+    let ready = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, ms) };
+    if ready >= 0 {
+        return Ok(true);
+    }
+    let e = std::io::Error::last_os_error();
+    if e.kind() == std::io::ErrorKind::Interrupted {
+        return Ok(false);
+    }
+    Err(SandboxError::io("waiting for the command")(e))
+}

@@ -298,21 +298,13 @@ impl Session<'_> {
             let mut fds: Vec<libc::pollfd> = streams
                 .iter()
                 .filter_map(|s| s.fd.as_ref())
-                .map(|fd| libc::pollfd {
-                    fd: fd.as_raw_fd(),
-                    events: libc::POLLIN,
-                    revents: 0,
-                })
+                .map(|fd| crate::stream::pollfd(fd.as_raw_fd(), libc::POLLIN))
                 .collect();
             if fds.is_empty() {
                 return Ok(());
             }
             if let Some((fd, _, _)) = &self.stdin {
-                fds.push(libc::pollfd {
-                    fd: fd.as_raw_fd(),
-                    events: libc::POLLOUT,
-                    revents: 0,
-                });
+                fds.push(crate::stream::pollfd(fd.as_raw_fd(), libc::POLLOUT));
             }
             if !self.killed && (cancel.load(Ordering::Relaxed) || Instant::now() >= deadline) {
                 self.kill();
@@ -321,17 +313,8 @@ impl Session<'_> {
                 .saturating_duration_since(Instant::now())
                 .min(CANCEL_POLL);
             let timeout = if self.killed { CANCEL_POLL } else { wait };
-            let ms = libc::c_int::try_from(timeout.as_millis())
-                .unwrap_or(libc::c_int::MAX)
-                .max(1);
-            // SAFETY: `fds` is a live array of the given length.
-            let ready = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, ms) };
-            if ready < 0 {
-                let e = std::io::Error::last_os_error();
-                if e.kind() == std::io::ErrorKind::Interrupted {
-                    continue;
-                }
-                return Err(SandboxError::io("waiting for the command")(e));
+            if !crate::stream::poll(&mut fds, timeout)? {
+                continue;
             }
             self.stdout.drain()?;
             self.stderr.drain()?;

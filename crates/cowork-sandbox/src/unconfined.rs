@@ -177,7 +177,7 @@ impl Run<'_> {
             let mut fds: Vec<libc::pollfd> = [open(&self.stdout), open(&self.stderr)]
                 .into_iter()
                 .flatten()
-                .map(|fd| pollfd(fd, libc::POLLIN))
+                .map(|fd| crate::stream::pollfd(fd, libc::POLLIN))
                 .collect();
             if self.status.is_some() && fds.is_empty() {
                 return Ok(());
@@ -188,11 +188,11 @@ impl Run<'_> {
                 return Ok(());
             }
             if let Some((fd, _, _)) = &self.stdin {
-                fds.push(pollfd(fd.as_raw_fd(), libc::POLLOUT));
+                fds.push(crate::stream::pollfd(fd.as_raw_fd(), libc::POLLOUT));
             }
             let watch_exit = self.status.is_none();
             if let (Some(fd), true) = (&self.pidfd, watch_exit) {
-                fds.push(pollfd(fd.as_raw_fd(), libc::POLLIN));
+                fds.push(crate::stream::pollfd(fd.as_raw_fd(), libc::POLLIN));
             }
             if !self.killed
                 && self.status.is_none()
@@ -209,17 +209,8 @@ impl Run<'_> {
             if self.pidfd.is_none() && watch_exit {
                 wait = wait.min(POLL);
             }
-            let ms = libc::c_int::try_from(wait.as_millis())
-                .unwrap_or(libc::c_int::MAX)
-                .max(1);
-            // SAFETY: `fds` is a live array of the given length.
-            let ready = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, ms) };
-            if ready < 0 {
-                let e = std::io::Error::last_os_error();
-                if e.kind() == std::io::ErrorKind::Interrupted {
-                    continue;
-                }
-                return Err(SandboxError::io("waiting for the command")(e));
+            if !crate::stream::poll(&mut fds, wait)? {
+                continue;
             }
             for stream in [&mut self.stdout, &mut self.stderr].into_iter().flatten() {
                 stream.drain()?;
@@ -238,14 +229,6 @@ impl Run<'_> {
                 drain_until = Some(Instant::now() + DRAIN);
             }
         }
-    }
-}
-
-fn pollfd(fd: RawFd, events: libc::c_short) -> libc::pollfd {
-    libc::pollfd {
-        fd,
-        events,
-        revents: 0,
     }
 }
 
