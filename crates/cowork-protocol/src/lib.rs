@@ -13,6 +13,7 @@
 
 mod change;
 pub mod config;
+mod envelope;
 mod event;
 mod id;
 mod message;
@@ -21,6 +22,7 @@ pub mod script;
 mod tool;
 
 pub use change::{Change, FileStamp};
+pub use envelope::Envelope;
 pub use event::{
     ApprovalDecision, Budget, Event, FolderGrant, ModelChoice, Op, PermissionMode, Provider,
     TaskSpec, TaskStatus,

@@ -1,0 +1,6 @@
+//! The cowork daemon: runs tasks in the background and serves the JSON API,
+//! the SSE event stream and the web UI on 127.0.0.1 behind a token.
+
+pub mod backend;
+
+pub use backend::{Backend, BackendError, Front};
