@@ -88,6 +88,33 @@ pub struct NewTask {
     /// when absent.
     #[serde(default)]
     pub model: Option<String>,
+    /// `anthropic`, `openai` or `script`; chosen from the daemon's
+    /// environment when absent.
+    #[serde(default)]
+    pub provider: Option<String>,
+    /// An OpenAI-compatible or Anthropic-compatible server to use.
+    #[serde(default)]
+    pub base_url: Option<String>,
+    /// The conversation file for the `script` provider.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub script: Option<PathBuf>,
+    #[serde(default)]
+    pub max_turns: Option<u32>,
+    #[serde(default)]
+    pub max_tokens: Option<u64>,
+    /// Wall-clock budget in seconds.
+    #[serde(default)]
+    pub timeout_secs: Option<u64>,
+    /// Allow whatever would ask (deny rules still win), as `--yes` does.
+    #[serde(default)]
+    pub assume_yes: bool,
+    /// `auto` (default) or `none` (commands run without the sandbox).
+    #[serde(default)]
+    pub sandbox: Option<String>,
+    /// Hosts commands may reach, as `--allow-net` takes them.
+    #[serde(default)]
+    pub allow_net: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
