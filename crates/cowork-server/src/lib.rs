@@ -2,6 +2,7 @@
 //! the SSE event stream and the web UI on 127.0.0.1 behind a token.
 
 pub mod backend;
+pub mod daemon;
 pub mod state;
 pub mod web;
 
