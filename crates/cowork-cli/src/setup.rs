@@ -1,11 +1,5 @@
-//! Choosing and building the model a task talks to.
+//! Choosing the model a task talks to, and wording setup problems.
 
-use std::sync::Arc;
-
-use cowork_model::Model;
-use cowork_model::anthropic::{AnthropicConfig, AnthropicModel};
-use cowork_model::openai::{OpenAiConfig, OpenAiModel};
-use cowork_model::script::ScriptModel;
 use cowork_protocol::{ModelChoice, Provider};
 
 use crate::cli::{ModelArgs, ProviderArg};
@@ -45,9 +39,11 @@ pub fn choose_provider(args: &ModelArgs) -> Result<Provider, SetupError> {
     }
 }
 
-/// Builds the model for `args`, returning it with the choice to record in
-/// the task (so `resume` can rebuild it; keys are never recorded).
-pub fn model_from_args(args: &ModelArgs) -> Result<(Arc<dyn Model>, ModelChoice), SetupError> {
+/// The model choice `args` ask for, to record in the task (so `resume`
+/// can rebuild it; keys are never recorded). The model itself is built
+/// when the task is (`cowork_model::build`), which fills in the name the
+/// provider reports.
+pub fn choice_from_args(args: &ModelArgs) -> Result<ModelChoice, SetupError> {
     let provider = choose_provider(args)?;
     let script = match (provider, &args.script) {
         (Provider::Script, None) => {
@@ -64,45 +60,28 @@ pub fn model_from_args(args: &ModelArgs) -> Result<(Arc<dyn Model>, ModelChoice)
         })?),
         (Provider::Anthropic | Provider::Openai, _) => None,
     };
-    let choice = ModelChoice {
+    Ok(ModelChoice {
         provider,
         model: args.model.clone().unwrap_or_default(),
         base_url: args.base_url.clone(),
         script,
-    };
-    let model = build_model(&choice, 0)?;
-    let choice = ModelChoice {
-        model: model.info().model,
-        ..choice
-    };
-    Ok((model, choice))
+    })
 }
 
-/// Builds the model a stored task used. `calls_made` is how many model
-/// calls the task already recorded: a script resumes at that turn.
-pub fn build_model(choice: &ModelChoice, calls_made: usize) -> Result<Arc<dyn Model>, SetupError> {
-    let model = (!choice.model.is_empty()).then(|| choice.model.clone());
-    let fail = |e: cowork_model::ModelError| SetupError(e.to_string());
-    Ok(match choice.provider {
-        Provider::Anthropic => {
-            let config = AnthropicConfig::from_env(model, choice.base_url.clone()).map_err(fail)?;
-            Arc::new(AnthropicModel::new(config).map_err(fail)?)
-        }
-        Provider::Openai => {
-            let config = OpenAiConfig::from_env(model, choice.base_url.clone()).map_err(fail)?;
-            Arc::new(OpenAiModel::new(config).map_err(fail)?)
-        }
-        Provider::Script => {
-            let Some(path) = &choice.script else {
-                return Err(SetupError(
-                    "the script provider needs --script FILE.json".into(),
-                ));
-            };
-            Arc::new(
-                ScriptModel::from_file(path)
-                    .map_err(fail)?
-                    .with_start(calls_made),
-            )
-        }
-    })
+/// Words a factory error for the terminal: what the person set up wrong
+/// (the model, `--allow-net`) is a configuration problem, exit code 2.
+pub fn factory_error(err: cowork_core::FactoryError) -> anyhow::Error {
+    use cowork_core::FactoryError;
+    match err {
+        FactoryError::Model(e) => SetupError(e.to_string()).into(),
+        FactoryError::AllowNet(e) => SetupError(format!("--allow-net: {e}")).into(),
+        FactoryError::StillRunning { id } => anyhow::anyhow!(
+            "task {} is still running; stop it (Ctrl-C) before undoing it",
+            id.short()
+        ),
+        FactoryError::Core(_)
+        | FactoryError::Store(_)
+        | FactoryError::Files(_)
+        | FactoryError::Rule(_) => err.into(),
+    }
 }
