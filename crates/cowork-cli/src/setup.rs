@@ -1,5 +1,6 @@
 //! Choosing the model a task talks to, and wording setup problems.
 
+use cowork_model::{ModelError, ModelSetting};
 use cowork_protocol::{ModelChoice, Provider};
 
 use crate::cli::{ModelArgs, ProviderArg};
@@ -73,7 +74,7 @@ pub fn choice_from_args(args: &ModelArgs) -> Result<ModelChoice, SetupError> {
 pub fn factory_error(err: cowork_core::FactoryError) -> anyhow::Error {
     use cowork_core::FactoryError;
     match err {
-        FactoryError::Model(e) => SetupError(e.to_string()).into(),
+        FactoryError::Model(e) => SetupError(model_error(&e)).into(),
         FactoryError::AllowNet(e) => SetupError(format!("--allow-net: {e}")).into(),
         FactoryError::StillRunning { id } => anyhow::anyhow!(
             "task {} is still running; stop it (Ctrl-C) before undoing it",
@@ -83,5 +84,49 @@ pub fn factory_error(err: cowork_core::FactoryError) -> anyhow::Error {
         | FactoryError::Store(_)
         | FactoryError::Files(_)
         | FactoryError::Rule(_) => err.into(),
+    }
+}
+
+/// A model error, pointing at the flag that changes the setting it is
+/// about: the model crate names settings, not flags.
+pub fn model_error(err: &ModelError) -> String {
+    let flag = match err {
+        ModelError::Config {
+            setting: Some(setting),
+            ..
+        } => match setting {
+            ModelSetting::Provider => {
+                "--provider openai --base-url http://localhost:11434/v1 for Ollama"
+            }
+            ModelSetting::Model => "--model NAME",
+            ModelSetting::BaseUrl => "--base-url URL",
+            ModelSetting::Script => "--script FILE.json",
+        },
+        ModelError::NotFound { .. } => "--model NAME and --base-url URL",
+        ModelError::Config { setting: None, .. }
+        | ModelError::Auth { .. }
+        | ModelError::BadRequest { .. }
+        | ModelError::Unavailable { .. }
+        | ModelError::Connection { .. }
+        | ModelError::Stream { .. }
+        | ModelError::Protocol { .. }
+        | ModelError::ResponseTooLarge { .. }
+        | ModelError::ScriptExhausted { .. } => return err.to_string(),
+    };
+    format!("{err} (on the command line: {flag})")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_model_setting_problem_points_at_the_cli_flag_for_it() {
+        let err = ModelError::Config {
+            message: "no model named for http://localhost:11434/v1".into(),
+            hint: "name the model (e.g. qwen2.5:7b for Ollama)".into(),
+            setting: Some(ModelSetting::Model),
+        };
+        assert!(model_error(&err).ends_with("(on the command line: --model NAME)"));
     }
 }

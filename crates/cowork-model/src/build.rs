@@ -7,7 +7,7 @@ use cowork_protocol::{ModelChoice, Provider};
 use crate::anthropic::{AnthropicConfig, AnthropicModel};
 use crate::openai::{OpenAiConfig, OpenAiModel};
 use crate::script::ScriptModel;
-use crate::{Model, ModelError};
+use crate::{Model, ModelError, ModelSetting};
 
 /// Builds the model `choice` names, with keys from the environment (they
 /// are never recorded in a task). `calls_made` is how many model calls the
@@ -29,6 +29,7 @@ pub fn build(choice: &ModelChoice, calls_made: usize) -> Result<Arc<dyn Model>, 
                 return Err(ModelError::Config {
                     message: "the script provider was chosen without a conversation file".into(),
                     hint: "name the script file to replay (see the README for its format)".into(),
+                    setting: Some(ModelSetting::Script),
                 });
             };
             Arc::new(ScriptModel::from_file(path)?.with_start(calls_made))

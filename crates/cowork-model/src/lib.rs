@@ -47,7 +47,7 @@ use cowork_protocol::{ContentBlock, Message, StopReason, ToolSpec, Usage};
 
 pub use build::build;
 pub use builder::{MAX_RESPONSE_BYTES, ResponseBuilder};
-pub use error::ModelError;
+pub use error::{ModelError, ModelSetting};
 pub use retry::RetryPolicy;
 
 pub use anthropic::{AnthropicConfig, AnthropicModel};
