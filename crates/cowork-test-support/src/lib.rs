@@ -34,6 +34,7 @@ pub mod consumers;
 mod routes;
 mod server;
 pub mod sse;
+pub mod timed;
 
 pub use server::{MockModelServer, MockServerError, RecordedRequest};
 

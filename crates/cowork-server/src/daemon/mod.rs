@@ -4,4 +4,6 @@
 #![expect(dead_code, reason = "the task manager that calls these lands next")]
 
 mod files;
+mod records;
+mod request;
 mod view;
