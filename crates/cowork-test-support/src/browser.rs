@@ -25,7 +25,6 @@
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
 use std::time::Duration;
 
 use serde_json::json;
@@ -129,7 +128,7 @@ impl Browser {
         let mut driver = command
             .spawn()
             .map_err(|e| format!("cannot run {}: {e}", driver_path.display()))?;
-        let port = match driver_port(&mut driver) {
+        let port = match driver_port(&mut driver).await {
             Ok(port) => port,
             Err(message) => {
                 kill_group(&mut driver);
@@ -252,25 +251,31 @@ fn kill_group(driver: &mut Child) {
 
 /// Reads the driver's stdout until it says which port it took. The rest of
 /// its stdout is drained in the background, so it never blocks on a full
-/// pipe.
-fn driver_port(driver: &mut Child) -> Result<u16, String> {
+/// pipe; the wait itself never blocks the test's runtime.
+async fn driver_port(driver: &mut Child) -> Result<u16, String> {
     let stdout = driver
         .stdout
         .take()
         .ok_or_else(|| "chromedriver has no stdout".to_owned())?;
-    let (tx, rx) = mpsc::channel();
+    let (tx, rx) = tokio::sync::oneshot::channel();
     std::thread::spawn(move || {
-        let mut sent = false;
+        let mut tx = Some(tx);
         for line in BufReader::new(stdout).lines() {
             let Ok(line) = line else { break };
-            if !sent && let Some(port) = port_in(&line) {
+            if let Some(port) = port_in(&line)
+                && let Some(tx) = tx.take()
+            {
                 let _ = tx.send(port);
-                sent = true;
             }
         }
     });
-    rx.recv_timeout(DRIVER_START)
-        .map_err(|_| format!("chromedriver did not report its port within {DRIVER_START:?}"))
+    match tokio::time::timeout(DRIVER_START, rx).await {
+        Ok(Ok(port)) => Ok(port),
+        Ok(Err(_)) => Err("chromedriver ended before it reported its port".to_owned()),
+        Err(_) => Err(format!(
+            "chromedriver did not report its port within {DRIVER_START:?}"
+        )),
+    }
 }
 
 /// The port in chromedriver's "ChromeDriver was started successfully on

@@ -111,7 +111,9 @@ async fn a_desktop_window_clicks_types_reads_and_screenshots_then_becomes_phone_
     browser.close().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+// The default single-threaded runtime: the page's server and the client
+// share one thread, as most tests will have it.
+#[tokio::test]
 async fn a_phone_sized_window_is_360_css_pixels_wide_from_the_start() {
     let url = serve_page().await;
     let Some(browser) = Browser::start(360, 800).await else {
