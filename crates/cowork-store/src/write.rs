@@ -327,10 +327,7 @@ fn append_in(
     .at(path)
 }
 
-pub(crate) fn encode<T: serde::Serialize>(
-    what: &'static str,
-    value: &T,
-) -> Result<String, StoreError> {
+fn encode<T: serde::Serialize>(what: &'static str, value: &T) -> Result<String, StoreError> {
     serde_json::to_string(value).map_err(|source| StoreError::Encode { what, source })
 }
 
