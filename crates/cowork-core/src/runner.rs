@@ -4,22 +4,26 @@
 //! folded into the transcript by the same code that rebuilds it on resume.
 
 use std::collections::{HashMap, HashSet};
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use futures::StreamExt;
+use futures::{FutureExt, StreamExt};
 use tokio::sync::mpsc;
 
 use cowork_model::{Model, ModelError, ModelEvent, ModelRequest, ModelResponse, ResponseBuilder};
 use cowork_protocol::{
-    ContentBlock, Effect, Event, Message, Op, Role, StopReason, TaskId, TaskSpec, TaskStatus,
+    BudgetExceeded, ContentBlock, Effect, EndReason, Event, Message, Op, Role, StopReason, TaskId,
+    TaskSpec, TaskStatus,
 };
 use cowork_store::{Owner, Store};
 
+use crate::approvals::{Approvals, Approver, LoggedApprovals};
 use crate::compaction;
 use crate::error::CoreError;
 use crate::handle::{OpSender, TaskHandle};
+use crate::hub::{Hub, Publisher};
 use crate::output::truncate_tool_output;
 use crate::permission::Policy;
 use crate::prompt;
@@ -56,19 +60,25 @@ impl Default for RunOptions {
 #[derive(Clone)]
 pub struct TaskDeps {
     pub model: Arc<dyn Model>,
-    pub store: Arc<Store>,
+    /// Where the task's events are stored and published.
+    pub hub: Hub,
     pub tools: ToolRegistry,
     pub policy: Policy,
+    /// How questions that need a person are answered.
+    pub approver: Approver,
     pub options: RunOptions,
 }
 
-/// A stored task, loaded to be resumed.
+/// A stored task, loaded to be resumed or continued.
 #[derive(Debug, Clone)]
 pub struct LoadedTask {
     pub id: TaskId,
     pub spec: TaskSpec,
     pub transcript: Transcript,
     pub status: TaskStatus,
+    /// The approvals its log records, so a resumed task neither asks
+    /// twice nor forgets what was allowed for the task.
+    pub(crate) approvals: LoggedApprovals,
 }
 
 /// Records a new task and starts running it.
@@ -76,9 +86,24 @@ pub struct LoadedTask {
 /// before the task starts, e.g. to journal file changes under it.
 pub fn start_task(deps: TaskDeps, id: TaskId, spec: TaskSpec) -> Result<TaskHandle, CoreError> {
     let owner = Owner::current()?;
-    deps.store.create_task(&id, &spec, &owner)?;
+    deps.hub.store().create_task(&id, &spec, &owner)?;
+    // The store writes the creation as seq 1; watchers already
+    // subscribed learn of it live.
+    deps.hub
+        .publisher(&id)
+        .announce(1, Event::TaskCreated { spec: spec.clone() });
     let transcript = Transcript::new(&spec.prompt);
-    Ok(spawn(deps, id, spec, transcript))
+    spawn(
+        deps,
+        id,
+        spec,
+        transcript,
+        Resumed {
+            seq: 1,
+            approvals: LoggedApprovals::default(),
+            message: None,
+        },
+    )
 }
 
 /// Reads a task back from its event log.
@@ -92,6 +117,7 @@ pub fn load_task(store: &Store, id_or_prefix: &str) -> Result<LoadedTask, CoreEr
         spec,
         transcript,
         status: row.status,
+        approvals: LoggedApprovals::from_log(events.iter().map(|e| &e.event)),
     })
 }
 
@@ -110,15 +136,80 @@ pub fn resume_task(deps: TaskDeps, task: LoadedTask) -> Result<TaskHandle, CoreE
         | TaskStatus::Failed
         | TaskStatus::Cancelled => {}
     }
-    deps.store.claim(&task.id, &Owner::current()?)?;
-    let mut transcript = task.transcript;
-    transcript.status = Some(TaskStatus::Running);
-    Ok(spawn(deps, task.id, task.spec, transcript))
+    claim_and_spawn(deps, task, None)
 }
 
-fn spawn(deps: TaskDeps, id: TaskId, spec: TaskSpec, transcript: Transcript) -> TaskHandle {
+/// Continues a finished task (completed, failed or cancelled) with a new
+/// message from the person, in the same transcript: the message is
+/// recorded, the task runs again, and its turns count on from where they
+/// were. An interrupted task is resumed first, then hears the message.
+pub fn continue_task(
+    deps: TaskDeps,
+    task: LoadedTask,
+    text: String,
+) -> Result<TaskHandle, CoreError> {
+    match task.status {
+        TaskStatus::Running => {
+            return Err(CoreError::StillRunning { id: task.id });
+        }
+        TaskStatus::Completed
+        | TaskStatus::Interrupted
+        | TaskStatus::Failed
+        | TaskStatus::Cancelled => {}
+    }
+    claim_and_spawn(deps, task, Some(text))
+}
+
+fn claim_and_spawn(
+    deps: TaskDeps,
+    task: LoadedTask,
+    message: Option<String>,
+) -> Result<TaskHandle, CoreError> {
+    let seq = deps.hub.store().claim(&task.id, &Owner::current()?)?;
+    // The claim recorded the task running again; every watcher sees it.
+    deps.hub.publisher(&task.id).announce(
+        seq,
+        Event::StatusChanged {
+            status: TaskStatus::Running,
+            reason: Some("resumed".to_owned()),
+            end: None,
+        },
+    );
+    let mut transcript = task.transcript;
+    transcript.status = Some(TaskStatus::Running);
+    spawn(
+        deps,
+        task.id,
+        task.spec,
+        transcript,
+        Resumed {
+            seq,
+            approvals: task.approvals,
+            message,
+        },
+    )
+}
+
+/// Where a run picks up: the seq its handle watches from, what the log
+/// says about approvals, and a message to start with.
+struct Resumed {
+    seq: u64,
+    approvals: LoggedApprovals,
+    message: Option<String>,
+}
+
+fn spawn(
+    deps: TaskDeps,
+    id: TaskId,
+    spec: TaskSpec,
+    transcript: Transcript,
+    from: Resumed,
+) -> Result<TaskHandle, CoreError> {
     let (ops_tx, ops_rx) = mpsc::unbounded_channel();
-    let (events_tx, events_rx) = mpsc::unbounded_channel();
+    // Subscribed before the runner starts, so the handle misses nothing.
+    let events = deps.hub.subscribe(&id, from.seq)?;
+    let publisher = deps.hub.publisher(&id);
+    let approvals = Approvals::default();
     let system = prompt::system_prompt(&spec.folders, spec.mode);
     let tool_specs = deps.tools.specs();
     let fixed_chars = system.len()
@@ -133,21 +224,28 @@ fn spawn(deps: TaskDeps, id: TaskId, spec: TaskSpec, transcript: Transcript) -> 
         transcript,
         system,
         fixed_chars,
-        events: events_tx,
+        publisher,
         ops: ops_rx,
-        queued_messages: Vec::new(),
-        allowed_for_task: HashSet::new(),
+        ops_closed: false,
+        approvals: approvals.clone(),
+        queued_messages: from.message.into_iter().collect(),
+        allowed_for_task: from.approvals.allowed_for_task.clone(),
+        logged: from.approvals,
         refusals: HashMap::new(),
         cancel: Arc::new(AtomicBool::new(false)),
         started: Instant::now(),
     };
     let join = tokio::spawn(runner.run());
-    TaskHandle {
+    Ok(TaskHandle {
         id,
-        ops: OpSender(ops_tx),
-        events: events_rx,
+        ops: OpSender {
+            ops: ops_tx,
+            approvals,
+        },
+        events,
         join,
-    }
+        ended: false,
+    })
 }
 
 /// A tool call in flight: resolves to its result (or the error text for
@@ -167,13 +265,20 @@ pub(crate) struct Runner {
     pub(crate) transcript: Transcript,
     pub(crate) system: String,
     fixed_chars: usize,
-    events: mpsc::UnboundedSender<Event>,
+    publisher: Publisher,
     ops: mpsc::UnboundedReceiver<Op>,
+    /// Every op sender is gone (the front detached): the task runs on
+    /// and nobody can answer its questions.
+    pub(crate) ops_closed: bool,
+    pub(crate) approvals: Approvals,
     /// Messages the person sent while the model was working; they join the
     /// conversation at the next turn.
     queued_messages: Vec<String>,
     /// Tools the person allowed for the rest of the task.
     allowed_for_task: HashSet<String>,
+    /// What the log already records about approvals of calls still
+    /// unanswered on resume.
+    logged: LoggedApprovals,
     /// Calls of the current turn refused by the turn's caps, by id, with
     /// what the model is told; they are answered without running.
     refusals: HashMap<String, String>,
@@ -184,19 +289,49 @@ pub(crate) struct Runner {
 
 impl Runner {
     async fn run(mut self) {
-        let (status, reason) = match self.drive().await {
-            Ok(End::Completed) => (TaskStatus::Completed, None),
+        // A panic in the loop or in a tool must not leave the task
+        // `running` forever: it ends the task as failed, and the process
+        // (a daemon running other tasks) stays up.
+        let outcome = match AssertUnwindSafe(self.drive()).catch_unwind().await {
+            Ok(outcome) => outcome,
+            Err(payload) => Err(CoreError::Panicked {
+                message: panic_message(payload.as_ref()),
+            }),
+        };
+        self.approvals.clear();
+        let (status, reason, end) = match outcome {
+            Ok(End::Completed) => (TaskStatus::Completed, None, None),
             Ok(End::Cancelled) => (
                 TaskStatus::Cancelled,
                 Some("cancelled by the user".to_owned()),
+                Some(EndReason::Cancelled),
             ),
-            Err(e) => (TaskStatus::Failed, Some(e.to_string())),
+            Err(e) => {
+                let end = match &e {
+                    CoreError::Budget(budget) => EndReason::Budget { budget: *budget },
+                    CoreError::Panicked { message } => EndReason::Panicked {
+                        message: message.clone(),
+                    },
+                    CoreError::Store(_)
+                    | CoreError::Model(_)
+                    | CoreError::Files(_)
+                    | CoreError::ContextFull { .. }
+                    | CoreError::NotResumable { .. }
+                    | CoreError::StillRunning { .. }
+                    | CoreError::DamagedLog { .. } => EndReason::Error,
+                };
+                (TaskStatus::Failed, Some(e.to_string()), Some(end))
+            }
         };
-        let event = Event::StatusChanged { status, reason };
+        let event = Event::StatusChanged {
+            status,
+            reason,
+            end,
+        };
         if let Err(e) = self.emit(event.clone()) {
-            // The store is gone; the watcher still learns how the task ended.
+            // The store is gone; watchers still learn how the task ended.
             tracing::error!(task = %self.id, "could not record the task's end: {e}");
-            let _ = self.events.send(event);
+            self.publisher.broadcast_unstored(event);
         }
     }
 
@@ -206,6 +341,9 @@ impl Runner {
         if !unanswered.is_empty() && self.run_tools(unanswered).await? {
             return Ok(End::Cancelled);
         }
+        // Recorded decisions answer only the calls left over from before;
+        // a later call with a reused id is asked afresh.
+        self.logged.forget_calls();
         loop {
             if self.take_ops() {
                 return Ok(End::Cancelled);
@@ -342,7 +480,7 @@ impl Runner {
                     }
                     None => break,
                 },
-                op = self.ops.recv() => {
+                op = self.next_op() => {
                     if self.handle_op(op) {
                         return Ok(None);
                     }
@@ -402,7 +540,7 @@ impl Runner {
             let results = loop {
                 tokio::select! {
                     results = &mut joined => break results,
-                    op = self.ops.recv() => {
+                    op = self.next_op() => {
                         if self.handle_op(op) {
                             cancelled = true;
                             self.cancel.store(true, Ordering::SeqCst);
@@ -475,28 +613,37 @@ impl Runner {
     fn take_ops(&mut self) -> bool {
         let mut cancel = false;
         while let Ok(op) = self.ops.try_recv() {
-            cancel |= self.handle_op(Some(op));
+            cancel |= self.handle_op(op);
         }
         cancel
     }
 
-    /// Returns `true` if the op cancels the task. A closed op channel is not
-    /// a cancel: a front end may go away while the task runs on.
-    fn handle_op(&mut self, op: Option<Op>) -> bool {
+    /// The next op. Once every sender is gone this never resolves, so a
+    /// detached task's `select!` waits on its other branches at zero CPU
+    /// instead of waking for a closed channel over and over.
+    pub(crate) async fn next_op(&mut self) -> Op {
+        if !self.ops_closed {
+            match self.ops.recv().await {
+                Some(op) => return op,
+                None => self.ops_closed = true,
+            }
+        }
+        std::future::pending().await
+    }
+
+    /// Returns `true` if the op cancels the task.
+    pub(crate) fn handle_op(&mut self, op: Op) -> bool {
         match op {
-            Some(Op::Cancel) => true,
-            Some(Op::UserMessage { text }) => {
+            Op::Cancel => true,
+            Op::UserMessage { text } => {
                 self.queued_messages.push(text);
                 false
             }
-            Some(Op::Approval { call_id, .. }) => {
-                tracing::debug!(task = %self.id, call_id, "approval for a call that is not waiting");
-                false
-            }
-            None => {
-                // Keep select! from spinning on a closed channel.
-                let (_tx, rx) = mpsc::unbounded_channel();
-                self.ops = rx;
+            Op::Approval { call_id, decision } => {
+                let by = crate::approvals::Decider::Front("user".to_owned());
+                if let Err(e) = self.approvals.decide(&call_id, decision, by) {
+                    tracing::debug!(task = %self.id, "{e}");
+                }
                 false
             }
         }
@@ -507,17 +654,15 @@ impl Runner {
         if let Some(max) = budget.max_turns
             && self.transcript.turns >= max
         {
-            return Err(CoreError::Budget(format!(
-                "reached the turn budget of {max} model turns (raise it with --max-turns)"
-            )));
+            return Err(CoreError::Budget(BudgetExceeded::Turns { max }));
         }
         if let Some(max) = budget.max_tokens
             && self.transcript.usage.total() >= max
         {
-            return Err(CoreError::Budget(format!(
-                "used {} tokens, reaching the token budget of {max}",
-                self.transcript.usage.total()
-            )));
+            return Err(CoreError::Budget(BudgetExceeded::Tokens {
+                used: self.transcript.usage.total(),
+                max,
+            }));
         }
         if self.deadline().is_some_and(|d| Instant::now() >= d) {
             return Err(self.wall_budget_error());
@@ -534,7 +679,7 @@ impl Runner {
 
     fn wall_budget_error(&self) -> CoreError {
         let secs = self.spec.budget.max_wall_secs.unwrap_or_default();
-        CoreError::Budget(format!("reached the time budget of {secs} s"))
+        CoreError::Budget(BudgetExceeded::Wall { secs })
     }
 
     pub(crate) fn fixed_chars(&self) -> usize {
@@ -545,15 +690,11 @@ impl Runner {
         &self.deps
     }
 
-    /// Records (if persistent), folds into the transcript, and publishes an
-    /// event — in that order, so nobody sees what the log does not hold.
+    /// Records (if persistent) and publishes an event, then folds it
+    /// into the transcript — so nobody sees what the log does not hold.
     pub(crate) fn emit(&mut self, event: Event) -> Result<(), CoreError> {
-        if event.is_persistent() {
-            self.deps.store.append(&self.id, &event)?;
-        }
+        self.publisher.publish(event.clone())?;
         self.transcript.apply(&event);
-        // Nobody watching is fine: the task runs on and the log has it all.
-        let _ = self.events.send(event);
         Ok(())
     }
 
@@ -583,6 +724,15 @@ fn broke_midway(error: &ModelError) -> bool {
         | ModelError::ScriptExhausted { .. }
         | ModelError::Config { .. } => false,
     }
+}
+
+/// What a panic said, when it said it with a string.
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_owned())
 }
 
 async fn sleep_until(deadline: Option<Instant>) {

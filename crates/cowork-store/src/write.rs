@@ -124,16 +124,18 @@ impl Store {
     }
 
     /// Takes ownership of a task to resume it, and appends
-    /// `StatusChanged { Running, reason: "resumed" }`.
+    /// `StatusChanged { Running, reason: "resumed" }`, returning its seq
+    /// (so the resuming process can publish it live).
     ///
     /// Refused with [`StoreError::Busy`] while the task is running in
     /// another live process. A task that has stopped (interrupted, or
     /// ended) may be claimed whatever became of its last owner; claiming a
     /// task this same owner holds is allowed.
-    pub fn claim(&self, task: &TaskId, owner: &Owner) -> Result<(), StoreError> {
+    pub fn claim(&self, task: &TaskId, owner: &Owner) -> Result<u64, StoreError> {
         let resumed = Event::StatusChanged {
             status: TaskStatus::Running,
             reason: Some("resumed".to_owned()),
+            end: None,
         };
         let payload = encode("an event", &resumed)?;
         let path = self.path();
@@ -181,8 +183,9 @@ impl Store {
                 stmt.execute(params![task.as_str(), owner.pid, to_i64(owner.start_time)])
             })
             .at(path)?;
-        append_in(&tx, path, task, &resumed, payload, now_ms())?;
-        tx.commit().at(path)
+        let seq = append_in(&tx, path, task, &resumed, payload, now_ms())?;
+        tx.commit().at(path)?;
+        Ok(seq)
     }
 
     /// Marks as interrupted every running task whose owner process has
@@ -225,6 +228,7 @@ impl Store {
             let event = Event::StatusChanged {
                 status: TaskStatus::Interrupted,
                 reason: Some(reason),
+                end: None,
             };
             let payload = encode("an event", &event)?;
             let id = TaskId::from_raw(id);
@@ -250,7 +254,7 @@ fn append_in(
 ) -> Result<u64, StoreError> {
     let id = task.as_str();
     let updated = match event {
-        Event::StatusChanged { status, reason } => conn
+        Event::StatusChanged { status, reason, .. } => conn
             .prepare_cached(
                 "UPDATE tasks SET updated_at = ?2, status = ?3, status_reason = ?4 WHERE id = ?1",
             )
