@@ -394,6 +394,43 @@ pub fn human_count(n: u64) -> String {
 mod tests {
     use super::*;
 
+    /// Core's reasons name no flag since other fronts have none; the CLI
+    /// still tells its user which flag to raise.
+    #[test]
+    fn the_cli_words_a_budget_end_with_its_own_flag() {
+        let cases = [
+            (BudgetExceeded::Turns { max: 3 }, "--max-turns"),
+            (BudgetExceeded::Tokens { used: 9, max: 8 }, "--max-tokens"),
+            (BudgetExceeded::Wall { secs: 5 }, "--timeout"),
+        ];
+        for (budget, flag) in cases {
+            let core = format!("stopped: {budget}");
+            let end = EndReason::Budget { budget };
+            let worded = end_reason(Some(&core), Some(&end)).unwrap();
+            assert!(
+                worded.starts_with(&core) && worded.contains(flag),
+                "{worded}"
+            );
+        }
+        assert_eq!(
+            end_reason(Some("cancelled by the user"), Some(&EndReason::Cancelled)).as_deref(),
+            Some("cancelled by the user")
+        );
+        assert_eq!(
+            end_reason(Some("old log"), None).as_deref(),
+            Some("old log")
+        );
+    }
+
+    #[test]
+    fn who_decided_is_worded_for_the_terminal_including_old_logs() {
+        assert_eq!(decider("assume_yes"), "--yes");
+        assert_eq!(decider("--yes"), "--yes");
+        assert!(decider("nobody").contains("no terminal"));
+        assert_eq!(decider("web"), "web");
+        assert_eq!(decider("rule 2 in config.toml"), "rule 2 in config.toml");
+    }
+
     #[test]
     fn inputs_are_summarized_by_their_path_or_pattern() {
         let input = serde_json::json!({"pattern": "TODO", "path": "src", "-i": true});

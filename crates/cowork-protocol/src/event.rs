@@ -207,7 +207,8 @@ pub enum Event {
         is_error: bool,
         duration_ms: u64,
     },
-    /// A call waits for a person's decision (answered with `Op::Approval`).
+    /// A call waits for a person's decision; any front may answer it (the
+    /// first answer wins), and every front then sees `ApprovalDecided`.
     ApprovalRequested {
         call_id: String,
         tool: String,

@@ -259,3 +259,19 @@ async fn a_finished_task_continues_with_a_new_message_in_the_same_transcript() {
     assert!(texts[1].contains("first answer") && texts[3].contains("second answer"));
     assert_eq!(task.status, TaskStatus::Completed);
 }
+
+#[tokio::test]
+async fn a_running_task_is_not_continued_but_told_to_take_a_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(Store::open_in_memory().unwrap());
+    let spec = spec("hello", dir.path());
+    let id = TaskId::new();
+    store
+        .create_task(&id, &spec, &cowork_store::Owner::current().unwrap())
+        .unwrap();
+    let task = cowork_core::load_task(&store, id.as_str()).unwrap();
+    let deps = script_deps(script(json!({"turns": []})), Arc::clone(&store), &spec);
+    let err = cowork_core::continue_task(deps, task, "more".into()).unwrap_err();
+    assert!(err.to_string().contains("still running"), "{err}");
+    assert_eq!(store.events(&id).unwrap().len(), 1, "nothing was appended");
+}
