@@ -190,10 +190,18 @@ impl Publisher {
     }
 
     /// Broadcasts an event that could not be stored, so watchers still
-    /// learn it (the task's end when the store has failed).
+    /// learn it (the task's end when the store has failed). A persistent
+    /// event goes out with the seq it would have had: with the last
+    /// stored seq, watchers would take it for one already delivered and
+    /// drop it. Nothing of this run is stored after it.
     pub fn broadcast_unstored(&self, event: Event) {
-        let last = lock(&self.channel.last_seq);
-        self.broadcast(*last, event);
+        let last = *lock(&self.channel.last_seq);
+        let seq = if event.is_persistent() {
+            last + 1
+        } else {
+            last
+        };
+        self.broadcast(seq, event);
     }
 
     fn broadcast(&self, seq: u64, event: Event) {

@@ -199,3 +199,24 @@ async fn a_stale_transient_event_is_not_delivered_after_a_later_stored_one() {
         ]
     );
 }
+
+/// Regression: the end of a task whose store failed went out with the
+/// last stored seq, so every watcher dropped it as already delivered and
+/// waited for an end that never came.
+#[tokio::test]
+async fn a_status_that_could_not_be_stored_still_reaches_watchers() {
+    let (hub, id) = hub();
+    let publisher = hub.publisher(&id);
+    publisher.publish(turn(1)).unwrap();
+    let mut sub = hub.subscribe(&id, 0).unwrap();
+    let end = Event::StatusChanged {
+        status: cowork_protocol::TaskStatus::Failed,
+        reason: Some("the disk is full".into()),
+        end: None,
+    };
+    publisher.broadcast_unstored(end.clone());
+    assert_eq!(next(&mut sub).await.seq, 1);
+    assert_eq!(next(&mut sub).await.seq, 2);
+    let last = next(&mut sub).await;
+    assert_eq!((last.seq, last.event), (3, end));
+}
