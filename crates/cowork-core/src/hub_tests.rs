@@ -220,3 +220,45 @@ async fn a_status_that_could_not_be_stored_still_reaches_watchers() {
     let last = next(&mut sub).await;
     assert_eq!((last.seq, last.event), (3, end));
 }
+
+/// The runner and the journal's sink publish one task's events from
+/// different threads; watchers must still get them in seq order, or a
+/// later seq delivered first makes them drop the earlier one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn publishers_on_several_threads_reach_every_watcher_in_seq_order() {
+    let (hub, id) = hub();
+    let mut watchers: Vec<Subscription> = (0..20).map(|_| hub.subscribe(&id, 1).unwrap()).collect();
+    let per_thread = 200u32;
+    let threads: Vec<_> = (0..2)
+        .map(|t| {
+            let publisher = hub.publisher(&id);
+            std::thread::spawn(move || {
+                for n in 0..per_thread {
+                    if n % 2 == 0 {
+                        publisher.publish(turn(t * 1000 + n)).unwrap();
+                    } else {
+                        publisher.publish_all_synced(&[turn(t * 1000 + n)]).unwrap();
+                    }
+                    publisher.publish(delta("x")).unwrap();
+                }
+            })
+        })
+        .collect();
+    for thread in threads {
+        thread.join().unwrap();
+    }
+    let expected: Vec<u64> = (2..=u64::from(2 * per_thread) + 1).collect();
+    for watcher in &mut watchers {
+        let mut stored = Vec::new();
+        let mut last_seen = 1;
+        while stored.len() < expected.len() {
+            let envelope = next(watcher).await;
+            assert!(envelope.seq >= last_seen, "out of order: {envelope:?}");
+            last_seen = envelope.seq;
+            if envelope.is_persistent() {
+                stored.push(envelope.seq);
+            }
+        }
+        assert_eq!(stored, expected);
+    }
+}
