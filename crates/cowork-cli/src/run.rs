@@ -12,7 +12,7 @@ use cowork_core::tools::{
     BashSetup, Isolation, JournalSetup, TaskJournal, register_bash, register_doc_tools,
     register_file_tools,
 };
-use cowork_core::{Approver, Policy, RunOptions, TaskDeps, TaskHandle, ToolRegistry};
+use cowork_core::{Approver, Hub, Policy, RunOptions, TaskDeps, TaskHandle, ToolRegistry};
 use cowork_files::{Folders, JournalStore};
 use cowork_model::Model;
 use cowork_protocol::config::Config;
@@ -115,7 +115,8 @@ fn deps(
     sandbox: &SandboxArgs,
 ) -> Result<(TaskDeps, Vec<String>)> {
     let network = sandbox.network()?;
-    let policy = Policy::new(spec.mode, &config.rules, approver)?;
+    let policy = Policy::new(spec.mode, &config.rules)?;
+    let hub = Hub::new(store);
     let mut tools = ToolRegistry::default();
     let mut notices = Vec::new();
     let hidden = cowork_core::hidden_paths(&config.rules);
@@ -130,8 +131,7 @@ fn deps(
     );
     let journal = TaskJournal::new(JournalSetup {
         store: journal_store,
-        log: Arc::clone(&store),
-        task: id.clone(),
+        log: hub.publisher(id),
     });
     if !spec.folders.is_empty() {
         register_file_tools(&mut tools, Arc::clone(&folders), Some(&journal), spec.mode);
@@ -183,9 +183,10 @@ fn deps(
     }
     let deps = TaskDeps {
         model,
-        store,
+        hub,
         tools,
         policy,
+        approver,
         options: RunOptions::default(),
     };
     Ok((deps, notices))
@@ -236,27 +237,27 @@ async fn drive(
         }
     });
     let mut outcome = None;
-    while let Some(event) = handle.next_event().await {
-        if let Event::StatusChanged { status, .. } = &event
+    while let Some(envelope) = handle.next_event().await {
+        let event = &envelope.event;
+        if let Event::StatusChanged { status, .. } = event
             && status.is_terminal()
         {
             outcome = Some(*status);
         }
-        renderer.event(&event);
+        renderer.event(&envelope);
         if let Event::ApprovalRequested {
             call_id,
             tool,
             summary,
             ..
-        } = &event
+        } = event
             && approver == Approver::Person
         {
             renderer.pause();
             let decision = approve::ask(tool, summary).await;
-            handle.submit(Op::Approval {
-                call_id: call_id.clone(),
-                decision,
-            });
+            // Another front (the web UI of a daemon) may have answered
+            // first; the task then goes on with that answer.
+            let _ = handle.op_sender().decide(call_id, decision, "terminal");
         }
     }
     interrupts.abort();
