@@ -16,7 +16,7 @@ use cowork_protocol::{Budget, Event, FolderGrant, Op, PermissionMode, TaskSpec, 
 use cowork_store::Store;
 
 use crate::approve;
-use crate::cli::{ResumeArgs, RunArgs, SandboxArg, SandboxArgs};
+use crate::cli::{ReplyArgs, ResumeArgs, RunArgs, SandboxArg, SandboxArgs};
 use crate::render::Renderer;
 use crate::setup;
 
@@ -73,6 +73,15 @@ pub async fn resume(args: ResumeArgs, store: Arc<Store>, config: Config) -> Resu
         }
     }
     drive(started.handle, args.output.json, true, &notices, approver).await
+}
+
+/// `cowork reply` without a daemon: continues the finished task here.
+pub async fn reply(args: ReplyArgs, _store: Arc<Store>, _config: Config) -> Result<ExitCode> {
+    bail!(
+        "no daemon is running, and this build cannot continue task {} in this process; start \
+         the daemon (`cowork serve`) and reply again",
+        args.id
+    )
 }
 
 /// The one factory this process builds its tasks with.
