@@ -185,10 +185,17 @@ impl<'a> Watch<'a> {
 
     /// Shows the events after `after` until a final status after `end`.
     async fn follow(mut self, after: u64, end: u64) -> Result<ExitCode> {
-        let events = self.daemon.events(&self.id, after).await?;
+        // Before anything else: from here on Ctrl-C cancels the task.
+        let interrupts = tokio::spawn(cancel_on_ctrl_c(self.daemon.clone(), self.id.clone()));
+        let events = match self.daemon.events(&self.id, after).await {
+            Ok(events) => events,
+            Err(e) => {
+                interrupts.abort();
+                return Err(e.into());
+            }
+        };
         let mut events: Envelopes = Box::pin(events);
         self.renderer.start(false);
-        let interrupts = tokio::spawn(cancel_on_ctrl_c(self.daemon.clone(), self.id.clone()));
         let outcome = self.show(&mut events, end).await;
         interrupts.abort();
         let outcome = outcome?;
@@ -233,7 +240,7 @@ impl<'a> Watch<'a> {
                     tool,
                     summary,
                     ..
-                } if self.lines.is_some() => {
+                } => {
                     self.answer(events, call_id, tool, summary).await?;
                 }
                 _ => {}
@@ -256,6 +263,13 @@ impl<'a> Watch<'a> {
             return Ok(());
         }
         let Some(lines) = self.lines.as_mut() else {
+            // Unlike a task run here, the daemon's task waits for a person
+            // rather than taking "no".
+            self.renderer.notice(&format!(
+                "the task waits for an answer about this call: give it in the web UI, or at a \
+                 terminal with `cowork attach {}`",
+                self.id.short()
+            ));
             return Ok(());
         };
         self.renderer.pause();

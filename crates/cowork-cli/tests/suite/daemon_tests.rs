@@ -428,3 +428,23 @@ fn attaching_on_a_terminal_does_not_ask_again_about_a_call_already_answered() {
     assert!(out.contains("Wrote it.") && !out.contains("deny"), "{out}");
     assert!(stub.asked().decisions.is_empty());
 }
+
+#[test]
+fn without_a_terminal_to_ask_at_the_cli_says_where_to_answer_and_waits() {
+    let env = Env::new();
+    let mut steps = vec![Step::AnsweredInTheWeb {
+        call_id: "call-1".into(),
+        after: Duration::from_millis(500),
+    }];
+    steps.extend(says("Wrote it."));
+    let stub = StubDaemon::start(env.home.path(), steps, vec![]);
+    let out = env.cowork().args(["run", "write notes"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("waits for an answer") && err.contains("cowork attach"),
+        "{err}"
+    );
+    assert!(stdout(&out).contains("Wrote it."));
+    assert!(stub.asked().decisions.is_empty());
+}
