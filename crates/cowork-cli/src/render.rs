@@ -32,6 +32,8 @@ pub struct Renderer {
     turns: u32,
     /// What each running call was asked, by call id, for its result line.
     calls: HashMap<String, String>,
+    /// Whether the current answer's text came as deltas.
+    streamed: bool,
 }
 
 impl Renderer {
@@ -46,6 +48,7 @@ impl Renderer {
             usage: Usage::default(),
             turns: 0,
             calls: HashMap::new(),
+            streamed: false,
         }
     }
 
@@ -79,6 +82,7 @@ impl Renderer {
                 self.status("thinking");
             }
             Event::TextDelta { text } => {
+                self.streamed = true;
                 self.clear_spinner();
                 // Each delta holds whole characters, so escaping one at a
                 // time never splits a character; Markdown is left as is.
@@ -90,8 +94,13 @@ impl Renderer {
                     self.at_line_start = text.ends_with('\n');
                 }
             }
-            Event::AssistantMessage { usage, .. } => {
+            Event::AssistantMessage { content, usage, .. } => {
                 self.usage.add(usage);
+                // Replayed from the log (`cowork attach`), an answer comes
+                // without the deltas that streamed it: show it whole.
+                if !std::mem::take(&mut self.streamed) {
+                    self.text(content);
+                }
                 self.end_text_line();
             }
             Event::ToolCallStarted {
@@ -169,6 +178,19 @@ impl Renderer {
             | Event::ApprovalRequested { .. }
             | Event::ApprovalDecided { .. }
             | Event::FileChanged { .. } => {}
+        }
+    }
+
+    fn text(&mut self, content: &[cowork_protocol::ContentBlock]) {
+        for block in content {
+            if let cowork_protocol::ContentBlock::Text { text } = block {
+                let mut stdout = std::io::stdout().lock();
+                let _ = stdout.write_all(safe::text(text).as_bytes());
+                let _ = stdout.flush();
+                if !text.is_empty() {
+                    self.at_line_start = text.ends_with('\n');
+                }
+            }
         }
     }
 

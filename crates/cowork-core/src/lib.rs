@@ -13,6 +13,11 @@
 //! tool calls, each with at most 8 MiB of arguments; the excess is
 //! answered with tool errors and kept out of the log.
 //!
+//! Every front builds its tasks through one [`Factory`]: folders with
+//! cowork's own files reserved, the journal, the sandbox probe, the tools
+//! the mode allows, the policy and the model. Undoing a task is
+//! [`factory::undo_task`].
+//!
 //! ```no_run
 //! # async fn demo(deps: cowork_core::TaskDeps, spec: cowork_protocol::TaskSpec) -> Result<(), cowork_core::CoreError> {
 //! let mut task = cowork_core::start_task(deps, cowork_protocol::TaskId::new(), spec)?;
@@ -25,6 +30,7 @@
 mod approvals;
 mod compaction;
 mod error;
+pub mod factory;
 mod handle;
 mod hub;
 mod output;
@@ -37,6 +43,9 @@ mod transcript;
 
 pub use approvals::{Approver, Decider, NotPending, PendingApproval};
 pub use error::CoreError;
+pub use factory::{
+    Factory, FactoryError, FactorySetup, RunSetup, SandboxChoice, SetupNotice, Started, TaskRequest,
+};
 pub use handle::{OpSender, TaskHandle};
 pub use hub::{Hub, Publisher, Subscription};
 pub use output::truncate_tool_output;

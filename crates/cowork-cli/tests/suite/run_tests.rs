@@ -196,6 +196,30 @@ fn without_a_model_the_cli_explains_how_to_configure_one() {
     assert!(err.contains("--base-url"), "{err}");
 }
 
+/// Regression: the model crate's hints named CLI flags (`--model`), which
+/// the daemon would show in the web UI; now it names the setting and the
+/// CLI adds its flag.
+#[test]
+fn a_model_setting_problem_names_the_flag_that_fixes_it() {
+    let env = Env::new();
+    let out = env
+        .cowork()
+        .args([
+            "run",
+            "hello",
+            "--provider",
+            "openai",
+            "--base-url",
+            "http://127.0.0.1:9/v1",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("no model named"), "{err}");
+    assert!(err.contains("--model NAME"), "{err}");
+}
+
 #[test]
 fn a_bad_key_is_a_one_line_failure() {
     let env = Env::new();
