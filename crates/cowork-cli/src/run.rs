@@ -16,7 +16,7 @@ use cowork_protocol::{Budget, Event, FolderGrant, Op, PermissionMode, TaskSpec, 
 use cowork_store::Store;
 
 use crate::approve;
-use crate::cli::{ResumeArgs, RunArgs, SandboxArg, SandboxArgs};
+use crate::cli::{ReplyArgs, ResumeArgs, RunArgs, SandboxArg, SandboxArgs};
 use crate::render::Renderer;
 use crate::setup;
 
@@ -75,10 +75,19 @@ pub async fn resume(args: ResumeArgs, store: Arc<Store>, config: Config) -> Resu
     drive(started.handle, args.output.json, true, &notices, approver).await
 }
 
+/// `cowork reply` without a daemon: continues the finished task here.
+pub async fn reply(args: ReplyArgs, _store: Arc<Store>, _config: Config) -> Result<ExitCode> {
+    bail!(
+        "no daemon is running, and this build cannot continue task {} in this process; start \
+         the daemon (`cowork serve`) and reply again",
+        args.id
+    )
+}
+
 /// The one factory this process builds its tasks with.
 pub fn factory(store: Arc<Store>, config: Config) -> Result<Factory> {
     Factory::new(FactorySetup {
-        store,
+        hub: cowork_core::Hub::new(store),
         paths: crate::config::own_paths()?,
         config,
     })
@@ -177,27 +186,27 @@ async fn drive(
         }
     });
     let mut outcome = None;
-    while let Some(event) = handle.next_event().await {
-        if let Event::StatusChanged { status, .. } = &event
+    while let Some(envelope) = handle.next_event().await {
+        let event = &envelope.event;
+        if let Event::StatusChanged { status, .. } = event
             && status.is_terminal()
         {
             outcome = Some(*status);
         }
-        renderer.event(&event);
+        renderer.event(&envelope);
         if let Event::ApprovalRequested {
             call_id,
             tool,
             summary,
             ..
-        } = &event
+        } = event
             && approver == Approver::Person
         {
             renderer.pause();
             let decision = approve::ask(tool, summary).await;
-            handle.submit(Op::Approval {
-                call_id: call_id.clone(),
-                decision,
-            });
+            // Another front (the web UI of a daemon) may have answered
+            // first; the task then goes on with that answer.
+            let _ = handle.op_sender().decide(call_id, decision, "terminal");
         }
     }
     interrupts.abort();

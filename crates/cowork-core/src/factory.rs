@@ -21,9 +21,11 @@ use cowork_sandbox::egress::{Allowlist, AllowlistError};
 use cowork_sandbox::{Availability, Egress, Network};
 use cowork_store::Store;
 
+use crate::approvals::Approver;
 use crate::error::CoreError;
 use crate::handle::TaskHandle;
-use crate::permission::{Approver, Policy, RuleError, denied_paths, hidden_paths};
+use crate::hub::Hub;
+use crate::permission::{Policy, RuleError, denied_paths, hidden_paths};
 use crate::runner::{RunOptions, TaskDeps, load_task, resume_task, start_task};
 use crate::tool::ToolRegistry;
 use crate::tools::{
@@ -36,7 +38,9 @@ pub use undo::{UndoConflict, UndoOutcome, UndoReport, UndoRequest, undo_task};
 
 /// What a [`Factory`] builds every task with.
 pub struct FactorySetup {
-    pub store: Arc<Store>,
+    /// Where tasks' events are stored and published; one per process, so
+    /// every watcher of a task sees every event.
+    pub hub: Hub,
     /// cowork's data dir and configuration, which no task may touch.
     pub paths: OwnPaths,
     /// Rules, sandbox limits and defaults.
@@ -155,7 +159,7 @@ type Probe = Arc<dyn Fn() -> Availability + Send + Sync>;
 /// Builds and starts tasks; one per store, shared by every task a process
 /// runs.
 pub struct Factory {
-    store: Arc<Store>,
+    hub: Hub,
     paths: OwnPaths,
     config: Config,
     journal: Arc<JournalStore>,
@@ -169,7 +173,7 @@ impl Factory {
         let journal = Arc::new(JournalStore::open(setup.paths.data_dir())?);
         let cache = setup.paths.probe_cache_dir();
         Ok(Self {
-            store: setup.store,
+            hub: setup.hub,
             paths: setup.paths,
             config: setup.config,
             journal,
@@ -185,7 +189,11 @@ impl Factory {
     }
 
     pub fn store(&self) -> &Arc<Store> {
-        &self.store
+        self.hub.store()
+    }
+
+    pub fn hub(&self) -> &Hub {
+        &self.hub
     }
 
     pub fn paths(&self) -> &OwnPaths {
@@ -226,7 +234,7 @@ impl Factory {
         setup: RunSetup,
         model: Option<Arc<dyn Model>>,
     ) -> Result<Started, FactoryError> {
-        let task = load_task(&self.store, id_or_prefix)?;
+        let task = load_task(self.store(), id_or_prefix)?;
         let model = match model {
             Some(model) => model,
             None => cowork_model::build(&task.spec.model, task.transcript.model_calls)?,
@@ -250,7 +258,7 @@ impl Factory {
         id_or_prefix: &str,
         request: UndoRequest,
     ) -> Result<UndoReport, FactoryError> {
-        undo_task(&self.store, &self.journal, id_or_prefix, request)
+        undo_task(self.store(), &self.journal, id_or_prefix, request)
     }
 
     /// What a task runs with: the only place [`TaskDeps`] is built.
@@ -262,12 +270,13 @@ impl Factory {
         setup: &RunSetup,
     ) -> Result<(TaskDeps, Vec<SetupNotice>), FactoryError> {
         let (tools, notices) = self.tools(id, spec, setup)?;
-        let policy = Policy::new(spec.mode, &self.config.rules, setup.approver)?;
+        let policy = Policy::new(spec.mode, &self.config.rules)?;
         let deps = TaskDeps {
             model,
-            store: Arc::clone(&self.store),
+            hub: self.hub.clone(),
             tools,
             policy,
+            approver: setup.approver,
             options: RunOptions::default(),
         };
         Ok((deps, notices))
@@ -293,8 +302,7 @@ impl Factory {
         );
         let journal = TaskJournal::new(JournalSetup {
             store: Arc::clone(&self.journal),
-            log: Arc::clone(&self.store),
-            task: id.clone(),
+            log: self.hub.publisher(id),
         });
         let mut tools = ToolRegistry::default();
         let mut notices = Vec::new();

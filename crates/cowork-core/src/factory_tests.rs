@@ -40,7 +40,7 @@ fn env() -> Env {
 
 fn factory_with(env: &Env, config: Config, probe: Availability) -> Factory {
     Factory::new(FactorySetup {
-        store: Arc::clone(&env.store),
+        hub: crate::Hub::new(Arc::clone(&env.store)),
         paths: OwnPaths::new(
             env.root.join("data"),
             Some(ConfigLocation::Folder(env.root.join("config"))),
@@ -127,7 +127,7 @@ async fn events(mut started: Started) -> Vec<Event> {
     let mut events = Vec::new();
     let collect = async {
         while let Some(event) = started.handle.next_event().await {
-            events.push(event);
+            events.push(event.event);
         }
     };
     tokio::time::timeout(Duration::from_secs(20), collect)
@@ -345,7 +345,7 @@ async fn a_resumed_task_reports_its_previous_status_and_goes_on() {
     let id = started.handle.id().clone();
     // Cancelled while it waits for a person: a status resume continues.
     while let Some(event) = started.handle.next_event().await {
-        if matches!(event, Event::ApprovalRequested { .. }) {
+        if matches!(event.event, Event::ApprovalRequested { .. }) {
             started.handle.submit(cowork_protocol::Op::Cancel);
         }
     }
@@ -501,6 +501,7 @@ fn undo_of_a_task_that_changed_nothing_says_so() {
             &Event::StatusChanged {
                 status: TaskStatus::Completed,
                 reason: None,
+                end: None,
             },
         )
         .unwrap();

@@ -282,6 +282,28 @@ fn json_mode_prints_one_event_per_line() {
     assert!(kinds.contains(&"tool_call_started"));
     assert!(kinds.contains(&"tool_call_finished"));
     assert_eq!(kinds.last(), Some(&"status_changed"));
+    // One JSON shape for `run --json`, `show --json` and the daemon's
+    // stream: envelopes whose stored events carry the store's seqs.
+    let envelopes: Vec<cowork_protocol::Envelope> = lines[1..]
+        .iter()
+        .map(|l| serde_json::from_value(l.clone()).unwrap())
+        .collect();
+    let id = envelopes[0].task.to_string();
+    let shown = env.cowork().args(["show", "--json", &id]).output().unwrap();
+    let stored: Vec<cowork_protocol::Envelope> = stdout(&shown)
+        .lines()
+        .skip(1)
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let live: Vec<(u64, &cowork_protocol::Event)> = envelopes
+        .iter()
+        .filter(|e| e.is_persistent())
+        .map(|e| (e.seq, &e.event))
+        .collect();
+    // The run's stream starts after the task's creation (seq 1).
+    let replayed: Vec<(u64, &cowork_protocol::Event)> =
+        stored[1..].iter().map(|e| (e.seq, &e.event)).collect();
+    assert_eq!(live, replayed);
 }
 
 #[test]
