@@ -19,6 +19,8 @@ const PAGE_REQUESTS: usize = 200;
 /// Tasks streamed to an SSE client, one after another.
 const TASKS: usize = 10;
 const PACE: Pace = Pace {
+    // Time for the SSE client to connect after creating the task.
+    lead: Duration::from_millis(200),
     tokens: 30,
     gap: Duration::from_millis(10),
 };

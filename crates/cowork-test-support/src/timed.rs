@@ -19,6 +19,8 @@ use serde_json::json;
 /// What every answer looks like.
 #[derive(Debug, Clone, Copy)]
 pub struct Pace {
+    /// The wait before the first token, so watchers can attach first.
+    pub lead: Duration,
     /// Tokens per answer.
     pub tokens: usize,
     /// The pause after each token.
@@ -133,6 +135,7 @@ fn answer(stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
     };
     out.write_all(chunk(json!({"role": "assistant", "content": ""}), None).as_bytes())?;
     out.flush()?;
+    std::thread::sleep(shared.pace.lead);
     for i in 0..shared.pace.tokens {
         let token = format!("r{request}t{i} ");
         let frame = chunk(json!({"content": token}), None);

@@ -1,8 +1,6 @@
 //! Tasks as the API shows them: built from store rows, the manager's own
 //! knowledge of what is queued, and the approvals still waiting.
 
-use std::collections::HashMap;
-
 use cowork_protocol::{Event, TaskStatus};
 use cowork_store::{StoredEvent, TaskRow};
 
@@ -49,60 +47,6 @@ pub(crate) fn detail(row: &TaskRow, queued: bool, pending: Vec<PendingApproval>)
     }
 }
 
-/// The approvals the log shows as still waiting: asked, not decided, the
-/// call not finished, and the task not ended since. A task that was
-/// interrupted while asking still waits (its resumed run does not ask
-/// again).
-pub(crate) fn pending_in_log(events: &[StoredEvent]) -> Vec<PendingApproval> {
-    let mut waiting: HashMap<&str, PendingApproval> = HashMap::new();
-    for stored in events {
-        match &stored.event {
-            Event::ApprovalRequested {
-                call_id,
-                tool,
-                effect,
-                summary,
-            } => {
-                waiting.insert(
-                    call_id,
-                    PendingApproval {
-                        id: call_id.clone(),
-                        tool: tool.clone(),
-                        effect: *effect,
-                        summary: summary.clone(),
-                        requested_at: stored.at,
-                    },
-                );
-            }
-            Event::ApprovalDecided { call_id, .. } => {
-                waiting.remove(call_id.as_str());
-            }
-            Event::ToolCallFinished { id, .. } => {
-                waiting.remove(id.as_str());
-            }
-            Event::StatusChanged { status, .. } if status.is_terminal() => waiting.clear(),
-            Event::StatusChanged { .. }
-            | Event::TaskCreated { .. }
-            | Event::UserMessage { .. }
-            | Event::TurnStarted { .. }
-            | Event::TextDelta { .. }
-            | Event::AssistantMessage { .. }
-            | Event::ToolCallStarted { .. }
-            | Event::FileChanged { .. }
-            | Event::Undone { .. }
-            | Event::Compacted { .. }
-            | Event::Notice { .. } => {}
-        }
-    }
-    let mut pending: Vec<PendingApproval> = waiting.into_values().collect();
-    pending.sort_by(|a, b| {
-        a.requested_at
-            .cmp(&b.requested_at)
-            .then_with(|| a.id.cmp(&b.id))
-    });
-    pending
-}
-
 /// Whether the log ever asked about `call_id`, and whether it was
 /// decided since: tells an unknown approval (404) from one already
 /// answered (409).
@@ -123,6 +67,12 @@ pub(crate) fn approval_state(events: &[StoredEvent], call_id: &str) -> ApprovalS
             && state == ApprovalState::Waiting
         {
             state = ApprovalState::Decided;
+        } else if let Event::StatusChanged { status, .. } = event
+            && status.is_terminal()
+            && state == ApprovalState::Waiting
+        {
+            // The question lapsed with the task's end.
+            state = ApprovalState::Decided;
         }
     }
     state
@@ -134,7 +84,7 @@ pub(crate) enum ApprovalState {
     Unknown,
     /// Asked and not answered in the log.
     Waiting,
-    /// Answered (or the call ended without an answer).
+    /// Answered, or lapsed (the call or the task ended without an answer).
     Decided,
 }
 
