@@ -5,15 +5,19 @@
 //! At most `max_tasks` run at once; the rest wait in submission order and
 //! show as running with `queued` set. One [`Hub`] carries every task's
 //! events to any number of watchers, and the manager holds an
-//! [`OpSender`] per running task, so a task needs no watcher to go on and
-//! its questions wait for whichever front answers first.
+//! [`OpSender`](cowork_core::OpSender) per running task, so a task needs
+//! no watcher to go on and its questions wait for whichever front answers
+//! first.
 //!
-//! Every task is recorded as the daemon's ([`Host::Daemon`]) before it
-//! runs. Stopping the daemon (or killing it) leaves its tasks `running`
-//! in the store under the dead process; the next [`TaskManager::start`]
-//! marks them interrupted and resumes them from their logs, queued like
-//! new ones, with an approval that was waiting still waiting. Tasks a CLI
-//! ran in-process are never touched.
+//! Every task is recorded as the daemon's
+//! ([`Host::Daemon`](cowork_store::Host::Daemon)) before it runs.
+//! Stopping the daemon (or killing it) leaves its tasks `running` in the
+//! store under the dead process; the next [`TaskManager::start`] marks
+//! them interrupted and resumes them from their logs, queued like new
+//! ones, with an approval that was waiting still waiting. Tasks a CLI ran
+//! in-process are never touched. How each task was asked to run (sandbox,
+//! network, approvals) is kept in `<data dir>/daemon/runs/`, so a resumed
+//! run is the run the person started.
 //!
 //! ```no_run
 //! # async fn demo(store: std::sync::Arc<cowork_store::Store>) -> Result<(), cowork_server::daemon::DaemonError> {
