@@ -44,7 +44,9 @@ pub use auth::{CSRF_FIELD, CSRF_HEADER};
 pub use backend::{Backend, BackendError, Front};
 pub use error::ApiError;
 pub use lock::DaemonLock;
-pub use server::{DEFAULT_PORT, RunningServer, ServeError, ServeOptions, ShutdownSignal, serve};
+pub use server::{
+    DEFAULT_PORT, OPEN_PAGE, RunningServer, ServeError, ServeOptions, ShutdownSignal, serve,
+};
 pub use server_file::{SERVER_FILE, ServerInfo};
 pub use state::{AppState, Session};
 

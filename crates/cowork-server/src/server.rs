@@ -12,10 +12,12 @@ use crate::auth::Auth;
 use crate::backend::Backend;
 use crate::lock::DaemonLock;
 use crate::secret::Secret;
-use crate::server_file::{ServerFile, ServerInfo};
+use crate::server_file::{PrivateFile, ServerInfo};
 
 /// The port `cowork serve` listens on unless told otherwise.
 pub const DEFAULT_PORT: u16 = 4680;
+/// The page `--open` hands the browser, in the data dir.
+pub const OPEN_PAGE: &str = "open.html";
 /// How long open connections (watching browsers) get to finish after a
 /// shutdown before they are cut.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
@@ -86,7 +88,8 @@ pub struct RunningServer {
     stop: watch::Sender<bool>,
     task: JoinHandle<std::io::Result<()>>,
     // Dropped after the task ends: server.json goes, then the lock.
-    file: ServerFile,
+    file: PrivateFile,
+    open_page: Option<PrivateFile>,
     lock: DaemonLock,
 }
 
@@ -121,7 +124,7 @@ pub async fn serve(
         token: token.expose().to_owned(),
         pid: std::process::id(),
     };
-    let file = ServerFile::write(lock.data_dir(), &info)?;
+    let file = PrivateFile::server_json(lock.data_dir(), &info)?;
 
     let graceful = ShutdownSignal(stopped);
     let task = tokio::spawn(async move {
@@ -144,6 +147,7 @@ pub async fn serve(
         stop,
         task,
         file,
+        open_page: None,
         lock,
     })
 }
@@ -184,6 +188,25 @@ impl RunningServer {
         self.lock.data_dir()
     }
 
+    /// Writes `<data dir>/open.html` (mode 0600), a page that sends the
+    /// browser on to [`RunningServer::login_url`], and returns its path.
+    /// Hand this path to a browser rather than the link itself: a command
+    /// line is visible to every user of the machine, the file only to its
+    /// owner. Removed at shutdown.
+    pub fn open_page(&mut self) -> Result<&std::path::Path, ServeError> {
+        let url = crate::login::escape(&self.login_url());
+        let html = format!(
+            "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+<meta http-equiv=\"refresh\" content=\"0;url={url}\">\n<title>cowork</title>\n</head>\n\
+<body>\n<p><a href=\"{url}\">Open cowork</a></p>\n</body>\n</html>\n"
+        );
+        let path = self.lock.data_dir().join(OPEN_PAGE);
+        let page = self
+            .open_page
+            .insert(PrivateFile::write(&path, html.as_bytes())?);
+        Ok(page.path())
+    }
+
     /// Stops accepting, ends event streams, waits for open requests (a
     /// few seconds at most), removes `server.json` and releases the lock.
     pub async fn shutdown(self) -> std::io::Result<()> {
@@ -194,6 +217,7 @@ impl RunningServer {
                 "the server stopped unexpectedly: {e}"
             ))),
         };
+        drop(self.open_page);
         drop(self.file);
         drop(self.lock);
         result

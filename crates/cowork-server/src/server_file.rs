@@ -43,44 +43,57 @@ impl ServerInfo {
     }
 }
 
-/// Removes `server.json` when dropped, so a clean exit leaves no stale one.
+/// A file only its owner can read, removed when dropped: `server.json`,
+/// the page `--open` hands the browser. A clean exit leaves neither.
 #[derive(Debug)]
-pub struct ServerFile {
+pub struct PrivateFile {
     path: PathBuf,
 }
 
-impl ServerFile {
-    /// Writes `info` atomically: a temp file created with mode 0600 (never
-    /// readable by others, not even for an instant), synced, then renamed
-    /// over `server.json`.
-    pub fn write(data_dir: &Path, info: &ServerInfo) -> Result<Self, ServeError> {
-        let path = data_dir.join(SERVER_FILE);
-        let temp = data_dir.join(format!(".{SERVER_FILE}.{}.tmp", std::process::id()));
+impl PrivateFile {
+    /// Writes `bytes` to `path` atomically: a temp file beside it created
+    /// with mode 0600 (never readable by others, not even for an instant),
+    /// synced, then renamed over `path`.
+    pub fn write(path: &Path, bytes: &[u8]) -> Result<Self, ServeError> {
         let io = |path: &Path| {
             let path = path.to_path_buf();
             move |source| ServeError::Io { path, source }
         };
-        let json = serde_json::to_vec_pretty(info).map_err(|e| ServeError::BadServerFile {
-            path: path.clone(),
-            reason: e.to_string(),
-        })?;
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let temp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
         // A temp file left by a crash of this pid's predecessor.
         match std::fs::remove_file(&temp) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(source) => return Err(io(&temp)(source)),
         }
+        // create_new: O_EXCL, so a planted symlink is refused, not followed.
         let mut file = OpenOptions::new()
             .write(true)
             .create_new(true)
             .mode(0o600)
             .open(&temp)
             .map_err(io(&temp))?;
-        file.write_all(&json).map_err(io(&temp))?;
+        file.write_all(bytes).map_err(io(&temp))?;
         file.sync_all().map_err(io(&temp))?;
         drop(file);
-        std::fs::rename(&temp, &path).map_err(io(&path))?;
-        Ok(Self { path })
+        std::fs::rename(&temp, path).map_err(io(path))?;
+        Ok(Self {
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// Writes `server.json` into `data_dir`.
+    pub fn server_json(data_dir: &Path, info: &ServerInfo) -> Result<Self, ServeError> {
+        let path = data_dir.join(SERVER_FILE);
+        let json = serde_json::to_vec_pretty(info).map_err(|e| ServeError::BadServerFile {
+            path: path.clone(),
+            reason: e.to_string(),
+        })?;
+        Self::write(&path, &json)
     }
 
     pub fn path(&self) -> &Path {
@@ -88,12 +101,12 @@ impl ServerFile {
     }
 }
 
-impl Drop for ServerFile {
+impl Drop for PrivateFile {
     fn drop(&mut self) {
         if let Err(e) = std::fs::remove_file(&self.path)
             && e.kind() != std::io::ErrorKind::NotFound
         {
-            tracing::warn!(path = %self.path.display(), error = %e, "could not remove server.json");
+            tracing::warn!(path = %self.path.display(), error = %e, "could not remove a file of the server's");
         }
     }
 }

@@ -5,5 +5,6 @@ mod grants_tests;
 mod harness;
 mod journal_tests;
 mod run_tests;
+mod serve_tests;
 mod tasks_tests;
 mod trash_tests;

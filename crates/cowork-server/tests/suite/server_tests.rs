@@ -106,3 +106,24 @@ async fn each_start_has_a_new_token() {
         .unwrap();
     assert_eq!(health.status(), 200);
 }
+
+#[tokio::test]
+async fn open_page_is_owner_only_leads_to_the_login_link_and_goes_at_shutdown() {
+    // `--open` hands the browser this file, not the link: a command line
+    // is visible to every user of the machine.
+    let mut t = TestServer::start().await;
+    let path = t.server.open_page().unwrap().to_path_buf();
+    assert_eq!(path, t.dir.path().join(cowork_server::OPEN_PAGE));
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "mode {mode:o}");
+    let html = std::fs::read_to_string(&path).unwrap();
+    let escaped = t.server.login_url().replace('&', "&amp;");
+    assert!(
+        html.contains(&format!(
+            "<meta http-equiv=\"refresh\" content=\"0;url={escaped}\">"
+        )),
+        "{html}"
+    );
+    t.server.shutdown().await.unwrap();
+    assert!(!path.exists());
+}
