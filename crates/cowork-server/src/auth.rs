@@ -44,6 +44,7 @@ pub struct Auth {
     /// Bound to every interface: any IP literal names this server (a
     /// rebinding attack needs a domain name, never a literal).
     any_ip_literal: bool,
+    port: u16,
     sessions: Mutex<Vec<StoredSession>>,
 }
 
@@ -87,6 +88,7 @@ impl Auth {
             cookie_name: format!("cowork_session_{port}"),
             hosts,
             any_ip_literal: bind.is_unspecified(),
+            port,
             sessions: Mutex::new(Vec::new()),
         }
     }
@@ -159,14 +161,17 @@ impl Auth {
         if self.hosts.contains(&host) {
             return true;
         }
-        if self.any_ip_literal {
-            let port = self.hosts.first().and_then(|h| h.rsplit_once(':'));
-            if let (Some((name, port)), Some((_, ours))) = (host.rsplit_once(':'), port) {
-                let literal = name.trim_start_matches('[').trim_end_matches(']');
-                return port == ours && literal.parse::<IpAddr>().is_ok();
-            }
+        if !self.any_ip_literal {
+            return false;
         }
-        false
+        let Some((name, port)) = host.rsplit_once(':') else {
+            return false;
+        };
+        let literal = name
+            .strip_prefix('[')
+            .and_then(|n| n.strip_suffix(']'))
+            .unwrap_or(name);
+        port == self.port.to_string() && literal.parse::<IpAddr>().is_ok()
     }
 
     /// What `Host` should say, for the refusal message.

@@ -14,8 +14,14 @@ pub const PAGE_POLICY: &str = "default-src 'self'; img-src 'self' data:; object-
 base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 pub async fn security_headers(request: Request, next: Next) -> Response {
+    let api = request.uri().path().starts_with("/api/");
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
+    // API answers are about tasks and files of the moment, some private:
+    // never kept by a browser's or a proxy's cache.
+    if api && !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     let defaults: [(HeaderName, &'static str); 6] = [
         (header::CONTENT_SECURITY_POLICY, PAGE_POLICY),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),

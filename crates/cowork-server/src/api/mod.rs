@@ -8,8 +8,9 @@ mod tasks;
 
 use std::sync::Arc;
 
-use axum::extract::Extension;
-use axum::http::{HeaderValue, header};
+use axum::extract::{Extension, Request};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
 use serde::Serialize;
@@ -74,7 +75,47 @@ pub fn router() -> Router<AppState> {
     let document = Arc::new(OpenApiDocument(
         serde_json::to_string(&openapi).unwrap_or_else(|_| String::from("{}")),
     ));
-    router.layer(Extension(document))
+    router
+        .layer(Extension(document))
+        .layer(axum::middleware::from_fn(json_errors))
+}
+
+/// The largest plain error body turned into JSON; axum's own are a line.
+const MAX_PLAIN_ERROR: usize = 16 * 1024;
+
+/// Every API error is `{"error": "…"}`, axum's own refusals too (a wrong
+/// method, a path that does not decode): a client never has to guess the
+/// shape of a failure.
+async fn json_errors(request: Request, next: Next) -> Response {
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let allow = response.headers().get(header::ALLOW).cloned();
+    let body = axum::body::to_bytes(response.into_body(), MAX_PLAIN_ERROR)
+        .await
+        .unwrap_or_default();
+    let text = String::from_utf8_lossy(&body).trim().to_owned();
+    let message = if status == StatusCode::METHOD_NOT_ALLOWED {
+        format!("{path} does not take {method}")
+    } else if text.is_empty() {
+        status.canonical_reason().unwrap_or("error").to_owned()
+    } else {
+        text
+    };
+    let mut json = ApiError::new(status, message).into_response();
+    if let Some(allow) = allow {
+        json.headers_mut().insert(header::ALLOW, allow);
+    }
+    json
 }
 
 #[derive(Debug)]

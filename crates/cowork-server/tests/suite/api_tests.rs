@@ -368,3 +368,32 @@ async fn unknown_api_route_is_a_json_404() {
     assert_eq!(response.status(), 404);
     assert!(error_message(response).await.contains("no such route"));
 }
+
+#[tokio::test]
+async fn axums_own_refusals_are_json_errors_too() {
+    // Regression: a wrong method got axum's empty 405, a bad path its
+    // text/plain 400, not the API's `{"error": …}`.
+    let t = TestServer::start().await;
+    let wrong_method = t.api(Method::DELETE, "/api/tasks").send().await.unwrap();
+    assert_eq!(wrong_method.status(), 405);
+    assert!(wrong_method.headers().get("allow").is_some());
+    assert!(
+        error_message(wrong_method)
+            .await
+            .contains("does not take DELETE")
+    );
+    let bad_path = t
+        .api(Method::GET, "/api/tasks/%FF%FE")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad_path.status(), 400);
+    assert!(!error_message(bad_path).await.is_empty());
+}
+
+#[tokio::test]
+async fn api_answers_are_never_cached() {
+    let t = TestServer::start().await;
+    let response = t.api(Method::GET, "/api/tasks").send().await.unwrap();
+    assert_eq!(response.headers().get("cache-control").unwrap(), "no-store");
+}
