@@ -31,6 +31,7 @@ mod secret;
 mod server;
 mod server_file;
 pub mod state;
+mod touched;
 pub mod web;
 
 use std::sync::Arc;
@@ -49,6 +50,7 @@ pub use server::{
 };
 pub use server_file::{SERVER_FILE, ServerInfo};
 pub use state::{AppState, Session};
+pub use touched::read_touched;
 
 /// Every route behind the guard, with the security headers outside it so
 /// refusals carry them too.

@@ -19,6 +19,7 @@ use crate::backend::FileContent;
 use crate::error::{ApiError, ErrorBody};
 use crate::query::QueryParams;
 use crate::state::AppState;
+use crate::touched::read_touched;
 
 /// Text beyond this is cut (with a note) in a preview.
 pub const TEXT_PREVIEW_CAP: usize = 1024 * 1024;
@@ -127,19 +128,10 @@ async fn read(state: &AppState, query: Option<&str>) -> Result<FileContent, ApiE
         .map_err(ApiError::bad_request)?
         .to_owned();
     let backend = state.backend.clone();
-    tokio::task::spawn_blocking(move || {
-        // The backend promises the same, but the HTTP edge does not rely
-        // on it: a path nobody listed never reaches a file read.
-        let touched = backend.files(&task)?.iter().any(|f| f.path == path);
-        if !touched {
-            return Err(ApiError::not_found(format!(
-                "{path} is not a file this task created or changed"
-            )));
-        }
-        Ok(backend.read_file(&task, &path)?)
-    })
-    .await
-    .map_err(|e| ApiError::internal(format!("reading the file stopped unexpectedly: {e}")))?
+    tokio::task::spawn_blocking(move || read_touched(backend.as_ref(), &task, &path))
+        .await
+        .map_err(|e| ApiError::internal(format!("reading the file stopped unexpectedly: {e}")))?
+        .map_err(ApiError::from)
 }
 
 enum Kind {
