@@ -27,6 +27,9 @@ use crate::state::Session;
 
 /// The header a cookie-authenticated request carries its CSRF token in.
 pub const CSRF_HEADER: &str = "x-csrf-token";
+/// The header a bearer client names itself in (`terminal` for the CLI,
+/// else `api`), recorded with the approvals it answers.
+pub const FRONT_HEADER: &str = "x-cowork-front";
 /// The form field a cookie-authenticated form carries its CSRF token in.
 pub const CSRF_FIELD: &str = "csrf";
 /// Browsers keep at most this many sessions at once; the oldest goes first.
@@ -63,6 +66,7 @@ enum Refusal {
     WrongToken,
     NoCsrf,
     FormTooLarge,
+    BadFront,
     Internal(String),
 }
 
@@ -232,7 +236,8 @@ async fn check(auth: &Auth, mut request: Request) -> Result<Checked, Refusal> {
             .map(str::trim);
         return match bearer {
             Some(token) if auth.token.matches(token) => {
-                request.extensions_mut().insert(Front::Api);
+                let front = bearer_front(request.headers())?;
+                request.extensions_mut().insert(front);
                 Ok(Checked::Pass(request))
             }
             Some(_) | None => Err(Refusal::WrongToken),
@@ -248,6 +253,19 @@ async fn check(auth: &Auth, mut request: Request) -> Result<Checked, Refusal> {
     request.extensions_mut().insert(session);
     request.extensions_mut().insert(Front::Web);
     Ok(Checked::Pass(request))
+}
+
+/// What a bearer client says it is. Only `terminal` and `api`: `web` is
+/// what cookie sessions are, and a client cannot claim to be one.
+fn bearer_front(headers: &HeaderMap) -> Result<Front, Refusal> {
+    let Some(value) = headers.get(FRONT_HEADER) else {
+        return Ok(Front::Api);
+    };
+    match value.to_str().map(str::trim) {
+        Ok("terminal") => Ok(Front::Terminal),
+        Ok("api") => Ok(Front::Api),
+        Ok(_) | Err(_) => Err(Refusal::BadFront),
+    }
 }
 
 fn is_open(method: &Method, path: &str) -> bool {
@@ -375,6 +393,10 @@ fn refuse(refusal: Refusal, api: bool) -> Response {
         Refusal::FormTooLarge => (
             StatusCode::PAYLOAD_TOO_LARGE,
             format!("the form is larger than {MAX_FORM_BODY} bytes"),
+        ),
+        Refusal::BadFront => (
+            StatusCode::BAD_REQUEST,
+            format!("`{FRONT_HEADER}` must be `terminal` or `api`"),
         ),
         Refusal::Internal(message) => (StatusCode::INTERNAL_SERVER_ERROR, message),
     };

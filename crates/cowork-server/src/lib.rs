@@ -41,7 +41,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Router, middleware};
 
-pub use auth::{CSRF_FIELD, CSRF_HEADER};
+pub use auth::{CSRF_FIELD, CSRF_HEADER, FRONT_HEADER};
 pub use backend::{Backend, BackendError, Front};
 pub use error::ApiError;
 pub use lock::DaemonLock;

@@ -146,7 +146,8 @@ impl DecisionRequest {
     tag = "tasks",
     params(
         ("id" = String, Path, description = "The task's id"),
-        ("approvalId" = String, Path, description = "The pending approval's id")
+        ("approvalId" = String, Path, description = "The pending approval's id"),
+        ("X-Cowork-Front" = Option<String>, Header, description = "Who answers, recorded with the decision: `terminal` or `api` (the default); the web UI's session is `web`")
     ),
     request_body = DecisionRequest,
     responses(

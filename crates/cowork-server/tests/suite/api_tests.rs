@@ -107,7 +107,7 @@ async fn unknown_task_is_404_with_the_backends_message() {
 async fn each_decision_maps_to_its_approval_decision_and_records_the_front() {
     let t = TestServer::start().await;
     let id = t.new_task("hi");
-    for approval in ["a1", "a2", "a3", "a4"] {
+    for approval in ["a1", "a2", "a3", "a4", "a5"] {
         t.backend.ask_approval(&id, approval);
     }
     let detail: Value = t
@@ -118,7 +118,7 @@ async fn each_decision_maps_to_its_approval_decision_and_records_the_front() {
         .json()
         .await
         .unwrap();
-    assert_eq!(detail["pending"].as_array().unwrap().len(), 4);
+    assert_eq!(detail["pending"].as_array().unwrap().len(), 5);
     assert_eq!(detail["pending"][0]["tool"], "write_file");
 
     let decide = |approval: &str, body: Value| {
@@ -150,6 +150,14 @@ async fn each_decision_maps_to_its_approval_decision_and_records_the_front() {
             .status(),
         204
     );
+    let by_terminal = t
+        .api(Method::POST, &format!("/api/tasks/{id}/approvals/a5"))
+        .header("x-cowork-front", "terminal")
+        .json(&json!({"decision": "allowOnce"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_terminal.status(), 204);
     let session = t.sign_in().await;
     let by_browser = t
         .browser(
@@ -176,6 +184,11 @@ async fn each_decision_maps_to_its_approval_decision_and_records_the_front() {
                         message: Some("not there".into())
                     },
                     Front::Api
+                ),
+                (
+                    "a5".to_owned(),
+                    ApprovalDecision::AllowOnce,
+                    Front::Terminal
                 ),
                 (
                     "a4".to_owned(),
@@ -396,4 +409,23 @@ async fn api_answers_are_never_cached() {
     let t = TestServer::start().await;
     let response = t.api(Method::GET, "/api/tasks").send().await.unwrap();
     assert_eq!(response.headers().get("cache-control").unwrap(), "no-store");
+}
+
+#[tokio::test]
+async fn bearer_client_cannot_claim_to_be_the_web_ui() {
+    let t = TestServer::start().await;
+    let id = t.new_task("hi");
+    t.backend.ask_approval(&id, "a1");
+    let response = t
+        .api(Method::POST, &format!("/api/tasks/{id}/approvals/a1"))
+        .header("x-cowork-front", "web")
+        .json(&json!({"decision": "allowOnce"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    assert!(error_message(response).await.contains("x-cowork-front"));
+    t.backend.with_task(&id, |task| {
+        assert_eq!(task.pending.len(), 1, "still pending")
+    });
 }
