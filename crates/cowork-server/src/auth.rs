@@ -229,11 +229,13 @@ async fn check(auth: &Auth, mut request: Request) -> Result<Checked, Refusal> {
     if let Some(authorization) = request.headers().get(header::AUTHORIZATION) {
         // A bearer that does not match is refused outright, never
         // retried as a cookie: the client said who it is.
+        // The scheme's name is case-insensitive (RFC 9110).
         let bearer = authorization
             .to_str()
             .ok()
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim);
+            .and_then(|v| v.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| token.trim());
         return match bearer {
             Some(token) if auth.token.matches(token) => {
                 let front = bearer_front(request.headers())?;
@@ -308,8 +310,9 @@ fn login_by_link(
     let cookie = auth
         .start_session()
         .map_err(|e| Refusal::Internal(format!("could not start a session: {e}")))?;
-    // `//host/…` would send the browser to another site.
-    let path = format!("/{}", path.trim_start_matches('/'));
+    // `//host/…` would send the browser to another site, and browsers
+    // read a backslash as a slash there (`/\host/…`).
+    let path = format!("/{}", path.trim_start_matches(['/', '\\']));
     let rest = query.without("token");
     let location = if rest.is_empty() {
         path

@@ -179,6 +179,43 @@ async fn token_link_never_redirects_to_another_site() {
 }
 
 #[tokio::test]
+async fn token_link_never_redirects_to_another_site_by_backslash_either() {
+    // Browsers read `/\\host` in a Location as `//host`. A URL parser
+    // would turn the backslash into a slash first: send the bytes as is.
+    let t = TestServer::start().await;
+    let port = t.server.port();
+    let token = t.server.token();
+    for path in ["/\\evil.example/", "/\\/evil.example/", "//\\evil.example/"] {
+        let head = t
+            .raw(&format!(
+                "GET {path}?token={token} HTTP/1.1\r\nHost: 127.0.0.1:{port}"
+            ))
+            .await;
+        let location = head
+            .lines()
+            .find_map(|l| l.strip_prefix("location: "))
+            .unwrap_or_default();
+        let status = head.lines().next().unwrap_or_default();
+        assert!(
+            !status.contains("303") || location == "/evil.example/",
+            "{path}: {head}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn bearer_scheme_name_is_case_insensitive() {
+    let t = TestServer::start().await;
+    let response = t
+        .anonymous(Method::GET, "/api/tasks")
+        .header(AUTHORIZATION, format!("bearer {}", t.server.token()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+}
+
+#[tokio::test]
 async fn token_link_with_a_wrong_token_shows_the_login_page_and_no_cookie() {
     let t = TestServer::start().await;
     let response = t

@@ -141,3 +141,26 @@ pub async fn error_message(response: Response) -> String {
     let body: serde_json::Value = response.json().await.unwrap();
     body["error"].as_str().unwrap().to_owned()
 }
+
+impl TestServer {
+    /// Sends `head` (request line and headers, without the blank line) as
+    /// written, for what a URL parser would normalise away; returns the
+    /// response's head.
+    pub async fn raw(&self, head: &str) -> String {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut stream = tokio::net::TcpStream::connect(self.server.addr())
+            .await
+            .unwrap();
+        stream
+            .write_all(format!("{head}\r\nConnection: close\r\n\r\n").as_bytes())
+            .await
+            .unwrap();
+        let mut response = Vec::new();
+        tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut response))
+            .await
+            .unwrap()
+            .unwrap();
+        let text = String::from_utf8_lossy(&response).into_owned();
+        text.split("\r\n\r\n").next().unwrap_or_default().to_owned()
+    }
+}
