@@ -217,3 +217,30 @@ fn open_cannot_go_with_install() {
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
 }
+
+#[test]
+fn second_daemon_is_refused_before_it_opens_the_store_and_names_the_running_pid() {
+    let env = Env::new();
+    // This test process holds the data dir's lock, as a running daemon does.
+    let _running = cowork_server::DaemonLock::acquire(env.home.path()).unwrap();
+    let output = env
+        .cowork()
+        .args(["serve", "--port", "0"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let said = stderr(&output);
+    assert!(
+        said.contains(&format!("already runs for {}", env.home.path().display())),
+        "{said}"
+    );
+    assert!(
+        said.contains(&format!("pid {}", std::process::id())),
+        "{said}"
+    );
+    assert!(said.contains("cowork serve --link"), "{said}");
+    assert!(
+        !env.home.path().join("cowork.db").exists(),
+        "refused before touching the store"
+    );
+}
