@@ -271,7 +271,7 @@ fn bearer_front(headers: &HeaderMap) -> Result<Front, Refusal> {
 }
 
 fn is_open(method: &Method, path: &str) -> bool {
-    (method == Method::GET && path == "/api/health")
+    ((method == Method::GET || method == Method::HEAD) && path == "/api/health")
         || ((method == Method::GET || method == Method::POST) && path == login::LOGIN_PATH)
 }
 

@@ -67,6 +67,12 @@ async fn every_route_but_health_and_login_needs_the_token() {
     let body: serde_json::Value = health.json().await.unwrap();
     assert_eq!(body["ok"], true);
     assert_eq!(body["version"], env!("CARGO_PKG_VERSION"));
+    let probe = t
+        .anonymous(Method::HEAD, "/api/health")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(probe.status(), 200);
     let login = t.anonymous(Method::GET, "/login").send().await.unwrap();
     assert_eq!(login.status(), 200);
 }
