@@ -236,3 +236,20 @@ async fn shutdown_ends_open_event_streams_promptly() {
         .expect("the stream ends");
     assert!(rest.is_none() || rest.is_some_and(|r| r.is_err()));
 }
+
+#[tokio::test]
+async fn browser_session_can_watch_a_task_with_its_cookie_alone() {
+    // EventSource sends no custom headers: the cookie must be enough for
+    // this GET, and no CSRF token is asked of it.
+    let t = TestServer::start().await;
+    let id = t.new_task("hi");
+    let session = t.sign_in().await;
+    let response = t
+        .browser(&session, Method::GET, &format!("/api/tasks/{id}/events"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let frames = SseReader::new(response).next_frames(1).await;
+    assert_eq!(frames[0].id, "1");
+}
