@@ -1,9 +1,6 @@
-//! The server's integration tests: a real listener, a real HTTP client,
-//! and a small in-memory backend in place of the daemon's task manager.
-#![expect(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "test helpers fail the test on unexpected errors"
-)]
+//! cowork-server's integration tests, one binary (see `suite/`).
 
+// `cfg(test)` marks the helpers in `suite` as test code for clippy, which
+// allows them to unwrap as the tests themselves do.
+#[cfg(test)]
 mod suite;
