@@ -37,7 +37,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Router};
-use serde::Serialize;
+use minijinja::context;
+use minijinja::value::Value;
 
 use crate::backend::BackendError;
 use crate::state::{AppState, Session};
@@ -97,23 +98,15 @@ impl Ctx {
     }
 }
 
-/// The context every full page gets besides its own.
-#[derive(Serialize)]
-struct PageBase<'a, T: Serialize> {
-    csrf: &'a str,
-    hx_headers: String,
-    #[serde(flatten)]
-    page: T,
-}
-
-/// Renders a full page.
-fn page<T: Serialize>(ctx: &Ctx, template: &str, page: T) -> Result<Response, WebError> {
-    let context = PageBase {
-        csrf: &ctx.csrf,
-        hx_headers: ctx.hx_headers(),
-        page,
+/// Renders a full page: `page` (built with `minijinja::context!`, or
+/// [`render::data`]) and what every page needs.
+fn page(ctx: &Ctx, template: &str, page: Value) -> Result<Response, WebError> {
+    let context = context! {
+        csrf => ctx.csrf.clone(),
+        hx_headers => ctx.hx_headers(),
+        ..page
     };
-    Ok(html(render::render(template, context)?))
+    Ok(html(render::render_value(template, context)?))
 }
 
 /// Renders a fragment: `fragment` for htmx, or the same fragment in a page
@@ -130,11 +123,11 @@ fn fragment_or_page(
     page(
         ctx,
         "fragment_page.html",
-        serde_json::json!({
-            "title": title,
-            "back": back,
-            "fragment": render::safe(fragment),
-        }),
+        context! {
+            title => title,
+            back => back,
+            fragment => render::safe(fragment),
+        },
     )
 }
 
@@ -217,16 +210,14 @@ impl IntoResponse for WebError {
             StatusCode::BAD_REQUEST => "Cannot do that",
             _ => "Something went wrong",
         };
-        let context = PageBase {
-            csrf: &self.csrf,
-            hx_headers: serde_json::json!({ "X-CSRF-Token": self.csrf }).to_string(),
-            page: serde_json::json!({
-                "title": title,
-                "message": self.message,
-                "back": self.back,
-            }),
+        let context = context! {
+            csrf => self.csrf.clone(),
+            hx_headers => serde_json::json!({ "X-CSRF-Token": self.csrf }).to_string(),
+            title => title,
+            message => self.message.clone(),
+            back => self.back.clone(),
         };
-        let body = render::render("error_page.html", context)
+        let body = render::render_value("error_page.html", context)
             .unwrap_or_else(|_| text::escape_html(&self.message));
         let mut response = html(body);
         *response.status_mut() = self.status;

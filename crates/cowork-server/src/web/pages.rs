@@ -100,13 +100,13 @@ pub(crate) fn home_page(
     let mut response = page(
         ctx,
         "home.html",
-        serde_json::json!({
+        render::data(serde_json::json!({
             "form": form,
             "modes": MODES,
             "recent_folders": recent_folders,
             "tasks": task_rows(&tasks, now_ms()),
             "error": error,
-        }),
+        })),
     )?;
     *response.status_mut() = status;
     Ok(response)
@@ -239,13 +239,13 @@ pub(crate) async fn task(
     page(
         &ctx,
         "task.html",
-        serde_json::json!({
+        render::data(serde_json::json!({
             "task": links,
             "view": view,
             "files": rows,
             "first_preview": first_preview,
             "oob": false,
-        }),
+        })),
     )
 }
 

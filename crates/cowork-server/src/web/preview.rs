@@ -10,6 +10,8 @@
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
+use minijinja::context;
+use minijinja::value::Value;
 use serde::Serialize;
 
 use cowork_docs::read::{Format, ReadOptions};
@@ -214,23 +216,24 @@ pub(crate) fn preview_html(
     name: &str,
     shown: Shown,
 ) -> Result<String, minijinja::Error> {
+    let none = || Value::from(());
     let (kind, html, text, note) = match shown {
-        Shown::Html(html) => ("html", Some(render::safe(html)), None, None),
-        Shown::Text(text) => ("text", None, Some(text), None),
-        Shown::Image => ("image", None, None, None),
-        Shown::Note(note) => ("note", None, None, Some(note)),
+        Shown::Html(html) => ("html", render::safe(html), none(), none()),
+        Shown::Text(text) => ("text", none(), Value::from(text), none()),
+        Shown::Image => ("image", none(), none(), none()),
+        Shown::Note(note) => ("note", none(), none(), Value::from(note)),
     };
-    render::render(
+    render::render_value(
         "preview.html",
-        serde_json::json!({
-            "kind": kind,
-            "name": name,
-            "html": html,
-            "text": text,
-            "note": note,
-            "image_url": format!("{}/image?path={}", task_url(id), url_encode(path)),
-            "download_url": download_url(id, path),
-        }),
+        context! {
+            kind => kind,
+            name => name,
+            html => html,
+            text => text,
+            note => note,
+            image_url => format!("{}/image?path={}", task_url(id), url_encode(path)),
+            download_url => download_url(id, path),
+        },
     )
 }
 

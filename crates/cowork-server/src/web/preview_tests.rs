@@ -76,3 +76,13 @@ fn a_hostile_file_name_is_escaped_in_the_panel_and_its_links() {
     );
     insta::assert_snapshot!(html);
 }
+
+#[test]
+fn rendered_markup_is_not_escaped_a_second_time() {
+    // Regression: safe HTML passed through serde_json lost its mark and a
+    // sheet's table showed as `&lt;table&gt;` text.
+    let shown = show(&file("t.csv", b"a,b\n1,2\n"));
+    let html = preview_html(&task_id(), "/d/t.csv", "t.csv", shown).unwrap();
+    assert!(html.contains("<table>"), "{html}");
+    assert!(!html.contains("&lt;table"), "{html}");
+}

@@ -59,9 +59,21 @@ fn environment() -> Environment<'static> {
     env
 }
 
-/// Renders template `name` with `context`.
+/// Renders template `name` with `context`, plain data.
 pub(crate) fn render<S: Serialize>(name: &str, context: S) -> Result<String, minijinja::Error> {
-    ENV.get_template(name)?.render(Serde(context))
+    render_value(name, data(context))
+}
+
+/// Renders template `name` with a context built by `minijinja::context!`,
+/// which keeps [`safe`] values safe (serde would turn them into strings
+/// that get escaped again).
+pub(crate) fn render_value(name: &str, context: Value) -> Result<String, minijinja::Error> {
+    ENV.get_template(name)?.render(context)
+}
+
+/// Plain data as a template value.
+pub(crate) fn data<S: Serialize>(value: S) -> Value {
+    Value::from(Serde(value))
 }
 
 /// HTML that is already safe (rendered by a template or escaped here), to

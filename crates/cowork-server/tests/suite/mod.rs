@@ -1,0 +1,2 @@
+mod web_fake;
+mod web_pages;
