@@ -240,6 +240,8 @@ pub(crate) async fn task(
         &ctx,
         "task.html",
         render::data(serde_json::json!({
+            "title": first_line(&view.prompt, 60),
+            "queued": detail.summary.queued,
             "task": links,
             "view": view,
             "files": rows,

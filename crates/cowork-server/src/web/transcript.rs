@@ -508,6 +508,9 @@ fn outcome(state: StepState, content: &str) -> String {
     match state {
         StepState::Failed | StepState::Denied => first_line(content, 200),
         StepState::Pending | StepState::Running | StepState::Awaiting | StepState::Done => {
+            if let Some(counts) = diff_counts(content) {
+                return counts;
+            }
             match content.lines().count() {
                 0 => "(empty)".to_owned(),
                 1 => first_line(content, 80),
@@ -515,6 +518,25 @@ fn outcome(state: StepState, content: &str) -> String {
             }
         }
     }
+}
+
+/// "+3 −1" for a result that is a unified diff (an edit's), else `None`.
+fn diff_counts(content: &str) -> Option<String> {
+    if !content.lines().any(|line| line.starts_with("@@ ")) {
+        return None;
+    }
+    let (mut added, mut removed) = (0, 0);
+    for line in content.lines() {
+        if line.starts_with("+++ ") || line.starts_with("--- ") {
+            continue;
+        }
+        if line.starts_with('+') {
+            added += 1;
+        } else if line.starts_with('-') {
+            removed += 1;
+        }
+    }
+    Some(format!("+{added} −{removed}"))
 }
 
 fn decision_words(decision: &ApprovalDecision, by: &str) -> String {

@@ -30,6 +30,7 @@ fn a_step_carries_its_target_outcome_duration_and_changes() {
     assert_eq!(edit.decided.as_deref(), Some("allowed once (web)"));
     assert_eq!(edit.changes, vec!["modified /data/reports/notes.md"]);
     assert!(edit.output.as_deref().unwrap().contains("+final"));
+    assert_eq!(edit.outcome, "+1 −1");
 
     let bash = step(&view, "call_2");
     assert_eq!(bash.state, StepState::Failed);

@@ -1,2 +1,3 @@
+mod web_demo;
 mod web_fake;
 mod web_pages;

@@ -340,13 +340,19 @@ pub struct Server {
 
 impl Server {
     pub async fn start(backend: FakeBackend) -> Self {
+        Self::start_on(backend, 0).await
+    }
+
+    pub async fn start_on(backend: FakeBackend, port: u16) -> Self {
         let state = AppState {
             backend: Arc::new(backend.clone()),
         };
         let app = cowork_server::web::router()
             .layer(axum::Extension(Session { csrf: CSRF.into() }))
             .with_state(state);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+            .await
+            .unwrap();
         let addr: SocketAddr = listener.local_addr().unwrap();
         tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
@@ -439,4 +445,41 @@ pub fn sample_events() -> Vec<Event> {
             summary: "create /data/report.md (1 line)".into(),
         },
     ]
+}
+
+/// A turn as it streams: text in pieces, a write that asks, then its
+/// message and result.
+pub fn live_events() -> Vec<Event> {
+    let mut events = vec![Event::TurnStarted { turn: 1 }];
+    for piece in ["Here is ", "a haiku ", "about <b>autumn</b>:"] {
+        events.push(Event::TextDelta { text: piece.into() });
+    }
+    events.push(Event::AssistantMessage {
+        content: vec![
+            ContentBlock::Text {
+                text: "Here is a haiku about <b>autumn</b>:".into(),
+            },
+            ContentBlock::ToolUse {
+                id: "w1".into(),
+                name: "Write".into(),
+                input: serde_json::json!({"file_path": "poem.md", "content": "leaves fall"}),
+                invalid_input: None,
+            },
+        ],
+        stop_reason: StopReason::ToolUse,
+        usage: Usage::default(),
+    });
+    events.push(Event::ToolCallStarted {
+        id: "w1".into(),
+        name: "Write".into(),
+        input: serde_json::json!({"file_path": "poem.md", "content": "leaves fall"}),
+        effect: Effect::Write,
+    });
+    events.push(Event::ApprovalRequested {
+        call_id: "w1".into(),
+        tool: "Write".into(),
+        effect: Effect::Write,
+        summary: "create /home/ana/poems/poem.md (1 line)".into(),
+    });
+    events
 }

@@ -54,6 +54,27 @@
     source.setAttribute("sse-connect", url.pathname + url.search);
   });
 
+  // The preview follows the files: when the list reloads (a file changed),
+  // reload the file the preview shows, or show the first one.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var target = event.detail && event.detail.target;
+    if (!target) return;
+    if (target.id === "preview") {
+      var shown = event.detail.pathInfo && event.detail.pathInfo.requestPath;
+      if (shown) target.setAttribute("data-shown", shown);
+      return;
+    }
+    if (target.id !== "files" || !window.htmx) return;
+    var preview = document.getElementById("preview");
+    if (!preview) return;
+    var url = preview.getAttribute("data-shown");
+    if (!url) {
+      var first = target.querySelector("a.name");
+      if (first) url = first.getAttribute("href");
+    }
+    if (url) window.htmx.ajax("GET", url, { target: "#preview", swap: "innerHTML" });
+  });
+
   // A sent message clears its box.
   document.addEventListener("htmx:afterRequest", function (event) {
     var form = event.detail && event.detail.elt;
