@@ -14,7 +14,7 @@ use cowork_protocol::{ApprovalDecision, PermissionMode, TaskId};
 
 use super::pages::{TaskForm, TaskLinks, home_page};
 use super::text::path_segment;
-use super::{Ctx, WebError, fields, fragment_or_page, html, render};
+use super::{Ctx, WebError, fields, fragment_or_page, render};
 use crate::backend::{FolderRequest, Front, NewTask};
 use crate::state::AppState;
 
@@ -240,9 +240,6 @@ pub(crate) async fn undo(
         serde_json::json!({ "report": report, "task": links, "csrf": ctx.csrf }),
     )?;
     let title = if dry_run { "Undo this task?" } else { "Undone" };
-    if ctx.htmx {
-        return Ok(html(fragment));
-    }
     fragment_or_page(&ctx, title, Some(&task_url(&id)), fragment)
 }
 

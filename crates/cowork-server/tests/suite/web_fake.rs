@@ -155,6 +155,14 @@ impl FakeBackend {
         task.contents.insert(path.to_owned(), bytes.to_vec());
     }
 
+    /// Gives `path` content the task's file list does not name: a backend
+    /// that would serve more than it should.
+    pub fn add_unlisted_content(&self, id: &TaskId, path: &str, bytes: &[u8]) {
+        let mut tasks = self.tasks.lock().unwrap();
+        let task = tasks.get_mut(id).unwrap();
+        task.contents.insert(path.to_owned(), bytes.to_vec());
+    }
+
     /// Stores `event` (when persistent) and sends it to watchers.
     pub fn publish(&self, id: &TaskId, event: Event) -> Envelope {
         let mut tasks = self.tasks.lock().unwrap();

@@ -343,15 +343,30 @@ async fn images_are_served_as_images_that_cannot_run_script() {
 #[tokio::test]
 async fn a_file_the_task_did_not_touch_is_not_previewed() {
     let server = server_with_sample_task().await;
-    for path in ["%2Fetc%2Fpasswd", "%2Fdata%2F..%2Fetc%2Fpasswd", ""] {
-        let response = server
-            .get(&format!("/tasks/{}/preview?path={path}", task_id()))
-            .await;
-        assert!(
-            response.status() == 404 || response.status() == 400,
-            "{path}: {}",
-            response.status()
-        );
+    // Even when the backend would serve it: the page checks the file list.
+    server
+        .backend
+        .add_unlisted_content(&task_id(), "/etc/passwd", b"root:x:0:0");
+    server
+        .backend
+        .add_unlisted_content(&task_id(), "/data/../etc/passwd.png", b"root:x:0:0");
+    for path in [
+        "%2Fetc%2Fpasswd",
+        "%2Fdata%2F..%2Fetc%2Fpasswd",
+        "%2Fdata%2F..%2Fetc%2Fpasswd.png",
+        "",
+    ] {
+        for route in ["preview", "image"] {
+            let response = server
+                .get(&format!("/tasks/{}/{route}?path={path}", task_id()))
+                .await;
+            assert!(
+                response.status() == 404 || response.status() == 400,
+                "{route} {path}: {}",
+                response.status()
+            );
+            assert!(!response.text().await.unwrap().contains("root:x"));
+        }
     }
 }
 
