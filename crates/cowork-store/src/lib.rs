@@ -2,12 +2,16 @@
 //! SQLite schema and its numbered migrations, the task rows, and each
 //! task's event log — the single source of truth a task is rebuilt from
 //! after a crash — plus who owns a running task, so a crashed one is found
-//! and marked interrupted.
+//! and marked interrupted, and which front hosts it ([`Host`]), so a daemon
+//! started again resumes its own. Read-side helpers answer what fronts
+//! ask often: tasks by status, and a task's approvals still pending.
 //!
 //! It knows nothing of models, tools or HTTP. The API is synchronous and
 //! short (an append is one small write transaction, tens of microseconds in
 //! WAL mode), so the async runner calls it directly. Several processes may
-//! open the same file at once.
+//! open the same file at once, and many threads may share one `Store`:
+//! a synced append (the change journal) is on disk before it returns
+//! however many other tasks write meanwhile.
 //!
 //! ```
 //! use cowork_protocol::{Event, ModelChoice, Provider, TaskId, TaskSpec, TaskStatus};
@@ -38,14 +42,18 @@
 //! # Ok::<(), cowork_store::StoreError>(())
 //! ```
 
+mod approvals;
 mod error;
+mod host;
 mod migrate;
 mod owner;
 mod read;
 mod store;
 mod write;
 
+pub use approvals::PendingRequest;
 pub use error::StoreError;
+pub use host::Host;
 pub use migrate::SCHEMA_VERSION;
 pub use owner::Owner;
 pub use read::{MIN_PREFIX, StoredEvent, TaskRow};

@@ -10,7 +10,10 @@ use crate::error::SqlContext;
 
 /// The migrations, in order: entry `i` brings the schema to version `i + 1`.
 /// Never edit a released file; add the next one.
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_init.sql"),
+    include_str!("../migrations/0002_host.sql"),
+];
 
 /// The schema version this build writes and understands.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -4,7 +4,7 @@ use cowork_protocol::{Event, TaskId, TaskSpec, TaskStatus};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use crate::error::SqlContext;
-use crate::{Owner, Store, StoreError};
+use crate::{Host, Owner, Store, StoreError};
 
 /// The shortest prefix [`Store::task`] accepts: shorter ones name too many
 /// tasks at once to be a useful handle.
@@ -32,6 +32,8 @@ pub struct TaskRow {
     /// Every prompt token charged, cached or not, including compaction.
     pub input_tokens: u64,
     pub output_tokens: u64,
+    /// Which front runs it (see [`Host`]).
+    pub host: Host,
 }
 
 /// One entry of a task's log.
@@ -44,8 +46,8 @@ pub struct StoredEvent {
     pub event: Event,
 }
 
-const TASK_COLUMNS: &str = "id, created_at, updated_at, status, status_reason, prompt, spec, \
-                            turns, input_tokens, output_tokens";
+pub(crate) const TASK_COLUMNS: &str = "id, created_at, updated_at, status, status_reason, \
+                                       prompt, spec, turns, input_tokens, output_tokens, host";
 
 impl Store {
     /// A task by full id, by unique prefix of at least [`MIN_PREFIX`]
@@ -118,6 +120,38 @@ impl Store {
         raws.into_iter().map(RawTask::into_row).collect()
     }
 
+    /// The newest `limit` tasks whose status is one of `statuses`, newest
+    /// first: e.g. what is still running, or what waits to be resumed.
+    pub fn list_tasks_with_status(
+        &self,
+        statuses: &[TaskStatus],
+        limit: usize,
+    ) -> Result<Vec<TaskRow>, StoreError> {
+        let path = self.path();
+        let conn = self.conn();
+        // One placeholder per status (?2, ?3, …); ?1 is the limit.
+        let placeholders: Vec<String> = (2..statuses.len() + 2).map(|n| format!("?{n}")).collect();
+        let sql = format!(
+            "SELECT {TASK_COLUMNS} FROM tasks WHERE status IN ({}) \
+             ORDER BY created_at DESC, rowid DESC LIMIT ?1",
+            placeholders.join(", ")
+        );
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let params = std::iter::once(rusqlite::types::Value::Integer(limit)).chain(
+            statuses
+                .iter()
+                .map(|status| rusqlite::types::Value::Text(status.as_str().to_owned())),
+        );
+        let raws: Vec<RawTask> = conn
+            .prepare_cached(&sql)
+            .and_then(|mut stmt| {
+                stmt.query_map(rusqlite::params_from_iter(params), raw_task)?
+                    .collect()
+            })
+            .at(path)?;
+        raws.into_iter().map(RawTask::into_row).collect()
+    }
+
     /// The task's whole log, in order.
     pub fn events(&self, task: &TaskId) -> Result<Vec<StoredEvent>, StoreError> {
         self.events_after(task, 0)
@@ -181,7 +215,7 @@ impl Store {
 }
 
 /// A task row as stored, before its JSON and status are checked.
-struct RawTask {
+pub(crate) struct RawTask {
     id: String,
     created_at: i64,
     updated_at: i64,
@@ -192,9 +226,10 @@ struct RawTask {
     turns: u32,
     input_tokens: u64,
     output_tokens: u64,
+    host: String,
 }
 
-fn raw_task(row: &Row<'_>) -> rusqlite::Result<RawTask> {
+pub(crate) fn raw_task(row: &Row<'_>) -> rusqlite::Result<RawTask> {
     Ok(RawTask {
         id: row.get(0)?,
         created_at: row.get(1)?,
@@ -206,13 +241,18 @@ fn raw_task(row: &Row<'_>) -> rusqlite::Result<RawTask> {
         turns: row.get(7)?,
         input_tokens: row.get(8)?,
         output_tokens: row.get(9)?,
+        host: row.get(10)?,
     })
 }
 
 impl RawTask {
-    fn into_row(self) -> Result<TaskRow, StoreError> {
+    pub(crate) fn into_row(self) -> Result<TaskRow, StoreError> {
         let id = TaskId::from_raw(self.id);
         let status = parse_status(&id, &self.status)?;
+        let host = Host::parse(&self.host).ok_or_else(|| StoreError::CorruptTask {
+            task: id.clone(),
+            message: format!("unknown host `{}`", self.host),
+        })?;
         let spec = serde_json::from_str(&self.spec).map_err(|e| StoreError::CorruptTask {
             task: id.clone(),
             message: format!("its spec does not read back: {e}"),
@@ -228,6 +268,7 @@ impl RawTask {
             turns: self.turns,
             input_tokens: self.input_tokens,
             output_tokens: self.output_tokens,
+            host,
         })
     }
 }
@@ -259,7 +300,7 @@ fn with_prefix(conn: &Connection, prefix: &str) -> rusqlite::Result<Vec<String>>
     .collect()
 }
 
-fn exists(conn: &Connection, id: &str) -> rusqlite::Result<bool> {
+pub(crate) fn exists(conn: &Connection, id: &str) -> rusqlite::Result<bool> {
     conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM tasks WHERE id = ?1)")?
         .query_row([id], |row| row.get(0))
 }

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use rusqlite::Connection;
+use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 use crate::StoreError;
 use crate::error::SqlContext;
@@ -25,8 +25,49 @@ const OPEN_ATTEMPTS: u32 = 20;
 /// several processes at once. Methods are synchronous and short; share a
 /// `Store` between threads behind an `Arc`.
 pub struct Store {
-    conn: Mutex<Connection>,
+    db: Mutex<Db>,
     path: Option<PathBuf>,
+    /// Each committed write: the durability it asked for and the
+    /// `synchronous` level really in force inside its transaction.
+    #[cfg(test)]
+    pub(crate) commits: Mutex<Vec<(Durability, i64)>>,
+}
+
+/// The one connection every thread of this process shares, with the
+/// `synchronous` level it is set to. That level belongs to the connection,
+/// not to a transaction, so it is only ever changed by [`Store::write`]
+/// while it holds the lock for the whole write.
+pub(crate) struct Db {
+    conn: Connection,
+    /// `None` after a failed switch: unknown, so the next write sets it.
+    level: Option<Durability>,
+}
+
+impl std::ops::Deref for Db {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+/// How durable a write's commit must be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Durability {
+    /// WAL's `synchronous=NORMAL`: survives a crash of the process, but the
+    /// last commits may be lost on power loss.
+    Normal,
+    /// `synchronous=FULL`: on disk before the commit returns, even across
+    /// a power loss.
+    Full,
+}
+
+impl Durability {
+    fn pragma(self) -> &'static str {
+        match self {
+            Durability::Normal => "NORMAL",
+            Durability::Full => "FULL",
+        }
+    }
 }
 
 impl std::fmt::Debug for Store {
@@ -89,13 +130,19 @@ impl Store {
         // An in-memory database answers "memory"; that is fine.
         conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get::<_, String>(0))
             .at(at)?;
-        conn.pragma_update(None, "synchronous", "NORMAL").at(at)?;
+        conn.pragma_update(None, "synchronous", Durability::Normal.pragma())
+            .at(at)?;
         conn.pragma_update(None, "foreign_keys", "ON").at(at)?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         migrate(&mut conn, at)?;
         Ok(Self {
-            conn: Mutex::new(conn),
+            db: Mutex::new(Db {
+                conn,
+                level: Some(Durability::Normal),
+            }),
             path,
+            #[cfg(test)]
+            commits: Mutex::default(),
         })
     }
 
@@ -104,11 +151,59 @@ impl Store {
         self.path.as_deref()
     }
 
-    /// The connection. A panic while holding it cannot leave a half-done
-    /// write behind (an open transaction rolls back when dropped), so a
-    /// poisoned lock is safe to take over.
-    pub(crate) fn conn(&self) -> MutexGuard<'_, Connection> {
-        self.conn.lock().unwrap_or_else(PoisonError::into_inner)
+    /// The connection, for reading. A panic while holding it cannot leave
+    /// a half-done write behind (an open transaction rolls back when
+    /// dropped), so a poisoned lock is safe to take over.
+    pub(crate) fn conn(&self) -> MutexGuard<'_, Db> {
+        self.db.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Runs `body` in one write transaction committed with `durability`.
+    /// Every write goes through here: the connection's `synchronous` level
+    /// is set for this write, and the transaction committed, under one
+    /// hold of the lock, so another thread's write can never change the
+    /// level in between — whatever the previous write asked for, and
+    /// however it ended (error, panic).
+    pub(crate) fn write<T>(
+        &self,
+        durability: Durability,
+        body: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let path = self.path();
+        let mut db = self.conn();
+        if db.level != Some(durability) {
+            db.level = None;
+            match db
+                .conn
+                .pragma_update(None, "synchronous", durability.pragma())
+            {
+                Ok(()) => db.level = Some(durability),
+                // Committing at FULL where NORMAL was asked is only slower;
+                // the next write tries the switch again.
+                Err(_) if durability == Durability::Normal => {}
+                Err(err) => return Err(crate::error::sql_error(err, path)),
+            }
+        }
+        let tx = db
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .at(path)?;
+        let value = body(&tx)?;
+        #[cfg(test)]
+        self.observe_commit(&tx, durability);
+        tx.commit().at(path)?;
+        Ok(value)
+    }
+
+    #[cfg(test)]
+    fn observe_commit(&self, tx: &Transaction<'_>, durability: Durability) {
+        let level = tx
+            .pragma_query_value(None, "synchronous", |row| row.get(0))
+            .unwrap_or(-1);
+        self.commits
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push((durability, level));
     }
 }
 

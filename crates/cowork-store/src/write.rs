@@ -3,12 +3,12 @@
 use std::path::Path;
 
 use cowork_protocol::{Event, TaskId, TaskSpec, TaskStatus};
-use rusqlite::{Connection, ErrorCode, OptionalExtension, TransactionBehavior, params};
+use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
 
 use crate::error::SqlContext;
 use crate::read::parse_status;
-use crate::store::now_ms;
-use crate::{Owner, Store, StoreError};
+use crate::store::{Durability, now_ms};
+use crate::{Host, Owner, Store, StoreError};
 
 impl Store {
     /// Inserts the task's row (status `running`, owned by `owner`) and
@@ -19,40 +19,52 @@ impl Store {
         spec: &TaskSpec,
         owner: &Owner,
     ) -> Result<(), StoreError> {
+        self.create_hosted_task(id, spec, owner, Host::Cli)
+    }
+
+    /// [`Store::create_task`] for a task run by `host`, recorded in the
+    /// same transaction, so a daemon killed right after creating a task
+    /// still finds it its own on restart.
+    pub fn create_hosted_task(
+        &self,
+        id: &TaskId,
+        spec: &TaskSpec,
+        owner: &Owner,
+        host: Host,
+    ) -> Result<(), StoreError> {
         let spec_json = encode("the task spec", spec)?;
         let created = Event::TaskCreated { spec: spec.clone() };
         let created_json = encode("an event", &created)?;
         let path = self.path();
-        let mut conn = self.conn();
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .at(path)?;
-        let now = now_ms();
-        let inserted = tx
-            .prepare_cached(
-                "INSERT INTO tasks (id, created_at, updated_at, status, prompt, spec, \
-                 owner_pid, owner_start) VALUES (?1, ?2, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )
-            .and_then(|mut stmt| {
-                stmt.execute(params![
-                    id.as_str(),
-                    now,
-                    TaskStatus::Running.as_str(),
-                    spec.prompt,
-                    spec_json,
-                    owner.pid,
-                    to_i64(owner.start_time),
-                ])
-            });
-        match inserted {
-            Ok(_) => {}
-            Err(err) if err.sqlite_error_code() == Some(ErrorCode::ConstraintViolation) => {
-                return Err(StoreError::AlreadyExists { id: id.clone() });
+        self.write(Durability::Normal, |tx| {
+            let now = now_ms();
+            let inserted = tx
+                .prepare_cached(
+                    "INSERT INTO tasks (id, created_at, updated_at, status, prompt, spec, \
+                     owner_pid, owner_start, host) VALUES (?1, ?2, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                )
+                .and_then(|mut stmt| {
+                    stmt.execute(params![
+                        id.as_str(),
+                        now,
+                        TaskStatus::Running.as_str(),
+                        spec.prompt,
+                        spec_json,
+                        owner.pid,
+                        to_i64(owner.start_time),
+                        host.as_str(),
+                    ])
+                });
+            match inserted {
+                Ok(_) => {}
+                Err(err) if err.sqlite_error_code() == Some(ErrorCode::ConstraintViolation) => {
+                    return Err(StoreError::AlreadyExists { id: id.clone() });
+                }
+                Err(err) => return Err(crate::error::sql_error(err, path)),
             }
-            Err(err) => return Err(crate::error::sql_error(err, path)),
-        }
-        append_in(&tx, path, id, &created, created_json, now)?;
-        tx.commit().at(path)
+            append_in(tx, path, id, &created, created_json, now)?;
+            Ok(())
+        })
     }
 
     /// Appends a persistent event to the task's log and returns its seq.
@@ -68,19 +80,38 @@ impl Store {
         }
         let payload = encode("an event", event)?;
         let path = self.path();
-        let mut conn = self.conn();
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .at(path)?;
-        let seq = append_in(&tx, path, task, event, payload, now_ms())?;
-        tx.commit().at(path)?;
-        Ok(seq)
+        self.write(Durability::Normal, |tx| {
+            append_in(tx, path, task, event, payload, now_ms())
+        })
     }
 
     /// Appends several persistent events in one transaction (all or
     /// none), e.g. every move of a batch before any of them happens.
     /// Returns their seqs.
     pub fn append_all(&self, task: &TaskId, events: &[Event]) -> Result<Vec<u64>, StoreError> {
+        self.append_batch(task, events, Durability::Normal)
+    }
+
+    /// [`Store::append_all`], synced to disk before it returns — even
+    /// across a power loss — for records that must exist before the thing
+    /// they describe happens (the change journal). Other appends use WAL's
+    /// cheaper `synchronous=NORMAL`, which survives a crash of the process
+    /// but may lose the last commits on power loss. The guarantee holds
+    /// per append however many tasks write at once.
+    pub fn append_all_synced(
+        &self,
+        task: &TaskId,
+        events: &[Event],
+    ) -> Result<Vec<u64>, StoreError> {
+        self.append_batch(task, events, Durability::Full)
+    }
+
+    fn append_batch(
+        &self,
+        task: &TaskId,
+        events: &[Event],
+        durability: Durability,
+    ) -> Result<Vec<u64>, StoreError> {
         let mut payloads = Vec::with_capacity(events.len());
         for event in events {
             if !event.is_persistent() {
@@ -89,100 +120,102 @@ impl Store {
             payloads.push(encode("an event", event)?);
         }
         let path = self.path();
-        let mut conn = self.conn();
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .at(path)?;
-        let now = now_ms();
-        let mut seqs = Vec::with_capacity(events.len());
-        for (event, payload) in events.iter().zip(payloads) {
-            seqs.push(append_in(&tx, path, task, event, payload, now)?);
-        }
-        tx.commit().at(path)?;
-        Ok(seqs)
-    }
-
-    /// [`Store::append_all`], synced to disk before it returns — even
-    /// across a power loss — for records that must exist before the thing
-    /// they describe happens (the change journal). Other appends use WAL's
-    /// cheaper `synchronous=NORMAL`, which survives a crash of the process
-    /// but may lose the last commits on power loss.
-    pub fn append_all_synced(
-        &self,
-        task: &TaskId,
-        events: &[Event],
-    ) -> Result<Vec<u64>, StoreError> {
-        let path = self.path();
-        self.conn()
-            .pragma_update(None, "synchronous", "FULL")
-            .at(path)?;
-        let result = self.append_all(task, events);
-        self.conn()
-            .pragma_update(None, "synchronous", "NORMAL")
-            .at(path)?;
-        result
+        self.write(durability, |tx| {
+            let now = now_ms();
+            events
+                .iter()
+                .zip(payloads)
+                .map(|(event, payload)| append_in(tx, path, task, event, payload, now))
+                .collect()
+        })
     }
 
     /// Takes ownership of a task to resume it, and appends
-    /// `StatusChanged { Running, reason: "resumed" }`.
+    /// `StatusChanged { Running, reason: "resumed" }`; returns that
+    /// event's seq, for publishing it live. The task's host is kept.
     ///
     /// Refused with [`StoreError::Busy`] while the task is running in
     /// another live process. A task that has stopped (interrupted, or
     /// ended) may be claimed whatever became of its last owner; claiming a
     /// task this same owner holds is allowed.
-    pub fn claim(&self, task: &TaskId, owner: &Owner) -> Result<(), StoreError> {
+    pub fn claim(&self, task: &TaskId, owner: &Owner) -> Result<u64, StoreError> {
+        self.claim_in(task, owner, None)
+    }
+
+    /// [`Store::claim`] that also makes `host` the task's host, in the
+    /// same transaction.
+    pub fn claim_hosted(
+        &self,
+        task: &TaskId,
+        owner: &Owner,
+        host: Host,
+    ) -> Result<u64, StoreError> {
+        self.claim_in(task, owner, Some(host))
+    }
+
+    fn claim_in(
+        &self,
+        task: &TaskId,
+        owner: &Owner,
+        host: Option<Host>,
+    ) -> Result<u64, StoreError> {
         let resumed = Event::StatusChanged {
             status: TaskStatus::Running,
             reason: Some("resumed".to_owned()),
         };
         let payload = encode("an event", &resumed)?;
         let path = self.path();
-        let mut conn = self.conn();
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .at(path)?;
-        let row = tx
-            .prepare_cached("SELECT status, owner_pid, owner_start FROM tasks WHERE id = ?1")
-            .and_then(|mut stmt| {
-                stmt.query_row([task.as_str()], |row| {
-                    Ok((
-                        row.get::<_, String>(0)?,
-                        row.get::<_, Option<u32>>(1)?,
-                        row.get::<_, Option<u64>>(2)?,
-                    ))
+        self.write(Durability::Normal, |tx| {
+            let row = tx
+                .prepare_cached("SELECT status, owner_pid, owner_start FROM tasks WHERE id = ?1")
+                .and_then(|mut stmt| {
+                    stmt.query_row([task.as_str()], |row| {
+                        Ok((
+                            row.get::<_, String>(0)?,
+                            row.get::<_, Option<u32>>(1)?,
+                            row.get::<_, Option<u64>>(2)?,
+                        ))
+                    })
+                    .optional()
                 })
-                .optional()
-            })
-            .at(path)?;
-        let Some((status, pid, start)) = row else {
-            return Err(StoreError::NotFound {
-                id: task.to_string(),
+                .at(path)?;
+            let Some((status, pid, start)) = row else {
+                return Err(StoreError::NotFound {
+                    id: task.to_string(),
+                });
+            };
+            let current = pid.map(|pid| Owner {
+                pid,
+                start_time: start.unwrap_or(0),
             });
-        };
-        let current = pid.map(|pid| Owner {
-            pid,
-            start_time: start.unwrap_or(0),
-        });
-        let running_elsewhere = match parse_status(task, &status)? {
-            TaskStatus::Running => current.filter(|c| c != owner && c.is_alive()),
-            TaskStatus::Interrupted
-            | TaskStatus::Completed
-            | TaskStatus::Failed
-            | TaskStatus::Cancelled => None,
-        };
-        if let Some(holder) = running_elsewhere {
-            return Err(StoreError::Busy {
-                id: task.clone(),
-                pid: holder.pid,
-            });
-        }
-        tx.prepare_cached("UPDATE tasks SET owner_pid = ?2, owner_start = ?3 WHERE id = ?1")
+            let running_elsewhere = match parse_status(task, &status)? {
+                TaskStatus::Running => current.filter(|c| c != owner && c.is_alive()),
+                TaskStatus::Interrupted
+                | TaskStatus::Completed
+                | TaskStatus::Failed
+                | TaskStatus::Cancelled => None,
+            };
+            if let Some(holder) = running_elsewhere {
+                return Err(StoreError::Busy {
+                    id: task.clone(),
+                    pid: holder.pid,
+                });
+            }
+            tx.prepare_cached(
+                "UPDATE tasks SET owner_pid = ?2, owner_start = ?3, host = COALESCE(?4, host) \
+                 WHERE id = ?1",
+            )
             .and_then(|mut stmt| {
-                stmt.execute(params![task.as_str(), owner.pid, to_i64(owner.start_time)])
+                stmt.execute(params![
+                    task.as_str(),
+                    owner.pid,
+                    to_i64(owner.start_time),
+                    host.map(Host::as_str),
+                ])
             })
             .at(path)?;
-        append_in(&tx, path, task, &resumed, payload, now_ms())?;
-        tx.commit().at(path)
+            append_in(tx, path, task, &resumed, payload, now_ms())
+        })
     }
 
     /// Marks as interrupted every running task whose owner process has
@@ -191,48 +224,45 @@ impl Store {
     /// Meant for start-up, before anything lists or resumes tasks.
     pub fn reap_interrupted(&self) -> Result<Vec<TaskId>, StoreError> {
         let path = self.path();
-        let mut conn = self.conn();
         // One write transaction, so a task claimed by another process
         // meanwhile is never marked interrupted under it.
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .at(path)?;
-        let running: Vec<(String, Option<u32>, Option<u64>)> = tx
-            .prepare_cached(
-                "SELECT id, owner_pid, owner_start FROM tasks WHERE status = ?1 \
-                 ORDER BY created_at, rowid",
-            )
-            .and_then(|mut stmt| {
-                stmt.query_map([TaskStatus::Running.as_str()], |row| {
-                    Ok((row.get(0)?, row.get(1)?, row.get(2)?))
-                })?
-                .collect()
-            })
-            .at(path)?;
-        let mut reaped = Vec::new();
-        for (id, pid, start) in running {
-            let owner = pid.map(|pid| Owner {
-                pid,
-                start_time: start.unwrap_or(0),
-            });
-            if owner.is_some_and(|owner| owner.is_alive()) {
-                continue;
+        self.write(Durability::Normal, |tx| {
+            let running: Vec<(String, Option<u32>, Option<u64>)> = tx
+                .prepare_cached(
+                    "SELECT id, owner_pid, owner_start FROM tasks WHERE status = ?1 \
+                     ORDER BY created_at, rowid",
+                )
+                .and_then(|mut stmt| {
+                    stmt.query_map([TaskStatus::Running.as_str()], |row| {
+                        Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+                    })?
+                    .collect()
+                })
+                .at(path)?;
+            let mut reaped = Vec::new();
+            for (id, pid, start) in running {
+                let owner = pid.map(|pid| Owner {
+                    pid,
+                    start_time: start.unwrap_or(0),
+                });
+                if owner.is_some_and(|owner| owner.is_alive()) {
+                    continue;
+                }
+                let reason = match pid {
+                    Some(pid) => format!("the process running it (pid {pid}) ended unexpectedly"),
+                    None => "the process running it ended unexpectedly".to_owned(),
+                };
+                let event = Event::StatusChanged {
+                    status: TaskStatus::Interrupted,
+                    reason: Some(reason),
+                };
+                let payload = encode("an event", &event)?;
+                let id = TaskId::from_raw(id);
+                append_in(tx, path, &id, &event, payload, now_ms())?;
+                reaped.push(id);
             }
-            let reason = match pid {
-                Some(pid) => format!("the process running it (pid {pid}) ended unexpectedly"),
-                None => "the process running it ended unexpectedly".to_owned(),
-            };
-            let event = Event::StatusChanged {
-                status: TaskStatus::Interrupted,
-                reason: Some(reason),
-            };
-            let payload = encode("an event", &event)?;
-            let id = TaskId::from_raw(id);
-            append_in(&tx, path, &id, &event, payload, now_ms())?;
-            reaped.push(id);
-        }
-        tx.commit().at(path)?;
-        Ok(reaped)
+            Ok(reaped)
+        })
     }
 }
 
@@ -306,3 +336,7 @@ fn encode<T: serde::Serialize>(what: &'static str, value: &T) -> Result<String, 
 fn to_i64(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
+
+#[cfg(test)]
+#[path = "write_tests.rs"]
+mod tests;

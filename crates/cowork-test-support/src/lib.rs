@@ -4,7 +4,9 @@
 //! streaming at `url()`, OpenAI chat completions at `url() + "/v1"`), so
 //! end-to-end tests run the real HTTP clients and the real `cowork` binary
 //! with no network and no key. [`sse`] builds the same event streams as
-//! strings for parser unit tests.
+//! strings for parser unit tests. [`browser::Browser`] is a real headless
+//! Chromium, driven with the small WebDriver client in [`webdriver`], for
+//! testing the web UI as people use it.
 //!
 //! It owns no production behaviour and is only ever a dev-dependency. The
 //! script format itself belongs to `cowork_protocol::script`.
@@ -30,10 +32,12 @@ use std::path::PathBuf;
 
 use cowork_protocol::script::Script;
 
+pub mod browser;
 pub mod consumers;
 mod routes;
 mod server;
 pub mod sse;
+pub mod webdriver;
 
 pub use server::{MockModelServer, MockServerError, RecordedRequest};
 

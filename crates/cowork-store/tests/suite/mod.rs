@@ -1,8 +1,10 @@
 //! Shared helpers for the store's integration tests.
 
+mod approvals;
 mod concurrency;
 mod corruption;
 mod events;
+mod hosting;
 mod lookup;
 mod migrations;
 mod ownership;

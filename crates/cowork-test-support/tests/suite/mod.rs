@@ -2,6 +2,7 @@
 
 mod anthropic;
 mod binary;
+mod browser;
 mod openai;
 mod recording;
 mod turns;
