@@ -138,10 +138,12 @@ impl Renderer {
                     log.push_str("<div id=\"live-text\" hx-swap-oob=\"innerHTML\"></div>");
                 }
                 Update::Status => log.push_str(&self.status()),
+                // A browser drops an SSE event whose data is empty, so
+                // this one says something, though only its name matters.
                 Update::Files => out.push(Fragment {
                     event: "files",
                     id: envelope.seq,
-                    data: String::new(),
+                    data: "changed".to_owned(),
                 }),
             }
         }

@@ -69,5 +69,9 @@ fn hostile_names_and_text_never_become_markup() {
 #[test]
 fn a_file_change_tells_the_files_panel_to_reload() {
     let fragments = all_fragments(0, &sample_log());
-    assert!(fragments.iter().any(|f| f.event == "files"));
+    let files: Vec<&Fragment> = fragments.iter().filter(|f| f.event == "files").collect();
+    assert_eq!(files.len(), 1);
+    // Regression: an event with empty data is never dispatched by
+    // EventSource, so the panel never reloaded.
+    assert!(!files[0].data.is_empty());
 }

@@ -487,7 +487,7 @@ pub fn live_events() -> Vec<Event> {
         call_id: "w1".into(),
         tool: "Write".into(),
         effect: Effect::Write,
-        summary: "create /home/ana/poems/poem.md (1 line)".into(),
+        summary: "create /data/poems/poem.md (1 line)".into(),
     });
     events
 }

@@ -75,6 +75,14 @@
     if (url) window.htmx.ajax("GET", url, { target: "#preview", swap: "innerHTML" });
   });
 
+  // Whether the page is live: the header says so, and tests wait for it.
+  document.addEventListener("htmx:sseOpen", function (event) {
+    event.target.setAttribute("data-stream", "open");
+  });
+  document.addEventListener("htmx:sseError", function (event) {
+    event.target.setAttribute("data-stream", "reconnecting");
+  });
+
   // A sent message clears its box.
   document.addEventListener("htmx:afterRequest", function (event) {
     var form = event.detail && event.detail.elt;
