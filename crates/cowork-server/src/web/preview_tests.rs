@@ -86,3 +86,18 @@ fn rendered_markup_is_not_escaped_a_second_time() {
     assert!(html.contains("<table>"), "{html}");
     assert!(!html.contains("&lt;table"), "{html}");
 }
+
+#[test]
+fn a_word_document_is_shown_as_its_text() {
+    let spec: cowork_docs::report::ReportSpec = cowork_docs::spec::parse(&serde_json::json!({
+        "markdown": "# Quarterly <review>\n\nSales rose by **12%**.\n\n| a | b |\n|---|---|\n| 1 | 2 |\n"
+    }))
+    .unwrap();
+    let bytes = cowork_docs::docx::write(&spec, &cowork_docs::NoAssets).unwrap();
+    let Shown::Html(html) = show(&file("review.docx", &bytes)) else {
+        panic!("not html");
+    };
+    assert!(html.contains("Sales rose by"), "{html}");
+    assert!(html.contains("<table>"), "{html}");
+    assert!(!html.contains("<review>"), "{html}");
+}
