@@ -82,9 +82,10 @@ async fn measure(steps: usize, tool: &str, input: serde_json::Value) -> Result<D
     })));
     let deps = TaskDeps {
         model: Arc::new(ScriptModel::new(script)),
-        store,
+        hub: cowork_core::Hub::new(store),
         tools,
-        policy: Policy::new(PermissionMode::Auto, &[], Approver::Nobody)?,
+        policy: Policy::new(PermissionMode::Auto, &[])?,
+        approver: Approver::Nobody,
         options: RunOptions::default(),
     };
     let spec = TaskSpec {
@@ -107,8 +108,8 @@ async fn measure(steps: usize, tool: &str, input: serde_json::Value) -> Result<D
     let mut handle = cowork_core::start_task(deps, TaskId::new(), spec)?;
     let mut finished = 0usize;
     let mut status = None;
-    while let Some(event) = handle.next_event().await {
-        match event {
+    while let Some(envelope) = handle.next_event().await {
+        match envelope.event {
             Event::ToolCallFinished {
                 is_error, content, ..
             } => {
@@ -117,7 +118,9 @@ async fn measure(steps: usize, tool: &str, input: serde_json::Value) -> Result<D
                 }
                 finished += 1;
             }
-            Event::StatusChanged { status: s, reason } if s.is_terminal() => {
+            Event::StatusChanged {
+                status: s, reason, ..
+            } if s.is_terminal() => {
                 status = Some((s, reason));
             }
             _ => {}

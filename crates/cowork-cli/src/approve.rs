@@ -53,35 +53,103 @@ fn render(tool: &str, summary: &str) -> String {
 fn prompt(question: &str) -> ApprovalDecision {
     let stdin = std::io::stdin();
     let mut lines = stdin.lock().lines();
-    let mut stderr = std::io::stderr();
-    let _ = write!(stderr, "{question}");
+    let _ = write!(std::io::stderr(), "{question}");
     loop {
-        let _ = write!(
-            stderr,
-            "  {} once   {} for the rest of this task   {} deny   › ",
-            style("[y]").cyan(),
-            style("[a]").cyan(),
-            style("[n]").cyan()
-        );
-        let _ = stderr.flush();
+        show_choices();
         let Some(Ok(answer)) = lines.next() else {
             return deny(Some("no answer".to_owned()));
         };
-        match answer.trim().to_lowercase().as_str() {
-            "y" | "yes" => return ApprovalDecision::AllowOnce,
-            "a" | "all" | "always" => return ApprovalDecision::AllowForTask,
-            "n" | "no" | "" => {
-                let _ = write!(stderr, "  why? (optional, told to the model) › ");
-                let _ = stderr.flush();
-                let message = match lines.next() {
-                    Some(Ok(m)) if !m.trim().is_empty() => Some(m.trim().to_owned()),
-                    Some(_) | None => None,
-                };
-                return deny(message);
+        match choice(&answer) {
+            Some(Choice::Decided(decision)) => return decision,
+            Some(Choice::Deny) => {
+                ask_why();
+                return deny(reason(lines.next().and_then(Result::ok)));
             }
-            _ => {}
+            None => {}
         }
     }
+}
+
+/// Lines typed at the terminal, read on one thread for the whole run: a
+/// question answered in another front leaves no reader behind that would
+/// swallow the answer to the next one.
+pub struct TerminalLines {
+    lines: tokio::sync::mpsc::UnboundedReceiver<String>,
+}
+
+impl TerminalLines {
+    pub fn spawn() -> Self {
+        let (tx, lines) = tokio::sync::mpsc::unbounded_channel();
+        std::thread::spawn(move || {
+            for line in std::io::stdin().lock().lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Self { lines }
+    }
+
+    /// Asks about a call to `tool`. Dropping the future (the question was
+    /// answered elsewhere) leaves the reader ready for the next question;
+    /// lines typed before a question is shown are not taken as its answer.
+    pub async fn ask(&mut self, tool: &str, summary: &str) -> ApprovalDecision {
+        while self.lines.try_recv().is_ok() {}
+        let _ = write!(std::io::stderr(), "{}", render(tool, summary));
+        loop {
+            show_choices();
+            let Some(answer) = self.lines.recv().await else {
+                return deny(Some("no answer".to_owned()));
+            };
+            match choice(&answer) {
+                Some(Choice::Decided(decision)) => return decision,
+                Some(Choice::Deny) => {
+                    ask_why();
+                    return deny(reason(self.lines.recv().await));
+                }
+                None => {}
+            }
+        }
+    }
+}
+
+enum Choice {
+    Decided(ApprovalDecision),
+    /// Denied; the reason for the model comes next.
+    Deny,
+}
+
+/// What an answer means; `None` asks again.
+fn choice(answer: &str) -> Option<Choice> {
+    match answer.trim().to_lowercase().as_str() {
+        "y" | "yes" => Some(Choice::Decided(ApprovalDecision::AllowOnce)),
+        "a" | "all" | "always" => Some(Choice::Decided(ApprovalDecision::AllowForTask)),
+        "n" | "no" | "" => Some(Choice::Deny),
+        _ => None,
+    }
+}
+
+fn show_choices() {
+    let mut stderr = std::io::stderr();
+    let _ = write!(
+        stderr,
+        "  {} once   {} for the rest of this task   {} deny   › ",
+        style("[y]").cyan(),
+        style("[a]").cyan(),
+        style("[n]").cyan()
+    );
+    let _ = stderr.flush();
+}
+
+fn ask_why() {
+    let mut stderr = std::io::stderr();
+    let _ = write!(stderr, "  why? (optional, told to the model) › ");
+    let _ = stderr.flush();
+}
+
+fn reason(line: Option<String>) -> Option<String> {
+    line.map(|m| m.trim().to_owned()).filter(|m| !m.is_empty())
 }
 
 fn deny(message: Option<String>) -> ApprovalDecision {

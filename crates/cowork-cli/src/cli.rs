@@ -22,6 +22,11 @@ pub enum Command {
     Show(ShowArgs),
     /// Continue a task that was interrupted, failed or cancelled.
     Resume(ResumeArgs),
+    /// Follow a task the daemon runs (`cowork serve`) until it ends.
+    Attach(AttachArgs),
+    /// Continue a finished task with another message, in the same
+    /// transcript, and follow it.
+    Reply(ReplyArgs),
     /// Run one command in cowork's sandbox, with the command's exit code.
     Exec(ExecArgs),
     /// Restore every file a task touched to its state before the task.
@@ -188,6 +193,50 @@ pub struct RunArgs {
     pub sandbox: SandboxArgs,
     #[command(flatten)]
     pub output: OutputArgs,
+    #[command(flatten)]
+    pub front: FrontArgs,
+    /// Submit the task to the daemon, print its id and return; it runs
+    /// on (follow it with `cowork attach ID`).
+    #[arg(long, conflicts_with = "local")]
+    pub detach: bool,
+}
+
+/// Where a task runs.
+#[derive(Debug, Args)]
+pub struct FrontArgs {
+    /// Run the task in this process even when a daemon (`cowork serve`)
+    /// runs: it then stops when this command does.
+    #[arg(long)]
+    pub local: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AttachArgs {
+    /// The task's id, a unique prefix of it, or `last`.
+    pub id: String,
+    /// Show only the events after this one (its seq); default: all.
+    #[arg(long, value_name = "SEQ")]
+    pub after: Option<u64>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ReplyArgs {
+    /// The task's id, a unique prefix of it, or `last`.
+    pub id: String,
+    /// The message, in plain words.
+    pub text: String,
+    /// Allow everything that would ask (deny rules still apply). Only
+    /// without a daemon: the daemon's task keeps the approvals it had.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    #[command(flatten)]
+    pub sandbox: SandboxArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    #[command(flatten)]
+    pub front: FrontArgs,
 }
 
 #[derive(Debug, Args)]

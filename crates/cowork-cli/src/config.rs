@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 
+use cowork_core::factory::{ConfigLocation, OwnPaths};
 use cowork_files::canonical_prefix;
 use cowork_protocol::config::{Config, Rule};
 
@@ -52,20 +53,22 @@ pub fn load() -> Result<Config> {
     Ok(config)
 }
 
+/// Where the configuration lives, as cowork's own (hidden from tasks): its
+/// whole `cowork` folder in the usual place; only the file when
+/// `COWORK_CONFIG` names one, whose folder may be anything.
+pub fn config_location() -> Option<ConfigLocation> {
+    let config = config_path()?;
+    let named = std::env::var_os("COWORK_CONFIG").is_some_and(|v| !v.is_empty());
+    Some(match config.parent() {
+        Some(dir) if !named => ConfigLocation::Folder(dir.to_path_buf()),
+        Some(_) | None => ConfigLocation::File(config),
+    })
+}
+
 /// cowork's own files, which no task may see or change whatever its
-/// folders: the data dir and the configuration (its whole `cowork`
-/// folder in the usual place; only the file when `COWORK_CONFIG` names
-/// one, whose folder may be anything).
-pub fn own_paths(data_dir: &Path) -> Vec<PathBuf> {
-    let mut paths = vec![data_dir.to_path_buf()];
-    if let Some(config) = config_path() {
-        let named = std::env::var_os("COWORK_CONFIG").is_some_and(|v| !v.is_empty());
-        match config.parent() {
-            Some(dir) if !named => paths.push(dir.to_path_buf()),
-            Some(_) | None => paths.push(config),
-        }
-    }
-    paths
+/// folders: the data dir and the configuration.
+pub fn own_paths() -> Result<OwnPaths> {
+    Ok(OwnPaths::new(crate::home::data_dir()?, config_location()))
 }
 
 /// Rewrites a rule's folder and path glob to the real places they name,

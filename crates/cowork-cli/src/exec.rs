@@ -1,13 +1,13 @@
 //! `cowork exec`: one command in the sandbox, from the terminal.
 
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use anyhow::{Result, bail};
 
+use cowork_core::factory::OwnPaths;
 use cowork_sandbox::{Availability, Limits, Mount, Output, SandboxError, SandboxSpec};
 
 use crate::cli::{ExecArgs, SandboxArg};
@@ -15,7 +15,10 @@ use crate::run::parse_folder;
 
 pub fn exec(args: &ExecArgs) -> Result<ExitCode> {
     let network = args.sandbox.network()?;
-    let cache = probe_cache_dir();
+    // Without a data dir there is nothing of cowork's to hide, and the
+    // probe is not remembered.
+    let own = crate::config::own_paths().ok();
+    let cache = own.as_ref().map(OwnPaths::probe_cache_dir);
     let sandboxed = match args.sandbox.sandbox {
         SandboxArg::Auto => {
             let availability = match &cache {
@@ -73,7 +76,10 @@ pub fn exec(args: &ExecArgs) -> Result<ExitCode> {
         limits,
         network,
         stdin: None,
-        hidden: cowork_state_dirs(),
+        hidden: own
+            .as_ref()
+            .map(OwnPaths::hidden_from_commands)
+            .unwrap_or_default(),
     };
     let (output, interrupted) = match run_until_interrupted(spec, sandboxed)? {
         (Ok(output), interrupted) => (output, interrupted),
@@ -123,32 +129,6 @@ pub fn exec(args: &ExecArgs) -> Result<ExitCode> {
 
 fn unavailable(cause: &str, fix: &str) -> String {
     format!("the sandbox is unavailable, so the command was not run: {cause}.\nFix: {fix}")
-}
-
-/// Where the sandbox probe's result is remembered: beside cowork's data,
-/// which commands never see (the file is keyed by boot, kernel and binary,
-/// so a stale one is simply ignored).
-pub fn probe_cache_dir() -> Option<PathBuf> {
-    crate::home::data_dir().ok().map(|dir| dir.join("cache"))
-}
-
-/// cowork's own state, hidden from every command even inside a connected
-/// folder (`--folder ~`): the data folder (database, journal blobs, trash,
-/// stages) and the configuration's folder — or, when `COWORK_CONFIG` names
-/// a file that may sit in any folder, that file alone.
-pub fn cowork_state_dirs() -> Vec<PathBuf> {
-    let Ok(data) = crate::home::data_dir() else {
-        return Vec::new();
-    };
-    let named_config = std::env::var_os("COWORK_CONFIG").is_some_and(|v| !v.is_empty());
-    crate::config::own_paths(&data)
-        .into_iter()
-        // A named configuration file that does not exist yet is left alone:
-        // its mask would be created as a folder, in the way of the file the
-        // user writes later.
-        .filter(|p| *p == data || !named_config || p.is_file())
-        .map(|p| std::path::absolute(&p).unwrap_or(p))
-        .collect()
 }
 
 /// Runs the command until it ends or Ctrl-C, which stops its whole process

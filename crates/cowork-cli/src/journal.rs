@@ -10,57 +10,49 @@ use std::process::ExitCode;
 use anyhow::{Context as _, Result, bail};
 use console::style;
 
-use cowork_files::{Expected, Folders, JournalStore, TrashEntry, TrashRecord, undo};
+use cowork_core::factory::{UndoOutcome, UndoRequest, undo_task};
+use cowork_files::{Expected, Folders, JournalStore, TrashEntry, TrashRecord};
 use cowork_protocol::config::Config;
-use cowork_protocol::{Change, Event, FolderGrant, TaskStatus};
+use cowork_protocol::{Change, Event, FolderGrant};
 use cowork_store::Store;
 
 use crate::cli::{GcArgs, TrashCommand, UndoArgs};
 use crate::home;
 use crate::render::{human_bytes, plural};
 use crate::safe;
+use crate::setup;
 use crate::tasks::local_time;
 
 /// How many steps of an undo plan are listed before "… and N more".
 const LISTED_STEPS: usize = 30;
 
 pub fn undo(args: &UndoArgs, store: &Store) -> Result<ExitCode> {
-    let row = store.task(&args.id)?;
-    let short = row.id.short();
-    if row.status == TaskStatus::Running && store.owner(&row.id)?.is_some_and(|o| o.is_alive()) {
-        bail!("task {short} is still running; stop it (Ctrl-C) before undoing it");
-    }
-    let changes: Vec<Change> = store
-        .events(&row.id)?
-        .into_iter()
-        .filter_map(|e| match e.event {
-            Event::FileChanged { change, .. } => Some(change),
-            _ => None,
-        })
-        .collect();
-    if changes.is_empty() {
+    let journal = JournalStore::open(&home::data_dir()?)?;
+    let request = UndoRequest {
+        dry_run: args.dry_run,
+        force: args.force,
+    };
+    let report = undo_task(store, &journal, &args.id, request).map_err(setup::factory_error)?;
+    let short = report.task.short();
+    if report.outcome == UndoOutcome::NothingToUndo {
         println!("task {short} changed no files; there is nothing to undo");
         return Ok(ExitCode::SUCCESS);
     }
-    let folders = Folders::open(&row.spec.folders)?;
-    let journal = JournalStore::open(&home::data_dir()?)?;
-    let plan = undo::plan(&changes, &folders, &journal);
-
     let mut out = String::new();
     let listed = if args.dry_run {
         usize::MAX
     } else {
         LISTED_STEPS
     };
-    for step in plan.steps.iter().take(listed) {
-        let _ = writeln!(out, "  {}", safe::line(&step.description));
+    for step in report.steps.iter().take(listed) {
+        let _ = writeln!(out, "  {}", safe::line(step));
     }
-    if plan.steps.len() > listed {
-        let _ = writeln!(out, "  … and {} more", plan.steps.len() - listed);
+    if report.steps.len() > listed {
+        let _ = writeln!(out, "  … and {} more", report.steps.len() - listed);
     }
     print!("{out}");
-    if !plan.conflicts.is_empty() {
-        let what = match plan.conflicts.len() {
+    if !report.conflicts.is_empty() {
+        let what = match report.conflicts.len() {
             1 => "1 file was".to_owned(),
             n => format!("{n} files were"),
         };
@@ -68,7 +60,7 @@ pub fn undo(args: &UndoArgs, store: &Store) -> Result<ExitCode> {
             "{} {what} changed after task {short}; undo would overwrite them:\n",
             style("!").yellow()
         );
-        for conflict in &plan.conflicts {
+        for conflict in &report.conflicts {
             let _ = writeln!(
                 msg,
                 "  {}: {}",
@@ -78,41 +70,36 @@ pub fn undo(args: &UndoArgs, store: &Store) -> Result<ExitCode> {
         }
         eprint!("{msg}");
     }
-    if args.dry_run {
-        println!("dry run: nothing was changed");
-        return Ok(ExitCode::SUCCESS);
-    }
-    if !plan.conflicts.is_empty() && !args.force {
-        eprintln!(
-            "nothing was changed. Run `cowork undo {short} --force` to restore them anyway \
-             (their current versions go to the trash)."
-        );
-        return Ok(ExitCode::FAILURE);
-    }
-    let report = undo::apply(&plan, &folders, &journal, args.force)?;
-    store.append(
-        &row.id,
-        &Event::Undone {
-            restored: report.restored,
-            skipped: report.skipped,
-            forced: report.forced,
-        },
-    )?;
-    println!(
-        "{} undid task {short}: {} restored, {} already as before{}",
-        style("✓").green(),
-        report.restored,
-        report.skipped,
-        if report.forced > 0 {
-            format!(
-                ", {} forced (previous versions in the trash)",
-                report.forced
-            )
-        } else {
-            String::new()
+    match report.outcome {
+        UndoOutcome::NothingToUndo => Ok(ExitCode::SUCCESS),
+        UndoOutcome::DryRun => {
+            println!("dry run: nothing was changed");
+            Ok(ExitCode::SUCCESS)
         }
-    );
-    Ok(ExitCode::SUCCESS)
+        UndoOutcome::RefusedForConflicts => {
+            eprintln!(
+                "nothing was changed. Run `cowork undo {short} --force` to restore them anyway \
+                 (their current versions go to the trash)."
+            );
+            Ok(ExitCode::FAILURE)
+        }
+        UndoOutcome::Applied {
+            restored,
+            skipped,
+            forced,
+        } => {
+            println!(
+                "{} undid task {short}: {restored} restored, {skipped} already as before{}",
+                style("✓").green(),
+                if forced > 0 {
+                    format!(", {forced} forced (previous versions in the trash)")
+                } else {
+                    String::new()
+                }
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+    }
 }
 
 pub fn trash(command: TrashCommand, store: &Store) -> Result<ExitCode> {

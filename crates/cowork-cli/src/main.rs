@@ -10,12 +10,14 @@
 
 mod approve;
 mod cli;
+mod client;
 mod config;
 mod docs;
 mod doctor;
 mod exec;
 mod home;
 mod journal;
+mod remote;
 mod render;
 mod run;
 mod safe;
@@ -69,8 +71,28 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Tasks(args) => tasks::list(&args, &store),
         Command::Show(args) => tasks::show(&args, &store),
-        Command::Run(args) => runtime()?.block_on(run::run(args, store, config)),
+        Command::Run(args) => runtime()?.block_on(async {
+            match daemon(args.front.local).await? {
+                Some(daemon) => remote::run(&daemon, args, &config).await,
+                None => {
+                    remote::need_daemon(args.detach)?;
+                    run::run(args, store, config).await
+                }
+            }
+        }),
         Command::Resume(args) => runtime()?.block_on(run::resume(args, store, config)),
+        Command::Attach(args) => runtime()?.block_on(async {
+            match daemon(false).await? {
+                Some(daemon) => remote::attach(&daemon, &args, &store).await,
+                None => Err(remote::no_daemon(&args.id)),
+            }
+        }),
+        Command::Reply(args) => runtime()?.block_on(async {
+            match daemon(args.front.local).await? {
+                Some(daemon) => remote::reply(&daemon, &args, &store).await,
+                None => run::reply(args, store, config).await,
+            }
+        }),
         Command::Exec(args) => exec::exec(&args),
         Command::Undo(args) => journal::undo(&args, &store),
         Command::Trash(command) => journal::trash(command, &store),
@@ -91,6 +113,14 @@ fn open_store() -> Result<Store> {
         )
     })?;
     Ok(store)
+}
+
+/// The daemon to hand tasks to, unless `local` asks for this process.
+async fn daemon(local: bool) -> Result<Option<client::Daemon>> {
+    if local {
+        return Ok(None);
+    }
+    Ok(client::Daemon::find(&home::data_dir()?).await)
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {

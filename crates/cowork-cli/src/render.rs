@@ -11,7 +11,8 @@ use std::time::{Duration, Instant};
 use console::style;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use cowork_protocol::{Event, TaskId, TaskStatus, Usage};
+use cowork_core::Decider;
+use cowork_protocol::{BudgetExceeded, EndReason, Envelope, Event, TaskId, TaskStatus, Usage};
 
 use crate::safe;
 
@@ -31,6 +32,8 @@ pub struct Renderer {
     turns: u32,
     /// What each running call was asked, by call id, for its result line.
     calls: HashMap<String, String>,
+    /// Whether the current answer's text came as deltas.
+    streamed: bool,
 }
 
 impl Renderer {
@@ -45,6 +48,7 @@ impl Renderer {
             usage: Usage::default(),
             turns: 0,
             calls: HashMap::new(),
+            streamed: false,
         }
     }
 
@@ -63,18 +67,22 @@ impl Renderer {
         }
     }
 
-    pub fn event(&mut self, event: &Event) {
+    pub fn event(&mut self, envelope: &Envelope) {
         if self.json {
-            let line = serde_json::json!({"task": self.task, "event": event});
-            out_line(&line.to_string());
+            // The one JSON shape of `run --json`, `show --json` and the
+            // daemon's event stream.
+            if let Ok(line) = serde_json::to_string(envelope) {
+                out_line(&line);
+            }
             return;
         }
-        match event {
+        match &envelope.event {
             Event::TurnStarted { turn } => {
                 self.turns = *turn;
                 self.status("thinking");
             }
             Event::TextDelta { text } => {
+                self.streamed = true;
                 self.clear_spinner();
                 // Each delta holds whole characters, so escaping one at a
                 // time never splits a character; Markdown is left as is.
@@ -86,8 +94,13 @@ impl Renderer {
                     self.at_line_start = text.ends_with('\n');
                 }
             }
-            Event::AssistantMessage { usage, .. } => {
+            Event::AssistantMessage { content, usage, .. } => {
                 self.usage.add(usage);
+                // Replayed from the log (`cowork attach`), an answer comes
+                // without the deltas that streamed it: show it whole.
+                if !std::mem::take(&mut self.streamed) {
+                    self.text(content);
+                }
                 self.end_text_line();
             }
             Event::ToolCallStarted {
@@ -133,7 +146,14 @@ impl Renderer {
             Event::Notice { message } => {
                 self.err_line(&style(safe::text(message)).yellow().to_string());
             }
-            Event::StatusChanged { status, reason } => self.finish(*status, reason.as_deref()),
+            Event::StatusChanged {
+                status,
+                reason,
+                end,
+            } => {
+                let reason = end_reason(reason.as_deref(), end.as_ref());
+                self.finish(*status, reason.as_deref());
+            }
             Event::Undone {
                 restored,
                 skipped,
@@ -141,11 +161,36 @@ impl Renderer {
             } => self.err_line(&format!(
                 "undone: {restored} restored, {skipped} already as before, {forced} forced"
             )),
+            Event::ApprovalDecided { by, .. } if Decider::parse(by) == Some(Decider::Nobody) => {
+                // Core names no flag; this front says which of its own
+                // would have let the call run.
+                self.err_line(
+                    &style(
+                        "nobody could answer that approval here (no terminal): run again with \
+                         --yes or --mode auto, or add an allow rule in config.toml",
+                    )
+                    .yellow()
+                    .to_string(),
+                );
+            }
             Event::TaskCreated { .. }
             | Event::UserMessage { .. }
             | Event::ApprovalRequested { .. }
             | Event::ApprovalDecided { .. }
             | Event::FileChanged { .. } => {}
+        }
+    }
+
+    fn text(&mut self, content: &[cowork_protocol::ContentBlock]) {
+        for block in content {
+            if let cowork_protocol::ContentBlock::Text { text } = block {
+                let mut stdout = std::io::stdout().lock();
+                let _ = stdout.write_all(safe::text(text).as_bytes());
+                let _ = stdout.flush();
+                if !text.is_empty() {
+                    self.at_line_start = text.ends_with('\n');
+                }
+            }
         }
     }
 
@@ -242,6 +287,35 @@ fn eprintln_plain(line: &str) {
 }
 
 /// The argument a person cares about: a path or a pattern, escaped.
+/// Why a task stopped, in the CLI's words: core's reasons name no flag,
+/// the CLI says which of its flags would have helped.
+pub fn end_reason(reason: Option<&str>, end: Option<&EndReason>) -> Option<String> {
+    match end {
+        Some(EndReason::Budget {
+            budget: budget @ BudgetExceeded::Turns { .. },
+        }) => Some(format!("stopped: {budget} (raise it with --max-turns)")),
+        Some(EndReason::Budget {
+            budget: budget @ BudgetExceeded::Tokens { .. },
+        }) => Some(format!("stopped: {budget} (raise it with --max-tokens)")),
+        Some(EndReason::Budget {
+            budget: budget @ BudgetExceeded::Wall { .. },
+        }) => Some(format!("stopped: {budget} (raise it with --timeout)")),
+        Some(EndReason::Cancelled | EndReason::Panicked { .. } | EndReason::Error) | None => {
+            reason.map(str::to_owned)
+        }
+    }
+}
+
+/// Who decided an approval, in the CLI's words.
+pub fn decider(by: &str) -> String {
+    match Decider::parse(by) {
+        Some(Decider::AssumeYes) => "--yes".to_owned(),
+        Some(Decider::Nobody) => "nobody could answer: no terminal, no --yes".to_owned(),
+        Some(Decider::Front(front)) => front,
+        None => by.to_owned(),
+    }
+}
+
 pub fn summarize_input(input: &serde_json::Value) -> String {
     const KEYS: [&str; 5] = ["file_path", "pattern", "command", "query", "path"];
     let Some(object) = input.as_object() else {
@@ -341,6 +415,43 @@ pub fn human_count(n: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Core's reasons name no flag since other fronts have none; the CLI
+    /// still tells its user which flag to raise.
+    #[test]
+    fn the_cli_words_a_budget_end_with_its_own_flag() {
+        let cases = [
+            (BudgetExceeded::Turns { max: 3 }, "--max-turns"),
+            (BudgetExceeded::Tokens { used: 9, max: 8 }, "--max-tokens"),
+            (BudgetExceeded::Wall { secs: 5 }, "--timeout"),
+        ];
+        for (budget, flag) in cases {
+            let core = format!("stopped: {budget}");
+            let end = EndReason::Budget { budget };
+            let worded = end_reason(Some(&core), Some(&end)).unwrap();
+            assert!(
+                worded.starts_with(&core) && worded.contains(flag),
+                "{worded}"
+            );
+        }
+        assert_eq!(
+            end_reason(Some("cancelled by the user"), Some(&EndReason::Cancelled)).as_deref(),
+            Some("cancelled by the user")
+        );
+        assert_eq!(
+            end_reason(Some("old log"), None).as_deref(),
+            Some("old log")
+        );
+    }
+
+    #[test]
+    fn who_decided_is_worded_for_the_terminal_including_old_logs() {
+        assert_eq!(decider("assume_yes"), "--yes");
+        assert_eq!(decider("--yes"), "--yes");
+        assert!(decider("nobody").contains("no terminal"));
+        assert_eq!(decider("web"), "web");
+        assert_eq!(decider("rule 2 in config.toml"), "rule 2 in config.toml");
+    }
 
     #[test]
     fn inputs_are_summarized_by_their_path_or_pattern() {

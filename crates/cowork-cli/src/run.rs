@@ -8,23 +8,15 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 
-use cowork_core::tools::{
-    BashSetup, Isolation, JournalSetup, TaskJournal, register_bash, register_doc_tools,
-    register_file_tools,
+use cowork_core::{
+    Approver, Factory, FactorySetup, RunSetup, SandboxChoice, SetupNotice, TaskHandle, TaskRequest,
 };
-use cowork_core::{Approver, Policy, RunOptions, TaskDeps, TaskHandle, ToolRegistry};
-use cowork_files::{Folders, JournalStore};
-use cowork_model::Model;
 use cowork_protocol::config::Config;
-use cowork_protocol::{
-    Budget, Event, FolderGrant, Op, PermissionMode, TaskId, TaskSpec, TaskStatus,
-};
-use cowork_sandbox::Availability;
+use cowork_protocol::{Budget, Event, FolderGrant, Op, PermissionMode, TaskSpec, TaskStatus};
 use cowork_store::Store;
 
 use crate::approve;
-use crate::cli::{ResumeArgs, RunArgs, SandboxArg, SandboxArgs};
-use crate::home;
+use crate::cli::{ReplyArgs, ResumeArgs, RunArgs, SandboxArg, SandboxArgs};
 use crate::render::Renderer;
 use crate::setup;
 
@@ -34,7 +26,7 @@ pub async fn run(args: RunArgs, store: Arc<Store>, config: Config) -> Result<Exi
         .iter()
         .map(|f| parse_folder(f))
         .collect::<Result<Vec<_>>>()?;
-    let (model, choice) = setup::model_from_args(&args.model)?;
+    let choice = setup::choice_from_args(&args.model)?;
     let mode = args
         .mode
         .map(PermissionMode::from)
@@ -51,44 +43,66 @@ pub async fn run(args: RunArgs, store: Arc<Store>, config: Config) -> Result<Exi
         },
         mode,
     };
-    let id = TaskId::new();
     let approver = approver(args.yes, args.output.json);
-    let (deps, mut notices) = deps(model, store, &id, &spec, &config, approver, &args.sandbox)?;
-    if spec.folders.is_empty() {
-        notices.push(
-            "no folder is connected, so the model cannot see any file; add --folder PATH to share one"
-                .to_owned(),
-        );
-    }
-    let handle = cowork_core::start_task(deps, id, spec)?;
-    drive(handle, args.output.json, false, &notices, approver).await
+    let started = factory(store, config)?
+        .start(TaskRequest {
+            spec,
+            setup: run_setup(&args.sandbox, approver),
+            model: None,
+        })
+        .map_err(setup::factory_error)?;
+    let notices: Vec<String> = started.notices.iter().map(notice).collect();
+    drive(started.handle, args.output.json, false, &notices, approver).await
 }
 
 pub async fn resume(args: ResumeArgs, store: Arc<Store>, config: Config) -> Result<ExitCode> {
-    let task = cowork_core::load_task(&store, &args.id)?;
-    let model = setup::build_model(&task.spec.model, task.transcript.model_calls)?;
     let approver = approver(args.yes, args.output.json);
-    let (deps, mut notices) = deps(
-        model,
-        Arc::clone(&store),
-        &task.id,
-        &task.spec,
-        &config,
-        approver,
-        &args.sandbox,
-    )?;
-    let previous = task.status;
-    let handle = cowork_core::resume_task(deps, task)?;
-    match previous {
-        TaskStatus::Interrupted => {}
-        TaskStatus::Running
-        | TaskStatus::Completed
-        | TaskStatus::Failed
-        | TaskStatus::Cancelled => {
+    let started = factory(store, config)?
+        .resume(&args.id, run_setup(&args.sandbox, approver), None)
+        .map_err(setup::factory_error)?;
+    let mut notices: Vec<String> = started.notices.iter().map(notice).collect();
+    match started.previous {
+        Some(TaskStatus::Interrupted) | None => {}
+        Some(
+            previous @ (TaskStatus::Running
+            | TaskStatus::Completed
+            | TaskStatus::Failed
+            | TaskStatus::Cancelled),
+        ) => {
             notices.push(format!("the task was {}; continuing it", previous.as_str()));
         }
     }
-    drive(handle, args.output.json, true, &notices, approver).await
+    drive(started.handle, args.output.json, true, &notices, approver).await
+}
+
+/// `cowork reply` without a daemon: continues the finished task here.
+pub async fn reply(args: ReplyArgs, _store: Arc<Store>, _config: Config) -> Result<ExitCode> {
+    bail!(
+        "no daemon is running, and this build cannot continue task {} in this process; start \
+         the daemon (`cowork serve`) and reply again",
+        args.id
+    )
+}
+
+/// The one factory this process builds its tasks with.
+pub fn factory(store: Arc<Store>, config: Config) -> Result<Factory> {
+    Factory::new(FactorySetup {
+        hub: cowork_core::Hub::new(store),
+        paths: crate::config::own_paths()?,
+        config,
+    })
+    .map_err(setup::factory_error)
+}
+
+fn run_setup(sandbox: &SandboxArgs, approver: Approver) -> RunSetup {
+    RunSetup {
+        sandbox: match sandbox.sandbox {
+            SandboxArg::Auto => SandboxChoice::Auto,
+            SandboxArg::None => SandboxChoice::None,
+        },
+        allow_net: sandbox.allow_net.clone(),
+        approver,
+    }
 }
 
 /// Who answers approval requests: `--yes` allows them; a person at a
@@ -103,92 +117,28 @@ fn approver(yes: bool, json: bool) -> Approver {
     }
 }
 
-/// What a task runs with, and notices for the person about what it will
-/// not have (and why).
-fn deps(
-    model: Arc<dyn Model>,
-    store: Arc<Store>,
-    id: &TaskId,
-    spec: &TaskSpec,
-    config: &Config,
-    approver: Approver,
-    sandbox: &SandboxArgs,
-) -> Result<(TaskDeps, Vec<String>)> {
-    let network = sandbox.network()?;
-    let policy = Policy::new(spec.mode, &config.rules, approver)?;
-    let mut tools = ToolRegistry::default();
-    let mut notices = Vec::new();
-    let hidden = cowork_core::hidden_paths(&config.rules);
-    let data_dir = home::data_dir()?;
-    // Opened first, so the data dir exists and is reserved by identity.
-    let journal_store = Arc::new(JournalStore::open(&data_dir)?);
-    let folders = Arc::new(
-        Folders::open(&spec.folders)?
-            .with_hidden(&hidden)?
-            .with_protected(&cowork_core::denied_paths(&config.rules))?
-            .with_reserved(&crate::config::own_paths(&data_dir)),
-    );
-    let journal = TaskJournal::new(JournalSetup {
-        store: journal_store,
-        log: Arc::clone(&store),
-        task: id.clone(),
-    });
-    if !spec.folders.is_empty() {
-        register_file_tools(&mut tools, Arc::clone(&folders), Some(&journal), spec.mode);
-        let writing = (spec.mode != PermissionMode::Plan).then_some(&journal);
-        register_doc_tools(&mut tools, Arc::clone(&folders), writing);
-    }
-    match (spec.mode, hidden.is_empty()) {
-        (PermissionMode::Plan, _) => {}
-        (PermissionMode::Ask | PermissionMode::Auto, false) => notices.push(
+/// What the task will not have, worded with the flags that change it.
+pub fn notice(notice: &SetupNotice) -> String {
+    match notice {
+        SetupNotice::NoFolder => {
+            "no folder is connected, so the model cannot see any file; add --folder PATH to share \
+             one"
+            .to_owned()
+        }
+        SetupNotice::BashOffForHiddenPaths => {
             "commands (Bash) are off: deny rules hide paths that the sandbox cannot mask yet"
-                .to_owned(),
-        ),
-        (PermissionMode::Ask | PermissionMode::Auto, true) => {
-            let isolation = match sandbox.sandbox {
-                SandboxArg::None => {
-                    notices.push(
-                        "commands (Bash) run WITHOUT the sandbox (--sandbox none): they can read \
-                         and change anything your user can and reach any network (--allow-net \
-                         does not limit them), and what they change cannot be undone"
-                            .to_owned(),
-                    );
-                    Some(Isolation::Unsandboxed)
-                }
-                SandboxArg::Auto => match crate::exec::probe_cache_dir()
-                    .map_or_else(cowork_sandbox::probe, |dir| {
-                        cowork_sandbox::probe_cached(&dir)
-                    }) {
-                    Availability::Ready(_) => Some(Isolation::Sandboxed),
-                    Availability::Unavailable { cause, fix } => {
-                        notices.push(format!("commands (Bash) are off: {cause}. Fix: {fix}"));
-                        None
-                    }
-                },
-            };
-            if let Some(isolation) = isolation {
-                register_bash(
-                    &mut tools,
-                    BashSetup {
-                        folders,
-                        journal: Some(journal),
-                        isolation,
-                        network,
-                        limits: config.sandbox.clone(),
-                        hidden: crate::exec::cowork_state_dirs(),
-                    },
-                );
-            }
+                .to_owned()
+        }
+        SetupNotice::BashUnsandboxed => {
+            "commands (Bash) run WITHOUT the sandbox (--sandbox none): they can read and change \
+             anything your user can and reach any network (--allow-net does not limit them), and \
+             what they change cannot be undone"
+                .to_owned()
+        }
+        SetupNotice::BashOffSandboxUnavailable { cause, fix } => {
+            format!("commands (Bash) are off: {cause}. Fix: {fix}")
         }
     }
-    let deps = TaskDeps {
-        model,
-        store,
-        tools,
-        policy,
-        options: RunOptions::default(),
-    };
-    Ok((deps, notices))
 }
 
 /// `PATH` or `PATH:ro` (also `PATH:rw`) → a grant on the canonical path.
@@ -236,27 +186,27 @@ async fn drive(
         }
     });
     let mut outcome = None;
-    while let Some(event) = handle.next_event().await {
-        if let Event::StatusChanged { status, .. } = &event
+    while let Some(envelope) = handle.next_event().await {
+        let event = &envelope.event;
+        if let Event::StatusChanged { status, .. } = event
             && status.is_terminal()
         {
             outcome = Some(*status);
         }
-        renderer.event(&event);
+        renderer.event(&envelope);
         if let Event::ApprovalRequested {
             call_id,
             tool,
             summary,
             ..
-        } = &event
+        } = event
             && approver == Approver::Person
         {
             renderer.pause();
             let decision = approve::ask(tool, summary).await;
-            handle.submit(Op::Approval {
-                call_id: call_id.clone(),
-                decision,
-            });
+            // Another front (the web UI of a daemon) may have answered
+            // first; the task then goes on with that answer.
+            let _ = handle.op_sender().decide(call_id, decision, "terminal");
         }
     }
     interrupts.abort();

@@ -1,11 +1,6 @@
-//! Choosing and building the model a task talks to.
+//! Choosing the model a task talks to, and wording setup problems.
 
-use std::sync::Arc;
-
-use cowork_model::Model;
-use cowork_model::anthropic::{AnthropicConfig, AnthropicModel};
-use cowork_model::openai::{OpenAiConfig, OpenAiModel};
-use cowork_model::script::ScriptModel;
+use cowork_model::{ModelError, ModelSetting};
 use cowork_protocol::{ModelChoice, Provider};
 
 use crate::cli::{ModelArgs, ProviderArg};
@@ -45,9 +40,11 @@ pub fn choose_provider(args: &ModelArgs) -> Result<Provider, SetupError> {
     }
 }
 
-/// Builds the model for `args`, returning it with the choice to record in
-/// the task (so `resume` can rebuild it; keys are never recorded).
-pub fn model_from_args(args: &ModelArgs) -> Result<(Arc<dyn Model>, ModelChoice), SetupError> {
+/// The model choice `args` ask for, to record in the task (so `resume`
+/// can rebuild it; keys are never recorded). The model itself is built
+/// when the task is (`cowork_model::build`), which fills in the name the
+/// provider reports.
+pub fn choice_from_args(args: &ModelArgs) -> Result<ModelChoice, SetupError> {
     let provider = choose_provider(args)?;
     let script = match (provider, &args.script) {
         (Provider::Script, None) => {
@@ -64,45 +61,72 @@ pub fn model_from_args(args: &ModelArgs) -> Result<(Arc<dyn Model>, ModelChoice)
         })?),
         (Provider::Anthropic | Provider::Openai, _) => None,
     };
-    let choice = ModelChoice {
+    Ok(ModelChoice {
         provider,
         model: args.model.clone().unwrap_or_default(),
         base_url: args.base_url.clone(),
         script,
-    };
-    let model = build_model(&choice, 0)?;
-    let choice = ModelChoice {
-        model: model.info().model,
-        ..choice
-    };
-    Ok((model, choice))
+    })
 }
 
-/// Builds the model a stored task used. `calls_made` is how many model
-/// calls the task already recorded: a script resumes at that turn.
-pub fn build_model(choice: &ModelChoice, calls_made: usize) -> Result<Arc<dyn Model>, SetupError> {
-    let model = (!choice.model.is_empty()).then(|| choice.model.clone());
-    let fail = |e: cowork_model::ModelError| SetupError(e.to_string());
-    Ok(match choice.provider {
-        Provider::Anthropic => {
-            let config = AnthropicConfig::from_env(model, choice.base_url.clone()).map_err(fail)?;
-            Arc::new(AnthropicModel::new(config).map_err(fail)?)
-        }
-        Provider::Openai => {
-            let config = OpenAiConfig::from_env(model, choice.base_url.clone()).map_err(fail)?;
-            Arc::new(OpenAiModel::new(config).map_err(fail)?)
-        }
-        Provider::Script => {
-            let Some(path) = &choice.script else {
-                return Err(SetupError(
-                    "the script provider needs --script FILE.json".into(),
-                ));
-            };
-            Arc::new(
-                ScriptModel::from_file(path)
-                    .map_err(fail)?
-                    .with_start(calls_made),
-            )
-        }
-    })
+/// Words a factory error for the terminal: what the person set up wrong
+/// (the model, `--allow-net`) is a configuration problem, exit code 2.
+pub fn factory_error(err: cowork_core::FactoryError) -> anyhow::Error {
+    use cowork_core::FactoryError;
+    match err {
+        FactoryError::Model(e) => SetupError(model_error(&e)).into(),
+        FactoryError::AllowNet(e) => SetupError(format!("--allow-net: {e}")).into(),
+        FactoryError::StillRunning { id } => anyhow::anyhow!(
+            "task {} is still running; stop it (Ctrl-C) before undoing it",
+            id.short()
+        ),
+        FactoryError::Core(_)
+        | FactoryError::Store(_)
+        | FactoryError::Files(_)
+        | FactoryError::Rule(_) => err.into(),
+    }
+}
+
+/// A model error, pointing at the flag that changes the setting it is
+/// about: the model crate names settings, not flags.
+pub fn model_error(err: &ModelError) -> String {
+    let flag = match err {
+        ModelError::Config {
+            setting: Some(setting),
+            ..
+        } => match setting {
+            ModelSetting::Provider => {
+                "--provider openai --base-url http://localhost:11434/v1 for Ollama"
+            }
+            ModelSetting::Model => "--model NAME",
+            ModelSetting::BaseUrl => "--base-url URL",
+            ModelSetting::Script => "--script FILE.json",
+        },
+        ModelError::NotFound { .. } => "--model NAME and --base-url URL",
+        ModelError::Config { setting: None, .. }
+        | ModelError::Auth { .. }
+        | ModelError::BadRequest { .. }
+        | ModelError::Unavailable { .. }
+        | ModelError::Connection { .. }
+        | ModelError::Stream { .. }
+        | ModelError::Protocol { .. }
+        | ModelError::ResponseTooLarge { .. }
+        | ModelError::ScriptExhausted { .. } => return err.to_string(),
+    };
+    format!("{err} (on the command line: {flag})")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_model_setting_problem_points_at_the_cli_flag_for_it() {
+        let err = ModelError::Config {
+            message: "no model named for http://localhost:11434/v1".into(),
+            hint: "name the model (e.g. qwen2.5:7b for Ollama)".into(),
+            setting: Some(ModelSetting::Model),
+        };
+        assert!(model_error(&err).ends_with("(on the command line: --model NAME)"));
+    }
 }

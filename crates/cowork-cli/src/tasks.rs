@@ -69,8 +69,16 @@ pub fn show(args: &ShowArgs, store: &Store) -> Result<ExitCode> {
         let mut out = String::new();
         let _ = writeln!(out, "{}", serde_json::json!({"task": task_json(&row)}));
         for e in &events {
-            let line = serde_json::json!({"seq": e.seq, "at": e.at, "event": e.event});
-            let _ = writeln!(out, "{line}");
+            // The envelope every watcher receives, as `run --json` prints.
+            let envelope = cowork_protocol::Envelope {
+                task: row.id.clone(),
+                seq: e.seq,
+                at: e.at,
+                event: e.event.clone(),
+            };
+            if let Ok(line) = serde_json::to_string(&envelope) {
+                let _ = writeln!(out, "{line}");
+            }
         }
         print!("{out}");
     } else {
@@ -167,7 +175,12 @@ pub fn transcript_text(row: &TaskRow, events: &[StoredEvent]) -> String {
                     safe::text(summary)
                 );
             }
-            Event::StatusChanged { status, reason } => {
+            Event::StatusChanged {
+                status,
+                reason,
+                end,
+            } => {
+                let reason = &crate::render::end_reason(reason.as_deref(), end.as_ref());
                 if *status != TaskStatus::Running || reason.is_some() {
                     let _ = writeln!(
                         out,
@@ -197,7 +210,8 @@ pub fn transcript_text(row: &TaskRow, events: &[StoredEvent]) -> String {
                         None => "denied".to_owned(),
                     },
                 };
-                let _ = writeln!(out, "  ? {what} (by {})", safe::line(by));
+                let by = crate::render::decider(by);
+                let _ = writeln!(out, "  ? {what} (by {})", safe::line(&by));
             }
             Event::FileChanged { change, .. } => {
                 let _ = writeln!(out, "    ~ {}", describe_change(change));

@@ -1,4 +1,4 @@
-use cowork_protocol::{TaskId, TaskStatus};
+use cowork_protocol::{BudgetExceeded, TaskId, TaskStatus};
 
 /// Why a task could not start, go on, or be resumed.
 #[derive(Debug, thiserror::Error)]
@@ -14,7 +14,7 @@ pub enum CoreError {
     Files(#[from] cowork_files::FileError),
     /// A budget ran out; the task stops here.
     #[error("stopped: {0}")]
-    Budget(String),
+    Budget(BudgetExceeded),
     /// The conversation no longer fits the model's context window and
     /// compaction could not shrink it.
     #[error(
@@ -24,6 +24,13 @@ pub enum CoreError {
     /// A finished task cannot be resumed.
     #[error("task {id} has already {} and cannot be resumed", .status.as_str())]
     NotResumable { id: TaskId, status: TaskStatus },
+    /// A running task cannot be continued; send it a message instead.
+    #[error("task {id} is still running; its next turn takes new messages")]
+    StillRunning { id: TaskId },
+    /// cowork itself panicked while running the task: a bug. The task is
+    /// recorded as failed; the process goes on.
+    #[error("cowork hit an internal error and stopped the task: {message}")]
+    Panicked { message: String },
     /// The stored log does not start with the task's creation.
     #[error("task {id}'s event log is damaged: it does not begin with the task's creation")]
     DamagedLog { id: TaskId },

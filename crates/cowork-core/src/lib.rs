@@ -3,25 +3,36 @@
 //! queue pair (ops in, events out) every front end drives a task through.
 //!
 //! Core knows nothing of terminals or HTTP: the CLI and the daemon render
-//! the same [`Event`](cowork_protocol::Event)s and send the same
-//! [`Op`](cowork_protocol::Op)s. Every persistent event is appended to the
-//! store before it is published, so a task can always be rebuilt from its
-//! log ([`load_task`], [`resume_task`]). One model turn runs at most 64
+//! the same [`Envelope`](cowork_protocol::Envelope)s from the [`Hub`] and
+//! send the same [`Op`](cowork_protocol::Op)s; any front may answer a
+//! task's approvals ([`OpSender::decide`]), the first answer wins. Every
+//! persistent event is appended to the store before it is published, so
+//! a task can always be rebuilt from its log ([`load_task`],
+//! [`resume_task`], [`continue_task`]). A panic in the loop or a tool
+//! ends the task as failed, never leaves it running. One model turn runs at most 64
 //! tool calls, each with at most 8 MiB of arguments; the excess is
 //! answered with tool errors and kept out of the log.
+//!
+//! Every front builds its tasks through one [`Factory`]: folders with
+//! cowork's own files reserved, the journal, the sandbox probe, the tools
+//! the mode allows, the policy and the model. Undoing a task is
+//! [`factory::undo_task`].
 //!
 //! ```no_run
 //! # async fn demo(deps: cowork_core::TaskDeps, spec: cowork_protocol::TaskSpec) -> Result<(), cowork_core::CoreError> {
 //! let mut task = cowork_core::start_task(deps, cowork_protocol::TaskId::new(), spec)?;
-//! while let Some(event) = task.next_event().await {
-//!     println!("{}", event.kind());
+//! while let Some(envelope) = task.next_event().await {
+//!     println!("{} {}", envelope.seq, envelope.event.kind());
 //! }
 //! # Ok(()) }
 //! ```
 
+mod approvals;
 mod compaction;
 mod error;
+pub mod factory;
 mod handle;
+mod hub;
 mod output;
 mod permission;
 mod prompt;
@@ -30,13 +41,18 @@ mod tool;
 pub mod tools;
 mod transcript;
 
+pub use approvals::{Approver, Decider, NotPending, PendingApproval};
 pub use error::CoreError;
-pub use handle::{OpSender, TaskHandle};
-pub use output::truncate_tool_output;
-pub use permission::{
-    Approver, Policy, RuleError, Verdict, denied_paths, escape_glob, hidden_paths,
+pub use factory::{
+    Factory, FactoryError, FactorySetup, RunSetup, SandboxChoice, SetupNotice, Started, TaskRequest,
 };
+pub use handle::{OpSender, TaskHandle};
+pub use hub::{Hub, Publisher, Subscription};
+pub use output::truncate_tool_output;
+pub use permission::{Policy, RuleError, Verdict, denied_paths, escape_glob, hidden_paths};
 pub use prompt::system_prompt;
-pub use runner::{LoadedTask, RunOptions, TaskDeps, load_task, resume_task, start_task};
+pub use runner::{
+    LoadedTask, RunOptions, TaskDeps, continue_task, load_task, resume_task, start_task,
+};
 pub use tool::{CallContext, Preview, Tool, ToolFailure, ToolRegistry};
 pub use transcript::Transcript;

@@ -10,17 +10,6 @@ use cowork_files::deepest_grant;
 use cowork_protocol::config::{Rule, RuleAction};
 use cowork_protocol::{Effect, FolderGrant, PermissionMode};
 
-/// Who answers when a call needs approval.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Approver {
-    /// A person at a terminal: the runner asks through the event stream.
-    Person,
-    /// `--yes`: everything that would ask is allowed (deny rules still win).
-    AssumeYes,
-    /// Nobody can answer (no terminal, no `--yes`): asking means no.
-    Nobody,
-}
-
 /// The verdict on one call.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
@@ -51,20 +40,17 @@ pub struct RuleError {
     pub message: String,
 }
 
-/// The mode, rules and approver a task runs under.
+/// The mode and rules a task runs under. Who answers its questions is
+/// not part of it ([`Approver`](crate::Approver) in the task's deps): any
+/// front may answer while the task runs.
 #[derive(Debug, Clone)]
 pub struct Policy {
     pub mode: PermissionMode,
-    pub approver: Approver,
     rules: Vec<CompiledRule>,
 }
 
 impl Policy {
-    pub fn new(
-        mode: PermissionMode,
-        rules: &[Rule],
-        approver: Approver,
-    ) -> Result<Self, RuleError> {
+    pub fn new(mode: PermissionMode, rules: &[Rule]) -> Result<Self, RuleError> {
         let rules = rules
             .iter()
             .enumerate()
@@ -111,11 +97,7 @@ impl Policy {
                 })
             })
             .collect::<Result<_, RuleError>>()?;
-        Ok(Self {
-            mode,
-            approver,
-            rules,
-        })
+        Ok(Self { mode, rules })
     }
 
     /// Decides a call to `tool` with `effect` touching `paths` (absolute),

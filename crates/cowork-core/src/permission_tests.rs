@@ -33,7 +33,7 @@ fn p(s: &str) -> Vec<PathBuf> {
 }
 
 fn policy(mode: PermissionMode, rules: &[Rule]) -> Policy {
-    Policy::new(mode, rules, Approver::Person).unwrap()
+    Policy::new(mode, rules).unwrap()
 }
 
 #[test]
@@ -148,12 +148,7 @@ fn rules_match_by_tool_effect_and_folder() {
 fn an_invalid_glob_names_its_rule() {
     let mut bad = rule(RuleAction::Deny);
     bad.path = Some("a[".into());
-    let err = Policy::new(
-        PermissionMode::Ask,
-        &[rule(RuleAction::Allow), bad],
-        Approver::Nobody,
-    )
-    .unwrap_err();
+    let err = Policy::new(PermissionMode::Ask, &[rule(RuleAction::Allow), bad]).unwrap_err();
     assert!(err.to_string().contains("rule 2"), "{err}");
 }
 
@@ -215,26 +210,21 @@ fn auto_mode_asks_for_a_read_only_folder_nested_in_a_writable_one() {
 fn a_relative_rule_folder_or_glob_is_refused_naming_the_rule_and_the_fix() {
     let mut folder = rule(RuleAction::Deny);
     folder.folder = Some(PathBuf::from("private"));
-    let err = Policy::new(PermissionMode::Ask, &[folder], Approver::Nobody).unwrap_err();
+    let err = Policy::new(PermissionMode::Ask, &[folder]).unwrap_err();
     assert!(
         err.to_string().contains("rule 1") && err.to_string().contains("absolute"),
         "{err}"
     );
     let mut glob = rule(RuleAction::Deny);
     glob.path = Some("private/*.txt".into());
-    let err = Policy::new(
-        PermissionMode::Ask,
-        &[rule(RuleAction::Allow), glob],
-        Approver::Nobody,
-    )
-    .unwrap_err();
+    let err = Policy::new(PermissionMode::Ask, &[rule(RuleAction::Allow), glob]).unwrap_err();
     assert!(
         err.to_string().contains("rule 2") && err.to_string().contains("**"),
         "{err}"
     );
     let mut anywhere = rule(RuleAction::Deny);
     anywhere.path = Some("**/*.key".into());
-    assert!(Policy::new(PermissionMode::Ask, &[anywhere], Approver::Nobody).is_ok());
+    assert!(Policy::new(PermissionMode::Ask, &[anywhere]).is_ok());
 }
 
 #[test]

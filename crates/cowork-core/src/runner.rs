@@ -4,151 +4,34 @@
 //! folded into the transcript by the same code that rebuilds it on resume.
 
 use std::collections::{HashMap, HashSet};
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use futures::StreamExt;
+use futures::{FutureExt, StreamExt};
 use tokio::sync::mpsc;
 
-use cowork_model::{Model, ModelError, ModelEvent, ModelRequest, ModelResponse, ResponseBuilder};
+use cowork_model::{ModelError, ModelEvent, ModelRequest, ModelResponse, ResponseBuilder};
 use cowork_protocol::{
-    ContentBlock, Effect, Event, Message, Op, Role, StopReason, TaskId, TaskSpec, TaskStatus,
+    BudgetExceeded, ContentBlock, Effect, EndReason, Event, Message, Op, Role, StopReason, TaskId,
+    TaskSpec, TaskStatus,
 };
-use cowork_store::{Owner, Store};
 
+use crate::approvals::{Approvals, LoggedApprovals};
 use crate::compaction;
 use crate::error::CoreError;
-use crate::handle::{OpSender, TaskHandle};
+use crate::hub::Publisher;
 use crate::output::truncate_tool_output;
-use crate::permission::Policy;
-use crate::prompt;
-use crate::tool::ToolRegistry;
 use crate::transcript::Transcript;
 
 mod calls;
 mod limits;
+mod start;
 
-/// Tunables of the loop; the defaults suit real models.
-#[derive(Debug, Clone)]
-pub struct RunOptions {
-    /// Tool output beyond this many characters is cut, with a note on how
-    /// to read the rest.
-    pub max_tool_output_chars: usize,
-    /// The most output tokens one model call may produce.
-    pub max_output_tokens: u32,
-    /// Compact when the estimated prompt exceeds this share of the context
-    /// window.
-    pub compact_threshold: f64,
-}
-
-impl Default for RunOptions {
-    fn default() -> Self {
-        Self {
-            max_tool_output_chars: 30_000,
-            max_output_tokens: 8192,
-            compact_threshold: 0.75,
-        }
-    }
-}
-
-/// What a task runs with.
-#[derive(Clone)]
-pub struct TaskDeps {
-    pub model: Arc<dyn Model>,
-    pub store: Arc<Store>,
-    pub tools: ToolRegistry,
-    pub policy: Policy,
-    pub options: RunOptions,
-}
-
-/// A stored task, loaded to be resumed.
-#[derive(Debug, Clone)]
-pub struct LoadedTask {
-    pub id: TaskId,
-    pub spec: TaskSpec,
-    pub transcript: Transcript,
-    pub status: TaskStatus,
-}
-
-/// Records a new task and starts running it.
-/// `id` is chosen by the caller (`TaskId::new()`), which may need it
-/// before the task starts, e.g. to journal file changes under it.
-pub fn start_task(deps: TaskDeps, id: TaskId, spec: TaskSpec) -> Result<TaskHandle, CoreError> {
-    let owner = Owner::current()?;
-    deps.store.create_task(&id, &spec, &owner)?;
-    let transcript = Transcript::new(&spec.prompt);
-    Ok(spawn(deps, id, spec, transcript))
-}
-
-/// Reads a task back from its event log.
-pub fn load_task(store: &Store, id_or_prefix: &str) -> Result<LoadedTask, CoreError> {
-    let row = store.task(id_or_prefix)?;
-    let events = store.events(&row.id)?;
-    let (spec, transcript) = Transcript::rebuild(events.iter().map(|e| &e.event))
-        .ok_or_else(|| CoreError::DamagedLog { id: row.id.clone() })?;
-    Ok(LoadedTask {
-        id: row.id,
-        spec,
-        transcript,
-        status: row.status,
-    })
-}
-
-/// Continues a task that was interrupted, failed or cancelled, from where
-/// its log ends. Unanswered tool calls are run first.
-pub fn resume_task(deps: TaskDeps, task: LoadedTask) -> Result<TaskHandle, CoreError> {
-    match task.status {
-        TaskStatus::Completed => {
-            return Err(CoreError::NotResumable {
-                id: task.id,
-                status: task.status,
-            });
-        }
-        TaskStatus::Running
-        | TaskStatus::Interrupted
-        | TaskStatus::Failed
-        | TaskStatus::Cancelled => {}
-    }
-    deps.store.claim(&task.id, &Owner::current()?)?;
-    let mut transcript = task.transcript;
-    transcript.status = Some(TaskStatus::Running);
-    Ok(spawn(deps, task.id, task.spec, transcript))
-}
-
-fn spawn(deps: TaskDeps, id: TaskId, spec: TaskSpec, transcript: Transcript) -> TaskHandle {
-    let (ops_tx, ops_rx) = mpsc::unbounded_channel();
-    let (events_tx, events_rx) = mpsc::unbounded_channel();
-    let system = prompt::system_prompt(&spec.folders, spec.mode);
-    let tool_specs = deps.tools.specs();
-    let fixed_chars = system.len()
-        + tool_specs
-            .iter()
-            .map(|t| t.description.len() + t.input_schema.to_string().len())
-            .sum::<usize>();
-    let runner = Runner {
-        id: id.clone(),
-        spec,
-        deps,
-        transcript,
-        system,
-        fixed_chars,
-        events: events_tx,
-        ops: ops_rx,
-        queued_messages: Vec::new(),
-        allowed_for_task: HashSet::new(),
-        refusals: HashMap::new(),
-        cancel: Arc::new(AtomicBool::new(false)),
-        started: Instant::now(),
-    };
-    let join = tokio::spawn(runner.run());
-    TaskHandle {
-        id,
-        ops: OpSender(ops_tx),
-        events: events_rx,
-        join,
-    }
-}
+pub use start::{
+    LoadedTask, RunOptions, TaskDeps, continue_task, load_task, resume_task, start_task,
+};
 
 /// A tool call in flight: resolves to its result (or the error text for
 /// the model) and how long it took, in milliseconds.
@@ -167,13 +50,20 @@ pub(crate) struct Runner {
     pub(crate) transcript: Transcript,
     pub(crate) system: String,
     fixed_chars: usize,
-    events: mpsc::UnboundedSender<Event>,
+    publisher: Publisher,
     ops: mpsc::UnboundedReceiver<Op>,
+    /// Every op sender is gone (the front detached): the task runs on
+    /// and nobody can answer its questions.
+    pub(crate) ops_closed: bool,
+    pub(crate) approvals: Approvals,
     /// Messages the person sent while the model was working; they join the
     /// conversation at the next turn.
     queued_messages: Vec<String>,
     /// Tools the person allowed for the rest of the task.
     allowed_for_task: HashSet<String>,
+    /// What the log already records about approvals of calls still
+    /// unanswered on resume.
+    logged: LoggedApprovals,
     /// Calls of the current turn refused by the turn's caps, by id, with
     /// what the model is told; they are answered without running.
     refusals: HashMap<String, String>,
@@ -184,19 +74,49 @@ pub(crate) struct Runner {
 
 impl Runner {
     async fn run(mut self) {
-        let (status, reason) = match self.drive().await {
-            Ok(End::Completed) => (TaskStatus::Completed, None),
+        // A panic in the loop or in a tool must not leave the task
+        // `running` forever: it ends the task as failed, and the process
+        // (a daemon running other tasks) stays up.
+        let outcome = match AssertUnwindSafe(self.drive()).catch_unwind().await {
+            Ok(outcome) => outcome,
+            Err(payload) => Err(CoreError::Panicked {
+                message: panic_message(payload.as_ref()),
+            }),
+        };
+        self.approvals.clear();
+        let (status, reason, end) = match outcome {
+            Ok(End::Completed) => (TaskStatus::Completed, None, None),
             Ok(End::Cancelled) => (
                 TaskStatus::Cancelled,
                 Some("cancelled by the user".to_owned()),
+                Some(EndReason::Cancelled),
             ),
-            Err(e) => (TaskStatus::Failed, Some(e.to_string())),
+            Err(e) => {
+                let end = match &e {
+                    CoreError::Budget(budget) => EndReason::Budget { budget: *budget },
+                    CoreError::Panicked { message } => EndReason::Panicked {
+                        message: message.clone(),
+                    },
+                    CoreError::Store(_)
+                    | CoreError::Model(_)
+                    | CoreError::Files(_)
+                    | CoreError::ContextFull { .. }
+                    | CoreError::NotResumable { .. }
+                    | CoreError::StillRunning { .. }
+                    | CoreError::DamagedLog { .. } => EndReason::Error,
+                };
+                (TaskStatus::Failed, Some(e.to_string()), Some(end))
+            }
         };
-        let event = Event::StatusChanged { status, reason };
+        let event = Event::StatusChanged {
+            status,
+            reason,
+            end,
+        };
         if let Err(e) = self.emit(event.clone()) {
-            // The store is gone; the watcher still learns how the task ended.
+            // The store is gone; watchers still learn how the task ended.
             tracing::error!(task = %self.id, "could not record the task's end: {e}");
-            let _ = self.events.send(event);
+            self.publisher.broadcast_unstored(event);
         }
     }
 
@@ -206,6 +126,9 @@ impl Runner {
         if !unanswered.is_empty() && self.run_tools(unanswered).await? {
             return Ok(End::Cancelled);
         }
+        // Recorded decisions answer only the calls left over from before;
+        // a later call with a reused id is asked afresh.
+        self.logged.forget_calls();
         loop {
             if self.take_ops() {
                 return Ok(End::Cancelled);
@@ -342,7 +265,7 @@ impl Runner {
                     }
                     None => break,
                 },
-                op = self.ops.recv() => {
+                op = self.next_op() => {
                     if self.handle_op(op) {
                         return Ok(None);
                     }
@@ -402,7 +325,7 @@ impl Runner {
             let results = loop {
                 tokio::select! {
                     results = &mut joined => break results,
-                    op = self.ops.recv() => {
+                    op = self.next_op() => {
                         if self.handle_op(op) {
                             cancelled = true;
                             self.cancel.store(true, Ordering::SeqCst);
@@ -475,28 +398,37 @@ impl Runner {
     fn take_ops(&mut self) -> bool {
         let mut cancel = false;
         while let Ok(op) = self.ops.try_recv() {
-            cancel |= self.handle_op(Some(op));
+            cancel |= self.handle_op(op);
         }
         cancel
     }
 
-    /// Returns `true` if the op cancels the task. A closed op channel is not
-    /// a cancel: a front end may go away while the task runs on.
-    fn handle_op(&mut self, op: Option<Op>) -> bool {
+    /// The next op. Once every sender is gone this never resolves, so a
+    /// detached task's `select!` waits on its other branches at zero CPU
+    /// instead of waking for a closed channel over and over.
+    pub(crate) async fn next_op(&mut self) -> Op {
+        if !self.ops_closed {
+            match self.ops.recv().await {
+                Some(op) => return op,
+                None => self.ops_closed = true,
+            }
+        }
+        std::future::pending().await
+    }
+
+    /// Returns `true` if the op cancels the task.
+    pub(crate) fn handle_op(&mut self, op: Op) -> bool {
         match op {
-            Some(Op::Cancel) => true,
-            Some(Op::UserMessage { text }) => {
+            Op::Cancel => true,
+            Op::UserMessage { text } => {
                 self.queued_messages.push(text);
                 false
             }
-            Some(Op::Approval { call_id, .. }) => {
-                tracing::debug!(task = %self.id, call_id, "approval for a call that is not waiting");
-                false
-            }
-            None => {
-                // Keep select! from spinning on a closed channel.
-                let (_tx, rx) = mpsc::unbounded_channel();
-                self.ops = rx;
+            Op::Approval { call_id, decision } => {
+                let by = crate::approvals::Decider::Front("user".to_owned());
+                if let Err(e) = self.approvals.decide(&call_id, decision, by) {
+                    tracing::debug!(task = %self.id, "{e}");
+                }
                 false
             }
         }
@@ -507,17 +439,15 @@ impl Runner {
         if let Some(max) = budget.max_turns
             && self.transcript.turns >= max
         {
-            return Err(CoreError::Budget(format!(
-                "reached the turn budget of {max} model turns (raise it with --max-turns)"
-            )));
+            return Err(CoreError::Budget(BudgetExceeded::Turns { max }));
         }
         if let Some(max) = budget.max_tokens
             && self.transcript.usage.total() >= max
         {
-            return Err(CoreError::Budget(format!(
-                "used {} tokens, reaching the token budget of {max}",
-                self.transcript.usage.total()
-            )));
+            return Err(CoreError::Budget(BudgetExceeded::Tokens {
+                used: self.transcript.usage.total(),
+                max,
+            }));
         }
         if self.deadline().is_some_and(|d| Instant::now() >= d) {
             return Err(self.wall_budget_error());
@@ -534,7 +464,7 @@ impl Runner {
 
     fn wall_budget_error(&self) -> CoreError {
         let secs = self.spec.budget.max_wall_secs.unwrap_or_default();
-        CoreError::Budget(format!("reached the time budget of {secs} s"))
+        CoreError::Budget(BudgetExceeded::Wall { secs })
     }
 
     pub(crate) fn fixed_chars(&self) -> usize {
@@ -545,15 +475,11 @@ impl Runner {
         &self.deps
     }
 
-    /// Records (if persistent), folds into the transcript, and publishes an
-    /// event — in that order, so nobody sees what the log does not hold.
+    /// Records (if persistent) and publishes an event, then folds it
+    /// into the transcript — so nobody sees what the log does not hold.
     pub(crate) fn emit(&mut self, event: Event) -> Result<(), CoreError> {
-        if event.is_persistent() {
-            self.deps.store.append(&self.id, &event)?;
-        }
+        self.publisher.publish(event.clone())?;
         self.transcript.apply(&event);
-        // Nobody watching is fine: the task runs on and the log has it all.
-        let _ = self.events.send(event);
         Ok(())
     }
 
@@ -583,6 +509,15 @@ fn broke_midway(error: &ModelError) -> bool {
         | ModelError::ScriptExhausted { .. }
         | ModelError::Config { .. } => false,
     }
+}
+
+/// What a panic said, when it said it with a string.
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_owned())
 }
 
 async fn sleep_until(deadline: Option<Instant>) {

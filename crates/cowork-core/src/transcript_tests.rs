@@ -125,6 +125,7 @@ fn the_final_status_is_tracked() {
         Event::StatusChanged {
             status: TaskStatus::Completed,
             reason: None,
+            end: None,
         },
     ];
     let (_, t) = Transcript::rebuild(&events).unwrap();

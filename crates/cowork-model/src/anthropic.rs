@@ -24,7 +24,7 @@ use futures::stream::{self, BoxStream, StreamExt};
 use reqwest::header::{HeaderMap, HeaderValue};
 
 use crate::http::{self, Endpoint};
-use crate::{Model, ModelError, ModelEvent, ModelInfo, ModelRequest, RetryPolicy};
+use crate::{Model, ModelError, ModelEvent, ModelInfo, ModelRequest, ModelSetting, RetryPolicy};
 
 pub use decode::AnthropicDecoder;
 
@@ -39,7 +39,7 @@ pub const API_VERSION: &str = "2023-06-01";
 pub const CONTEXT_WINDOW: u64 = 200_000;
 
 const PROVIDER: &str = "anthropic";
-const KEY_HINT: &str = "set ANTHROPIC_API_KEY=sk-ant-… or use --provider openai --base-url http://localhost:11434/v1 for Ollama";
+const KEY_HINT: &str = "set ANTHROPIC_API_KEY=sk-ant-…, or use an OpenAI-compatible server instead (Ollama: http://localhost:11434/v1)";
 
 /// How to reach Anthropic. The key never appears in `Debug` output.
 #[derive(Clone, PartialEq, Eq)]
@@ -85,7 +85,7 @@ impl AnthropicConfig {
 
     /// Reads `ANTHROPIC_API_KEY` (required) and `ANTHROPIC_BASE_URL`
     /// (optional) from the environment. `model` and `base_url`, when
-    /// given (from `--model`, `--base-url`), win over the environment.
+    /// given (a front's settings), win over the environment.
     pub fn from_env(model: Option<String>, base_url: Option<String>) -> Result<Self, ModelError> {
         Self::from_vars(model, base_url, |name| std::env::var(name).ok())
     }
@@ -102,6 +102,7 @@ impl AnthropicConfig {
             return Err(ModelError::Config {
                 message: "no Anthropic API key: ANTHROPIC_API_KEY is not set".to_owned(),
                 hint: KEY_HINT.to_owned(),
+                setting: Some(ModelSetting::Provider),
             });
         };
         let mut config = Self::new(api_key.trim());
@@ -131,6 +132,7 @@ impl AnthropicModel {
                 message: "the Anthropic API key contains characters an HTTP header cannot carry"
                     .to_owned(),
                 hint: "check ANTHROPIC_API_KEY for stray quotes or line breaks".to_owned(),
+                setting: None,
             })?;
         key.set_sensitive(true);
         let mut headers = HeaderMap::new();
@@ -202,7 +204,18 @@ mod tests {
         let err = AnthropicConfig::from_vars(None, None, vars(&[])).unwrap_err();
         let text = err.to_string();
         assert!(text.contains("ANTHROPIC_API_KEY=sk-ant-"), "{text}");
-        assert!(text.contains("--provider openai"), "{text}");
+        // Core and the daemon show this too: no front's flag in it.
+        assert!(
+            text.contains("OpenAI-compatible") && !text.contains("--"),
+            "{text}"
+        );
+        assert!(matches!(
+            err,
+            ModelError::Config {
+                setting: Some(ModelSetting::Provider),
+                ..
+            }
+        ));
         let err = AnthropicConfig::from_vars(None, None, vars(&[("ANTHROPIC_API_KEY", " ")]))
             .unwrap_err();
         assert!(matches!(err, ModelError::Config { .. }));

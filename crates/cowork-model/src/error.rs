@@ -24,7 +24,7 @@ pub enum ModelError {
     },
     /// The model or endpoint does not exist (HTTP 404).
     #[error(
-        "{provider} does not know this model or endpoint (HTTP 404): {message}. Check --model and --base-url"
+        "{provider} does not know this model or endpoint (HTTP 404): {message}. Check the model's name and the base URL"
     )]
     NotFound {
         provider: &'static str,
@@ -76,9 +76,28 @@ pub enum ModelError {
     #[error("the script has no turn left: it has {turns} turns and model call {} asked for one. Add turns to the script file", .call + 1)]
     ScriptExhausted { turns: usize, call: usize },
     /// The configuration cannot work (missing key, bad URL, unreadable
-    /// script). `hint` says how to fix it.
+    /// script). `hint` says how to fix it without naming any front's
+    /// controls; `setting` says which setting to change, so each front can
+    /// point at its own (the CLI its flag, the web UI its field).
     #[error("{message} — {hint}")]
-    Config { message: String, hint: String },
+    Config {
+        message: String,
+        hint: String,
+        setting: Option<ModelSetting>,
+    },
+}
+
+/// The model setting a configuration problem is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ModelSetting {
+    /// Which provider to use (another one may need no key).
+    Provider,
+    /// The model's name.
+    Model,
+    /// The server's base URL.
+    BaseUrl,
+    /// The scripted conversation's file.
+    Script,
 }
 
 impl ModelError {

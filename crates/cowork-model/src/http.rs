@@ -11,7 +11,7 @@ use futures::stream::{self, BoxStream, StreamExt};
 use reqwest::header::HeaderMap;
 
 use crate::retry::retry_after;
-use crate::{ModelError, ModelEvent, RetryPolicy};
+use crate::{ModelError, ModelEvent, ModelSetting, RetryPolicy};
 
 /// A provider's wire format: bytes of a streamed answer in, events out.
 pub(crate) trait WireDecoder: Send + 'static {
@@ -54,6 +54,7 @@ pub(crate) fn client(
                 chain(&err)
             ),
             hint: "check the system's TLS configuration".to_owned(),
+            setting: None,
         })
 }
 
@@ -70,7 +71,8 @@ pub(crate) fn check_base_url(url: &str, source: &str) -> Result<String, ModelErr
         }
         Some(_) | None => Err(ModelError::Config {
             message: format!("the base URL {url:?} is not an http:// or https:// URL"),
-            hint: format!("check --base-url or {source}"),
+            hint: format!("check the base URL or {source}"),
+            setting: Some(ModelSetting::BaseUrl),
         }),
     }
 }

@@ -12,7 +12,8 @@
 //! that the call fails with [`ModelError::ResponseTooLarge`]. The wire decoders
 //! ([`anthropic::AnthropicDecoder`], [`openai::OpenAiDecoder`]) and the
 //! [`sse`] parser are public so recordings can be replayed without a
-//! server. This crate knows nothing of tools beyond their specs, nor of
+//! server. [`build`] turns a task's recorded model choice into a model,
+//! for every front alike. This crate knows nothing of tools beyond their specs, nor of
 //! files or storage.
 //!
 //! ```
@@ -30,6 +31,7 @@
 //! ```
 
 pub mod anthropic;
+mod build;
 mod builder;
 mod error;
 mod http;
@@ -43,8 +45,9 @@ use futures::stream::BoxStream;
 
 use cowork_protocol::{ContentBlock, Message, StopReason, ToolSpec, Usage};
 
+pub use build::build;
 pub use builder::{MAX_RESPONSE_BYTES, ResponseBuilder};
-pub use error::ModelError;
+pub use error::{ModelError, ModelSetting};
 pub use retry::RetryPolicy;
 
 pub use anthropic::{AnthropicConfig, AnthropicModel};

@@ -27,7 +27,7 @@ use futures::stream::{self, BoxStream, StreamExt};
 use reqwest::header::{HeaderMap, HeaderValue};
 
 use crate::http::{self, Endpoint};
-use crate::{Model, ModelError, ModelEvent, ModelInfo, ModelRequest, RetryPolicy};
+use crate::{Model, ModelError, ModelEvent, ModelInfo, ModelRequest, ModelSetting, RetryPolicy};
 
 pub use decode::OpenAiDecoder;
 
@@ -92,7 +92,7 @@ impl OpenAiConfig {
     }
 
     /// Reads `OPENAI_API_KEY` and `OPENAI_BASE_URL` from the environment;
-    /// `model` and `base_url` (from `--model`, `--base-url`) win over it.
+    /// `model` and `base_url` (a front's settings) win over it.
     /// The key is required for api.openai.com only; the model may be left
     /// out for api.openai.com only.
     pub fn from_env(model: Option<String>, base_url: Option<String>) -> Result<Self, ModelError> {
@@ -115,7 +115,8 @@ impl OpenAiConfig {
         if official && api_key.is_none() {
             return Err(ModelError::Config {
                 message: format!("no OpenAI API key for {base_url}: OPENAI_API_KEY is not set"),
-                hint: "set OPENAI_API_KEY=sk-… or point --base-url at a local server, e.g. http://localhost:11434/v1 for Ollama".to_owned(),
+                hint: "set OPENAI_API_KEY=sk-…, or use a local server's base URL instead (Ollama: http://localhost:11434/v1)".to_owned(),
+                setting: Some(ModelSetting::BaseUrl),
             });
         }
         let model = match non_empty(model) {
@@ -124,8 +125,8 @@ impl OpenAiConfig {
             None => {
                 return Err(ModelError::Config {
                     message: format!("no model named for {base_url}"),
-                    hint: "name the model with --model (e.g. --model qwen2.5:7b for Ollama)"
-                        .to_owned(),
+                    hint: "name the model (e.g. qwen2.5:7b for Ollama)".to_owned(),
+                    setting: Some(ModelSetting::Model),
                 });
             }
         };
@@ -157,6 +158,7 @@ impl OpenAiModel {
                             "the OpenAI API key contains characters an HTTP header cannot carry"
                                 .to_owned(),
                         hint: "check OPENAI_API_KEY for stray quotes or line breaks".to_owned(),
+                        setting: None,
                     }
                 })?;
             value.set_sensitive(true);
@@ -280,7 +282,18 @@ mod tests {
     fn a_local_server_needs_no_key_but_a_model() {
         let url = Some("http://localhost:11434/v1/".to_owned());
         let err = OpenAiConfig::from_vars(None, url.clone(), vars(&[])).unwrap_err();
-        assert!(err.to_string().contains("--model qwen2.5:7b"), "{err}");
+        // Worded for every front: the setting is typed, not a CLI flag.
+        assert!(
+            err.to_string().contains("qwen2.5:7b") && !err.to_string().contains("--"),
+            "{err}"
+        );
+        assert!(matches!(
+            err,
+            ModelError::Config {
+                setting: Some(ModelSetting::Model),
+                ..
+            }
+        ));
         let config = OpenAiConfig::from_vars(Some("qwen2.5:7b".into()), url, vars(&[])).unwrap();
         assert_eq!(config.api_key, None);
         let config = OpenAiConfig::from_vars(

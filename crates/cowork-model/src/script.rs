@@ -28,7 +28,7 @@ use cowork_protocol::Usage;
 use cowork_protocol::script::{Script, ScriptTurn};
 use futures::stream::{self, BoxStream, StreamExt};
 
-use crate::{Model, ModelError, ModelEvent, ModelInfo, ModelRequest};
+use crate::{Model, ModelError, ModelEvent, ModelInfo, ModelRequest, ModelSetting};
 
 const PROVIDER: &str = "script";
 /// The context window claimed when the script names none.
@@ -58,11 +58,13 @@ impl ScriptModel {
         let path = path.as_ref();
         let text = std::fs::read_to_string(path).map_err(|err| ModelError::Config {
             message: format!("could not read the script {}: {err}", path.display()),
-            hint: "check the --script path".to_owned(),
+            hint: "check the script's path".to_owned(),
+            setting: Some(ModelSetting::Script),
         })?;
         let script = serde_json::from_str::<Script>(&text).map_err(|err| ModelError::Config {
             message: format!("the script {} is not valid: {err}", path.display()),
             hint: "a script is {\"turns\": [{\"text\": …, \"tool_calls\": [{\"name\": …, \"input\": {…}}]}]}".to_owned(),
+            setting: Some(ModelSetting::Script),
         })?;
         Ok(Self::new(script))
     }

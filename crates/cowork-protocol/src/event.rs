@@ -207,7 +207,8 @@ pub enum Event {
         is_error: bool,
         duration_ms: u64,
     },
-    /// A call waits for a person's decision (answered with `Op::Approval`).
+    /// A call waits for a person's decision; any front may answer it (the
+    /// first answer wins), and every front then sees `ApprovalDecided`.
     ApprovalRequested {
         call_id: String,
         tool: String,
@@ -219,7 +220,10 @@ pub enum Event {
     ApprovalDecided {
         call_id: String,
         decision: ApprovalDecision,
-        /// Who decided: "user", "--yes", or the rule that matched.
+        /// Who decided: the front that answered ("terminal", "web", "api"),
+        /// "assume_yes", "nobody", the mode or rule that matched; logs
+        /// written before fronts were named say "user", "--yes" or "no
+        /// terminal".
         by: String,
     },
     /// A tool is about to change a connected folder. Recorded before the
@@ -252,9 +256,51 @@ pub enum Event {
     },
     StatusChanged {
         status: TaskStatus,
+        /// Why, in words that name no front's controls.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
+        /// Why, typed, so each front can word it its own way (the CLI
+        /// names its flags). Absent in logs written before it existed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        end: Option<EndReason>,
     },
+}
+
+/// Why a task stopped, for fronts to word.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EndReason {
+    /// Someone cancelled it.
+    Cancelled,
+    /// A budget of its spec ran out.
+    Budget { budget: BudgetExceeded },
+    /// cowork itself hit a bug (a panic) while running it.
+    Panicked { message: String },
+    /// Any other failure; `reason` says what.
+    Error,
+}
+
+/// Which budget ran out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "budget", rename_all = "snake_case")]
+pub enum BudgetExceeded {
+    Turns { max: u32 },
+    Tokens { used: u64, max: u64 },
+    Wall { secs: u64 },
+}
+
+impl std::fmt::Display for BudgetExceeded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BudgetExceeded::Turns { max } => {
+                write!(f, "reached the turn budget of {max} model turns")
+            }
+            BudgetExceeded::Tokens { used, max } => {
+                write!(f, "used {used} tokens, reaching the token budget of {max}")
+            }
+            BudgetExceeded::Wall { secs } => write!(f, "reached the time budget of {secs} s"),
+        }
+    }
 }
 
 impl Event {
@@ -312,6 +358,7 @@ mod tests {
             Event::StatusChanged {
                 status: TaskStatus::Completed,
                 reason: None,
+                end: None,
             },
         ];
         for event in events {
@@ -330,6 +377,44 @@ mod tests {
             TaskStatus::Interrupted,
         ] {
             assert_eq!(TaskStatus::parse(s.as_str()), Some(s));
+        }
+    }
+
+    #[test]
+    fn a_status_change_logged_before_typed_end_reasons_still_loads() {
+        let old = r#"{"type":"status_changed","status":"failed","reason":"stopped: x"}"#;
+        let event: Event = serde_json::from_str(old).unwrap();
+        assert_eq!(
+            event,
+            Event::StatusChanged {
+                status: TaskStatus::Failed,
+                reason: Some("stopped: x".into()),
+                end: None,
+            }
+        );
+    }
+
+    #[test]
+    fn a_typed_end_reason_round_trips() {
+        let event = Event::StatusChanged {
+            status: TaskStatus::Failed,
+            reason: Some("reached the turn budget of 3 model turns".into()),
+            end: Some(EndReason::Budget {
+                budget: BudgetExceeded::Turns { max: 3 },
+            }),
+        };
+        let json = serde_json::to_string(&event).unwrap();
+        assert_eq!(serde_json::from_str::<Event>(&json).unwrap(), event);
+    }
+
+    #[test]
+    fn budget_wording_names_no_cli_flag() {
+        for budget in [
+            BudgetExceeded::Turns { max: 3 },
+            BudgetExceeded::Tokens { used: 9, max: 8 },
+            BudgetExceeded::Wall { secs: 5 },
+        ] {
+            assert!(!budget.to_string().contains("--"), "{budget}");
         }
     }
 }

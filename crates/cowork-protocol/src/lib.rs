@@ -24,8 +24,8 @@ mod tool;
 pub use change::{Change, FileStamp};
 pub use envelope::Envelope;
 pub use event::{
-    ApprovalDecision, Budget, Event, FolderGrant, ModelChoice, Op, PermissionMode, Provider,
-    TaskSpec, TaskStatus,
+    ApprovalDecision, Budget, BudgetExceeded, EndReason, Event, FolderGrant, ModelChoice, Op,
+    PermissionMode, Provider, TaskSpec, TaskStatus,
 };
 pub use id::TaskId;
 pub use message::{ContentBlock, InvalidInput, Message, Role, StopReason, Usage};

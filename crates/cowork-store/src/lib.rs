@@ -35,6 +35,7 @@
 //! let seq = store.append(&id, &Event::StatusChanged {
 //!     status: TaskStatus::Completed,
 //!     reason: None,
+//!     end: None,
 //! })?;
 //! assert_eq!(seq, 2);
 //! assert_eq!(store.task(&id.as_str()[..8])?.status, TaskStatus::Completed);

@@ -162,6 +162,7 @@ impl Store {
         let resumed = Event::StatusChanged {
             status: TaskStatus::Running,
             reason: Some("resumed".to_owned()),
+            end: None,
         };
         let payload = encode("an event", &resumed)?;
         let path = self.path();
@@ -255,6 +256,7 @@ impl Store {
                 let event = Event::StatusChanged {
                     status: TaskStatus::Interrupted,
                     reason: Some(reason),
+                    end: None,
                 };
                 let payload = encode("an event", &event)?;
                 let id = TaskId::from_raw(id);
@@ -280,7 +282,7 @@ fn append_in(
 ) -> Result<u64, StoreError> {
     let id = task.as_str();
     let updated = match event {
-        Event::StatusChanged { status, reason } => conn
+        Event::StatusChanged { status, reason, .. } => conn
             .prepare_cached(
                 "UPDATE tasks SET updated_at = ?2, status = ?3, status_reason = ?4 WHERE id = ?1",
             )

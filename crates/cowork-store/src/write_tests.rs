@@ -164,6 +164,7 @@ fn claim_returns_the_seq_of_the_resumed_event() {
         Event::StatusChanged {
             status: TaskStatus::Running,
             reason: Some("resumed".to_owned()),
+            end: None,
         }
     );
 }

@@ -1,3 +1,4 @@
+mod daemon_tests;
 mod docs_tests;
 mod escape_tests;
 mod exec_tests;
@@ -5,5 +6,6 @@ mod grants_tests;
 mod harness;
 mod journal_tests;
 mod run_tests;
+mod stub_daemon;
 mod tasks_tests;
 mod trash_tests;

@@ -196,6 +196,30 @@ fn without_a_model_the_cli_explains_how_to_configure_one() {
     assert!(err.contains("--base-url"), "{err}");
 }
 
+/// Regression: the model crate's hints named CLI flags (`--model`), which
+/// the daemon would show in the web UI; now it names the setting and the
+/// CLI adds its flag.
+#[test]
+fn a_model_setting_problem_names_the_flag_that_fixes_it() {
+    let env = Env::new();
+    let out = env
+        .cowork()
+        .args([
+            "run",
+            "hello",
+            "--provider",
+            "openai",
+            "--base-url",
+            "http://127.0.0.1:9/v1",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("no model named"), "{err}");
+    assert!(err.contains("--model NAME"), "{err}");
+}
+
 #[test]
 fn a_bad_key_is_a_one_line_failure() {
     let env = Env::new();
@@ -258,6 +282,28 @@ fn json_mode_prints_one_event_per_line() {
     assert!(kinds.contains(&"tool_call_started"));
     assert!(kinds.contains(&"tool_call_finished"));
     assert_eq!(kinds.last(), Some(&"status_changed"));
+    // One JSON shape for `run --json`, `show --json` and the daemon's
+    // stream: envelopes whose stored events carry the store's seqs.
+    let envelopes: Vec<cowork_protocol::Envelope> = lines[1..]
+        .iter()
+        .map(|l| serde_json::from_value(l.clone()).unwrap())
+        .collect();
+    let id = envelopes[0].task.to_string();
+    let shown = env.cowork().args(["show", "--json", &id]).output().unwrap();
+    let stored: Vec<cowork_protocol::Envelope> = stdout(&shown)
+        .lines()
+        .skip(1)
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let live: Vec<(u64, &cowork_protocol::Event)> = envelopes
+        .iter()
+        .filter(|e| e.is_persistent())
+        .map(|e| (e.seq, &e.event))
+        .collect();
+    // The run's stream starts after the task's creation (seq 1).
+    let replayed: Vec<(u64, &cowork_protocol::Event)> =
+        stored[1..].iter().map(|e| (e.seq, &e.event)).collect();
+    assert_eq!(live, replayed);
 }
 
 #[test]

@@ -8,8 +8,9 @@ use std::time::Instant;
 use cowork_protocol::{ApprovalDecision, ContentBlock, Effect, Event, Op};
 
 use super::{CallRun, Runner, sleep_until};
+use crate::approvals::{Approver, Decider, PendingApproval};
 use crate::error::CoreError;
-use crate::permission::{Approver, Verdict};
+use crate::permission::Verdict;
 use crate::tool::{CallContext, Preview};
 
 impl Runner {
@@ -115,24 +116,41 @@ impl Runner {
                 self.refuse_by_policy(call_id, &by, &reason)?,
             )),
             Verdict::Ask if self.allowed_for_task.contains(tool) => Ok(Authorization::Run),
-            Verdict::Ask => match self.deps.policy.approver {
-                Approver::AssumeYes => {
-                    self.record_decision(call_id, ApprovalDecision::AllowOnce, "--yes")?;
-                    Ok(Authorization::Run)
+            Verdict::Ask => {
+                // Resumed after the process died between the decision and
+                // the call's result: the recorded decision stands.
+                if let Some(decision) = self.logged.take_decision(call_id) {
+                    return Ok(self.apply_decision(tool, decision));
                 }
-                Approver::Nobody => {
-                    self.record_decision(call_id, deny(None), "no terminal")?;
-                    Ok(Authorization::Refuse(format!(
-                        "Denied: {tool} needs the user's approval and nobody can give it here (no \
-                         terminal) — do not retry this another way. The user can allow it by \
-                         running again with --yes or --mode auto, or with an allow rule in config.toml."
-                    )))
+                match self.deps.approver {
+                    Approver::AssumeYes => {
+                        self.record_decision(
+                            call_id,
+                            ApprovalDecision::AllowOnce,
+                            &Decider::AssumeYes,
+                        )?;
+                        Ok(Authorization::Run)
+                    }
+                    Approver::Nobody => self.nobody_answers(call_id, tool),
+                    Approver::Person => self.ask_person(call_id, tool, effect, preview).await,
                 }
-                Approver::Person => self.ask_person(call_id, tool, effect, preview).await,
-            },
+            }
         }
     }
 
+    /// Denies a call because nobody can answer its question.
+    fn nobody_answers(&mut self, call_id: &str, tool: &str) -> Result<Authorization, CoreError> {
+        self.record_decision(call_id, deny(None), &Decider::Nobody)?;
+        Ok(Authorization::Refuse(format!(
+            "Denied: {tool} needs the user's approval and nobody can give it now — do not \
+             retry this another way. Continue without it, or tell the user what you needed; \
+             they can allow it when they can answer, or with an allow rule or the auto mode."
+        )))
+    }
+
+    /// Asks whichever front answers first, and waits. A question already
+    /// in the log (the task was resumed while it waited) is not asked
+    /// again: the recorded one is still the question.
     async fn ask_person(
         &mut self,
         call_id: &str,
@@ -140,28 +158,62 @@ impl Runner {
         effect: Effect,
         preview: &Preview,
     ) -> Result<Authorization, CoreError> {
-        self.emit(Event::ApprovalRequested {
+        if self.ops_closed {
+            return self.nobody_answers(call_id, tool);
+        }
+        // Registered before the question goes out, so a front that
+        // answers the moment it sees it finds the question pending.
+        let mut answer = self.approvals.ask(PendingApproval {
             call_id: call_id.to_owned(),
             tool: tool.to_owned(),
             effect,
             summary: preview.summary.clone(),
-        })?;
+        });
+        if !self.logged.was_asked(call_id)
+            && let Err(e) = self.emit(Event::ApprovalRequested {
+                call_id: call_id.to_owned(),
+                tool: tool.to_owned(),
+                effect,
+                summary: preview.summary.clone(),
+            })
+        {
+            self.approvals.withdraw(call_id);
+            return Err(e);
+        }
         let deadline = self.deadline();
-        let decision = loop {
+        let outcome = loop {
             tokio::select! {
+                answer = &mut answer => break answer.ok(),
                 op = self.ops.recv() => match op {
-                    Some(Op::Approval { call_id: id, decision }) if id == call_id => break decision,
-                    Some(Op::Cancel) => return Ok(Authorization::Cancelled),
-                    Some(Op::UserMessage { text }) => self.queued_messages.push(text),
-                    Some(Op::Approval { .. }) => {}
-                    // Whoever could answer has gone: nobody will.
-                    None => break deny(Some("nobody was there to answer".to_owned())),
+                    Some(Op::Cancel) => {
+                        self.approvals.withdraw(call_id);
+                        return Ok(Authorization::Cancelled);
+                    }
+                    Some(op) => {
+                        self.handle_op(op);
+                    }
+                    // Every front has gone: nobody is left to answer.
+                    None => {
+                        self.ops_closed = true;
+                        break None;
+                    }
                 },
-                () = sleep_until(deadline) => return Err(self.wall_budget_error()),
+                () = sleep_until(deadline) => {
+                    self.approvals.withdraw(call_id);
+                    return Err(self.wall_budget_error());
+                }
             }
         };
-        self.record_decision(call_id, decision.clone(), "user")?;
-        Ok(match decision {
+        self.approvals.withdraw(call_id);
+        let Some((decision, by)) = outcome else {
+            return self.nobody_answers(call_id, tool);
+        };
+        self.record_decision(call_id, decision.clone(), &by)?;
+        Ok(self.apply_decision(tool, decision))
+    }
+
+    fn apply_decision(&mut self, tool: &str, decision: ApprovalDecision) -> Authorization {
+        match decision {
             ApprovalDecision::AllowOnce => Authorization::Run,
             ApprovalDecision::AllowForTask => {
                 self.allowed_for_task.insert(tool.to_owned());
@@ -175,7 +227,7 @@ impl Runner {
                          or ask the user what they want."
                     .to_owned(),
             }),
-        })
+        }
     }
 
     /// Records a denial by the policy and returns what the model hears.
@@ -185,7 +237,11 @@ impl Runner {
         by: &str,
         reason: &str,
     ) -> Result<String, CoreError> {
-        self.record_decision(call_id, deny(None), by)?;
+        self.emit(Event::ApprovalDecided {
+            call_id: call_id.to_owned(),
+            decision: deny(None),
+            by: by.to_owned(),
+        })?;
         Ok(format!(
             "Denied by policy ({reason}) — do not retry this another way. \
              Continue without it, or tell the user what you needed."
@@ -196,12 +252,12 @@ impl Runner {
         &mut self,
         call_id: &str,
         decision: ApprovalDecision,
-        by: &str,
+        by: &Decider,
     ) -> Result<(), CoreError> {
         self.emit(Event::ApprovalDecided {
             call_id: call_id.to_owned(),
             decision,
-            by: by.to_owned(),
+            by: by.as_str().to_owned(),
         })
     }
 }

@@ -119,7 +119,7 @@ pub fn register_bash(registry: &mut ToolRegistry, setup: BashSetup) {
         (Isolation::Sandboxed, true) => sandboxed_description(
             &network,
             "the connected folders at their own paths (writable ones writable: what a command \
-             changes there is journaled, and `cowork undo` reverts it; symlinks it creates there \
+             changes there is journaled, and undoing the task reverts it; symlinks it creates there \
              are not kept)",
         ),
         (Isolation::Sandboxed, false) => sandboxed_description(

@@ -4,18 +4,19 @@ use std::sync::{Arc, Mutex};
 use futures::future::BoxFuture;
 
 use cowork_files::{ChangeSink, FileError, FileTools, Folders, Journal, JournalStore};
-use cowork_protocol::{Change, Event, PermissionMode, TaskId, ToolSpec};
-use cowork_store::Store;
+use cowork_protocol::{Change, Event, PermissionMode, ToolSpec};
+
+use crate::hub::Publisher;
 
 use crate::tool::{CallContext, Preview, Tool, ToolFailure, ToolRegistry};
 
 /// Where a task's file changes are journaled: what they replace goes to
-/// `store`, and each change is appended to the task's log before it
-/// happens.
+/// `store`, and each change is published to the task's log (and its
+/// watchers) before it happens.
 pub struct JournalSetup {
     pub store: Arc<JournalStore>,
-    pub log: Arc<Store>,
-    pub task: TaskId,
+    /// The task's publisher ([`Hub::publisher`](crate::Hub::publisher)).
+    pub log: Publisher,
 }
 
 /// A task's journal, shared by every tool that changes connected folders
@@ -31,16 +32,16 @@ impl TaskJournal {
     /// The journal over `setup`'s store and log.
     pub fn new(setup: JournalSetup) -> Self {
         let call = Arc::new(Mutex::new(String::new()));
+        let task = setup.log.task().to_string();
         let sink = Arc::new(LogSink {
             log: setup.log,
-            task: setup.task.clone(),
             call: Arc::clone(&call),
         });
         Self {
             journal: Journal {
                 store: setup.store,
                 sink,
-                task: Some(setup.task.to_string()),
+                task: Some(task),
             },
             call,
         }
@@ -99,11 +100,11 @@ pub fn register_file_tools(
     }
 }
 
-/// Appends each change to the task's log, all of a call's changes in one
-/// transaction, before the tool applies them.
+/// Publishes each change to the task's log, all of a call's changes in
+/// one synced transaction, before the tool applies them; watchers see
+/// them live.
 struct LogSink {
-    log: Arc<Store>,
-    task: TaskId,
+    log: Publisher,
     /// The call being served. Changing calls run one at a time, so one slot
     /// per task is enough.
     call: Arc<Mutex<String>>,
@@ -124,7 +125,7 @@ impl ChangeSink for LogSink {
             })
             .collect();
         self.log
-            .append_all_synced(&self.task, &events)
+            .publish_all_synced(&events)
             .map(|_| ())
             .map_err(|e| e.to_string())
     }

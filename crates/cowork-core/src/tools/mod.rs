@@ -13,12 +13,38 @@ use crate::tool::ToolFailure;
 
 /// Runs blocking library work (file system, document rendering) on
 /// tokio's blocking pool, so it never stalls the runner's other work.
+/// A panic there is a bug, not an answer for the model: it goes on
+/// unwinding into the runner, whose guard fails the task with its
+/// message, as a panic in any other tool does.
 async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, ToolFailure> + Send + 'static,
 ) -> Result<T, ToolFailure> {
-    tokio::task::spawn_blocking(work).await.unwrap_or_else(|e| {
-        Err(ToolFailure::new(format!(
+    match tokio::task::spawn_blocking(work).await {
+        Ok(result) => result,
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(e) => Err(ToolFailure::new(format!(
             "the tool stopped unexpectedly: {e}"
-        )))
-    })
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::panic::AssertUnwindSafe;
+
+    use futures::FutureExt;
+
+    use super::*;
+
+    /// Regression for "a panic is swallowed as a tool error": the
+    /// blocking pool's panics became text for the model while panics in
+    /// other tools failed the task.
+    #[tokio::test]
+    async fn a_panic_on_the_blocking_pool_reaches_the_runners_guard() {
+        let caught = AssertUnwindSafe(blocking::<()>(|| panic!("kaboom")))
+            .catch_unwind()
+            .await;
+        let payload = caught.expect_err("the panic went on unwinding");
+        assert_eq!(payload.downcast_ref::<&str>(), Some(&"kaboom"));
+    }
 }

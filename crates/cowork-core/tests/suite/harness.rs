@@ -5,7 +5,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use cowork_core::{
-    Approver, Policy, RunOptions, TaskDeps, TaskHandle, ToolRegistry, tools::register_file_tools,
+    Approver, Hub, Policy, RunOptions, TaskDeps, TaskHandle, ToolRegistry,
+    tools::register_file_tools,
 };
 use cowork_files::Folders;
 use cowork_model::Model;
@@ -47,9 +48,10 @@ pub fn deps(model: Arc<dyn Model>, store: Arc<Store>, spec: &TaskSpec) -> TaskDe
     register_file_tools(&mut tools, Arc::new(folders), None, spec.mode);
     TaskDeps {
         model,
-        store,
+        hub: Hub::new(store),
         tools,
-        policy: Policy::new(spec.mode, &[], Approver::Nobody).unwrap(),
+        policy: Policy::new(spec.mode, &[]).unwrap(),
+        approver: Approver::Nobody,
         options: RunOptions::default(),
     }
 }
@@ -72,8 +74,8 @@ pub fn start_with(deps: TaskDeps, spec: TaskSpec) -> TaskHandle {
 pub async fn run_to_end(mut handle: TaskHandle) -> Vec<Event> {
     let mut events = Vec::new();
     let collect = async {
-        while let Some(event) = handle.next_event().await {
-            events.push(event);
+        while let Some(envelope) = handle.next_event().await {
+            events.push(envelope.event);
         }
     };
     tokio::time::timeout(Duration::from_secs(20), collect)
@@ -87,7 +89,7 @@ pub fn final_status(events: &[Event]) -> (TaskStatus, Option<String>) {
         .iter()
         .rev()
         .find_map(|e| match e {
-            Event::StatusChanged { status, reason } => Some((*status, reason.clone())),
+            Event::StatusChanged { status, reason, .. } => Some((*status, reason.clone())),
             _ => None,
         })
         .expect("a final status")

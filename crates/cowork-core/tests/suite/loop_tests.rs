@@ -5,7 +5,9 @@ use futures::future::BoxFuture;
 use serde_json::json;
 
 use cowork_core::{CallContext, Tool, ToolFailure};
-use cowork_protocol::{ContentBlock, Effect, Event, Op, TaskStatus, ToolSpec};
+use cowork_protocol::{
+    BudgetExceeded, ContentBlock, Effect, EndReason, Event, Op, TaskStatus, ToolSpec,
+};
 use cowork_store::Store;
 
 use super::harness::*;
@@ -192,7 +194,7 @@ async fn a_tiny_context_window_makes_the_task_compact_and_go_on() {
 }
 
 #[tokio::test]
-async fn the_turn_budget_stops_the_task_with_a_reason() {
+async fn the_turn_budget_stops_the_task_with_a_typed_reason_that_names_no_cli_flag() {
     let dir = folder_with_notes();
     let store = Arc::new(Store::open_in_memory().unwrap());
     let mut spec = spec("loop forever", dir.path());
@@ -203,7 +205,21 @@ async fn the_turn_budget_stops_the_task_with_a_reason() {
     let events = run_to_end(handle).await;
     let (status, reason) = final_status(&events);
     assert_eq!(status, TaskStatus::Failed);
-    assert!(reason.unwrap().contains("--max-turns"));
+    // Regression: core's reason said "raise it with --max-turns", a flag
+    // the web UI does not have; fronts word the typed reason themselves.
+    let reason = reason.unwrap();
+    assert!(reason.contains("turn budget of 2"), "{reason}");
+    assert!(!reason.contains("--"), "{reason}");
+    let end = events.iter().rev().find_map(|e| match e {
+        Event::StatusChanged { end, .. } => end.clone(),
+        _ => None,
+    });
+    assert_eq!(
+        end,
+        Some(EndReason::Budget {
+            budget: BudgetExceeded::Turns { max: 2 }
+        })
+    );
 }
 
 #[tokio::test]

@@ -51,6 +51,22 @@ impl Tool for Touch {
     }
 }
 
+/// Registers `Touch` (a writing tool) over `root`; returns its run count.
+pub(super) fn register_touch(deps: &mut TaskDeps, root: PathBuf) -> Arc<AtomicUsize> {
+    let runs = Arc::new(AtomicUsize::new(0));
+    deps.tools.register(Arc::new(Touch {
+        spec: ToolSpec {
+            name: "Touch".into(),
+            description: "touches a file".into(),
+            input_schema: json!({"type": "object"}),
+            effect: Effect::Write,
+        },
+        root,
+        runs: Arc::clone(&runs),
+    }));
+    runs
+}
+
 struct Setup {
     _dir: tempfile::TempDir,
     deps: TaskDeps,
@@ -69,18 +85,9 @@ fn setup(
     let mut spec = spec("touch things", dir.path());
     spec.mode = mode;
     let mut deps = script_deps(script(json!({ "turns": turns })), store, &spec);
-    deps.policy = Policy::new(mode, rules, approver).unwrap();
-    let runs = Arc::new(AtomicUsize::new(0));
-    deps.tools.register(Arc::new(Touch {
-        spec: ToolSpec {
-            name: "Touch".into(),
-            description: "touches a file".into(),
-            input_schema: json!({"type": "object"}),
-            effect: Effect::Write,
-        },
-        root: spec.folders[0].path.clone(),
-        runs: Arc::clone(&runs),
-    }));
+    deps.policy = Policy::new(mode, rules).unwrap();
+    deps.approver = approver;
+    let runs = register_touch(&mut deps, spec.folders[0].path.clone());
     Setup {
         _dir: dir,
         deps,
@@ -89,7 +96,7 @@ fn setup(
     }
 }
 
-fn touches(n: usize) -> serde_json::Value {
+pub(super) fn touches(n: usize) -> serde_json::Value {
     let mut turns: Vec<serde_json::Value> = (0..n)
         .map(|i| json!({"tool_calls": [{"name": "Touch", "input": {"path": format!("f{i}.txt")}}]}))
         .collect();
@@ -102,7 +109,8 @@ async fn run_answering(setup: Setup, mut answers: Vec<ApprovalDecision>) -> (Vec
     let mut handle = start_with(setup.deps, setup.spec);
     let mut events = Vec::new();
     let drive = async {
-        while let Some(event) = handle.next_event().await {
+        while let Some(envelope) = handle.next_event().await {
+            let event = envelope.event;
             if let Event::ApprovalRequested { call_id, .. } = &event {
                 let decision = answers.remove(0);
                 handle.submit(Op::Approval {
@@ -168,15 +176,23 @@ async fn a_denial_reaches_the_model_plainly_with_the_persons_reason() {
 }
 
 #[tokio::test]
-async fn without_anyone_to_ask_changes_are_denied_with_how_to_allow_them() {
+async fn without_anyone_to_ask_changes_are_denied_in_words_that_name_no_cli_flag() {
     let setup = setup(PermissionMode::Ask, Approver::Nobody, &[], touches(1));
     let (events, runs) = run_answering(setup, vec![]).await;
     assert_eq!(runs, 0);
     assert_eq!(asked(&events), 0);
     let (_, content, _) = &tool_results(&events)[0];
+    // Regression: core told the model to "run again with --yes", a flag
+    // of one front the model cannot use and other fronts do not have.
     assert!(
-        content.contains("do not retry") && content.contains("--yes"),
+        content.contains("do not retry") && content.contains("allow rule"),
         "{content}"
+    );
+    assert!(!content.contains("--"), "{content}");
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, Event::ApprovalDecided { by, .. } if by == "nobody"))
     );
 }
 
@@ -221,7 +237,8 @@ async fn cancelling_while_asked_ends_the_task_and_answers_the_call() {
     let setup = setup(PermissionMode::Ask, Approver::Person, &[], touches(1));
     let mut handle = start_with(setup.deps, setup.spec);
     let mut events = Vec::new();
-    while let Some(event) = handle.next_event().await {
+    while let Some(envelope) = handle.next_event().await {
+        let event = envelope.event;
         if matches!(event, Event::ApprovalRequested { .. }) {
             handle.submit(Op::Cancel);
         }

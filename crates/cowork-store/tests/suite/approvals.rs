@@ -24,6 +24,7 @@ fn status(status: TaskStatus) -> Event {
     Event::StatusChanged {
         status,
         reason: None,
+        end: None,
     }
 }
 

@@ -73,6 +73,7 @@ fn every_persistent_event() -> Vec<Event> {
         Event::StatusChanged {
             status: TaskStatus::Completed,
             reason: Some("the model finished".to_owned()),
+            end: None,
         },
     ]
 }
@@ -147,6 +148,7 @@ fn the_row_follows_status_turns_and_tokens() {
             &Event::StatusChanged {
                 status: TaskStatus::Failed,
                 reason: None,
+                end: None,
             },
         )
         .unwrap();

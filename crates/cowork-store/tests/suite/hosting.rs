@@ -40,6 +40,7 @@ fn after_a_daemon_is_killed_its_tasks_and_only_its_tasks_are_to_resume() {
             &Event::StatusChanged {
                 status: TaskStatus::Completed,
                 reason: None,
+                end: None,
             },
         )
         .unwrap();

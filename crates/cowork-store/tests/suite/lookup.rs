@@ -120,6 +120,7 @@ fn tasks_are_listed_newest_first_up_to_the_limit() {
             &Event::StatusChanged {
                 status: TaskStatus::Cancelled,
                 reason: Some("asked to stop".to_owned()),
+                end: None,
             },
         )
         .unwrap();

@@ -31,6 +31,7 @@ fn a_running_task_whose_owner_died_is_marked_interrupted() {
         Event::StatusChanged {
             status: TaskStatus::Interrupted,
             reason: Some(reason),
+            end: None,
         }
     );
     // Reaping again finds nothing new and appends nothing.
@@ -76,6 +77,7 @@ fn ended_tasks_are_never_reaped_even_if_their_owner_died() {
             &Event::StatusChanged {
                 status: TaskStatus::Completed,
                 reason: None,
+                end: None,
             },
         )
         .unwrap();
@@ -126,6 +128,7 @@ fn an_interrupted_task_can_be_claimed_and_is_running_again() {
         Event::StatusChanged {
             status: TaskStatus::Running,
             reason: Some("resumed".to_owned()),
+            end: None,
         }
     );
     // Now owned by a live process, it is no longer reaped.

@@ -1,0 +1,353 @@
+//! The one way to build a task, whichever front asks (the CLI in-process,
+//! the daemon for the web UI and attached CLIs, core's own tests): opens
+//! the folders with cowork's own files reserved and the configuration's
+//! deny rules applied, opens the change journal, probes the sandbox,
+//! registers the tools the mode allows, builds the policy and the model,
+//! and starts or resumes the task.
+//!
+//! What the task will not have, and why, comes back as typed
+//! [`SetupNotice`]s: each front words them for its people.
+
+mod paths;
+mod undo;
+
+use std::sync::Arc;
+
+use cowork_files::{Folders, JournalStore};
+use cowork_model::Model;
+use cowork_protocol::config::Config;
+use cowork_protocol::{PermissionMode, TaskId, TaskSpec, TaskStatus};
+use cowork_sandbox::egress::{Allowlist, AllowlistError};
+use cowork_sandbox::{Availability, Egress, Network};
+use cowork_store::Store;
+
+use crate::approvals::Approver;
+use crate::error::CoreError;
+use crate::handle::TaskHandle;
+use crate::hub::Hub;
+use crate::permission::{Policy, RuleError, denied_paths, hidden_paths};
+use crate::runner::{RunOptions, TaskDeps, load_task, resume_task, start_task};
+use crate::tool::ToolRegistry;
+use crate::tools::{
+    BashSetup, Isolation, JournalSetup, TaskJournal, register_bash, register_doc_tools,
+    register_file_tools,
+};
+
+pub use paths::{ConfigLocation, OwnPaths};
+pub use undo::{UndoConflict, UndoOutcome, UndoReport, UndoRequest, undo_task};
+
+/// What a [`Factory`] builds every task with.
+pub struct FactorySetup {
+    /// Where tasks' events are stored and published; one per process, so
+    /// every watcher of a task sees every event.
+    pub hub: Hub,
+    /// cowork's data dir and configuration, which no task may touch.
+    pub paths: OwnPaths,
+    /// Rules, sandbox limits and defaults.
+    pub config: Config,
+}
+
+/// How commands (`Bash`) run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SandboxChoice {
+    /// In cowork's sandbox; off (with a notice) where it is unavailable.
+    #[default]
+    Auto,
+    /// Without isolation: the person chose so, knowing what it means.
+    None,
+}
+
+/// How a task's commands run and who answers its approvals: what a front
+/// chooses for each run (a resumed task may choose differently).
+#[derive(Debug, Clone)]
+pub struct RunSetup {
+    pub sandbox: SandboxChoice,
+    /// Domains (and ranges) commands may reach, in the allowlist syntax
+    /// (`pypi.org,*.pythonhosted.org`); `None`: no network.
+    pub allow_net: Option<String>,
+    pub approver: Approver,
+}
+
+/// A new task.
+#[derive(Clone)]
+pub struct TaskRequest {
+    /// What to do; `spec.model` names the model, and the name the provider
+    /// reports is recorded in its place.
+    pub spec: TaskSpec,
+    pub setup: RunSetup,
+    /// The model to talk to; `None` builds the one `spec.model` names.
+    pub model: Option<Arc<dyn Model>>,
+}
+
+/// What a task will not have, and why. Each front words these.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SetupNotice {
+    /// No folder is connected: the model cannot see any file.
+    NoFolder,
+    /// Commands are off: deny rules hide paths that the sandbox cannot
+    /// mask yet.
+    BashOffForHiddenPaths,
+    /// Commands run without the sandbox: they can read and change anything
+    /// the user can, reach any network (the allowlist does not limit
+    /// them), and what they change cannot be undone.
+    BashUnsandboxed,
+    /// Commands are off: the sandbox is unavailable here.
+    BashOffSandboxUnavailable { cause: String, fix: String },
+}
+
+impl std::fmt::Display for SetupNotice {
+    /// A wording that names no front's controls; fronts with their own
+    /// (the CLI's flags) word it themselves.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SetupNotice::NoFolder => {
+                f.write_str("no folder is connected, so the model cannot see any file")
+            }
+            SetupNotice::BashOffForHiddenPaths => f.write_str(
+                "commands (Bash) are off: deny rules hide paths that the sandbox cannot mask yet",
+            ),
+            SetupNotice::BashUnsandboxed => f.write_str(
+                "commands (Bash) run WITHOUT the sandbox: they can read and change anything your \
+                 user can and reach any network, and what they change cannot be undone",
+            ),
+            SetupNotice::BashOffSandboxUnavailable { cause, fix } => {
+                write!(f, "commands (Bash) are off: {cause}. Fix: {fix}")
+            }
+        }
+    }
+}
+
+/// A task the factory started or resumed.
+#[derive(Debug)]
+pub struct Started {
+    pub handle: TaskHandle,
+    /// The task as recorded (the model's reported name filled in).
+    pub spec: TaskSpec,
+    pub notices: Vec<SetupNotice>,
+    /// For a resumed task, its status before it was resumed.
+    pub previous: Option<TaskStatus>,
+}
+
+/// Why a task could not be built, started or undone.
+#[derive(Debug, thiserror::Error)]
+pub enum FactoryError {
+    #[error(transparent)]
+    Core(#[from] CoreError),
+    #[error(transparent)]
+    Store(#[from] cowork_store::StoreError),
+    /// The connected folders or cowork's journal could not be opened.
+    #[error(transparent)]
+    Files(#[from] cowork_files::FileError),
+    /// A rule in the configuration is invalid; fix the configuration.
+    #[error(transparent)]
+    Rule(#[from] RuleError),
+    /// The model could not be set up (missing key, bad URL, unreadable
+    /// script); the error says how to fix it.
+    #[error(transparent)]
+    Model(#[from] cowork_model::ModelError),
+    /// The network allowlist is invalid; the error names the entry.
+    #[error("the network allowlist is not valid: {0}")]
+    AllowNet(#[from] AllowlistError),
+    /// Undo was asked of a task that a live process is still running:
+    /// stop (cancel) it first.
+    #[error("task {} is still running; cancel it before undoing it", .id.short())]
+    StillRunning { id: TaskId },
+}
+
+type Probe = Arc<dyn Fn() -> Availability + Send + Sync>;
+
+/// Builds and starts tasks; one per store, shared by every task a process
+/// runs.
+pub struct Factory {
+    hub: Hub,
+    paths: OwnPaths,
+    config: Config,
+    journal: Arc<JournalStore>,
+    probe: Probe,
+}
+
+impl Factory {
+    /// Opens cowork's journal in the data dir (creating it): first, so the
+    /// data dir exists and tasks' folders can reserve it by identity.
+    pub fn new(setup: FactorySetup) -> Result<Self, FactoryError> {
+        let journal = Arc::new(JournalStore::open(setup.paths.data_dir())?);
+        let cache = setup.paths.probe_cache_dir();
+        Ok(Self {
+            hub: setup.hub,
+            paths: setup.paths,
+            config: setup.config,
+            journal,
+            probe: Arc::new(move || cowork_sandbox::probe_cached(&cache)),
+        })
+    }
+
+    /// Replaces the sandbox probe (tests; a daemon that probed already).
+    #[must_use]
+    pub fn with_probe(mut self, probe: impl Fn() -> Availability + Send + Sync + 'static) -> Self {
+        self.probe = Arc::new(probe);
+        self
+    }
+
+    pub fn store(&self) -> &Arc<Store> {
+        self.hub.store()
+    }
+
+    pub fn hub(&self) -> &Hub {
+        &self.hub
+    }
+
+    pub fn paths(&self) -> &OwnPaths {
+        &self.paths
+    }
+
+    /// Records a new task and starts it.
+    pub fn start(&self, request: TaskRequest) -> Result<Started, FactoryError> {
+        let TaskRequest {
+            mut spec,
+            setup,
+            model,
+        } = request;
+        let model = match model {
+            Some(model) => model,
+            None => cowork_model::build(&spec.model, 0)?,
+        };
+        spec.model.model = model.info().model;
+        let id = TaskId::new();
+        let (deps, mut notices) = self.deps(model, &id, &spec, &setup)?;
+        if spec.folders.is_empty() {
+            notices.push(SetupNotice::NoFolder);
+        }
+        let handle = start_task(deps, id, spec.clone())?;
+        Ok(Started {
+            handle,
+            spec,
+            notices,
+            previous: None,
+        })
+    }
+
+    /// Continues a stored task (by id, unique prefix or `last`) from where
+    /// its log ends.
+    pub fn resume(
+        &self,
+        id_or_prefix: &str,
+        setup: RunSetup,
+        model: Option<Arc<dyn Model>>,
+    ) -> Result<Started, FactoryError> {
+        let task = load_task(self.store(), id_or_prefix)?;
+        let model = match model {
+            Some(model) => model,
+            None => cowork_model::build(&task.spec.model, task.transcript.model_calls)?,
+        };
+        let (deps, notices) = self.deps(model, &task.id, &task.spec, &setup)?;
+        let previous = task.status;
+        let spec = task.spec.clone();
+        let handle = resume_task(deps, task)?;
+        Ok(Started {
+            handle,
+            spec,
+            notices,
+            previous: Some(previous),
+        })
+    }
+
+    /// Undoes a task's file changes (or plans it, with `dry_run`); see
+    /// [`undo_task`].
+    pub fn undo(
+        &self,
+        id_or_prefix: &str,
+        request: UndoRequest,
+    ) -> Result<UndoReport, FactoryError> {
+        undo_task(self.store(), &self.journal, id_or_prefix, request)
+    }
+
+    /// What a task runs with: the only place [`TaskDeps`] is built.
+    fn deps(
+        &self,
+        model: Arc<dyn Model>,
+        id: &TaskId,
+        spec: &TaskSpec,
+        setup: &RunSetup,
+    ) -> Result<(TaskDeps, Vec<SetupNotice>), FactoryError> {
+        let (tools, notices) = self.tools(id, spec, setup)?;
+        let policy = Policy::new(spec.mode, &self.config.rules)?;
+        let deps = TaskDeps {
+            model,
+            hub: self.hub.clone(),
+            tools,
+            policy,
+            approver: setup.approver,
+            options: RunOptions::default(),
+        };
+        Ok((deps, notices))
+    }
+
+    /// The tools `spec`'s mode and folders allow, and what is left out.
+    fn tools(
+        &self,
+        id: &TaskId,
+        spec: &TaskSpec,
+        setup: &RunSetup,
+    ) -> Result<(ToolRegistry, Vec<SetupNotice>), FactoryError> {
+        let network = match &setup.allow_net {
+            None => Network::None,
+            Some(spec) => Network::Allow(Egress::new(Allowlist::parse(spec)?)),
+        };
+        let hidden = hidden_paths(&self.config.rules);
+        let folders = Arc::new(
+            Folders::open(&spec.folders)?
+                .with_hidden(&hidden)?
+                .with_protected(&denied_paths(&self.config.rules))?
+                .with_reserved(&self.paths.reserved()),
+        );
+        let journal = TaskJournal::new(JournalSetup {
+            store: Arc::clone(&self.journal),
+            log: self.hub.publisher(id),
+        });
+        let mut tools = ToolRegistry::default();
+        let mut notices = Vec::new();
+        if !spec.folders.is_empty() {
+            register_file_tools(&mut tools, Arc::clone(&folders), Some(&journal), spec.mode);
+            let writing = (spec.mode != PermissionMode::Plan).then_some(&journal);
+            register_doc_tools(&mut tools, Arc::clone(&folders), writing);
+        }
+        let isolation = match (spec.mode, hidden.is_empty(), setup.sandbox) {
+            (PermissionMode::Plan, _, _) => None,
+            (PermissionMode::Ask | PermissionMode::Auto, false, _) => {
+                notices.push(SetupNotice::BashOffForHiddenPaths);
+                None
+            }
+            (PermissionMode::Ask | PermissionMode::Auto, true, SandboxChoice::None) => {
+                notices.push(SetupNotice::BashUnsandboxed);
+                Some(Isolation::Unsandboxed)
+            }
+            (PermissionMode::Ask | PermissionMode::Auto, true, SandboxChoice::Auto) => {
+                match (self.probe)() {
+                    Availability::Ready(_) => Some(Isolation::Sandboxed),
+                    Availability::Unavailable { cause, fix } => {
+                        notices.push(SetupNotice::BashOffSandboxUnavailable { cause, fix });
+                        None
+                    }
+                }
+            }
+        };
+        if let Some(isolation) = isolation {
+            register_bash(
+                &mut tools,
+                BashSetup {
+                    folders,
+                    journal: Some(journal),
+                    isolation,
+                    network,
+                    limits: self.config.sandbox.clone(),
+                    hidden: self.paths.hidden_from_commands(),
+                },
+            );
+        }
+        Ok((tools, notices))
+    }
+}
+
+#[cfg(test)]
+#[path = "factory_tests.rs"]
+mod tests;

@@ -1,0 +1,239 @@
+//! Starting a task, loading one from its log, resuming it, continuing it
+//! with a new message: each ends in [`spawn`], which subscribes the
+//! handle before the runner starts so it misses nothing.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Instant;
+
+use tokio::sync::mpsc;
+
+use cowork_model::Model;
+use cowork_protocol::{Event, TaskId, TaskSpec, TaskStatus};
+use cowork_store::{Owner, Store};
+
+use super::Runner;
+use crate::approvals::{Approvals, Approver, LoggedApprovals};
+use crate::error::CoreError;
+use crate::handle::{OpSender, TaskHandle};
+use crate::hub::Hub;
+use crate::permission::Policy;
+use crate::prompt;
+use crate::tool::ToolRegistry;
+use crate::transcript::Transcript;
+
+/// Tunables of the loop; the defaults suit real models.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Tool output beyond this many characters is cut, with a note on how
+    /// to read the rest.
+    pub max_tool_output_chars: usize,
+    /// The most output tokens one model call may produce.
+    pub max_output_tokens: u32,
+    /// Compact when the estimated prompt exceeds this share of the context
+    /// window.
+    pub compact_threshold: f64,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        Self {
+            max_tool_output_chars: 30_000,
+            max_output_tokens: 8192,
+            compact_threshold: 0.75,
+        }
+    }
+}
+
+/// What a task runs with.
+#[derive(Clone)]
+pub struct TaskDeps {
+    pub model: Arc<dyn Model>,
+    /// Where the task's events are stored and published.
+    pub hub: Hub,
+    pub tools: ToolRegistry,
+    pub policy: Policy,
+    /// How questions that need a person are answered.
+    pub approver: Approver,
+    pub options: RunOptions,
+}
+
+/// A stored task, loaded to be resumed or continued.
+#[derive(Debug, Clone)]
+pub struct LoadedTask {
+    pub id: TaskId,
+    pub spec: TaskSpec,
+    pub transcript: Transcript,
+    pub status: TaskStatus,
+    /// The approvals its log records, so a resumed task neither asks
+    /// twice nor forgets what was allowed for the task.
+    pub(crate) approvals: LoggedApprovals,
+}
+
+/// Records a new task and starts running it.
+/// `id` is chosen by the caller (`TaskId::new()`), which may need it
+/// before the task starts, e.g. to journal file changes under it.
+pub fn start_task(deps: TaskDeps, id: TaskId, spec: TaskSpec) -> Result<TaskHandle, CoreError> {
+    let owner = Owner::current()?;
+    deps.hub.store().create_task(&id, &spec, &owner)?;
+    // The store writes the creation as seq 1; watchers already
+    // subscribed learn of it live.
+    deps.hub
+        .publisher(&id)
+        .announce(1, Event::TaskCreated { spec: spec.clone() });
+    let transcript = Transcript::new(&spec.prompt);
+    spawn(
+        deps,
+        id,
+        spec,
+        transcript,
+        Resumed {
+            seq: 1,
+            approvals: LoggedApprovals::default(),
+            message: None,
+        },
+    )
+}
+
+/// Reads a task back from its event log.
+pub fn load_task(store: &Store, id_or_prefix: &str) -> Result<LoadedTask, CoreError> {
+    let row = store.task(id_or_prefix)?;
+    let events = store.events(&row.id)?;
+    let (spec, transcript) = Transcript::rebuild(events.iter().map(|e| &e.event))
+        .ok_or_else(|| CoreError::DamagedLog { id: row.id.clone() })?;
+    Ok(LoadedTask {
+        id: row.id,
+        spec,
+        transcript,
+        status: row.status,
+        approvals: LoggedApprovals::from_log(events.iter().map(|e| &e.event)),
+    })
+}
+
+/// Continues a task that was interrupted, failed or cancelled, from where
+/// its log ends. Unanswered tool calls are run first.
+pub fn resume_task(deps: TaskDeps, task: LoadedTask) -> Result<TaskHandle, CoreError> {
+    match task.status {
+        TaskStatus::Completed => {
+            return Err(CoreError::NotResumable {
+                id: task.id,
+                status: task.status,
+            });
+        }
+        TaskStatus::Running
+        | TaskStatus::Interrupted
+        | TaskStatus::Failed
+        | TaskStatus::Cancelled => {}
+    }
+    claim_and_spawn(deps, task, None)
+}
+
+/// Continues a finished task (completed, failed or cancelled) with a new
+/// message from the person, in the same transcript: the message is
+/// recorded, the task runs again, and its turns count on from where they
+/// were. An interrupted task is resumed first, then hears the message.
+pub fn continue_task(
+    deps: TaskDeps,
+    task: LoadedTask,
+    text: String,
+) -> Result<TaskHandle, CoreError> {
+    match task.status {
+        TaskStatus::Running => {
+            return Err(CoreError::StillRunning { id: task.id });
+        }
+        TaskStatus::Completed
+        | TaskStatus::Interrupted
+        | TaskStatus::Failed
+        | TaskStatus::Cancelled => {}
+    }
+    claim_and_spawn(deps, task, Some(text))
+}
+
+fn claim_and_spawn(
+    deps: TaskDeps,
+    task: LoadedTask,
+    message: Option<String>,
+) -> Result<TaskHandle, CoreError> {
+    let seq = deps.hub.store().claim(&task.id, &Owner::current()?)?;
+    // The claim recorded the task running again; every watcher sees it.
+    deps.hub.publisher(&task.id).announce(
+        seq,
+        Event::StatusChanged {
+            status: TaskStatus::Running,
+            reason: Some("resumed".to_owned()),
+            end: None,
+        },
+    );
+    let mut transcript = task.transcript;
+    transcript.status = Some(TaskStatus::Running);
+    spawn(
+        deps,
+        task.id,
+        task.spec,
+        transcript,
+        Resumed {
+            seq,
+            approvals: task.approvals,
+            message,
+        },
+    )
+}
+
+/// Where a run picks up: the seq its handle watches from, what the log
+/// says about approvals, and a message to start with.
+struct Resumed {
+    seq: u64,
+    approvals: LoggedApprovals,
+    message: Option<String>,
+}
+
+fn spawn(
+    deps: TaskDeps,
+    id: TaskId,
+    spec: TaskSpec,
+    transcript: Transcript,
+    from: Resumed,
+) -> Result<TaskHandle, CoreError> {
+    let (ops_tx, ops_rx) = mpsc::unbounded_channel();
+    // Subscribed before the runner starts, so the handle misses nothing.
+    let events = deps.hub.subscribe(&id, from.seq)?;
+    let publisher = deps.hub.publisher(&id);
+    let approvals = Approvals::default();
+    let system = prompt::system_prompt(&spec.folders, spec.mode);
+    let tool_specs = deps.tools.specs();
+    let fixed_chars = system.len()
+        + tool_specs
+            .iter()
+            .map(|t| t.description.len() + t.input_schema.to_string().len())
+            .sum::<usize>();
+    let runner = Runner {
+        id: id.clone(),
+        spec,
+        deps,
+        transcript,
+        system,
+        fixed_chars,
+        publisher,
+        ops: ops_rx,
+        ops_closed: false,
+        approvals: approvals.clone(),
+        queued_messages: from.message.into_iter().collect(),
+        allowed_for_task: from.approvals.allowed_for_task.clone(),
+        logged: from.approvals,
+        refusals: HashMap::new(),
+        cancel: Arc::new(AtomicBool::new(false)),
+        started: Instant::now(),
+    };
+    let join = tokio::spawn(runner.run());
+    Ok(TaskHandle {
+        id,
+        ops: OpSender {
+            ops: ops_tx,
+            approvals,
+        },
+        events,
+        join,
+        ended: false,
+    })
+}
