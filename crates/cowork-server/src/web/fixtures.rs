@@ -188,6 +188,7 @@ pub(crate) fn hostile_log() -> Vec<Envelope> {
         Event::StatusChanged {
             status: TaskStatus::Failed,
             reason: Some("<i>reason</i>".into()),
+            end: None,
         },
     ])
 }

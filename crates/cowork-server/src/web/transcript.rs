@@ -9,7 +9,8 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use cowork_protocol::{
-    ApprovalDecision, Change, ContentBlock, Effect, Envelope, Event, PermissionMode, TaskStatus,
+    ApprovalDecision, Change, ContentBlock, Effect, EndReason, Envelope, Event, PermissionMode,
+    TaskStatus,
 };
 
 use super::text::{capped, first_line, human_duration, plural};
@@ -286,7 +287,14 @@ impl View {
                     },
                 )]
             }
-            Event::StatusChanged { status, reason } => self.status_changed(seq, *status, reason),
+            Event::StatusChanged {
+                status,
+                reason,
+                end,
+            } => {
+                let reason = end_words(end.as_ref(), reason.as_deref());
+                self.status_changed(seq, *status, reason)
+            }
         }
     }
 
@@ -421,17 +429,17 @@ impl View {
         &mut self,
         seq: u64,
         status: TaskStatus,
-        reason: &Option<String>,
+        reason: Option<String>,
     ) -> Vec<Update> {
         self.status = Some(status.as_str());
-        self.reason.clone_from(reason);
+        self.reason.clone_from(&reason);
         let mut updates = vec![
             Update::Status,
             self.push(
                 format!("e{seq}"),
                 Body::Status {
                     status: status.as_str(),
-                    reason: reason.clone(),
+                    reason,
                 },
             ),
         ];
@@ -537,6 +545,24 @@ fn diff_counts(content: &str) -> Option<String> {
         }
     }
     Some(format!("+{added} −{removed}"))
+}
+
+/// Why the task stopped, worded for the web page: from the typed reason
+/// when the log has one, else the recorded words.
+fn end_words(end: Option<&EndReason>, reason: Option<&str>) -> Option<String> {
+    let Some(end) = end else {
+        return reason.map(str::to_owned);
+    };
+    Some(match end {
+        EndReason::Cancelled => "cancelled".to_owned(),
+        EndReason::Budget { budget } => {
+            format!("it {budget}; send a message to let it go on")
+        }
+        EndReason::Panicked { message } => {
+            format!("cowork hit a bug while running it ({message}); send a message to try again")
+        }
+        EndReason::Error => reason.unwrap_or("it failed").to_owned(),
+    })
 }
 
 fn decision_words(decision: &ApprovalDecision, by: &str) -> String {

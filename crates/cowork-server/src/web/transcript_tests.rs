@@ -78,6 +78,7 @@ fn an_unanswered_approval_stays_open_and_lapses_when_the_task_ends() {
         event: Event::StatusChanged {
             status: TaskStatus::Cancelled,
             reason: Some("cancelled from the web".into()),
+            end: None,
         },
     });
     let mut view = fold(&log[..log.len() - 1]);
@@ -160,4 +161,31 @@ fn targets_name_the_path_pattern_or_batch() {
     );
     assert_eq!(target(&serde_json::json!({"x": "y"})), "y");
     assert_eq!(target(&serde_json::json!(null)), "");
+}
+
+#[test]
+fn a_typed_end_is_worded_for_the_page_not_for_a_cli_flag() {
+    use cowork_protocol::BudgetExceeded;
+    let budget = EndReason::Budget {
+        budget: BudgetExceeded::Turns { max: 20 },
+    };
+    let words = end_words(Some(&budget), Some("reached --max-turns 20")).unwrap();
+    assert_eq!(
+        words,
+        "it reached the turn budget of 20 model turns; send a message to let it go on"
+    );
+    let panic = EndReason::Panicked {
+        message: "index out of bounds".into(),
+    };
+    assert!(
+        end_words(Some(&panic), None)
+            .unwrap()
+            .contains("index out of bounds")
+    );
+    assert_eq!(
+        end_words(Some(&EndReason::Error), Some("disk full")).unwrap(),
+        "disk full"
+    );
+    assert_eq!(end_words(None, Some("older log")).unwrap(), "older log");
+    assert_eq!(end_words(None, None), None);
 }

@@ -68,6 +68,7 @@ fn backend() -> FakeBackend {
     events.push(Event::StatusChanged {
         status: TaskStatus::Completed,
         reason: None,
+        end: None,
     });
     backend.add_task(
         &done_id(),
@@ -246,6 +247,7 @@ async fn watch_approve_and_cancel(browser: &Browser, server: &Server) {
         Event::StatusChanged {
             status: TaskStatus::Cancelled,
             reason: Some("cancelled from the web".into()),
+            end: None,
         },
     );
     wait_for_part(browser, "#task-status", "cancelled").await;

@@ -423,6 +423,7 @@ async fn the_stream_sends_only_what_the_page_lacks_then_live_fragments() {
             Event::StatusChanged {
                 status: TaskStatus::Completed,
                 reason: None,
+                end: None,
             },
         );
     });
