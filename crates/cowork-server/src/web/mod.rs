@@ -27,6 +27,7 @@ mod render;
 mod stream;
 mod text;
 mod transcript;
+mod words;
 
 #[cfg(test)]
 mod fixtures;

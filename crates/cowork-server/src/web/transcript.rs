@@ -8,12 +8,10 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use cowork_protocol::{
-    ApprovalDecision, Change, ContentBlock, Effect, EndReason, Envelope, Event, PermissionMode,
-    TaskStatus,
-};
+use cowork_protocol::{ApprovalDecision, ContentBlock, Envelope, Event, TaskStatus};
 
-use super::text::{capped, first_line, human_duration, plural};
+use super::text::{capped, human_duration};
+use super::words::{decision_words, describe_change, effect_name, end_words, outcome, target};
 
 /// Longest tool output or input shown in a step's details; tools cap
 /// their results already, this bounds what a page carries.
@@ -163,7 +161,7 @@ impl View {
         match &envelope.event {
             Event::TaskCreated { spec } => {
                 self.prompt.clone_from(&spec.prompt);
-                self.mode = Some(mode_name(spec.mode));
+                self.mode = Some(spec.mode.as_str());
                 self.folders = spec
                     .folders
                     .iter()
@@ -480,127 +478,6 @@ fn fill_input(step: &mut Step, input: &serde_json::Value) {
             };
             step.input = shown.map(|s| capped(&s, MAX_DETAIL_CHARS));
         }
-    }
-}
-
-/// The argument a person cares about: a path, a pattern, a command, or a
-/// batch's size. The log does not say how each tool describes itself, so
-/// this reads the argument names the built-in tools share.
-fn target(input: &serde_json::Value) -> String {
-    const KEYS: [&str; 6] = ["file_path", "pattern", "command", "query", "url", "path"];
-    let Some(object) = input.as_object() else {
-        return String::new();
-    };
-    for batch in ["moves", "paths", "files"] {
-        if let Some(list) = object.get(batch).and_then(|m| m.as_array()) {
-            return plural(list.len() as u64, batch.trim_end_matches('s'));
-        }
-    }
-    let parts: Vec<&str> = KEYS
-        .iter()
-        .filter_map(|key| object.get(*key).and_then(|v| v.as_str()))
-        .collect();
-    let joined = if parts.is_empty() {
-        object
-            .values()
-            .find_map(|v| v.as_str())
-            .unwrap_or("")
-            .to_owned()
-    } else {
-        parts.join(" in ")
-    };
-    first_line(&joined, 100)
-}
-
-fn outcome(state: StepState, content: &str) -> String {
-    match state {
-        StepState::Failed | StepState::Denied => first_line(content, 200),
-        StepState::Pending | StepState::Running | StepState::Awaiting | StepState::Done => {
-            if let Some(counts) = diff_counts(content) {
-                return counts;
-            }
-            match content.lines().count() {
-                0 => "(empty)".to_owned(),
-                1 => first_line(content, 80),
-                n => plural(n as u64, "line"),
-            }
-        }
-    }
-}
-
-/// "+3 −1" for a result that is a unified diff (an edit's), else `None`.
-fn diff_counts(content: &str) -> Option<String> {
-    if !content.lines().any(|line| line.starts_with("@@ ")) {
-        return None;
-    }
-    let (mut added, mut removed) = (0, 0);
-    for line in content.lines() {
-        if line.starts_with("+++ ") || line.starts_with("--- ") {
-            continue;
-        }
-        if line.starts_with('+') {
-            added += 1;
-        } else if line.starts_with('-') {
-            removed += 1;
-        }
-    }
-    Some(format!("+{added} −{removed}"))
-}
-
-/// Why the task stopped, worded for the web page: from the typed reason
-/// when the log has one, else the recorded words.
-fn end_words(end: Option<&EndReason>, reason: Option<&str>) -> Option<String> {
-    let Some(end) = end else {
-        return reason.map(str::to_owned);
-    };
-    Some(match end {
-        EndReason::Cancelled => "cancelled".to_owned(),
-        EndReason::Budget { budget } => {
-            format!("it {budget}; send a message to let it go on")
-        }
-        EndReason::Panicked { message } => {
-            format!("cowork hit a bug while running it ({message}); send a message to try again")
-        }
-        EndReason::Error => reason.unwrap_or("it failed").to_owned(),
-    })
-}
-
-fn decision_words(decision: &ApprovalDecision, by: &str) -> String {
-    match decision {
-        ApprovalDecision::AllowOnce => format!("allowed once ({by})"),
-        ApprovalDecision::AllowForTask => format!("allowed for this task ({by})"),
-        ApprovalDecision::Deny { message: None } => format!("denied ({by})"),
-        ApprovalDecision::Deny {
-            message: Some(message),
-        } => format!("denied ({by}): {message}"),
-    }
-}
-
-/// A change in words: "moved a.txt → b/a.txt".
-pub(crate) fn describe_change(change: &Change) -> String {
-    match change {
-        Change::Created { path, .. } => format!("created {}", path.0.display()),
-        Change::Modified { path, .. } => format!("modified {}", path.0.display()),
-        Change::Moved { from, to, .. } => {
-            format!("moved {} → {}", from.0.display(), to.0.display())
-        }
-        Change::DirCreated { path } => format!("created folder {}", path.0.display()),
-        Change::Trashed { path, .. } => format!("moved to trash {}", path.0.display()),
-    }
-}
-
-pub(crate) fn mode_name(mode: PermissionMode) -> &'static str {
-    mode.as_str()
-}
-
-pub(crate) fn effect_name(effect: Effect) -> &'static str {
-    match effect {
-        Effect::Read => "read",
-        Effect::Write => "write",
-        Effect::Delete => "delete",
-        Effect::Execute => "execute",
-        Effect::Network => "network",
-        Effect::External => "external",
     }
 }
 

@@ -1,4 +1,6 @@
 use super::*;
+use cowork_protocol::{ApprovalDecision, Effect};
+
 use crate::web::fixtures::{assistant, created, envelopes, finished, sample_log};
 
 fn fold(log: &[Envelope]) -> View {
@@ -147,45 +149,4 @@ fn item_ids_come_from_the_log_so_a_replay_and_a_live_fold_agree() {
     let stored: Vec<Envelope> = log.iter().filter(|e| e.is_persistent()).cloned().collect();
     assert_eq!(ids(&whole), ids(&fold(&stored)));
     assert_eq!(whole.last_seq, stored.last().unwrap().seq);
-}
-
-#[test]
-fn targets_name_the_path_pattern_or_batch() {
-    assert_eq!(
-        target(&serde_json::json!({"pattern": "TODO", "path": "src"})),
-        "TODO in src"
-    );
-    assert_eq!(
-        target(&serde_json::json!({"moves": [{"from": "a", "to": "b"}, {"from": "c", "to": "d"}]})),
-        "2 moves"
-    );
-    assert_eq!(target(&serde_json::json!({"x": "y"})), "y");
-    assert_eq!(target(&serde_json::json!(null)), "");
-}
-
-#[test]
-fn a_typed_end_is_worded_for_the_page_not_for_a_cli_flag() {
-    use cowork_protocol::BudgetExceeded;
-    let budget = EndReason::Budget {
-        budget: BudgetExceeded::Turns { max: 20 },
-    };
-    let words = end_words(Some(&budget), Some("reached --max-turns 20")).unwrap();
-    assert_eq!(
-        words,
-        "it reached the turn budget of 20 model turns; send a message to let it go on"
-    );
-    let panic = EndReason::Panicked {
-        message: "index out of bounds".into(),
-    };
-    assert!(
-        end_words(Some(&panic), None)
-            .unwrap()
-            .contains("index out of bounds")
-    );
-    assert_eq!(
-        end_words(Some(&EndReason::Error), Some("disk full")).unwrap(),
-        "disk full"
-    );
-    assert_eq!(end_words(None, Some("older log")).unwrap(), "older log");
-    assert_eq!(end_words(None, None), None);
 }
