@@ -121,18 +121,19 @@ impl Renderer {
         let updates = self.view.apply(envelope);
         let new = !envelope.is_persistent() || envelope.seq > self.after;
         if !new {
+            self.shed(&updates);
             return Vec::new();
         }
         let mut log = String::new();
         let mut out = Vec::new();
-        for update in updates {
+        for update in &updates {
             match update {
-                Update::Append(index) => log.push_str(&self.item(index, false)),
-                Update::Replace(index) => log.push_str(&self.item(index, true)),
+                Update::Append(index) => log.push_str(&self.item(*index, false)),
+                Update::Replace(index) => log.push_str(&self.item(*index, true)),
                 Update::Delta(text) => out.push(Fragment {
                     event: "delta",
                     id: envelope.seq,
-                    data: escape_html(&text),
+                    data: escape_html(text),
                 }),
                 Update::LiveCleared => {
                     log.push_str("<div id=\"live-text\" hx-swap-oob=\"innerHTML\"></div>");
@@ -147,6 +148,7 @@ impl Renderer {
                 }),
             }
         }
+        self.shed(&updates);
         if !log.is_empty() {
             out.insert(
                 0,
@@ -158,6 +160,16 @@ impl Renderer {
             );
         }
         out
+    }
+
+    /// Forgets what the page has and can no longer change.
+    fn shed(&mut self, updates: &[Update]) {
+        for update in updates {
+            match update {
+                Update::Append(index) | Update::Replace(index) => self.view.shed(*index),
+                Update::Delta(_) | Update::LiveCleared | Update::Status | Update::Files => {}
+            }
+        }
     }
 
     fn item(&self, index: usize, oob: bool) -> String {

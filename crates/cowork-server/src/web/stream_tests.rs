@@ -75,3 +75,42 @@ fn a_file_change_tells_the_files_panel_to_reload() {
     // EventSource, so the panel never reloaded.
     assert!(!files[0].data.is_empty());
 }
+
+#[test]
+fn a_stream_forgets_outputs_it_sent_but_still_renders_what_follows() {
+    let log = sample_log();
+    let mut renderer = Renderer::new(&task_id(), String::new(), 0);
+    let html: String = log
+        .iter()
+        .flat_map(|e| renderer.fragments(e))
+        .map(|f| f.data)
+        .collect();
+    // The edit's diff and the command's output were sent …
+    assert!(html.contains("+final") && html.contains("make: *** [all] Error 2"));
+    // … and are no longer kept.
+    let kept = serde_json::to_string(&renderer.view).unwrap();
+    assert!(!kept.contains("+final"), "{kept}");
+    assert!(!kept.contains("Error 2"), "{kept}");
+    // The pending write still has its question, and the task's end still
+    // renders the lapsed question.
+    assert!(kept.contains("create /data/reports/report.md"), "{kept}");
+    let end = Envelope {
+        task: task_id(),
+        seq: log.last().unwrap().seq + 1,
+        at: 0,
+        event: cowork_protocol::Event::StatusChanged {
+            status: cowork_protocol::TaskStatus::Completed,
+            reason: None,
+            end: None,
+        },
+    };
+    let html: String = renderer
+        .fragments(&end)
+        .into_iter()
+        .map(|f| f.data)
+        .collect();
+    assert!(
+        html.contains("not answered before the task ended"),
+        "{html}"
+    );
+}

@@ -296,6 +296,35 @@ impl View {
         }
     }
 
+    /// Drops the text of the item at `index` if nothing can change it any
+    /// more (a finished step, a message, an answered question): a live
+    /// stream that has sent it need not keep a copy of every output for as
+    /// long as the page stays open.
+    pub fn shed(&mut self, index: usize) {
+        let Some(item) = self.items.get_mut(index) else {
+            return;
+        };
+        match &mut item.body {
+            Body::Step(step) => match step.state {
+                StepState::Done | StepState::Failed | StepState::Denied => {
+                    step.output = None;
+                    step.input = None;
+                    step.command = None;
+                    step.changes = Vec::new();
+                }
+                StepState::Pending | StepState::Running | StepState::Awaiting => {}
+            },
+            Body::Approval(approval) => {
+                if approval.decided.is_some() || approval.lapsed {
+                    approval.summary = String::new();
+                }
+            }
+            Body::User { text } | Body::Assistant { text } => *text = String::new(),
+            Body::Notice { message } => *message = String::new(),
+            Body::Status { .. } | Body::Undone { .. } | Body::Compacted { .. } => {}
+        }
+    }
+
     fn push(&mut self, id: String, body: Body) -> Update {
         self.items.push(Item { id, body });
         Update::Append(self.items.len() - 1)
