@@ -95,6 +95,13 @@ impl FakeBackend {
                 _ => None,
             })
             .unwrap_or(TaskStatus::Running);
+        let decided: Vec<&str> = log
+            .iter()
+            .filter_map(|e| match &e.event {
+                Event::ApprovalDecided { call_id, .. } => Some(call_id.as_str()),
+                _ => None,
+            })
+            .collect();
         let pending: Vec<PendingApproval> = log
             .iter()
             .filter_map(|e| match &e.event {
@@ -103,24 +110,31 @@ impl FakeBackend {
                     tool,
                     effect,
                     summary,
-                } => Some(PendingApproval {
-                    id: call_id.clone(),
-                    tool: tool.clone(),
-                    effect: *effect,
-                    summary: summary.clone(),
-                    requested_at: 0,
-                }),
+                } if !decided.contains(&call_id.as_str()) && !status.is_terminal() => {
+                    Some(PendingApproval {
+                        id: call_id.clone(),
+                        tool: tool.clone(),
+                        effect: *effect,
+                        summary: summary.clone(),
+                        requested_at: 0,
+                    })
+                }
                 _ => None,
             })
             .collect();
+        // A minute ago, so lists read as they would for today's tasks.
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap())
+            - 60_000;
         let detail = TaskDetail {
             summary: TaskSummary {
                 id: id.clone(),
                 prompt: prompt.to_owned(),
                 status,
                 queued: false,
-                created_at: 1_700_000_000_000,
-                updated_at: 1_700_000_000_000,
+                created_at: now,
+                updated_at: now,
                 turns: 2,
                 input_tokens: 100,
                 output_tokens: 50,
