@@ -1,3 +1,10 @@
+mod api_tests;
+mod auth_tests;
+mod events_tests;
+mod fake;
+mod files_tests;
+mod harness;
+mod server_tests;
 mod web_browser;
 mod web_demo;
 mod web_fake;
