@@ -9,3 +9,4 @@ mod web_browser;
 mod web_demo;
 mod web_fake;
 mod web_pages;
+mod web_session;
