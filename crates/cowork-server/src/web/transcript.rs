@@ -4,7 +4,7 @@
 //! the log and one that watched the task live show the same thing; the
 //! stream renders only what each event changed ([`Update`]).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
@@ -37,6 +37,9 @@ pub(crate) struct View {
     approvals: HashMap<String, usize>,
     #[serde(skip)]
     notices: u32,
+    /// Calls whose changes are recorded and whose result is not.
+    #[serde(skip)]
+    changing: HashSet<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -215,7 +218,11 @@ impl View {
                     step.duration = Some(human_duration(*duration_ms));
                     step.output = Some(capped(content, MAX_DETAIL_CHARS));
                 }
-                vec![created_or_changed(index, created)]
+                let mut updates = vec![created_or_changed(index, created)];
+                if self.changing.remove(id) {
+                    updates.push(Update::Files);
+                }
+                updates
             }
             Event::ApprovalRequested {
                 call_id,
@@ -246,7 +253,10 @@ impl View {
                 by,
             } => self.decided(call_id, decision, by),
             Event::FileChanged { call_id, change } => {
-                let mut updates = vec![Update::Files];
+                // Recorded before the change happens: the files panel
+                // reloads once the call is done, not now.
+                self.changing.insert(call_id.clone());
+                let mut updates = Vec::new();
                 if let Some(&index) = self.steps.get(call_id)
                     && let Some(step) = self.step_mut(index)
                 {
@@ -460,7 +470,15 @@ impl View {
     ) -> Vec<Update> {
         self.status = Some(status.as_str());
         self.reason.clone_from(&reason);
-        let mut updates = vec![
+        // A call that changed files and never finished (the task failed
+        // or was killed mid-call) left its changes: show them now.
+        let mut updates = if self.changing.is_empty() {
+            Vec::new()
+        } else {
+            self.changing.clear();
+            vec![Update::Files]
+        };
+        updates.extend([
             Update::Status,
             self.push(
                 format!("e{seq}"),
@@ -469,7 +487,7 @@ impl View {
                     reason,
                 },
             ),
-        ];
+        ]);
         // A question nobody answered before the task ended cannot be
         // answered any more: its buttons go.
         if status.is_terminal() {

@@ -150,3 +150,43 @@ fn item_ids_come_from_the_log_so_a_replay_and_a_live_fold_agree() {
     assert_eq!(ids(&whole), ids(&fold(&stored)));
     assert_eq!(whole.last_seq, stored.last().unwrap().seq);
 }
+
+#[test]
+fn the_files_panel_reloads_when_a_changing_call_is_done_not_before_its_change() {
+    // Regression: the panel reloaded on FileChanged, which is recorded
+    // before the file is written, and showed the new file as gone.
+    let log = sample_log();
+    let mut view = View::default();
+    let mut reloads = Vec::new();
+    for envelope in &log {
+        if view.apply(envelope).contains(&Update::Files) {
+            reloads.push(envelope.event.kind());
+        }
+    }
+    assert_eq!(reloads, vec!["tool_call_finished"]);
+
+    // A call that changed a file and never finished: the end reloads.
+    let log = envelopes(vec![
+        created("x"),
+        assistant(
+            "",
+            vec![("c", "Write", serde_json::json!({"file_path": "a"}))],
+        ),
+        Event::FileChanged {
+            call_id: "c".into(),
+            change: cowork_protocol::Change::Created {
+                path: cowork_protocol::RawPath("/d/a".into()),
+                hash: "h".into(),
+            },
+        },
+        Event::StatusChanged {
+            status: TaskStatus::Interrupted,
+            reason: None,
+            end: None,
+        },
+    ]);
+    let mut view = View::default();
+    let updates: Vec<Vec<Update>> = log.iter().map(|e| view.apply(e)).collect();
+    assert!(!updates[2].contains(&Update::Files));
+    assert!(updates[3].contains(&Update::Files));
+}
