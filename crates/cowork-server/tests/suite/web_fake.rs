@@ -39,6 +39,8 @@ pub struct FakeBackend {
     pub calls: Arc<Mutex<Vec<String>>>,
     /// The answer `decide` gives (a conflict, to test "already answered").
     pub decide_error: Arc<Mutex<Option<String>>>,
+    /// Whether a file changed after the task, so undo refuses.
+    pub undo_conflict: Arc<Mutex<bool>>,
 }
 
 impl FakeBackend {
@@ -49,6 +51,7 @@ impl FakeBackend {
             live: broadcast::channel(256).0,
             calls: Arc::default(),
             decide_error: Arc::default(),
+            undo_conflict: Arc::default(),
         }
     }
 
@@ -312,14 +315,21 @@ impl Backend for FakeBackend {
     fn undo(&self, id: &TaskId, dry_run: bool) -> Result<UndoReport, BackendError> {
         self.with(id, |_| ())?;
         self.record(format!("undo dry_run={dry_run}"));
+        let conflicts = if *self.undo_conflict.lock().unwrap() {
+            vec![UndoConflict {
+                path: "/data/notes.md".into(),
+                reason: "changed after the task <b>".into(),
+            }]
+        } else {
+            Vec::new()
+        };
+        // As the daemon does: a conflict refuses the whole undo.
+        let restored = u32::from(!dry_run && conflicts.is_empty());
         Ok(UndoReport {
             dry_run,
             steps: vec!["move /data/report.md to the trash".into()],
-            conflicts: vec![UndoConflict {
-                path: "/data/notes.md".into(),
-                reason: "changed after the task <b>".into(),
-            }],
-            restored: u32::from(!dry_run),
+            conflicts,
+            restored,
             skipped: 0,
         })
     }

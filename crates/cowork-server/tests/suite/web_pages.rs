@@ -250,7 +250,6 @@ async fn undo_shows_a_dry_run_first_then_undoes_on_confirmation() {
         html.contains("move &#x2f;data&#x2f;report.md to the trash"),
         "{html}"
     );
-    assert!(html.contains("changed after the task &lt;b&gt;"), "{html}");
     assert!(html.contains("name=\"dry_run\" value=\"false\""), "{html}");
     // A form that lost its field is a dry run too.
     body(server.post(&path, &[], true).await).await;
@@ -264,6 +263,23 @@ async fn undo_shows_a_dry_run_first_then_undoes_on_confirmation() {
             "undo dry_run=false"
         ]
     );
+}
+
+#[tokio::test]
+async fn an_undo_that_later_edits_block_is_not_offered_and_says_why() {
+    // Regression: the dry run offered "Undo now" and said undo would leave
+    // the changed files alone, but undo refuses as a whole, and the answer
+    // then read "Undone: 0 restored".
+    let server = server_with_sample_task().await;
+    *server.backend.undo_conflict.lock().unwrap() = true;
+    let path = format!("/tasks/{}/undo", task_id());
+    let html = body(server.post(&path, &[("dry_run", "true")], true).await).await;
+    assert!(html.contains("Undo cannot run yet"), "{html}");
+    assert!(html.contains("changed after the task &lt;b&gt;"), "{html}");
+    assert!(!html.contains("value=\"false\""), "{html}");
+    let html = body(server.post(&path, &[("dry_run", "false")], true).await).await;
+    assert!(html.contains("Nothing was undone"), "{html}");
+    assert!(!html.contains("Undone"), "{html}");
 }
 
 #[tokio::test]
