@@ -241,6 +241,7 @@ pub(crate) async fn task(
         "task.html",
         render::data(serde_json::json!({
             "title": first_line(&view.prompt, 60),
+            "heading": first_line(&view.prompt, 200),
             "queued": detail.summary.queued,
             "task": links,
             "view": view,

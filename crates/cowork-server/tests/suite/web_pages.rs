@@ -84,6 +84,27 @@ async fn the_task_page_shows_the_transcript_and_picks_up_the_stream_after_it() {
 }
 
 #[tokio::test]
+async fn a_long_prompt_is_headed_by_its_first_line_and_shown_whole_below() {
+    let backend = FakeBackend::new();
+    let prompt = format!(
+        "Sort the invoices\n{}",
+        "and then some more detail ".repeat(20)
+    );
+    backend.add_task(&task_id(), &prompt, "/data", Vec::new());
+    let server = Server::start(backend).await;
+    let html = body(server.get(&format!("/tasks/{}", task_id())).await).await;
+    assert!(
+        html.contains("<h1 id=\"task-h\" class=\"prompt\">Sort the invoices …</h1>"),
+        "{html}"
+    );
+    assert!(html.contains("The whole prompt"), "{html}");
+    assert!(
+        html.contains("and then some more detail and then"),
+        "{html}"
+    );
+}
+
+#[tokio::test]
 async fn an_unknown_task_is_a_404_page() {
     let server = server_with_sample_task().await;
     let response = server.get("/tasks/ffffffff").await;
