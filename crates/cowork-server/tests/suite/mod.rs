@@ -6,7 +6,6 @@ mod files_tests;
 mod harness;
 mod server_tests;
 mod web_browser;
-mod web_demo;
 mod web_fake;
 mod web_pages;
 mod web_session;

@@ -372,17 +372,13 @@ pub struct Server {
 
 impl Server {
     pub async fn start(backend: FakeBackend) -> Self {
-        Self::start_on(backend, 0).await
-    }
-
-    pub async fn start_on(backend: FakeBackend, port: u16) -> Self {
         let state = AppState {
             backend: Arc::new(backend.clone()),
         };
         let app = cowork_server::web::router()
             .layer(axum::Extension(Session { csrf: CSRF.into() }))
             .with_state(state);
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .unwrap();
         let addr: SocketAddr = listener.local_addr().unwrap();
