@@ -362,8 +362,8 @@ async fn detail(
     let detail = json!({
         "id": row.id, "prompt": row.prompt, "status": row.status, "queued": false,
         "createdAt": row.created_at, "updatedAt": row.updated_at, "turns": 0,
-        "inputTokens": 0, "outputTokens": 0, "pendingApprovals": pending.len(),
-        "reason": null, "mode": "ask", "model": "stub", "folders": [], "pending": pending,
+        "inputTokens": 0, "outputTokens": 0, "pendingCount": pending.len(),
+        "reason": null, "mode": "ask", "model": "stub", "folders": [], "pendingApprovals": pending,
     });
     (StatusCode::OK, Json(detail))
 }

@@ -378,9 +378,7 @@ impl Server {
         let app = cowork_server::web::router()
             .layer(axum::Extension(Session { csrf: CSRF.into() }))
             .with_state(state);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr: SocketAddr = listener.local_addr().unwrap();
         tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
