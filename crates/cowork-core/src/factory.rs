@@ -26,7 +26,7 @@ use crate::error::CoreError;
 use crate::handle::TaskHandle;
 use crate::hub::Hub;
 use crate::permission::{Policy, RuleError, denied_paths, hidden_paths};
-use crate::runner::{RunOptions, TaskDeps, load_task, resume_task, start_task};
+use crate::runner::{RunOptions, TaskDeps, continue_task, load_task, resume_task, start_task};
 use crate::tool::ToolRegistry;
 use crate::tools::{
     BashSetup, Isolation, JournalSetup, TaskJournal, register_bash, register_doc_tools,
@@ -243,6 +243,32 @@ impl Factory {
         let previous = task.status;
         let spec = task.spec.clone();
         let handle = resume_task(deps, task)?;
+        Ok(Started {
+            handle,
+            spec,
+            notices,
+            previous: Some(previous),
+        })
+    }
+
+    /// Continues a finished task with a new message from the person, in
+    /// the same transcript.
+    pub fn continue_task(
+        &self,
+        id_or_prefix: &str,
+        text: String,
+        setup: RunSetup,
+        model: Option<Arc<dyn Model>>,
+    ) -> Result<Started, FactoryError> {
+        let task = load_task(self.store(), id_or_prefix)?;
+        let model = match model {
+            Some(model) => model,
+            None => cowork_model::build(&task.spec.model, task.transcript.model_calls)?,
+        };
+        let (deps, notices) = self.deps(model, &task.id, &task.spec, &setup)?;
+        let previous = task.status;
+        let spec = task.spec.clone();
+        let handle = continue_task(deps, task, text)?;
         Ok(Started {
             handle,
             spec,

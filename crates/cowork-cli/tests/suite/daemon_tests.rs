@@ -449,3 +449,32 @@ fn without_a_terminal_to_ask_at_the_cli_says_where_to_answer_and_waits() {
     assert!(stdout(&out).contains("Wrote it."));
     assert!(stub.asked().decisions.is_empty());
 }
+
+#[test]
+fn reply_without_a_daemon_continues_the_task_in_this_process() {
+    let env = Env::new();
+    let script = write_script(
+        env.home.path(),
+        &serde_json::json!({"turns": [{"text": "First answer."}, {"text": "Second answer."}]}),
+    );
+    let out = env
+        .cowork()
+        .args(["run", "hi", "--script"])
+        .arg(&script)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = env
+        .cowork()
+        .args(["reply", "last", "and then?"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("Second answer."), "{}", stdout(&out));
+    let id = env.tasks()[0]["id"].as_str().unwrap().to_owned();
+    assert!(
+        env.events(&id)
+            .iter()
+            .any(|e| e["type"] == "user_message" && e["text"] == "and then?")
+    );
+}
