@@ -42,6 +42,45 @@ pub enum Command {
     /// and read documents as Markdown, without a task.
     #[command(subcommand)]
     Docs(DocsCommand),
+    /// Run the daemon: tasks in the background, the web UI and the API on
+    /// 127.0.0.1, behind a token.
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The port to listen on; 0 picks a free one.
+    #[arg(long, default_value_t = cowork_server::DEFAULT_PORT, value_name = "N")]
+    pub port: u16,
+    /// Listen on this address instead of 127.0.0.1. Anyone on that network
+    /// who gets the token can act as you.
+    #[arg(long, value_name = "ADDRESS")]
+    pub host: Option<std::net::IpAddr>,
+    /// Open the web UI in the browser once the daemon listens.
+    #[arg(long, conflicts_with_all = ["install", "uninstall", "link"])]
+    pub open: bool,
+    /// Run at most this many tasks at once; more wait in a queue.
+    #[arg(long, default_value_t = 4, value_name = "N",
+          value_parser = clap::value_parser!(u32).range(1..=256))]
+    pub max_tasks: u32,
+    /// Print the running daemon's sign-in link and exit.
+    #[arg(long, conflicts_with_all = ["install", "uninstall"])]
+    pub link: bool,
+    /// Install the daemon as a systemd user service (started at login,
+    /// restarted on failure) with these options, and start it.
+    #[arg(long, conflicts_with = "uninstall")]
+    pub install: bool,
+    /// Stop the systemd user service and remove it.
+    #[arg(long)]
+    pub uninstall: bool,
+    /// Where the unit file goes (default: ~/.config/systemd/user).
+    /// COWORK_SYSTEMCTL names the systemctl to run (default: systemctl).
+    #[arg(long, value_name = "DIR")]
+    pub unit_dir: Option<PathBuf>,
+    /// With --install or --uninstall: print what would be written and run,
+    /// and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Subcommand)]

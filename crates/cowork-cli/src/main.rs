@@ -21,6 +21,7 @@ mod remote;
 mod render;
 mod run;
 mod safe;
+mod serve;
 mod setup;
 mod tasks;
 
@@ -66,6 +67,10 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
     if let Command::Docs(command) = &cli.command {
         return docs::docs(command);
     }
+    // The daemon takes its data dir's lock before it opens the store.
+    if let Command::Serve(args) = cli.command {
+        return serve::serve(args);
+    }
     let config = config::load()?;
     let store = Arc::new(open_store()?);
     match cli.command {
@@ -99,6 +104,7 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
         Command::Gc(args) => journal::gc(&args, &store, &config),
         Command::Doctor(args) => doctor::doctor(&args),
         Command::Docs(command) => docs::docs(&command),
+        Command::Serve(args) => serve::serve(args),
     }
 }
 

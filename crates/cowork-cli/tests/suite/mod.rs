@@ -6,6 +6,7 @@ mod grants_tests;
 mod harness;
 mod journal_tests;
 mod run_tests;
+mod serve_tests;
 mod stub_daemon;
 mod tasks_tests;
 mod trash_tests;

@@ -1,0 +1,192 @@
+//! `cowork serve`: the daemon. It takes the data dir's lock, starts the
+//! task manager (which resumes what a stopped daemon left running), serves
+//! the API and the web UI, and on SIGTERM or Ctrl-C stops cleanly.
+//! `--install` / `--uninstall` manage it as a systemd user service
+//! ([`unit`]); `--link` prints a running daemon's sign-in link.
+
+mod unit;
+
+use std::io::IsTerminal;
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::{Path, PathBuf};
+use std::process::{ExitCode, Stdio};
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+
+use cowork_protocol::config::Config;
+use cowork_server::{Backend, DaemonLock, RunningServer, ServeError, ServeOptions, ServerInfo};
+use cowork_store::Store;
+
+use crate::cli::ServeArgs;
+use crate::{config, home, safe};
+
+pub fn serve(args: ServeArgs) -> Result<ExitCode> {
+    if args.install {
+        return unit::install(&args);
+    }
+    if args.uninstall {
+        return unit::uninstall(&args);
+    }
+    if args.dry_run || args.unit_dir.is_some() {
+        bail!("--dry-run and --unit-dir go with --install or --uninstall");
+    }
+    let data_dir = home::data_dir()?;
+    if args.link {
+        return link(&data_dir);
+    }
+    let config = config::load()?;
+    // Before the store: tasks a dead daemon left are reaped and resumed
+    // only by the one daemon that holds the lock.
+    let lock = DaemonLock::acquire(&data_dir).map_err(|e| explain(e, args.port))?;
+    let store = Arc::new(crate::open_store()?);
+    crate::runtime()?.block_on(run(args, config, lock, store))
+}
+
+async fn run(
+    args: ServeArgs,
+    config: Config,
+    lock: DaemonLock,
+    store: Arc<Store>,
+) -> Result<ExitCode> {
+    let host = args.host.unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
+    if !host.is_loopback() {
+        eprintln!(
+            "WARNING: listening on {host}, not only on this machine. Anyone on that network \
+who gets the token can act as you: run tasks on your folders, read what they read."
+        );
+    }
+    let data_dir = lock.data_dir().to_path_buf();
+    let backend = start_task_manager(
+        data_dir.clone(),
+        config,
+        store,
+        usize::try_from(args.max_tasks).unwrap_or(1),
+    )?;
+    let options = ServeOptions {
+        host,
+        port: args.port,
+    };
+    let mut server = cowork_server::serve(backend, lock, options)
+        .await
+        .map_err(|e| explain(e, args.port))?;
+    println!(
+        "cowork serves {} (data: {})",
+        server.url(),
+        safe::path(&data_dir)
+    );
+    if std::io::stdout().is_terminal() {
+        println!("Sign in: {}", server.login_url());
+    } else {
+        // A service's output ends up in logs; the token stays out of them.
+        println!("Sign in with the link `cowork serve --link` prints.");
+    }
+    if args.open {
+        open_browser(&mut server)?;
+    }
+    wait_for_stop().await?;
+    eprintln!("stopping…");
+    server
+        .shutdown()
+        .await
+        .context("the server did not stop cleanly")?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The daemon's task manager: the backend every request goes to. It runs
+/// tasks in the background, at most `max_tasks` at once, and resumes the
+/// ones a stopped daemon left running.
+///
+/// WIRED AT MERGE (h6-daemon's `cowork_server::daemon`): the body becomes
+/// `Ok(TaskManager::start(DaemonSetup { data_dir, config, store, max_tasks })?)`.
+fn start_task_manager(
+    data_dir: PathBuf,
+    config: Config,
+    store: Arc<Store>,
+    max_tasks: usize,
+) -> Result<Arc<dyn Backend>> {
+    let _ = (data_dir, config, store, max_tasks);
+    bail!("this build of cowork has no task manager: `cowork serve` cannot run tasks yet")
+}
+
+/// Words a server error for this front: which flag or command fixes it.
+fn explain(error: ServeError, port: u16) -> anyhow::Error {
+    let hint = match &error {
+        ServeError::AlreadyRunning { pid, .. } => {
+            let stop = pid.map_or_else(
+                || "stop it".to_owned(),
+                |pid| format!("stop it (`systemctl --user stop cowork` if installed as a service, else `kill {pid}`)"),
+            );
+            format!("{stop}, or use it: `cowork serve --link` prints its sign-in link")
+        }
+        ServeError::Bind { source, .. } if source.kind() == std::io::ErrorKind::AddrInUse => {
+            format!(
+                "port {port} is taken; pick another with --port N, or --port 0 for any free one"
+            )
+        }
+        ServeError::Bind { .. } => "check --host: it must be an address of this machine".to_owned(),
+        ServeError::Random(_) | ServeError::Io { .. } | ServeError::BadServerFile { .. } => {
+            return anyhow::Error::new(error);
+        }
+    };
+    anyhow::Error::new(error).context(hint)
+}
+
+/// `--link`: the running daemon's sign-in link, from `server.json`.
+fn link(data_dir: &Path) -> Result<ExitCode> {
+    let shown = safe::path(data_dir);
+    let Some(info) = ServerInfo::read(data_dir)? else {
+        bail!("no cowork daemon runs for {shown}: start one with `cowork serve`");
+    };
+    if !Path::new(&format!("/proc/{}", info.pid)).exists() {
+        bail!(
+            "the daemon that wrote {shown}/server.json (pid {}) is gone: start one with `cowork serve`",
+            info.pid
+        );
+    }
+    println!("{}?token={}", info.url, info.token);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Opens the web UI through a page only this user can read: the link
+/// itself carries the token, and a command line is visible to every user
+/// of the machine.
+fn open_browser(server: &mut RunningServer) -> Result<()> {
+    let page = server.open_page()?.to_path_buf();
+    let Some(opener) = find_program("xdg-open") else {
+        println!(
+            "No xdg-open here: open file://{} (or the sign-in link) in your browser.",
+            safe::path(&page)
+        );
+        return Ok(());
+    };
+    let mut child = std::process::Command::new(opener)
+        .arg(&page)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .context("could not run xdg-open")?;
+    // Some openers wait for the browser; reap it whenever it ends.
+    std::thread::spawn(move || child.wait());
+    Ok(())
+}
+
+/// `name` in a directory of `PATH`, if there is one.
+fn find_program(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|candidate| candidate.is_file())
+}
+
+/// SIGTERM (systemd stopping the service) or Ctrl-C.
+async fn wait_for_stop() -> Result<()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut terminate = signal(SignalKind::terminate()).context("cannot watch for SIGTERM")?;
+    tokio::select! {
+        result = tokio::signal::ctrl_c() => result.context("cannot watch for Ctrl-C")?,
+        _ = terminate.recv() => {}
+    }
+    Ok(())
+}
