@@ -129,7 +129,7 @@ fn show(t: Timing) -> String {
 }
 
 /// The release `cowork` beside this xtask binary.
-fn cowork_binary() -> anyhow::Result<PathBuf> {
+pub(crate) fn cowork_binary() -> anyhow::Result<PathBuf> {
     let exe = std::env::current_exe()?;
     let cowork = exe.with_file_name("cowork");
     ensure!(

@@ -6,6 +6,8 @@
 //! - `bench exec`: one sandboxed `true` against plain exec and bubblewrap.
 //! - `bench docs`: the XLSX, DOCX and PPTX writers against openpyxl,
 //!   python-docx and python-pptx.
+//! - `bench serve`: a real `cowork serve`: idle memory, the home page's
+//!   time to first byte, and a model's token to an SSE client.
 
 // A command-line tool: printing results is its job.
 #![expect(clippy::print_stdout, reason = "xtask reports to the terminal")]
@@ -14,10 +16,11 @@ mod docs_bench;
 mod exec_bench;
 mod grep_bench;
 mod loop_bench;
+mod serve_bench;
 mod undo_bench;
 
 const USAGE: &str = "usage: cargo run --release -p xtask -- bench loop [--steps N] | bench grep [--files N] | \
-     bench undo [--files N] | bench exec | bench docs";
+     bench undo [--files N] | bench exec | bench docs | bench serve";
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -29,6 +32,7 @@ fn main() -> anyhow::Result<()> {
         ["bench", "undo", rest @ ..] => undo_bench::run(rest),
         ["bench", "exec", rest @ ..] => exec_bench::run(rest),
         ["bench", "docs", rest @ ..] => docs_bench::run(rest),
+        ["bench", "serve", rest @ ..] => serve_bench::run(rest),
         _ => anyhow::bail!("{USAGE}"),
     }
 }

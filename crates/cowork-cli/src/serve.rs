@@ -15,7 +15,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result, bail};
 
 use cowork_protocol::config::Config;
-use cowork_server::{Backend, DaemonLock, RunningServer, ServeError, ServeOptions, ServerInfo};
+use cowork_server::{DaemonLock, RunningServer, ServeError, ServeOptions, ServerInfo};
 use cowork_store::Store;
 
 use crate::cli::ServeArgs;
@@ -57,7 +57,7 @@ who gets the token can act as you: run tasks on your folders, read what they rea
         );
     }
     let data_dir = lock.data_dir().to_path_buf();
-    let backend = start_task_manager(
+    let manager = start_task_manager(
         data_dir.clone(),
         config,
         store,
@@ -67,7 +67,7 @@ who gets the token can act as you: run tasks on your folders, read what they rea
         host,
         port: args.port,
     };
-    let mut server = cowork_server::serve(backend, lock, options)
+    let mut server = cowork_server::serve(manager.clone(), lock, options)
         .await
         .map_err(|e| explain(e, args.port))?;
     println!(
@@ -86,6 +86,9 @@ who gets the token can act as you: run tasks on your folders, read what they rea
     }
     wait_for_stop().await?;
     eprintln!("stopping…");
+    // Running tasks stay recorded as running under this process; the next
+    // `cowork serve` resumes them from their logs.
+    manager.shutdown();
     server
         .shutdown()
         .await
@@ -96,17 +99,20 @@ who gets the token can act as you: run tasks on your folders, read what they rea
 /// The daemon's task manager: the backend every request goes to. It runs
 /// tasks in the background, at most `max_tasks` at once, and resumes the
 /// ones a stopped daemon left running.
-///
-/// WIRED AT MERGE (h6-daemon's `cowork_server::daemon`): the body becomes
-/// `Ok(TaskManager::start(DaemonSetup { data_dir, config, store, max_tasks })?)`.
 fn start_task_manager(
     data_dir: PathBuf,
     config: Config,
     store: Arc<Store>,
     max_tasks: usize,
-) -> Result<Arc<dyn Backend>> {
-    let _ = (data_dir, config, store, max_tasks);
-    bail!("this build of cowork has no task manager: `cowork serve` cannot run tasks yet")
+) -> Result<Arc<cowork_server::daemon::TaskManager>> {
+    let manager = cowork_server::daemon::TaskManager::start(cowork_server::daemon::DaemonSetup {
+        store,
+        data_dir,
+        config_location: config::config_location(),
+        config,
+        max_tasks,
+    })?;
+    Ok(manager)
 }
 
 /// Words a server error for this front: which flag or command fixes it.

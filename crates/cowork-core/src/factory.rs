@@ -26,7 +26,10 @@ use crate::error::CoreError;
 use crate::handle::TaskHandle;
 use crate::hub::Hub;
 use crate::permission::{Policy, RuleError, denied_paths, hidden_paths};
-use crate::runner::{RunOptions, TaskDeps, continue_task, load_task, resume_task, start_task};
+use crate::runner::{
+    LoadedTask, RunOptions, TaskDeps, continue_task, load_task, resume_task, start_recorded_task,
+    start_task,
+};
 use crate::tool::ToolRegistry;
 use crate::tools::{
     BashSetup, Isolation, JournalSetup, TaskJournal, register_bash, register_doc_tools,
@@ -234,31 +237,48 @@ impl Factory {
         setup: RunSetup,
         model: Option<Arc<dyn Model>>,
     ) -> Result<Started, FactoryError> {
-        let task = load_task(self.store(), id_or_prefix)?;
-        let model = match model {
-            Some(model) => model,
-            None => cowork_model::build(&task.spec.model, task.transcript.model_calls)?,
-        };
-        let (deps, notices) = self.deps(model, &task.id, &task.spec, &setup)?;
-        let previous = task.status;
-        let spec = task.spec.clone();
-        let handle = resume_task(deps, task)?;
-        Ok(Started {
-            handle,
-            spec,
-            notices,
-            previous: Some(previous),
-        })
+        self.run_stored(id_or_prefix, setup, model, resume_task)
     }
 
     /// Continues a finished task with a new message from the person, in
-    /// the same transcript.
+    /// the same transcript (see [`continue_task`]).
     pub fn continue_task(
         &self,
         id_or_prefix: &str,
         text: String,
         setup: RunSetup,
         model: Option<Arc<dyn Model>>,
+    ) -> Result<Started, FactoryError> {
+        self.run_stored(id_or_prefix, setup, model, |deps, task| {
+            continue_task(deps, task, text)
+        })
+    }
+
+    /// Starts a task this process recorded earlier and has not run yet (a
+    /// daemon's queued task), without calling it resumed; see
+    /// [`start_recorded_task`].
+    pub fn start_recorded(
+        &self,
+        id: &str,
+        setup: RunSetup,
+        model: Option<Arc<dyn Model>>,
+    ) -> Result<Started, FactoryError> {
+        let mut started = self.run_stored(id, setup, model, start_recorded_task)?;
+        if started.spec.folders.is_empty() {
+            started.notices.insert(0, SetupNotice::NoFolder);
+        }
+        started.previous = None;
+        Ok(started)
+    }
+
+    /// Loads a stored task, builds what it runs with, and hands both to
+    /// `run` (resume, continue, or start a recorded one).
+    fn run_stored(
+        &self,
+        id_or_prefix: &str,
+        setup: RunSetup,
+        model: Option<Arc<dyn Model>>,
+        run: impl FnOnce(TaskDeps, LoadedTask) -> Result<TaskHandle, CoreError>,
     ) -> Result<Started, FactoryError> {
         let task = load_task(self.store(), id_or_prefix)?;
         let model = match model {
@@ -268,7 +288,7 @@ impl Factory {
         let (deps, notices) = self.deps(model, &task.id, &task.spec, &setup)?;
         let previous = task.status;
         let spec = task.spec.clone();
-        let handle = continue_task(deps, task, text)?;
+        let handle = run(deps, task)?;
         Ok(Started {
             handle,
             spec,

@@ -52,7 +52,8 @@ pub use output::truncate_tool_output;
 pub use permission::{Policy, RuleError, Verdict, denied_paths, escape_glob, hidden_paths};
 pub use prompt::system_prompt;
 pub use runner::{
-    LoadedTask, RunOptions, TaskDeps, continue_task, load_task, resume_task, start_task,
+    LoadedTask, RunOptions, TaskDeps, continue_task, load_task, resume_task, start_recorded_task,
+    start_task,
 };
 pub use tool::{CallContext, Preview, Tool, ToolFailure, ToolRegistry};
 pub use transcript::Transcript;

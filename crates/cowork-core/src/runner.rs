@@ -30,7 +30,8 @@ mod limits;
 mod start;
 
 pub use start::{
-    LoadedTask, RunOptions, TaskDeps, continue_task, load_task, resume_task, start_task,
+    LoadedTask, RunOptions, TaskDeps, continue_task, load_task, resume_task, start_recorded_task,
+    start_task,
 };
 
 /// A tool call in flight: resolves to its result (or the error text for

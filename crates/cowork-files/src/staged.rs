@@ -110,7 +110,7 @@ impl Applied {
         let mut lines = Vec::new();
         if !counts.is_empty() {
             lines.push(format!(
-                "Changes in the connected folders (journaled; `cowork undo` reverts them): {}.",
+                "Changes in the connected folders (journaled; undoing the task reverts them): {}.",
                 counts.join(", ")
             ));
         }

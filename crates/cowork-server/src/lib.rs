@@ -22,6 +22,7 @@
 mod api;
 mod auth;
 pub mod backend;
+pub mod daemon;
 mod error;
 mod headers;
 mod lock;

@@ -37,6 +37,7 @@ pub mod consumers;
 mod routes;
 mod server;
 pub mod sse;
+pub mod timed;
 pub mod webdriver;
 
 pub use server::{MockModelServer, MockServerError, RecordedRequest};

@@ -49,7 +49,7 @@ fn script_file(env: &Env) -> std::path::PathBuf {
 }
 
 /// `cowork` started in the background, for signals.
-fn spawn(env: &Env, args: &[&str]) -> Child {
+pub fn spawn(env: &Env, args: &[&str]) -> Child {
     Command::new(assert_cmd::cargo::cargo_bin("cowork"))
         .env("COWORK_HOME", env.home.path())
         .env("COWORK_CONFIG", env.home.path().join("config.toml"))
@@ -61,7 +61,7 @@ fn spawn(env: &Env, args: &[&str]) -> Child {
         .unwrap()
 }
 
-fn signal(child: &Child, name: &str) {
+pub fn signal(child: &Child, name: &str) {
     let status = Command::new("kill")
         .args([format!("-{name}"), child.id().to_string()])
         .status()
@@ -69,7 +69,7 @@ fn signal(child: &Child, name: &str) {
     assert!(status.success());
 }
 
-fn wait(mut child: Child) -> std::process::ExitStatus {
+pub fn wait(mut child: Child) -> std::process::ExitStatus {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         if let Some(status) = child.try_wait().unwrap() {
@@ -85,7 +85,7 @@ fn wait(mut child: Child) -> std::process::ExitStatus {
 
 /// `cowork ARGS` on a pseudo-terminal (through `script`), so it asks its
 /// questions there; `input` is typed once a question is shown.
-fn on_a_terminal(env: &Env, args: &str, input: Option<&str>) -> (i32, String) {
+pub fn on_a_terminal(env: &Env, args: &str, input: Option<&str>) -> (i32, String) {
     let command = format!(
         "{} {args}",
         assert_cmd::cargo::cargo_bin("cowork").display()

@@ -129,6 +129,32 @@ pub fn resume_task(deps: TaskDeps, task: LoadedTask) -> Result<TaskHandle, CoreE
     claim_and_spawn(deps, task, None)
 }
 
+/// Starts a task recorded earlier by this process and not yet run (a
+/// daemon records a task when it is submitted and starts it once a slot
+/// is free), without claiming it again: its log does not say "resumed".
+/// A task that has run, or that another process recorded, is resumed as
+/// [`resume_task`] does.
+pub fn start_recorded_task(deps: TaskDeps, task: LoadedTask) -> Result<TaskHandle, CoreError> {
+    let store = deps.hub.store();
+    let fresh = task.status == TaskStatus::Running
+        && store.events(&task.id)?.len() == 1
+        && store.owner(&task.id)? == Some(Owner::current()?);
+    if !fresh {
+        return resume_task(deps, task);
+    }
+    spawn(
+        deps,
+        task.id,
+        task.spec,
+        task.transcript,
+        Resumed {
+            seq: 1,
+            approvals: task.approvals,
+            message: None,
+        },
+    )
+}
+
 /// Continues a finished task (completed, failed or cancelled) with a new
 /// message from the person, in the same transcript: the message is
 /// recorded, the task runs again, and its turns count on from where they

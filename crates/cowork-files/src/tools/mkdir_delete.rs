@@ -156,7 +156,7 @@ impl PlannedDelete {
             .commit(&entry, self.spot.dir.fd.as_fd(), &self.spot.name)
             .map_err(|e| io_err(shown, e))?;
         Ok(format!(
-            "Moved `{shown}` to cowork's trash ({}); it can be restored with `cowork trash restore {}` or by undoing the task.",
+            "Moved `{shown}` to cowork's trash ({}); it can be restored from the trash (entry {}) or by undoing the task.",
             self.what(),
             entry.id
         ))

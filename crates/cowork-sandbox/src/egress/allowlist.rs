@@ -77,17 +77,17 @@ impl fmt::Display for AllowEntry {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AllowlistError {
     /// The value holds no domain at all.
-    #[error("--allow-net needs at least one domain, e.g. `example.org,*.pypi.org`")]
+    #[error("the network allowlist needs at least one domain, e.g. `example.org,*.pypi.org`")]
     NoEntries,
     /// An empty entry between commas.
-    #[error("--allow-net entry {position} is empty: remove the extra comma")]
+    #[error("entry {position} of the network allowlist is empty: remove the extra comma")]
     EmptyEntry {
         /// 1-based position in the comma-separated list.
         position: usize,
     },
     /// Only address ranges, which by themselves allow nothing.
     #[error(
-        "--allow-net lists only address ranges; a range only lets listed domains lead into it, so list the domains too (e.g. `intranet.example,10.0.0.0/8`)"
+        "the network allowlist lists only address ranges; a range only lets listed domains lead into it, so list the domains too (e.g. `intranet.example,10.0.0.0/8`)"
     )]
     NoDomains,
     /// An IP address instead of a domain name.

@@ -78,7 +78,7 @@ fn denial(event: &EgressEvent, reason: &DenyReason, allowlist: &Allowlist) -> St
     let (why, what_to_do): (String, &str) = match reason {
         DenyReason::NotInAllowlist => (
             "the domain is not in the allowlist".to_owned(),
-            "Ask the user to allow the domain (cowork --allow-net).",
+            "Ask the user to add the domain to the task's network allowlist.",
         ),
         DenyReason::PortNotAllowed => (
             format!("port {port} is not allowed; only http on port 80 and https on port 443 pass"),
@@ -141,7 +141,8 @@ fn internal_advice(refused: &[RefusedAddress]) -> &'static str {
     });
     if special {
         "Special-purpose ranges such as private networks are closed unless the user lists \
-         the range for the domain (e.g. cowork --allow-net intranet.example,10.0.0.0/8); \
+         the range with the domain in the task's network allowlist (e.g. \
+         `intranet.example,10.0.0.0/8`); \
          ask the user if this service is meant to be reachable. This machine, its link \
          and metadata services are never reachable from the sandbox."
     } else {

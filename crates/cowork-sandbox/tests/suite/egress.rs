@@ -235,7 +235,7 @@ fn connect_to_an_unlisted_name_is_refused_naming_the_domain() {
          (the domain is not in the allowlist).\n\
          Allowed: example.org, *.pypi.org (http on port 80, https on port 443).\n\
          This is enforced outside the sandbox; other ports, IP addresses or other proxies \
-         will not work. Ask the user to allow the domain (cowork --allow-net).\n"
+         will not work. Ask the user to add the domain to the task's network allowlist.\n"
     );
 }
 

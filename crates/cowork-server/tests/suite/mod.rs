@@ -1,5 +1,9 @@
 mod api_tests;
 mod auth_tests;
+mod daemon_load_tests;
+mod daemon_restart_tests;
+mod daemon_support;
+mod daemon_tests;
 mod events_tests;
 mod fake;
 mod files_tests;

@@ -1,0 +1,269 @@
+//! Which tasks run and which wait: at most `max_tasks` at once, the rest
+//! in submission order. A slot is taken when a task is launched and given
+//! back when its runner ends, which launches the next.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+
+use cowork_core::factory::{FactoryError, RunSetup, SandboxChoice};
+use cowork_core::{Approver, CoreError, OpSender};
+use cowork_model::Model;
+use cowork_protocol::{EndReason, Event, Op, TaskId, TaskStatus};
+use cowork_store::{Host, Owner, StoreError};
+
+use super::TaskManager;
+use super::backend_impl::store_error;
+use super::request::{Prepared, RunChoices};
+use crate::backend::BackendError;
+
+#[derive(Default)]
+pub(crate) struct Sched {
+    /// The ops channel (and approvals) of every task running now, with
+    /// the number of its run.
+    running: HashMap<TaskId, Run>,
+    queue: VecDeque<Waiting>,
+    /// Numbers runs, so a run that ends after its task was started again
+    /// (a message to a task just finishing) gives back only its own slot.
+    runs: u64,
+}
+
+struct Run {
+    number: u64,
+    ops: OpSender,
+}
+
+/// A task waiting for a slot.
+pub(crate) struct Waiting {
+    id: TaskId,
+    start: Start,
+    /// Messages sent while it waited; they reach it once it runs.
+    pub(crate) messages: Vec<String>,
+    /// The model built when the request was checked, for a new task.
+    model: Option<Arc<dyn Model>>,
+}
+
+/// How a waiting task starts.
+pub(crate) enum Start {
+    /// Submitted to this daemon and recorded, never run.
+    New,
+    /// Interrupted (its daemon stopped): run from where its log ends.
+    Resume,
+    /// A finished task, going on with a message from the person.
+    Continue(String),
+}
+
+impl Sched {
+    pub(crate) fn running_count(&self) -> usize {
+        self.running.len()
+    }
+
+    pub(crate) fn queued_count(&self) -> usize {
+        self.queue.len()
+    }
+
+    pub(crate) fn ops(&self, id: &TaskId) -> Option<&OpSender> {
+        self.running.get(id).map(|run| &run.ops)
+    }
+
+    pub(crate) fn is_queued(&self, id: &TaskId) -> bool {
+        self.queue.iter().any(|w| &w.id == id)
+    }
+
+    pub(crate) fn waiting_mut(&mut self, id: &TaskId) -> Option<&mut Waiting> {
+        self.queue.iter_mut().find(|w| &w.id == id)
+    }
+
+    pub(crate) fn remove_waiting(&mut self, id: &TaskId) -> Option<Waiting> {
+        let index = self.queue.iter().position(|w| &w.id == id)?;
+        self.queue.remove(index)
+    }
+
+    /// Queues a finished task to go on with `text`.
+    pub(crate) fn push_continue(&mut self, id: TaskId, text: String) {
+        self.queue.push_back(Waiting {
+            id,
+            start: Start::Continue(text),
+            messages: Vec::new(),
+            model: None,
+        });
+    }
+
+    fn push(&mut self, id: TaskId, start: Start, model: Option<Arc<dyn Model>>) {
+        self.queue.push_back(Waiting {
+            id,
+            start,
+            messages: Vec::new(),
+            model,
+        });
+    }
+}
+
+impl Waiting {
+    /// Whether the task shows as running while it waits (a new or
+    /// interrupted task), rather than a finished one waiting to go on.
+    pub(crate) fn is_unfinished(&self) -> bool {
+        match self.start {
+            Start::New | Start::Resume => true,
+            Start::Continue(_) => false,
+        }
+    }
+}
+
+impl TaskManager {
+    /// Records a checked request as a new task of the daemon's and queues
+    /// it; it starts at once when a slot is free.
+    pub(super) fn submit(&self, prepared: Prepared) -> Result<TaskId, BackendError> {
+        if !self.is_accepting() {
+            return Err(shutting_down());
+        }
+        let id = TaskId::new();
+        // The choices first: a task recorded without them would resume
+        // with the defaults after a crash.
+        self.records.save(&id, &prepared.run).map_err(|e| {
+            BackendError::Internal(format!("the daemon cannot record how the task runs: {e}"))
+        })?;
+        let owner = Owner::current().map_err(store_error)?;
+        let mut sched = self.sched();
+        self.store
+            .create_hosted_task(&id, &prepared.spec, &owner, Host::Daemon)
+            .map_err(store_error)?;
+        sched.push(id.clone(), Start::New, Some(prepared.model));
+        self.pump(&mut sched);
+        Ok(id)
+    }
+
+    /// Queues every interrupted task the daemon hosted, oldest first.
+    pub(super) fn resume_interrupted(&self) -> Result<(), StoreError> {
+        let rows = self
+            .store
+            .list_tasks_with_status(&[TaskStatus::Interrupted], usize::MAX)?;
+        let mut sched = self.sched();
+        for row in rows.into_iter().rev() {
+            match row.host {
+                Host::Daemon => sched.push(row.id, Start::Resume, None),
+                Host::Cli => {}
+            }
+        }
+        self.pump(&mut sched);
+        Ok(())
+    }
+
+    /// Launches waiting tasks while slots are free.
+    pub(super) fn pump(&self, sched: &mut Sched) {
+        while sched.running.len() < self.max_tasks && self.is_accepting() {
+            let Some(waiting) = sched.queue.pop_front() else {
+                return;
+            };
+            let id = waiting.id.clone();
+            let unfinished = waiting.is_unfinished();
+            match self.launch(sched, waiting) {
+                Ok(()) => {}
+                Err(e) => self.launch_failed(&id, unfinished, &e),
+            }
+        }
+    }
+
+    fn launch(&self, sched: &mut Sched, waiting: Waiting) -> Result<(), FactoryError> {
+        let Waiting {
+            id,
+            start,
+            messages,
+            model,
+        } = waiting;
+        let setup = run_setup(self.records.load(&id));
+        // The runner is spawned onto the daemon's runtime whoever calls.
+        let _runtime = self.runtime.enter();
+        let started = match start {
+            Start::New => self.factory.start_recorded(id.as_str(), setup, model)?,
+            Start::Resume => self.factory.resume(id.as_str(), setup, model)?,
+            Start::Continue(text) => self
+                .factory
+                .continue_task(id.as_str(), text, setup, model)?,
+        };
+        let publisher = self.hub.publisher(&id);
+        for notice in &started.notices {
+            // Live watchers learn what the task will not have; it is not
+            // part of the log.
+            let _ = publisher.publish(Event::Notice {
+                message: notice.to_string(),
+            });
+        }
+        let ops = started.handle.op_sender();
+        for text in messages {
+            ops.send(Op::UserMessage { text });
+        }
+        sched.runs += 1;
+        let number = sched.runs;
+        sched.running.insert(id.clone(), Run { number, ops });
+        let me = self.me.clone();
+        let handle = started.handle;
+        self.runtime.spawn(async move {
+            handle.join().await;
+            if let Some(manager) = me.upgrade() {
+                manager.finished(&id, number);
+            }
+        });
+        Ok(())
+    }
+
+    /// Run `number` of a task ended: its slot goes to the next waiting
+    /// task.
+    fn finished(&self, id: &TaskId, number: u64) {
+        let mut sched = self.sched();
+        if sched
+            .running
+            .get(id)
+            .is_some_and(|run| run.number == number)
+        {
+            sched.running.remove(id);
+        }
+        self.pump(&mut sched);
+    }
+
+    /// A waiting task could not start (its folder is gone, its model can
+    /// no longer be built): a new or interrupted one is recorded as failed
+    /// so it does not show as running forever. One another process runs
+    /// now, or that has ended meanwhile, is left alone.
+    fn launch_failed(&self, id: &TaskId, unfinished: bool, error: &FactoryError) {
+        let not_ours = matches!(
+            error,
+            FactoryError::Store(StoreError::Busy { .. })
+                | FactoryError::Core(CoreError::Store(StoreError::Busy { .. }))
+                | FactoryError::Core(CoreError::NotResumable { .. })
+        );
+        if not_ours || !unfinished {
+            tracing::warn!(task = %id, "the task could not start: {error}");
+            return;
+        }
+        tracing::error!(task = %id, "the task could not start: {error}");
+        let failed = Event::StatusChanged {
+            status: TaskStatus::Failed,
+            reason: Some(format!("the daemon could not start it: {error}")),
+            end: Some(EndReason::Error),
+        };
+        if let Err(e) = self.hub.publisher(id).publish(failed) {
+            tracing::error!(task = %id, "could not record that the task failed to start: {e}");
+        }
+    }
+}
+
+/// How a task's choices map onto the factory's.
+fn run_setup(run: RunChoices) -> RunSetup {
+    RunSetup {
+        sandbox: if run.unsandboxed {
+            SandboxChoice::None
+        } else {
+            SandboxChoice::Auto
+        },
+        allow_net: run.allow_net,
+        approver: if run.assume_yes {
+            Approver::AssumeYes
+        } else {
+            Approver::Person
+        },
+    }
+}
+
+pub(crate) fn shutting_down() -> BackendError {
+    BackendError::Conflict("the daemon is shutting down; try again once it runs again".to_owned())
+}

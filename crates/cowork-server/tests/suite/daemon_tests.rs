@@ -1,0 +1,391 @@
+//! The daemon's task manager: the queue, approvals from any front,
+//! messages, cancel, undo, and the files a task touched.
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use cowork_protocol::{ApprovalDecision, Event, PermissionMode, TaskStatus};
+use cowork_server::Backend;
+use cowork_server::backend::{BackendError, FileChangeKind, Front, NewTask};
+
+use super::daemon_support::*;
+
+fn slow_answer(ms: u64) -> serde_json::Value {
+    json!({"turns": [{"text": "done", "delay_ms": ms}]})
+}
+
+fn write_then_done(file: &str) -> serde_json::Value {
+    json!({"turns": [
+        {"tool_calls": [{"name": "Write", "id": "w1",
+                         "input": {"file_path": file, "content": "hello"}}]},
+        {"text": "done"}
+    ]})
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tasks_beyond_max_tasks_wait_in_submission_order_and_all_complete() {
+    let place = Place::new();
+    let manager = place.start(2);
+    let script = place.script("slow", slow_answer(300));
+    let mut ids = Vec::new();
+    for n in 0..5 {
+        let request = place.request(&format!("task {n}"), &script, PermissionMode::Plan);
+        ids.push(manager.create_task(request).unwrap());
+    }
+    let listed = manager.list_tasks(10).unwrap();
+    let queued = listed.iter().filter(|t| t.queued).count();
+    assert_eq!(queued, 3, "two run, three wait: {listed:#?}");
+    assert!(listed.iter().all(|t| t.status == TaskStatus::Running));
+    // Sampled while they run: never more than two at once, and the tasks
+    // that have left the queue are always the oldest (first in, first out).
+    let watch = {
+        let manager = manager.clone();
+        let ids = ids.clone();
+        tokio::spawn(async move {
+            let mut most = 0;
+            loop {
+                let (running, waiting) = manager.load();
+                most = most.max(running);
+                let left: Vec<bool> = ids
+                    .iter()
+                    .map(|id| !manager.task(id.as_str()).unwrap().summary.queued)
+                    .collect();
+                assert!(
+                    left.windows(2).all(|w| w[0] || !w[1]),
+                    "a task left the queue before an older one: {left:?}"
+                );
+                if running == 0 && waiting == 0 {
+                    return most;
+                }
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+        })
+    };
+    for id in &ids {
+        assert_eq!(
+            ended(&manager, id).await.summary.status,
+            TaskStatus::Completed
+        );
+    }
+    assert_eq!(watch.await.unwrap(), 2, "never more than max_tasks at once");
+    // The third task could only start once one of the first two ended.
+    let store = place.store();
+    let first_turn = |id| {
+        log(&store, id)
+            .iter()
+            .find(|e| matches!(e.event, Event::TurnStarted { .. }))
+            .unwrap()
+            .at
+    };
+    let ended_at = |id| {
+        log(&store, id)
+            .iter()
+            .rfind(
+                |e| matches!(&e.event, Event::StatusChanged { status, .. } if status.is_terminal()),
+            )
+            .unwrap()
+            .at
+    };
+    assert!(first_turn(&ids[2]) >= ended_at(&ids[0]).min(ended_at(&ids[1])));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_queued_task_that_is_cancelled_never_runs() {
+    let place = Place::new();
+    let manager = place.start(1);
+    let script = place.script("slow", slow_answer(400));
+    let first = manager
+        .create_task(place.request("first", &script, PermissionMode::Plan))
+        .unwrap();
+    let second = manager
+        .create_task(place.request("second", &script, PermissionMode::Plan))
+        .unwrap();
+    assert!(manager.task(second.as_str()).unwrap().summary.queued);
+    manager.cancel(&second).unwrap();
+    let detail = ended(&manager, &second).await;
+    assert_eq!(detail.summary.status, TaskStatus::Cancelled);
+    assert_eq!(
+        ended(&manager, &first).await.summary.status,
+        TaskStatus::Completed
+    );
+    let store = place.store();
+    assert!(
+        !log(&store, &second)
+            .iter()
+            .any(|e| matches!(e.event, Event::TurnStarted { .. })),
+        "a cancelled queued task never called the model"
+    );
+    // A second cancel has nothing left to stop.
+    assert!(matches!(
+        manager.cancel(&second),
+        Err(BackendError::Conflict(_))
+    ));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_running_task_is_cancelled_and_ends_cancelled() {
+    let place = Place::new();
+    let manager = place.start(2);
+    let script = place.script("slow", slow_answer(5_000));
+    let id = manager
+        .create_task(place.request("slow", &script, PermissionMode::Plan))
+        .unwrap();
+    wait_for(&manager, &id, 10, "its first turn", |d| {
+        d.summary.turns == 1
+    })
+    .await;
+    manager.cancel(&id).unwrap();
+    assert_eq!(
+        ended(&manager, &id).await.summary.status,
+        TaskStatus::Cancelled
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_approval_is_taken_once_and_a_second_answer_is_a_conflict() {
+    let place = Place::new();
+    let manager = place.start(2);
+    let script = place.script("write", write_then_done("out.txt"));
+    let id = manager
+        .create_task(place.request("write it", &script, PermissionMode::Ask))
+        .unwrap();
+    let detail = wait_for(&manager, &id, 10, "an approval", |d| !d.pending.is_empty()).await;
+    assert_eq!(detail.pending[0].id, "w1");
+    assert_eq!(detail.pending[0].tool, "Write");
+    assert_eq!(detail.summary.pending_approvals, 1);
+    assert!(matches!(
+        manager.decide(&id, "nope", ApprovalDecision::AllowOnce, Front::Web),
+        Err(BackendError::NotFound(_))
+    ));
+    manager
+        .decide(&id, "w1", ApprovalDecision::AllowOnce, Front::Web)
+        .unwrap();
+    let second = manager.decide(&id, "w1", ApprovalDecision::AllowOnce, Front::Api);
+    assert!(
+        matches!(second, Err(BackendError::Conflict(_))),
+        "{second:?}"
+    );
+    assert_eq!(
+        ended(&manager, &id).await.summary.status,
+        TaskStatus::Completed
+    );
+    assert_eq!(
+        std::fs::read_to_string(place.folder().join("out.txt")).unwrap(),
+        "hello"
+    );
+    let decided: Vec<String> = log(&place.store(), &id)
+        .into_iter()
+        .filter_map(|e| {
+            if let Event::ApprovalDecided { by, .. } = e.event {
+                Some(by)
+            } else {
+                None
+            }
+        })
+        .collect();
+    assert_eq!(
+        decided,
+        ["web"],
+        "one decision, by the front that answered first"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_to_a_finished_task_continues_it_in_the_same_transcript() {
+    let place = Place::new();
+    let manager = place.start(2);
+    let script = place.script(
+        "two",
+        json!({"turns": [{"text": "first answer"}, {"text": "second answer"}]}),
+    );
+    let id = manager
+        .create_task(place.request("start", &script, PermissionMode::Plan))
+        .unwrap();
+    assert_eq!(
+        ended(&manager, &id).await.summary.status,
+        TaskStatus::Completed
+    );
+    manager.message(&id, "and then?".to_owned()).unwrap();
+    wait_for(&manager, &id, 10, "its second turn", |d| {
+        d.summary.turns == 2
+    })
+    .await;
+    assert_eq!(
+        ended(&manager, &id).await.summary.status,
+        TaskStatus::Completed
+    );
+    let events = log(&place.store(), &id);
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(&e.event, Event::UserMessage { text } if text == "and then?"))
+    );
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| matches!(e.event, Event::AssistantMessage { .. }))
+            .count(),
+        2
+    );
+    assert_well_formed(&events);
+    assert!(matches!(
+        manager.message(&id, "  ".to_owned()),
+        Err(BackendError::BadRequest(_))
+    ));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_request_is_refused_before_anything_is_recorded() {
+    let place = Place::new();
+    let manager = place.start(2);
+    let script = place.script("s", slow_answer(0));
+    let missing = place.dir.path().join("missing");
+    let mut request: NewTask = place.request("x", &script, PermissionMode::Plan);
+    request.folders[0].path = missing.clone();
+    match manager.create_task(request) {
+        Err(BackendError::BadRequest(message)) => {
+            assert!(
+                message.contains(&missing.display().to_string()),
+                "{message}"
+            );
+        }
+        other => panic!("expected a 400 naming the folder, got {other:?}"),
+    }
+    assert!(manager.list_tasks(10).unwrap().is_empty());
+    assert!(matches!(
+        manager.task("ffffffffffff"),
+        Err(BackendError::NotFound(_))
+    ));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_files_a_task_wrote_are_listed_read_and_undone() {
+    let place = Place::new();
+    std::fs::write(place.folder().join("secret.txt"), "not the task's").unwrap();
+    let manager = place.start(2);
+    let script = place.script("write", write_then_done("out.txt"));
+    let id = manager
+        .create_task(place.request("write it", &script, PermissionMode::Auto))
+        .unwrap();
+    assert_eq!(
+        ended(&manager, &id).await.summary.status,
+        TaskStatus::Completed
+    );
+    let out = place.folder().join("out.txt").display().to_string();
+    let files = manager.files(&id).unwrap();
+    assert_eq!(files.len(), 1, "{files:#?}");
+    assert_eq!(files[0].path, out);
+    assert_eq!(files[0].change, FileChangeKind::Created);
+    assert_eq!(files[0].size, Some(5));
+    assert_eq!(manager.read_file(&id, &out).unwrap().bytes, b"hello");
+    let secret = place.folder().join("secret.txt").display().to_string();
+    assert!(matches!(
+        manager.read_file(&id, &secret),
+        Err(BackendError::NotFound(_))
+    ));
+    let dotted = format!("{}/../folder/out.txt", place.folder().display());
+    assert!(matches!(
+        manager.read_file(&id, &dotted),
+        Err(BackendError::NotFound(_))
+    ));
+
+    let plan = manager.undo(&id, true).unwrap();
+    assert!(plan.dry_run);
+    assert!(!plan.steps.is_empty(), "{plan:#?}");
+    assert!(
+        place.folder().join("out.txt").exists(),
+        "a dry run changes nothing"
+    );
+    let done = manager.undo(&id, false).unwrap();
+    assert_eq!(done.restored, 1, "{done:#?}");
+    assert!(!place.folder().join("out.txt").exists());
+    let files = manager.files(&id).unwrap();
+    assert!(!files[0].exists);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn undo_is_refused_while_the_task_runs() {
+    let place = Place::new();
+    let manager = place.start(2);
+    let script = place.script("slow", slow_answer(5_000));
+    let id = manager
+        .create_task(place.request("slow", &script, PermissionMode::Plan))
+        .unwrap();
+    assert!(matches!(
+        manager.undo(&id, true),
+        Err(BackendError::Conflict(_))
+    ));
+    manager.cancel(&id).unwrap();
+    ended(&manager, &id).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_daemon_shutting_down_takes_no_new_work_and_leaves_running_tasks_be() {
+    let place = Place::new();
+    let manager = place.start(1);
+    let slow = place.script("slow", slow_answer(300));
+    let running = manager
+        .create_task(place.request("running", &slow, PermissionMode::Plan))
+        .unwrap();
+    let waiting = manager
+        .create_task(place.request("waiting", &slow, PermissionMode::Plan))
+        .unwrap();
+    manager.shutdown();
+    let refused = manager.create_task(place.request("late", &slow, PermissionMode::Plan));
+    assert!(
+        matches!(refused, Err(BackendError::Conflict(_))),
+        "{refused:?}"
+    );
+    assert!(matches!(
+        manager.message(&running, "more".to_owned()),
+        Err(BackendError::Conflict(_))
+    ));
+    // The running task finishes; the waiting one stays recorded as
+    // running for the next daemon to resume, and is not started now.
+    assert_eq!(
+        ended(&manager, &running).await.summary.status,
+        TaskStatus::Completed
+    );
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let store = place.store();
+    assert_eq!(status_of(&store, &waiting), TaskStatus::Running);
+    assert!(
+        !log(&store, &waiting)
+            .iter()
+            .any(|e| matches!(e.event, Event::TurnStarted { .. }))
+    );
+}
+
+/// Regression: a daemon records a task when it is submitted and starts it
+/// later; starting it went through resume, so every new task's log said
+/// "resumed" before it had ever run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_task_started_from_the_queue_is_not_said_to_be_resumed() {
+    let place = Place::new();
+    let manager = place.start(1);
+    let script = place.script("slow", slow_answer(200));
+    let first = manager
+        .create_task(place.request("first", &script, PermissionMode::Plan))
+        .unwrap();
+    let queued = manager
+        .create_task(place.request("queued", &script, PermissionMode::Plan))
+        .unwrap();
+    let store = place.store();
+    for id in [&first, &queued] {
+        let detail = ended(&manager, id).await;
+        assert_eq!(detail.summary.status, TaskStatus::Completed);
+        assert_eq!(detail.reason, None, "{detail:#?}");
+        let statuses: Vec<TaskStatus> = log(&store, id)
+            .into_iter()
+            .filter_map(|e| {
+                if let Event::StatusChanged { status, .. } = e.event {
+                    Some(status)
+                } else {
+                    None
+                }
+            })
+            .collect();
+        assert_eq!(statuses, [TaskStatus::Completed]);
+    }
+}
