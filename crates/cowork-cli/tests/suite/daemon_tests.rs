@@ -61,6 +61,35 @@ pub fn spawn(env: &Env, args: &[&str]) -> Child {
         .unwrap()
 }
 
+/// `cowork` started in the background, returned once it shows the task
+/// it follows (its Ctrl-C handling is in place by then).
+pub fn spawn_following(env: &Env, args: &[&str]) -> Child {
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("cowork"))
+        .env("COWORK_HOME", env.home.path())
+        .env("COWORK_CONFIG", env.home.path().join("config.toml"))
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (shown, following) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            if line.contains("task ") {
+                let _ = shown.send(());
+            }
+        }
+    });
+    following
+        .recv_timeout(Duration::from_secs(30))
+        .expect("cowork never showed the task it follows");
+    child
+}
+
 pub fn signal(child: &Child, name: &str) {
     let status = Command::new("kill")
         .args([format!("-{name}"), child.id().to_string()])

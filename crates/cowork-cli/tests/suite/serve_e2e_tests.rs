@@ -6,7 +6,7 @@
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::daemon_tests::{on_a_terminal, signal, spawn, wait};
+use super::daemon_tests::{on_a_terminal, signal, spawn_following, wait};
 use super::harness::{Env, stderr, stdout, write_script};
 
 /// A `cowork serve` of the test's data dir, stopped when dropped.
@@ -107,9 +107,7 @@ fn a_cli_closed_with_sighup_leaves_the_task_running_and_attach_shows_the_rest() 
         &env,
         serde_json::json!([{"text": "Finished after the terminal closed.", "delay_ms": 1500}]),
     );
-    let cli = spawn(&env, &["run", "slow work", "--script", &script]);
-    until_status(&env, "running");
-    std::thread::sleep(Duration::from_millis(300));
+    let cli = spawn_following(&env, &["run", "slow work", "--script", &script]);
     signal(&cli, "HUP");
     assert!(!wait(cli).success());
     let id = until_status(&env, "completed");
@@ -181,9 +179,7 @@ fn ctrl_c_cancels_the_daemons_task() {
         &env,
         serde_json::json!([{"text": "never", "delay_ms": 20000}]),
     );
-    let cli = spawn(&env, &["run", "slow work", "--script", &script]);
-    until_status(&env, "running");
-    std::thread::sleep(Duration::from_millis(300));
+    let cli = spawn_following(&env, &["run", "slow work", "--script", &script]);
     signal(&cli, "INT");
     assert_eq!(wait(cli).code(), Some(130));
     let id = until_status(&env, "cancelled");
