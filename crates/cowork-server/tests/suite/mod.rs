@@ -10,6 +10,7 @@ mod files_tests;
 mod harness;
 mod server_tests;
 mod web_browser;
+mod web_daemon;
 mod web_fake;
 mod web_pages;
 mod web_session;
