@@ -10,19 +10,12 @@ use serde::Deserialize;
 
 use cowork_model::sse::SseParser;
 use cowork_protocol::{ApprovalDecision, Envelope, TaskId};
+use cowork_server::ServerInfo;
 use cowork_server::backend::{NewTask, TaskDetail};
 
 /// How long the daemon's `/api/health` may take before the CLI runs the
 /// task itself: a daemon that does not answer that fast is not usable.
 const HEALTH_TIMEOUT: Duration = Duration::from_millis(300);
-
-/// What `server.json` holds (written by `cowork serve`, mode 0600).
-#[derive(Debug, Clone, Deserialize)]
-struct ServerFile {
-    url: String,
-    token: String,
-    pid: u32,
-}
 
 /// Why a call to the daemon failed.
 #[derive(Debug, thiserror::Error)]
@@ -59,9 +52,9 @@ impl Daemon {
     /// the process it names is alive, and `/api/health` answers quickly. A
     /// file left by a killed daemon is ignored.
     pub async fn find(data_dir: &Path) -> Option<Daemon> {
-        let text = std::fs::read_to_string(data_dir.join("server.json")).ok()?;
-        let file: ServerFile = match serde_json::from_str(&text) {
-            Ok(file) => file,
+        let file = match ServerInfo::read(data_dir) {
+            Ok(Some(file)) => file,
+            Ok(None) => return None,
             Err(e) => {
                 tracing::warn!(error = %e, "server.json is not readable; running in-process");
                 return None;
@@ -107,6 +100,8 @@ impl Daemon {
     ) -> Result<reqwest::Response, ClientError> {
         let response = request
             .bearer_auth(&self.token)
+            // Approvals answered here are recorded as the terminal's.
+            .header(cowork_server::FRONT_HEADER, "terminal")
             .send()
             .await
             .map_err(|e| self.connection(&e))?;

@@ -185,8 +185,15 @@ impl<'a> Watch<'a> {
 
     /// Shows the events after `after` until a final status after `end`.
     async fn follow(mut self, after: u64, end: u64) -> Result<ExitCode> {
-        // Before anything else: from here on Ctrl-C cancels the task.
-        let interrupts = tokio::spawn(cancel_on_ctrl_c(self.daemon.clone(), self.id.clone()));
+        // Installed here, before anything is shown: from the first line
+        // on, Ctrl-C cancels the task rather than only ending this command.
+        let sigint = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+            .context("could not watch for Ctrl-C")?;
+        let interrupts = tokio::spawn(cancel_on_ctrl_c(
+            sigint,
+            self.daemon.clone(),
+            self.id.clone(),
+        ));
         let events = match self.daemon.events(&self.id, after).await {
             Ok(events) => events,
             Err(e) => {
@@ -329,12 +336,12 @@ fn render(renderer: &mut Renderer, envelope: &Envelope) {
 
 /// Ctrl-C cancels the task in the daemon; a second one leaves at once
 /// (the daemon finishes cancelling it).
-async fn cancel_on_ctrl_c(daemon: Daemon, id: TaskId) {
-    if tokio::signal::ctrl_c().await.is_ok() {
+async fn cancel_on_ctrl_c(mut sigint: tokio::signal::unix::Signal, daemon: Daemon, id: TaskId) {
+    if sigint.recv().await.is_some() {
         if let Err(e) = daemon.cancel(&id).await {
             eprintln!("cowork: could not cancel task {}: {e}", id.short());
         }
-        if tokio::signal::ctrl_c().await.is_ok() {
+        if sigint.recv().await.is_some() {
             std::process::exit(130);
         }
     }

@@ -75,13 +75,20 @@ pub async fn resume(args: ResumeArgs, store: Arc<Store>, config: Config) -> Resu
     drive(started.handle, args.output.json, true, &notices, approver).await
 }
 
-/// `cowork reply` without a daemon: continues the finished task here.
-pub async fn reply(args: ReplyArgs, _store: Arc<Store>, _config: Config) -> Result<ExitCode> {
-    bail!(
-        "no daemon is running, and this build cannot continue task {} in this process; start \
-         the daemon (`cowork serve`) and reply again",
-        args.id
-    )
+/// `cowork reply` without a daemon: continues the task here with the
+/// message, in the same transcript.
+pub async fn reply(args: ReplyArgs, store: Arc<Store>, config: Config) -> Result<ExitCode> {
+    let approver = approver(args.yes, args.output.json);
+    let started = factory(store, config)?
+        .continue_task(
+            &args.id,
+            args.text,
+            run_setup(&args.sandbox, approver),
+            None,
+        )
+        .map_err(setup::factory_error)?;
+    let notices: Vec<String> = started.notices.iter().map(notice).collect();
+    drive(started.handle, args.output.json, true, &notices, approver).await
 }
 
 /// The one factory this process builds its tasks with.

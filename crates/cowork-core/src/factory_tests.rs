@@ -508,3 +508,38 @@ fn undo_of_a_task_that_changed_nothing_says_so() {
     let report = factory.undo(id.as_str(), UndoRequest::default()).unwrap();
     assert_eq!(report.outcome, UndoOutcome::NothingToUndo);
 }
+
+#[tokio::test]
+async fn a_finished_task_continues_with_a_message_in_the_same_transcript() {
+    let env = env();
+    let factory = factory_with(&env, Config::default(), unavailable());
+    let started = factory
+        .start(TaskRequest {
+            spec: spec(&[&env.folder], PermissionMode::Ask),
+            setup: setup(SandboxChoice::Auto),
+            model: Some(done()),
+        })
+        .unwrap();
+    let id = started.handle.id().clone();
+    events(started).await;
+    let continued = factory
+        .continue_task(
+            id.as_str(),
+            "and one more thing".into(),
+            setup(SandboxChoice::Auto),
+            Some(done()),
+        )
+        .unwrap();
+    assert_eq!(continued.previous, Some(TaskStatus::Completed));
+    events(continued).await;
+    let logged = env.store.events(&id).unwrap();
+    assert!(
+        logged.iter().any(
+            |e| matches!(&e.event, Event::UserMessage { text } if text == "and one more thing")
+        )
+    );
+    assert_eq!(
+        env.store.task(id.as_str()).unwrap().status,
+        TaskStatus::Completed
+    );
+}

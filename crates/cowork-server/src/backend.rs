@@ -143,6 +143,9 @@ pub struct TaskSummary {
     pub turns: u32,
     pub input_tokens: u64,
     pub output_tokens: u64,
+    /// How many calls wait for a decision (`pendingApprovals` of the
+    /// task itself lists them).
+    #[serde(rename = "pendingCount")]
     pub pending_approvals: u32,
 }
 
@@ -158,6 +161,7 @@ pub struct TaskDetail {
     pub mode: PermissionMode,
     pub model: String,
     pub folders: Vec<FolderRequest>,
+    #[serde(rename = "pendingApprovals")]
     pub pending: Vec<PendingApproval>,
 }
 

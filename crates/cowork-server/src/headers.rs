@@ -25,7 +25,10 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
     let defaults: [(HeaderName, &'static str); 6] = [
         (header::CONTENT_SECURITY_POLICY, PAGE_POLICY),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-        (header::REFERRER_POLICY, "no-referrer"),
+        // Not `no-referrer`: with it a browser sends `Origin: null` on
+        // every form post and fetch of our own pages, and the origin check
+        // refuses them. `same-origin` still tells other sites nothing.
+        (header::REFERRER_POLICY, "same-origin"),
         (header::X_FRAME_OPTIONS, "DENY"),
         // Another site cannot embed our responses (`<img src>` of a
         // preview) nor keep a handle on our windows.

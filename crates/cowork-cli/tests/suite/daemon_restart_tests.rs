@@ -212,7 +212,7 @@ fn a_daemon_killed_mid_task_finishes_it_when_started_again() {
 
     let daemon = Daemon::start(&env);
     let task = daemon.wait(&id, "its end", |t| t["status"] == "completed");
-    assert_eq!(task["pendingApprovals"], 0);
+    assert_eq!(task["pendingCount"], 0);
     drop(daemon);
     let events = assert_nothing_lost_or_doubled(env.home.path(), &id);
     assert!(events.iter().any(|e| matches!(
@@ -247,14 +247,14 @@ fn a_question_pending_when_the_daemon_was_killed_still_waits_and_is_answered_onc
     );
     let daemon = Daemon::start(&env);
     let id = daemon.create(&task_body(&env, &script, "ask"));
-    daemon.wait(&id, "its question", |t| t["pendingApprovals"] == 1);
+    daemon.wait(&id, "its question", |t| t["pendingCount"] == 1);
     daemon.kill();
 
     let daemon = Daemon::start(&env);
     let task = daemon.wait(&id, "running again", |t| {
         t["status"] == "running" && t["queued"] == false
     });
-    assert_eq!(task["pending"][0]["id"], "w1", "{task:#}");
+    assert_eq!(task["pendingApprovals"][0]["id"], "w1", "{task:#}");
     let approve = format!("/api/tasks/{id}/approvals/w1");
     let (first, _) = daemon.post(&approve, &json!({"decision": "allowOnce"}));
     assert!(first.is_success(), "{first}");

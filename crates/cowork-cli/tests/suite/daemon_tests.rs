@@ -49,7 +49,7 @@ fn script_file(env: &Env) -> std::path::PathBuf {
 }
 
 /// `cowork` started in the background, for signals.
-fn spawn(env: &Env, args: &[&str]) -> Child {
+pub fn spawn(env: &Env, args: &[&str]) -> Child {
     Command::new(assert_cmd::cargo::cargo_bin("cowork"))
         .env("COWORK_HOME", env.home.path())
         .env("COWORK_CONFIG", env.home.path().join("config.toml"))
@@ -61,7 +61,36 @@ fn spawn(env: &Env, args: &[&str]) -> Child {
         .unwrap()
 }
 
-fn signal(child: &Child, name: &str) {
+/// `cowork` started in the background, returned once it shows the task
+/// it follows (its Ctrl-C handling is in place by then).
+pub fn spawn_following(env: &Env, args: &[&str]) -> Child {
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("cowork"))
+        .env("COWORK_HOME", env.home.path())
+        .env("COWORK_CONFIG", env.home.path().join("config.toml"))
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (shown, following) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            if line.contains("task ") {
+                let _ = shown.send(());
+            }
+        }
+    });
+    following
+        .recv_timeout(Duration::from_secs(30))
+        .expect("cowork never showed the task it follows");
+    child
+}
+
+pub fn signal(child: &Child, name: &str) {
     let status = Command::new("kill")
         .args([format!("-{name}"), child.id().to_string()])
         .status()
@@ -69,7 +98,7 @@ fn signal(child: &Child, name: &str) {
     assert!(status.success());
 }
 
-fn wait(mut child: Child) -> std::process::ExitStatus {
+pub fn wait(mut child: Child) -> std::process::ExitStatus {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         if let Some(status) = child.try_wait().unwrap() {
@@ -85,7 +114,7 @@ fn wait(mut child: Child) -> std::process::ExitStatus {
 
 /// `cowork ARGS` on a pseudo-terminal (through `script`), so it asks its
 /// questions there; `input` is typed once a question is shown.
-fn on_a_terminal(env: &Env, args: &str, input: Option<&str>) -> (i32, String) {
+pub fn on_a_terminal(env: &Env, args: &str, input: Option<&str>) -> (i32, String) {
     let command = format!(
         "{} {args}",
         assert_cmd::cargo::cargo_bin("cowork").display()
@@ -448,4 +477,33 @@ fn without_a_terminal_to_ask_at_the_cli_says_where_to_answer_and_waits() {
     );
     assert!(stdout(&out).contains("Wrote it."));
     assert!(stub.asked().decisions.is_empty());
+}
+
+#[test]
+fn reply_without_a_daemon_continues_the_task_in_this_process() {
+    let env = Env::new();
+    let script = write_script(
+        env.home.path(),
+        &serde_json::json!({"turns": [{"text": "First answer."}, {"text": "Second answer."}]}),
+    );
+    let out = env
+        .cowork()
+        .args(["run", "hi", "--script"])
+        .arg(&script)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = env
+        .cowork()
+        .args(["reply", "last", "and then?"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("Second answer."), "{}", stdout(&out));
+    let id = env.tasks()[0]["id"].as_str().unwrap().to_owned();
+    assert!(
+        env.events(&id)
+            .iter()
+            .any(|e| e["type"] == "user_message" && e["text"] == "and then?")
+    );
 }

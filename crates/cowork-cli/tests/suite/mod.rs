@@ -7,6 +7,7 @@ mod grants_tests;
 mod harness;
 mod journal_tests;
 mod run_tests;
+mod serve_e2e_tests;
 mod serve_tests;
 mod stub_daemon;
 mod tasks_tests;

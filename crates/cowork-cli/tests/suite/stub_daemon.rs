@@ -209,11 +209,20 @@ fn refuse(status: StatusCode, error: &str) -> Reply {
     (status, Json(json!({ "error": error })))
 }
 
+/// The token, and the CLI naming itself the terminal (so the daemon
+/// records its answers as the terminal's).
 fn authorized(inner: &Inner, headers: &HeaderMap) -> Result<(), Reply> {
     let expected = format!("Bearer {}", inner.token);
     match headers.get("authorization").and_then(|v| v.to_str().ok()) {
-        Some(value) if value == expected => Ok(()),
-        Some(_) | None => Err(refuse(StatusCode::UNAUTHORIZED, "no token")),
+        Some(value) if value == expected => {}
+        Some(_) | None => return Err(refuse(StatusCode::UNAUTHORIZED, "no token")),
+    }
+    match headers
+        .get(cowork_server::FRONT_HEADER)
+        .and_then(|v| v.to_str().ok())
+    {
+        Some("terminal") => Ok(()),
+        Some(_) | None => Err(refuse(StatusCode::BAD_REQUEST, "not the terminal")),
     }
 }
 
@@ -362,8 +371,8 @@ async fn detail(
     let detail = json!({
         "id": row.id, "prompt": row.prompt, "status": row.status, "queued": false,
         "createdAt": row.created_at, "updatedAt": row.updated_at, "turns": 0,
-        "inputTokens": 0, "outputTokens": 0, "pendingApprovals": pending.len(),
-        "reason": null, "mode": "ask", "model": "stub", "folders": [], "pending": pending,
+        "inputTokens": 0, "outputTokens": 0, "pendingCount": pending.len(),
+        "reason": null, "mode": "ask", "model": "stub", "folders": [], "pendingApprovals": pending,
     });
     (StatusCode::OK, Json(detail))
 }

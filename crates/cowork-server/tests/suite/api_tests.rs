@@ -37,10 +37,7 @@ async fn creating_a_task_returns_its_id_and_it_is_listed_and_shown() {
     assert_eq!(list[0]["id"], id.as_str());
     assert_eq!(list[0]["prompt"], "summarise");
     assert_eq!(list[0]["status"], "running");
-    assert!(
-        list[0].get("pendingApprovals").is_some(),
-        "camelCase: {list}"
-    );
+    assert!(list[0].get("pendingCount").is_some(), "camelCase: {list}");
 
     let detail: Value = t
         .api(Method::GET, &format!("/api/tasks/{}", &id[..8]))
@@ -118,8 +115,8 @@ async fn each_decision_maps_to_its_approval_decision_and_records_the_front() {
         .json()
         .await
         .unwrap();
-    assert_eq!(detail["pending"].as_array().unwrap().len(), 5);
-    assert_eq!(detail["pending"][0]["tool"], "write_file");
+    assert_eq!(detail["pendingApprovals"].as_array().unwrap().len(), 5);
+    assert_eq!(detail["pendingApprovals"][0]["tool"], "write_file");
 
     let decide = |approval: &str, body: Value| {
         t.api(

@@ -492,7 +492,7 @@ async fn responses_carry_the_security_headers_refusals_included() {
         assert!(policy.starts_with("default-src 'self'"), "{policy}");
         assert!(!policy.contains("unsafe-inline"), "{policy}");
         assert_eq!(header(headers, "x-content-type-options"), "nosniff");
-        assert_eq!(header(headers, "referrer-policy"), "no-referrer");
+        assert_eq!(header(headers, "referrer-policy"), "same-origin");
         assert_eq!(header(headers, "x-frame-options"), "DENY");
         assert!(headers.get("access-control-allow-origin").is_none());
     }

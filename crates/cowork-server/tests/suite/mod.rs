@@ -9,3 +9,7 @@ mod fake;
 mod files_tests;
 mod harness;
 mod server_tests;
+mod web_browser;
+mod web_fake;
+mod web_pages;
+mod web_session;
