@@ -1,6 +1,8 @@
 //! The queue pair a front end drives a task through: ops in, envelopes
 //! out.
 
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
@@ -17,14 +19,37 @@ use crate::hub::Subscription;
 pub struct OpSender {
     pub(crate) ops: mpsc::UnboundedSender<Op>,
     pub(crate) approvals: Approvals,
+    pub(crate) messages: MessageGate,
+}
+
+/// Closed by the runner, under its lock, at the moment it decides the
+/// task is over. A message is queued under the same lock, so every message
+/// a front was told was taken is in the runner's queue before it decides:
+/// none is accepted and then dropped as the task ends.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct MessageGate(Arc<Mutex<bool>>);
+
+impl MessageGate {
+    /// The gate's lock: `true` once the task takes no more messages.
+    pub(crate) fn lock(&self) -> MutexGuard<'_, bool> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
 }
 
 impl OpSender {
-    /// Queues `op`. Returns `false` when the task has already ended.
+    /// Queues `op`. Returns `false` when the task has already ended — for
+    /// a message, also when the task is ending: it will not read it, so
+    /// the front continues the task with it instead.
     /// `Op::Approval` is answered as [`OpSender::decide`] by an unnamed
     /// front ("user").
     pub fn send(&self, op: Op) -> bool {
-        self.ops.send(op).is_ok()
+        match op {
+            Op::UserMessage { .. } => {
+                let closed = self.messages.lock();
+                !*closed && self.ops.send(op).is_ok()
+            }
+            Op::Approval { .. } | Op::Cancel => self.ops.send(op).is_ok(),
+        }
     }
 
     /// Answers the pending approval of `call_id` on behalf of front `by`

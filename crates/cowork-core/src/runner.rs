@@ -21,6 +21,7 @@ use cowork_protocol::{
 use crate::approvals::{Approvals, LoggedApprovals};
 use crate::compaction;
 use crate::error::CoreError;
+use crate::handle::MessageGate;
 use crate::hub::Publisher;
 use crate::output::truncate_tool_output;
 use crate::transcript::Transcript;
@@ -57,6 +58,7 @@ pub(crate) struct Runner {
     /// and nobody can answer its questions.
     pub(crate) ops_closed: bool,
     pub(crate) approvals: Approvals,
+    messages: MessageGate,
     /// Messages the person sent while the model was working; they join the
     /// conversation at the next turn.
     queued_messages: Vec<String>,
@@ -85,6 +87,19 @@ impl Runner {
             }),
         };
         self.approvals.clear();
+        *self.messages.lock() = true;
+        // Messages taken while the task failed or was cancelled stay in
+        // its transcript, for a reply to continue from.
+        while let Ok(op) = self.ops.try_recv() {
+            if let Op::UserMessage { text } = op {
+                self.queued_messages.push(text);
+            }
+        }
+        for text in std::mem::take(&mut self.queued_messages) {
+            if let Err(e) = self.emit(Event::UserMessage { text }) {
+                tracing::error!(task = %self.id, "could not record a late message: {e}");
+            }
+        }
         let (status, reason, end) = match outcome {
             Ok(End::Completed) => (TaskStatus::Completed, None, None),
             Ok(End::Cancelled) => (
@@ -138,7 +153,20 @@ impl Runner {
                 self.emit(Event::UserMessage { text })?;
             }
             if !self.transcript.awaits_model() {
-                return Ok(End::Completed);
+                // Decided under the gate's lock: a message queued before
+                // it is taken at a next turn, and one after it is refused
+                // (the front continues the task with it).
+                let gate = self.messages.clone();
+                let mut closed = gate.lock();
+                if self.take_ops() {
+                    *closed = true;
+                    return Ok(End::Cancelled);
+                }
+                if self.queued_messages.is_empty() {
+                    *closed = true;
+                    return Ok(End::Completed);
+                }
+                continue;
             }
             self.check_budget()?;
             if compaction::due(self) && self.compact(false).await?.is_none() {

@@ -16,7 +16,7 @@ use cowork_store::{Owner, Store};
 use super::Runner;
 use crate::approvals::{Approvals, Approver, LoggedApprovals};
 use crate::error::CoreError;
-use crate::handle::{OpSender, TaskHandle};
+use crate::handle::{MessageGate, OpSender, TaskHandle};
 use crate::hub::Hub;
 use crate::permission::Policy;
 use crate::prompt;
@@ -226,6 +226,7 @@ fn spawn(
     let events = deps.hub.subscribe(&id, from.seq)?;
     let publisher = deps.hub.publisher(&id);
     let approvals = Approvals::default();
+    let messages = MessageGate::default();
     let system = prompt::system_prompt(&spec.folders, spec.mode);
     let tool_specs = deps.tools.specs();
     let fixed_chars = system.len()
@@ -244,6 +245,7 @@ fn spawn(
         ops: ops_rx,
         ops_closed: false,
         approvals: approvals.clone(),
+        messages: messages.clone(),
         queued_messages: from.message.into_iter().collect(),
         allowed_for_task: from.approvals.allowed_for_task.clone(),
         logged: from.approvals,
@@ -257,6 +259,7 @@ fn spawn(
         ops: OpSender {
             ops: ops_tx,
             approvals,
+            messages,
         },
         events,
         join,

@@ -275,3 +275,54 @@ async fn a_running_task_is_not_continued_but_told_to_take_a_message() {
     assert!(err.to_string().contains("still running"), "{err}");
     assert_eq!(store.events(&id).unwrap().len(), 1, "nothing was appended");
 }
+
+/// Regression for "a message accepted as the task ends is dropped": a
+/// front whose message `send` took must find it in the task's log,
+/// whether the task went on with it or ended meanwhile. A sender floods
+/// the task with messages until it is told the task takes no more.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_message_a_task_took_is_in_its_log_even_as_it_ends() {
+    for round in 0..10 {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(Store::open_in_memory().unwrap());
+        let spec = spec("hello", dir.path());
+        let turns: Vec<_> = (0..4)
+            .map(|i| json!({"text": format!("answer {i}"), "delay_ms": 5}))
+            .collect();
+        let handle = start(script(json!({ "turns": turns })), Arc::clone(&store), spec);
+        let id = handle.id().clone();
+        let ops = handle.op_sender();
+        let flood = std::thread::spawn(move || {
+            let mut taken = Vec::new();
+            // Bounded: each message taken is a stored event.
+            for i in 0..5_000 {
+                let text = format!("message {i}");
+                if !ops.send(cowork_protocol::Op::UserMessage { text: text.clone() }) {
+                    break;
+                }
+                taken.push(text);
+                std::thread::sleep(Duration::from_micros(50));
+            }
+            taken
+        });
+        run_to_end(handle).await;
+        let taken = flood.join().unwrap();
+        let logged: std::collections::HashSet<String> = store
+            .events(&id)
+            .unwrap()
+            .into_iter()
+            .filter_map(|e| match e.event {
+                Event::UserMessage { text } => Some(text),
+                _ => None,
+            })
+            .collect();
+        let lost: Vec<&String> = taken.iter().filter(|t| !logged.contains(*t)).collect();
+        assert!(
+            lost.is_empty(),
+            "round {round}: {} of {} taken messages are not in the log, e.g. {:?}",
+            lost.len(),
+            taken.len(),
+            lost.first()
+        );
+    }
+}

@@ -167,12 +167,13 @@ impl Backend for TaskManager {
         // messages, even if its slot is not given back yet.
         let row = self.store.task(row.id.as_str()).map_err(store_error)?;
         match row.status {
-            TaskStatus::Running => {
-                return match sched.ops(&row.id) {
-                    Some(ops) if ops.send(Op::UserMessage { text }) => Ok(()),
-                    Some(_) | None => Err(not_running(&row)),
-                };
-            }
+            TaskStatus::Running => match sched.ops(&row.id) {
+                Some(ops) if ops.send(Op::UserMessage { text: text.clone() }) => return Ok(()),
+                // The run is ending and takes no more messages: this one
+                // continues the task once it has ended.
+                Some(_) => {}
+                None => return Err(not_running(&row)),
+            },
             TaskStatus::Completed | TaskStatus::Failed | TaskStatus::Cancelled => {}
             TaskStatus::Interrupted => return Err(not_running(&row)),
         }

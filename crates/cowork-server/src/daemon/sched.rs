@@ -151,7 +151,16 @@ impl TaskManager {
     /// Launches waiting tasks while slots are free.
     pub(super) fn pump(&self, sched: &mut Sched) {
         while sched.running.len() < self.max_tasks && self.is_accepting() {
-            let Some(waiting) = sched.queue.pop_front() else {
+            // A task whose previous run is still ending (a message came
+            // as it finished) waits for that run, holding up no other.
+            let Some(next) = sched
+                .queue
+                .iter()
+                .position(|w| !sched.running.contains_key(&w.id))
+            else {
+                return;
+            };
+            let Some(waiting) = sched.queue.remove(next) else {
                 return;
             };
             let id = waiting.id.clone();
