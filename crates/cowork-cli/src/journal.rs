@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use std::io::{BufRead, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::{Context as _, Result, bail};
 use console::style;
@@ -26,13 +27,14 @@ use crate::tasks::local_time;
 /// How many steps of an undo plan are listed before "… and N more".
 const LISTED_STEPS: usize = 30;
 
-pub fn undo(args: &UndoArgs, store: &Store) -> Result<ExitCode> {
+pub fn undo(args: &UndoArgs, store: &Arc<Store>) -> Result<ExitCode> {
     let journal = JournalStore::open(&home::data_dir()?)?;
     let request = UndoRequest {
         dry_run: args.dry_run,
         force: args.force,
     };
-    let report = undo_task(store, &journal, &args.id, request).map_err(setup::factory_error)?;
+    let hub = cowork_core::Hub::new(Arc::clone(store));
+    let report = undo_task(&hub, &journal, &args.id, request).map_err(setup::factory_error)?;
     let short = report.task.short();
     if report.outcome == UndoOutcome::NothingToUndo {
         println!("task {short} changed no files; there is nothing to undo");

@@ -304,7 +304,7 @@ impl Factory {
         id_or_prefix: &str,
         request: UndoRequest,
     ) -> Result<UndoReport, FactoryError> {
-        undo_task(self.store(), &self.journal, id_or_prefix, request)
+        undo_task(&self.hub, &self.journal, id_or_prefix, request)
     }
 
     /// What a task runs with: the only place [`TaskDeps`] is built.

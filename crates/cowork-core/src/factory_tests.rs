@@ -401,6 +401,10 @@ async fn undo_plans_then_restores_and_records_what_it_did() {
         "new"
     );
 
+    // A page or terminal watching the task sees the undo as it happens,
+    // not only after it reconnects (regression: it was stored unpublished).
+    let after = env.store.events(&id).unwrap().len() as u64;
+    let mut watcher = factory.hub().subscribe(&id, after).unwrap();
     let done = factory.undo(id.as_str(), UndoRequest::default()).unwrap();
     assert_eq!(
         done.outcome,
@@ -414,12 +418,16 @@ async fn undo_plans_then_restores_and_records_what_it_did() {
         std::fs::read_to_string(env.folder.join("a.txt")).unwrap(),
         "old"
     );
-    let logged = env.store.events(&id).unwrap();
+    let live = tokio::time::timeout(Duration::from_secs(5), watcher.next())
+        .await
+        .expect("the undo is published")
+        .unwrap();
     assert!(
-        logged
-            .iter()
-            .any(|e| matches!(e.event, Event::Undone { restored: 1, .. }))
+        matches!(live.event, Event::Undone { restored: 1, .. }),
+        "{live:?}"
     );
+    let logged = env.store.events(&id).unwrap();
+    assert_eq!(logged.last().map(|e| e.seq), Some(live.seq));
 }
 
 #[tokio::test]

@@ -1,9 +1,9 @@
 //! Undo as a service: any front plans (dry run) or applies undoing a
 //! task's file changes through here, and the log records what was done.
 
+use crate::hub::Hub;
 use cowork_files::{Folders, JournalStore, undo};
 use cowork_protocol::{Change, Event, TaskId, TaskStatus};
-use cowork_store::Store;
 
 use super::FactoryError;
 
@@ -53,13 +53,15 @@ pub enum UndoOutcome {
 
 /// Undoes the file changes of a task (by id, unique prefix or `last`), or
 /// plans it. Refused while a live process runs the task: its next change
-/// would race the undo. Applying appends [`Event::Undone`] to the log.
+/// would race the undo. Applying appends [`Event::Undone`] to the log and
+/// publishes it, so every watcher of the task sees it live.
 pub fn undo_task(
-    store: &Store,
+    hub: &Hub,
     journal: &JournalStore,
     id_or_prefix: &str,
     request: UndoRequest,
 ) -> Result<UndoReport, FactoryError> {
+    let store = hub.store();
     let row = store.task(id_or_prefix)?;
     if row.status == TaskStatus::Running && store.owner(&row.id)?.is_some_and(|o| o.is_alive()) {
         return Err(FactoryError::StillRunning { id: row.id });
@@ -94,14 +96,11 @@ pub fn undo_task(
         return Ok(report);
     }
     let done = undo::apply(&plan, &folders, journal, request.force)?;
-    store.append(
-        &row.id,
-        &Event::Undone {
-            restored: done.restored,
-            skipped: done.skipped,
-            forced: done.forced,
-        },
-    )?;
+    hub.publisher(&row.id).publish(Event::Undone {
+        restored: done.restored,
+        skipped: done.skipped,
+        forced: done.forced,
+    })?;
     report.outcome = UndoOutcome::Applied {
         restored: done.restored,
         skipped: done.skipped,
