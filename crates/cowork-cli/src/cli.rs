@@ -278,7 +278,7 @@ pub struct ReplyArgs {
     pub front: FrontArgs,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct ModelArgs {
     /// The model provider. Default: script when --script is given, else
     /// anthropic when ANTHROPIC_API_KEY is set, else openai when

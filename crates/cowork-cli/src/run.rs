@@ -26,7 +26,7 @@ pub async fn run(args: RunArgs, store: Arc<Store>, config: Config) -> Result<Exi
         .iter()
         .map(|f| parse_folder(f))
         .collect::<Result<Vec<_>>>()?;
-    let choice = setup::choice_from_args(&args.model)?;
+    let choice = setup::choice_from_args(&setup::with_configured_model(&args.model, &config))?;
     let mode = args
         .mode
         .map(PermissionMode::from)

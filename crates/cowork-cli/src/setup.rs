@@ -1,6 +1,7 @@
 //! Choosing the model a task talks to, and wording setup problems.
 
 use cowork_model::{ModelError, ModelSetting};
+use cowork_protocol::config::Config;
 use cowork_protocol::{ModelChoice, Provider};
 
 use crate::cli::{ModelArgs, ProviderArg};
@@ -44,6 +45,35 @@ pub fn choose_provider(args: &ModelArgs) -> Result<Provider, SetupError> {
 /// can rebuild it; keys are never recorded). The model itself is built
 /// when the task is (`cowork_model::build`), which fills in the name the
 /// provider reports.
+/// The flags, with what `[model]` in the configuration says where they say
+/// nothing — unless they name another provider (or a script), whose model
+/// and server the configured ones would not fit.
+pub fn with_configured_model(args: &ModelArgs, config: &Config) -> ModelArgs {
+    let defaults = &config.model;
+    let named = args.provider.map(|p| match p {
+        ProviderArg::Anthropic => Provider::Anthropic,
+        ProviderArg::Openai => Provider::Openai,
+        ProviderArg::Script => Provider::Script,
+    });
+    let fits = match named {
+        None => args.script.is_none(),
+        Some(provider) => defaults.provider == Some(provider),
+    };
+    if !fits {
+        return args.clone();
+    }
+    ModelArgs {
+        provider: args.provider.or(defaults.provider.map(|p| match p {
+            Provider::Anthropic => ProviderArg::Anthropic,
+            Provider::Openai => ProviderArg::Openai,
+            Provider::Script => ProviderArg::Script,
+        })),
+        model: args.model.clone().or_else(|| defaults.model.clone()),
+        base_url: args.base_url.clone().or_else(|| defaults.base_url.clone()),
+        script: args.script.clone(),
+    }
+}
+
 pub fn choice_from_args(args: &ModelArgs) -> Result<ModelChoice, SetupError> {
     let provider = choose_provider(args)?;
     let script = match (provider, &args.script) {

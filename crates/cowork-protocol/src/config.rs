@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use crate::event::PermissionMode;
+use crate::event::{PermissionMode, Provider};
 use crate::tool::Effect;
 
 /// `config.toml`.
@@ -23,6 +23,31 @@ pub struct Config {
     /// Limits for commands run in the sandbox (`[sandbox]`).
     #[serde(default, skip_serializing_if = "SandboxConfig::is_default")]
     pub sandbox: SandboxConfig,
+    /// The model tasks use when neither the command nor the request names
+    /// one (`[model]`): what a task started from the web UI talks to.
+    #[serde(default, skip_serializing_if = "ModelConfig::is_default")]
+    pub model: ModelConfig,
+}
+
+/// `[model]`: defaults for the provider, the model and the server. Keys
+/// never live here: they come from the environment.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelConfig {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<Provider>,
+    /// e.g. `claude-sonnet-4-5`, or `qwen2.5:7b` for Ollama.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// e.g. `http://localhost:11434/v1` for Ollama.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_url: Option<String>,
+}
+
+impl ModelConfig {
+    pub fn is_default(&self) -> bool {
+        self == &Self::default()
+    }
 }
 
 /// `[sandbox]`: limits on what one command may do. Unset fields take the

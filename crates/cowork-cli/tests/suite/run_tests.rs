@@ -50,6 +50,37 @@ fn a_multi_step_task_reads_the_folder_and_answers_over_the_anthropic_wire() {
     assert_eq!(tasks[0]["turns"], 3);
 }
 
+/// `[model]` in config.toml names the provider, model and server when the
+/// flags do not: what a local-model user sets once.
+#[test]
+fn the_configured_model_serves_a_run_that_names_none() {
+    let env = Env::new();
+    let server = MockModelServer::start(script(reading_script()));
+    std::fs::write(
+        env.home.path().join("config.toml"),
+        format!(
+            "[model]\nprovider = \"openai\"\nmodel = \"mock-model\"\nbase_url = \"{}/v1\"\n",
+            server.url()
+        ),
+    )
+    .unwrap();
+    let out = env
+        .cowork()
+        .arg("run")
+        .arg("--local")
+        .arg("--folder")
+        .arg(env.folder.path())
+        .arg("What was decided?")
+        .env_remove("ANTHROPIC_API_KEY")
+        .env_remove("OPENAI_BASE_URL")
+        .env_remove("OPENAI_API_KEY")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("42,000 EUR was approved"));
+    assert!(server.requests()[0].path.ends_with("/chat/completions"));
+}
+
 #[test]
 fn the_same_task_runs_over_the_openai_wire() {
     let env = Env::new();

@@ -45,10 +45,31 @@ pub(crate) struct Prepared {
 /// configuration is the request's problem, said now rather than when the
 /// task first calls the model). `env` looks up the daemon's environment.
 pub(crate) fn prepare(
-    request: NewTask,
+    mut request: NewTask,
     config: &Config,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Prepared, BackendError> {
+    // What the request leaves out, the configuration's `[model]` says —
+    // unless the request names another provider, whose model and server
+    // the configured ones would not fit.
+    let defaults = &config.model;
+    let named = request.provider.as_deref().map(str::trim);
+    let same_provider = match (named, defaults.provider) {
+        (None, _) => request.script.is_none(),
+        (Some(name), Some(configured)) => name == configured.as_str(),
+        (Some(_), None) => false,
+    };
+    if same_provider {
+        if request.provider.is_none() {
+            request.provider = defaults.provider.map(|p| p.as_str().to_owned());
+        }
+        if request.model.is_none() {
+            request.model.clone_from(&defaults.model);
+        }
+        if request.base_url.is_none() {
+            request.base_url.clone_from(&defaults.base_url);
+        }
+    }
     let prompt = request.prompt.trim();
     if prompt.is_empty() {
         return Err(BackendError::BadRequest(
@@ -171,8 +192,9 @@ fn provider(
             Ok(Provider::Openai)
         }
         None => Err(BackendError::BadRequest(
-            "no model is configured for the daemon: start it with ANTHROPIC_API_KEY set, or send \
-             `provider: \"openai\"` with a `baseUrl` (Ollama, llama.cpp, vLLM) and a `model`"
+            "no model is configured for the daemon: start it with ANTHROPIC_API_KEY set, set \
+             `[model]` (provider, model, base_url) in config.toml, or send `provider: \"openai\"` \
+             with a `baseUrl` (Ollama, llama.cpp, vLLM) and a `model`"
                 .to_owned(),
         )),
     }

@@ -198,3 +198,32 @@ fn run_choices_are_kept_from_the_request() {
         }
     );
 }
+
+/// A task started from the web UI names no model: `[model]` in the
+/// configuration says which, so a local server needs no environment.
+#[test]
+fn the_configured_model_applies_when_the_request_names_none() {
+    let d = dir();
+    let config = Config {
+        model: cowork_protocol::config::ModelConfig {
+            provider: Some(Provider::Openai),
+            model: Some("qwen2.5:7b".into()),
+            base_url: Some("http://127.0.0.1:9/v1".into()),
+        },
+        ..Config::default()
+    };
+    let from_web = NewTask {
+        script: None,
+        ..request(&d)
+    };
+    let prepared = prepare(from_web, &config, &no_env).unwrap();
+    assert_eq!(prepared.spec.model.provider, Provider::Openai);
+    assert_eq!(prepared.spec.model.model, "qwen2.5:7b");
+    assert_eq!(
+        prepared.spec.model.base_url.as_deref(),
+        Some("http://127.0.0.1:9/v1")
+    );
+    // A request naming its own conversation file keeps it.
+    let scripted = prepare(request(&d), &config, &no_env).unwrap();
+    assert_eq!(scripted.spec.model.provider, Provider::Script);
+}
