@@ -387,21 +387,7 @@ pub fn plural(n: u64, noun: &str) -> String {
     }
 }
 
-/// 1536 → "1.5 KiB".
-pub fn human_bytes(n: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut value = n as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit < UNITS.len() - 1 {
-        value /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{n} B")
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
-    }
-}
+pub use cowork_protocol::words::bytes as human_bytes;
 
 /// 12345 → "12.3k".
 pub fn human_count(n: u64) -> String {

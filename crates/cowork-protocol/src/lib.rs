@@ -20,6 +20,7 @@ mod message;
 mod path;
 pub mod script;
 mod tool;
+pub mod words;
 
 pub use change::{Change, FileStamp};
 pub use envelope::Envelope;

@@ -130,18 +130,7 @@ pub(super) fn read_part(
     Ok(text)
 }
 
-/// `n` with thousands separators: 17,179,869,184.
-pub(super) fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+pub(super) use cowork_protocol::words::thousands;
 
 /// A byte count as people read it: 384 MiB.
 pub(super) fn bytes_text(n: u64) -> String {

@@ -291,36 +291,9 @@ pub(crate) fn clip_line(line: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// A byte count for people: `812 B`, `12.4 KB`, `3.1 MB`.
-pub(crate) fn human_size(bytes: u64) -> String {
-    const UNITS: [&str; 5] = ["KB", "MB", "GB", "TB", "PB"];
-    if bytes < 1024 {
-        return format!("{bytes} B");
-    }
-    let mut value = bytes as f64 / 1024.0;
-    let mut unit = UNITS[0];
-    for next in &UNITS[1..] {
-        if value < 1024.0 {
-            break;
-        }
-        value /= 1024.0;
-        unit = next;
-    }
-    format!("{value:.1} {unit}")
-}
+pub(crate) use cowork_protocol::words::bytes as human_size;
 
-/// `1,234,567`, so big counts stay readable.
-pub(crate) fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+pub(crate) use cowork_protocol::words::thousands;
 
 #[cfg(test)]
 #[path = "mod_tests.rs"]

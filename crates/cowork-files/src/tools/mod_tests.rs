@@ -46,8 +46,8 @@ fn long_lines_are_cut_on_a_character_boundary() {
 #[test]
 fn sizes_and_counts_read_naturally() {
     assert_eq!(human_size(812), "812 B");
-    assert_eq!(human_size(12_697), "12.4 KB");
-    assert_eq!(human_size(3 * 1024 * 1024), "3.0 MB");
+    assert_eq!(human_size(12_697), "12.4 KiB");
+    assert_eq!(human_size(3 * 1024 * 1024), "3.0 MiB");
     assert_eq!(thousands(48_213), "48,213");
     assert_eq!(thousands(999), "999");
     assert_eq!(thousands(1_000_000), "1,000,000");

@@ -18,7 +18,7 @@ fn directories_come_first_then_files_with_sizes_sorted_by_name() {
     let text = fx.ok("LS", json!({}));
     assert_eq!(
         text,
-        "Directory `.`: 2 directories, 2 files\narchive/\nbeta/\nAlpha.md (2.0 KB)\nzeta.txt (1 B)"
+        "Directory `.`: 2 directories, 2 files\narchive/\nbeta/\nAlpha.md (2.0 KiB)\nzeta.txt (1 B)"
     );
 }
 

@@ -312,7 +312,7 @@ fn saving_a_produced_document_is_journaled_and_undone_like_write() {
         .unwrap();
     assert_eq!(text, "Replaced `report.xlsx` (12 B → 8 B).");
     let created = w.tools.save("out/deck.pptx", vec![7; 3000]).unwrap();
-    assert_eq!(created, "Created `out/deck.pptx` (2.9 KB).");
+    assert_eq!(created, "Created `out/deck.pptx` (2.9 KiB).");
     assert_eq!(
         std::fs::read(w.path("report.xlsx")).unwrap(),
         b"PK\x03\x04 new"

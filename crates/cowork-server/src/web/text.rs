@@ -58,21 +58,7 @@ pub(crate) fn capped(text: &str, max: usize) -> String {
     }
 }
 
-/// 1536 → "1.5 KiB".
-pub(crate) fn human_bytes(n: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut value = n as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit < UNITS.len() - 1 {
-        value /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{n} B")
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
-    }
-}
+pub(crate) use cowork_protocol::words::bytes as human_bytes;
 
 /// 850 → "850 ms", 12_300 → "12.3 s".
 pub(crate) fn human_duration(ms: u64) -> String {
