@@ -209,7 +209,17 @@ impl Renderer {
                 format!("{} done · {}", style("✓").green(), style(stats).dim())
             }
             TaskStatus::Running => return,
-            TaskStatus::Failed | TaskStatus::Cancelled | TaskStatus::Interrupted => format!(
+            // Seen only when following a task's log (attach, a replay):
+            // the process running it died there, and whoever resumed it
+            // goes on below — a hint to resume it would be wrong.
+            TaskStatus::Interrupted => format!(
+                "{} {}: {} · {}",
+                style("!").yellow(),
+                status.as_str(),
+                safe::text(reason.unwrap_or("no reason recorded")),
+                style(stats).dim(),
+            ),
+            TaskStatus::Failed | TaskStatus::Cancelled => format!(
                 "{} {}: {} · {}\n  `cowork resume {}` continues it; `cowork show {}` replays it",
                 style("✗").red(),
                 status.as_str(),
