@@ -164,9 +164,14 @@ pub async fn decide(
 ) -> Result<StatusCode, ApiError> {
     let decision = request.into_decision()?;
     let front = front.map_or(Front::Api, |Extension(front)| front);
-    state
-        .backend
-        .decide(&TaskId::from_raw(id), &approval, decision, front)?;
+    // Off the async workers: right after a resume the backend may wait a
+    // moment for the run to take answers.
+    let backend = state.backend.clone();
+    tokio::task::spawn_blocking(move || {
+        backend.decide(&TaskId::from_raw(id), &approval, decision, front)
+    })
+    .await
+    .map_err(|e| ApiError::internal(format!("the answer stopped unexpectedly: {e}")))??;
     Ok(StatusCode::NO_CONTENT)
 }
 

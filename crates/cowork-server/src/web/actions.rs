@@ -164,9 +164,19 @@ pub(crate) async fn decide(
             .back(task_url(&id)));
         }
     };
-    state
-        .backend
-        .decide(&id, &approval, decision, Front::Web)
+    // Off the async workers: right after a resume the backend may wait a
+    // moment for the run to take answers.
+    let backend = state.backend.clone();
+    let task = id.clone();
+    tokio::task::spawn_blocking(move || backend.decide(&task, &approval, decision, Front::Web))
+        .await
+        .map_err(|e| {
+            WebError::new(
+                &ctx,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("The answer stopped unexpectedly: {e}"),
+            )
+        })?
         .map_err(|e| WebError::backend(&ctx, e).back(task_url(&id)))?;
     Ok(done(&ctx, &id))
 }

@@ -133,6 +133,12 @@ async fn a_person_signs_in_with_the_token_link_and_every_form_passes_the_csrf_ch
         .click()
         .await
         .unwrap();
+    // The sign-out answer lands on the sign-in page; going on before it
+    // arrived raced the cookie's removal.
+    browser
+        .wait_for("input#token", Duration::from_secs(10))
+        .await
+        .unwrap();
     browser.goto(&format!("{base}/tasks/{id}")).await.unwrap();
     assert!(
         browser.find("#transcript").await.is_err(),
