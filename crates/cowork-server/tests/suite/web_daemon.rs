@@ -131,9 +131,9 @@ async fn approve_preview_and_undo(browser: &Browser, daemon: &Daemon) {
         .unwrap();
     wait_for_part(browser, "#undo-panel", "Undone").await;
     assert!(!report.exists(), "undo left report.md");
-    // The log records the undo. (Reloaded: the daemon does not publish the
-    // undo's event to watchers yet, so an open page learns of it only
-    // when it reconnects.)
+    // The open page learns of the undo live, from the task's event stream.
+    wait_for_part(browser, "#transcript", "Undone: 1 restored").await;
+    // And a page opened later reads it from the log.
     browser
         .goto(&daemon.url(&format!("/tasks/{id}")))
         .await
