@@ -41,11 +41,16 @@ impl Place {
 
     /// A daemon with its own store handle, as a fresh process opens it.
     pub fn start(&self, max_tasks: usize) -> Arc<TaskManager> {
+        self.start_with(max_tasks, Config::default())
+    }
+
+    /// [`Place::start`] with a configuration (e.g. its `[model]`).
+    pub fn start_with(&self, max_tasks: usize, config: Config) -> Arc<TaskManager> {
         let setup = DaemonSetup {
             store: self.store(),
             data_dir: self.data_dir(),
             config_location: None,
-            config: Config::default(),
+            config,
             max_tasks,
         };
         TaskManager::start(setup).unwrap()

@@ -2,7 +2,9 @@
 //! manager over a store in a temp dir, the scripted model, the HTTP layer
 //! with its token. A person signs in with the token link, watches a task's
 //! text arrive, approves its write, sees the artifact's preview, undoes
-//! the task; another task is cancelled mid-call. At 1280 and 360 px.
+//! the task; another task is cancelled mid-call; a task started from the
+//! home page's form runs on the model `[model]` configures (the mock model
+//! server). At 1280 and 360 px.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -49,9 +51,13 @@ struct Daemon {
 
 impl Daemon {
     async fn start() -> Self {
+        Self::start_with(cowork_protocol::config::Config::default()).await
+    }
+
+    async fn start_with(config: cowork_protocol::config::Config) -> Self {
         let place = Place::new();
         let lock = DaemonLock::acquire(&place.data_dir()).unwrap();
-        let backend: Arc<dyn Backend> = place.start(2);
+        let backend: Arc<dyn Backend> = place.start_with(2, config);
         let options = ServeOptions {
             port: 0,
             ..ServeOptions::default()
@@ -192,4 +198,82 @@ async fn against_the_daemon_a_person_approves_previews_undoes_and_cancels_at_128
 #[tokio::test]
 async fn against_the_daemon_a_person_approves_previews_undoes_and_cancels_at_360_px() {
     walk_through(360).await;
+}
+
+/// The home page's form names no model: `[model]` in the daemon's
+/// configuration says which, here the mock model server over the OpenAI
+/// wire. A person starts a task from the form and watches it finish.
+async fn start_from_home(width: u32) {
+    let Some(browser) = Browser::start(width, 900).await else {
+        return;
+    };
+    let model = cowork_test_support::MockModelServer::start(cowork_test_support::script(
+        serde_json::json!({"turns": [
+            {"text": "Writing the list now.", "tool_calls": [{
+                "name": "Write",
+                "input": {"file_path": "todo.md", "content": "- call Bob\n"}
+            }]},
+            {"text": "Done: todo.md holds the list."}
+        ]}),
+    ));
+    let config = cowork_protocol::config::Config {
+        model: cowork_protocol::config::ModelConfig {
+            provider: Some(cowork_protocol::Provider::Openai),
+            model: Some("mock-model".into()),
+            base_url: Some(format!("{}/v1", model.url())),
+        },
+        ..Default::default()
+    };
+    let daemon = Daemon::start_with(config).await;
+    browser.goto(&daemon.server.login_url()).await.unwrap();
+    browser.wait_for("#prompt", WAIT).await.unwrap();
+    browser
+        .find("#prompt")
+        .await
+        .unwrap()
+        .send_keys("Make a to-do list")
+        .await
+        .unwrap();
+    browser
+        .find("#folder")
+        .await
+        .unwrap()
+        .send_keys(&daemon.place.folder().display().to_string())
+        .await
+        .unwrap();
+    browser
+        .find("input[name=mode][value=auto]")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .find("button.primary")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_part(&browser, "h1", "Make a to-do list").await;
+    wait_for_part(&browser, "#transcript", "Done: todo.md holds the list.").await;
+    wait_for_part(&browser, "#task-status", "completed").await;
+    wait_for_part(&browser, "#files", "todo.md").await;
+    assert_eq!(
+        std::fs::read_to_string(daemon.place.folder().join("todo.md")).unwrap(),
+        "- call Bob\n"
+    );
+    assert!(model.requests()[0].path.ends_with("/chat/completions"));
+    browser.close().await;
+    daemon.server.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn against_the_daemon_a_person_starts_a_task_from_home_at_1280_px() {
+    start_from_home(1280).await;
+}
+
+#[tokio::test]
+async fn against_the_daemon_a_person_starts_a_task_from_home_at_360_px() {
+    start_from_home(360).await;
 }
