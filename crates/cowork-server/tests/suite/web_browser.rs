@@ -17,7 +17,7 @@ use cowork_test_support::browser::Browser;
 
 use super::web_fake::{FakeBackend, Server, live_events, sample_events};
 
-const WAIT: Duration = Duration::from_secs(10);
+const WAIT: Duration = Duration::from_secs(20);
 /// WebDriver's Enter key.
 const ENTER: &str = "\u{E007}";
 
@@ -87,15 +87,16 @@ fn backend() -> FakeBackend {
     backend
 }
 
-async fn text_of(browser: &Browser, selector: &str) -> String {
+pub(super) async fn text_of(browser: &Browser, selector: &str) -> String {
     match browser.find(selector).await {
         Ok(element) => element.text().await.unwrap_or_default(),
         Err(_) => String::new(),
     }
 }
 
-/// Waits until the text of `selector` contains `part`.
-async fn wait_for_part(browser: &Browser, selector: &str, part: &str) {
+/// Waits until the text of `selector` contains `part`; fails with what
+/// the page reads.
+pub(super) async fn wait_for_part(browser: &Browser, selector: &str, part: &str) {
     let what = format!("`{selector}` to contain {part:?}");
     let result = browser
         .wait_until(&what, WAIT, || async {
@@ -106,10 +107,11 @@ async fn wait_for_part(browser: &Browser, selector: &str, part: &str) {
         })
         .await;
     if let Err(e) = result {
-        panic!(
-            "{e}\nthe page's text there: {:?}",
-            text_of(browser, selector).await
-        );
+        let page = browser
+            .execute("return document.body.innerText;", vec![])
+            .await
+            .unwrap_or_default();
+        panic!("{e}\nthe page reads:\n{}", page.as_str().unwrap_or(""));
     }
 }
 

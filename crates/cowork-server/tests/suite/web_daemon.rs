@@ -14,34 +14,9 @@ use cowork_server::{Backend, DaemonLock, RunningServer, ServeOptions, serve};
 use cowork_test_support::browser::Browser;
 
 use super::daemon_support::Place;
+use super::web_browser::wait_for_part;
 
 const WAIT: Duration = Duration::from_secs(20);
-
-async fn text_of(browser: &Browser, selector: &str) -> String {
-    match browser.find(selector).await {
-        Ok(element) => element.text().await.unwrap_or_default(),
-        Err(_) => String::new(),
-    }
-}
-
-async fn wait_for_part(browser: &Browser, selector: &str, part: &str) {
-    let what = format!("`{selector}` to contain {part:?}");
-    let result = browser
-        .wait_until(&what, WAIT, || async {
-            Ok(text_of(browser, selector)
-                .await
-                .contains(part)
-                .then_some(()))
-        })
-        .await;
-    if let Err(e) = result {
-        let page = browser
-            .execute("return document.body.innerText;", vec![])
-            .await
-            .unwrap_or_default();
-        panic!("{e}\nthe page reads:\n{}", page.as_str().unwrap_or(""));
-    }
-}
 
 struct Daemon {
     place: Place,
