@@ -140,8 +140,8 @@ impl Approvals {
 pub(crate) struct LoggedApprovals {
     /// Tools a person allowed for the rest of the task.
     pub(crate) allowed_for_task: HashSet<String>,
-    /// Calls whose question is recorded, with the tool asked about.
-    asked: HashMap<String, String>,
+    /// Calls whose question is recorded, as it was asked.
+    asked: HashMap<String, PendingApproval>,
     /// Calls whose decision is recorded.
     decided: HashMap<String, ApprovalDecision>,
 }
@@ -151,16 +151,27 @@ impl LoggedApprovals {
         let mut logged = Self::default();
         for event in events {
             match event {
-                Event::ApprovalRequested { call_id, tool, .. } => {
-                    logged.asked.insert(call_id.clone(), tool.clone());
+                Event::ApprovalRequested {
+                    call_id,
+                    tool,
+                    effect,
+                    summary,
+                } => {
+                    let asked = PendingApproval {
+                        call_id: call_id.clone(),
+                        tool: tool.clone(),
+                        effect: *effect,
+                        summary: summary.clone(),
+                    };
+                    logged.asked.insert(call_id.clone(), asked);
                 }
                 Event::ApprovalDecided {
                     call_id, decision, ..
                 } => {
                     if *decision == ApprovalDecision::AllowForTask
-                        && let Some(tool) = logged.asked.get(call_id)
+                        && let Some(asked) = logged.asked.get(call_id)
                     {
-                        logged.allowed_for_task.insert(tool.clone());
+                        logged.allowed_for_task.insert(asked.tool.clone());
                     }
                     logged.decided.insert(call_id.clone(), decision.clone());
                 }
@@ -184,6 +195,19 @@ impl LoggedApprovals {
     /// Whether the question about `call_id` is already in the log.
     pub(crate) fn was_asked(&self, call_id: &str) -> bool {
         self.asked.contains_key(call_id)
+    }
+
+    /// The recorded questions of `calls` that no recorded decision
+    /// answers: what a resumed run still waits for.
+    pub(crate) fn open_questions<'c>(
+        &self,
+        calls: impl IntoIterator<Item = &'c str>,
+    ) -> Vec<PendingApproval> {
+        calls
+            .into_iter()
+            .filter(|id| !self.decided.contains_key(*id))
+            .filter_map(|id| self.asked.get(id).cloned())
+            .collect()
     }
 
     /// The recorded decision about `call_id`, taken so it is used once.

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use futures::{FutureExt, StreamExt};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 
 use cowork_model::{ModelError, ModelEvent, ModelRequest, ModelResponse, ResponseBuilder};
 use cowork_protocol::{
@@ -18,7 +18,7 @@ use cowork_protocol::{
     TaskSpec, TaskStatus,
 };
 
-use crate::approvals::{Approvals, LoggedApprovals};
+use crate::approvals::{Answer, Approvals, LoggedApprovals};
 use crate::compaction;
 use crate::error::CoreError;
 use crate::handle::MessageGate;
@@ -58,6 +58,9 @@ pub(crate) struct Runner {
     /// and nobody can answer its questions.
     pub(crate) ops_closed: bool,
     pub(crate) approvals: Approvals,
+    /// Answers to the questions the log left open, registered when the
+    /// run started; taken when the run reaches their calls.
+    pub(crate) early_answers: HashMap<String, oneshot::Receiver<Answer>>,
     messages: MessageGate,
     /// Messages the person sent while the model was working; they join the
     /// conversation at the next turn.
@@ -145,6 +148,9 @@ impl Runner {
         // Recorded decisions answer only the calls left over from before;
         // a later call with a reused id is asked afresh.
         self.logged.forget_calls();
+        for (call_id, _) in std::mem::take(&mut self.early_answers) {
+            self.approvals.withdraw(&call_id);
+        }
         loop {
             if self.take_ops() {
                 return Ok(End::Cancelled);

@@ -162,13 +162,17 @@ impl Runner {
             return self.nobody_answers(call_id, tool);
         }
         // Registered before the question goes out, so a front that
-        // answers the moment it sees it finds the question pending.
-        let mut answer = self.approvals.ask(PendingApproval {
-            call_id: call_id.to_owned(),
-            tool: tool.to_owned(),
-            effect,
-            summary: preview.summary.clone(),
-        });
+        // answers the moment it sees it finds the question pending; one the
+        // log left open was registered when the run started.
+        let mut answer = match self.early_answers.remove(call_id) {
+            Some(answer) => answer,
+            None => self.approvals.ask(PendingApproval {
+                call_id: call_id.to_owned(),
+                tool: tool.to_owned(),
+                effect,
+                summary: preview.summary.clone(),
+            }),
+        };
         if !self.logged.was_asked(call_id)
             && let Err(e) = self.emit(Event::ApprovalRequested {
                 call_id: call_id.to_owned(),

@@ -10,7 +10,7 @@ use std::time::Instant;
 use tokio::sync::mpsc;
 
 use cowork_model::Model;
-use cowork_protocol::{Event, TaskId, TaskSpec, TaskStatus};
+use cowork_protocol::{ContentBlock, Event, TaskId, TaskSpec, TaskStatus};
 use cowork_store::{Owner, Store};
 
 use super::Runner;
@@ -226,6 +226,21 @@ fn spawn(
     let events = deps.hub.subscribe(&id, from.seq)?;
     let publisher = deps.hub.publisher(&id);
     let approvals = Approvals::default();
+    // A question the log left open is answerable from the moment the run
+    // exists, not only once it reaches the call again: a front that saw it
+    // in the log (a page open across a restart) may answer at once.
+    let mut early_answers = HashMap::new();
+    if deps.approver == Approver::Person {
+        let unanswered = transcript.unanswered_tool_calls();
+        let calls = unanswered.iter().filter_map(|call| match call {
+            ContentBlock::ToolUse { id, .. } => Some(id.as_str()),
+            ContentBlock::Text { .. } | ContentBlock::ToolResult { .. } => None,
+        });
+        for question in from.approvals.open_questions(calls) {
+            let call_id = question.call_id.clone();
+            early_answers.insert(call_id, approvals.ask(question));
+        }
+    }
     let messages = MessageGate::default();
     let system = prompt::system_prompt(&spec.folders, spec.mode);
     let tool_specs = deps.tools.specs();
@@ -245,6 +260,7 @@ fn spawn(
         ops: ops_rx,
         ops_closed: false,
         approvals: approvals.clone(),
+        early_answers,
         messages: messages.clone(),
         queued_messages: from.message.into_iter().collect(),
         allowed_for_task: from.approvals.allowed_for_task.clone(),

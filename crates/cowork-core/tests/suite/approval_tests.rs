@@ -209,6 +209,42 @@ async fn a_question_pending_when_the_process_died_is_still_pending_after_resume(
     assert_eq!(count(&stored, "approval_decided"), 1, "{stored:?}");
 }
 
+/// Regression for "an answer right after a resume is refused": the
+/// question the log left open is answerable the moment the run exists,
+/// before it reaches the call again (the daemon used to poll for it). The
+/// test's runtime has one thread, so the runner has not run yet.
+#[tokio::test]
+async fn a_question_left_open_is_answerable_before_the_resumed_run_reaches_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(Store::open_in_memory().unwrap());
+    let spec = ask_spec(dir.path());
+    let mut log = touch_turn(1, "call_0_0", "f0.txt").to_vec();
+    log.push(requested("call_0_0"));
+    let id = died_after(&store, &spec, &log);
+
+    let (handle, runs) = resume(&store, &spec, &id, Approver::Person, 1);
+    let ops = handle.op_sender();
+    assert_eq!(ops.pending_approvals()[0].call_id, "call_0_0");
+    ops.decide("call_0_0", ApprovalDecision::AllowOnce, "web")
+        .unwrap();
+    assert!(
+        ops.decide("call_0_0", ApprovalDecision::AllowOnce, "api")
+            .is_err(),
+        "a second answer is refused"
+    );
+    let events = run_to_end(handle).await;
+    assert_eq!(final_status(&events).0, TaskStatus::Completed);
+    assert_eq!(runs.load(Ordering::SeqCst), 1);
+    let stored: Vec<Event> = store
+        .events(&id)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.event)
+        .collect();
+    assert_eq!(count(&stored, "approval_requested"), 1, "{stored:?}");
+    assert_eq!(count(&stored, "approval_decided"), 1, "{stored:?}");
+}
+
 /// A call decided before the process died runs with the recorded
 /// decision instead of asking again.
 #[tokio::test]

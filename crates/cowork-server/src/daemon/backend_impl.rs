@@ -1,7 +1,5 @@
 //! The manager as the HTTP layer sees it: each [`Backend`] call.
 
-use std::time::Duration;
-
 use futures::StreamExt;
 use futures::stream::BoxStream;
 
@@ -18,11 +16,6 @@ use crate::backend::{
     Backend, BackendError, FileContent, Front, NewTask, PendingApproval, TaskDetail, TaskFile,
     TaskSummary, UndoConflict, UndoReport,
 };
-
-/// How long an answer waits for a resumed task to be ready for it: the
-/// runner registers a question a moment after the log shows it.
-const ANSWER_GRACE: Duration = Duration::from_millis(500);
-const ANSWER_POLL: Duration = Duration::from_millis(10);
 
 impl Backend for TaskManager {
     fn create_task(&self, request: NewTask) -> Result<TaskId, BackendError> {
@@ -69,54 +62,32 @@ impl Backend for TaskManager {
         by: Front,
     ) -> Result<(), BackendError> {
         let row = self.store.task(id.as_str()).map_err(store_error)?;
-        let deadline = std::time::Instant::now() + ANSWER_GRACE;
-        loop {
-            let running = {
-                let sched = self.sched();
-                match sched.ops(&row.id) {
-                    Some(ops) => {
-                        if ops.decide(approval, decision.clone(), by.as_str()).is_ok() {
-                            return Ok(());
-                        }
-                        true
-                    }
-                    // Waiting for a slot (the lock held, so it cannot start
-                    // meanwhile): the answer goes into the log, where the
-                    // resumed run finds it instead of asking again.
-                    None if sched.is_queued(&row.id) => {
-                        return match view::approval_state(&self.events(&row.id)?, approval) {
-                            ApprovalState::Waiting => {
-                                self.record_answer(&row.id, approval, decision, by)
-                            }
-                            state @ (ApprovalState::Unknown | ApprovalState::Decided) => {
-                                Err(not_waiting(approval, state))
-                            }
-                        };
-                    }
-                    None => false,
-                }
+        let sched = self.sched();
+        if let Some(ops) = sched.ops(&row.id) {
+            // A running task holds every question it waits for, those its
+            // log left open included (registered when the run started), so
+            // a refused answer came too late or names no question.
+            return match ops.decide(approval, decision, by.as_str()) {
+                Ok(()) => Ok(()),
+                Err(_) => Err(not_waiting(
+                    approval,
+                    view::approval_state(&self.events(&row.id)?, approval),
+                )),
             };
-            match view::approval_state(&self.events(&row.id)?, approval) {
-                // Asked in the log, not yet registered by the runner: a
-                // resumed run registers it a moment after it starts.
-                ApprovalState::Waiting if running && std::time::Instant::now() < deadline => {
-                    std::thread::sleep(ANSWER_POLL);
-                }
-                ApprovalState::Waiting if running => {
-                    return Err(BackendError::Conflict(format!(
-                        "task {} is not ready for an answer to `{approval}` yet; try again in a \
-                         moment",
-                        row.id.short()
-                    )));
-                }
-                ApprovalState::Waiting => {
-                    let row = self.store.task(row.id.as_str()).map_err(store_error)?;
-                    return Err(not_running(&row));
-                }
-                state @ (ApprovalState::Unknown | ApprovalState::Decided) => {
-                    return Err(not_waiting(approval, state));
-                }
+        }
+        let state = view::approval_state(&self.events(&row.id)?, approval);
+        match state {
+            // Waiting for a slot (the lock held, so it cannot start
+            // meanwhile): the answer goes into the log, where the resumed
+            // run finds it instead of asking again.
+            ApprovalState::Waiting if sched.is_queued(&row.id) => {
+                self.record_answer(&row.id, approval, decision, by)
             }
+            ApprovalState::Waiting => {
+                let row = self.store.task(row.id.as_str()).map_err(store_error)?;
+                Err(not_running(&row))
+            }
+            ApprovalState::Unknown | ApprovalState::Decided => Err(not_waiting(approval, state)),
         }
     }
 
