@@ -87,6 +87,7 @@ async fn measure(steps: usize, tool: &str, input: serde_json::Value) -> Result<D
         policy: Policy::new(PermissionMode::Auto, &[])?,
         approver: Approver::Nobody,
         options: RunOptions::default(),
+        extensions: Default::default(),
     };
     let spec = TaskSpec {
         prompt: "benchmark".into(),

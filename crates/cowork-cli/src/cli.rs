@@ -45,6 +45,13 @@ pub enum Command {
     /// Run the daemon: tasks in the background, the web UI and the API on
     /// 127.0.0.1, behind a token.
     Serve(ServeArgs),
+    /// Plugins (skills, commands, agents, hooks, connectors) and the
+    /// marketplaces they come from.
+    #[command(subcommand)]
+    Plugin(crate::cli_plugins::PluginCommand),
+    /// Connectors: MCP servers tasks can use.
+    #[command(subcommand)]
+    Mcp(crate::cli_plugins::McpCommand),
 }
 
 #[derive(Debug, Args)]

@@ -10,6 +10,7 @@
 
 mod approve;
 mod cli;
+mod cli_plugins;
 mod client;
 mod config;
 mod docs;
@@ -17,6 +18,8 @@ mod doctor;
 mod exec;
 mod home;
 mod journal;
+mod mcp_cmd;
+mod plugin_cmd;
 mod remote;
 mod render;
 mod run;
@@ -105,6 +108,8 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
         Command::Doctor(args) => doctor::doctor(&args),
         Command::Docs(command) => docs::docs(&command),
         Command::Serve(args) => serve::serve(args),
+        Command::Plugin(command) => plugin_cmd::plugin(command, &config),
+        Command::Mcp(command) => runtime()?.block_on(mcp_cmd::mcp(command, &config)),
     }
 }
 

@@ -12,7 +12,9 @@ use console::style;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use cowork_core::Decider;
-use cowork_protocol::{BudgetExceeded, EndReason, Envelope, Event, TaskId, TaskStatus, Usage};
+use cowork_protocol::{
+    BudgetExceeded, ConnectorStatus, EndReason, Envelope, Event, TaskId, TaskStatus, Usage,
+};
 
 use crate::safe;
 
@@ -145,6 +147,31 @@ impl Renderer {
             }
             Event::Notice { message } => {
                 self.err_line(&style(safe::text(message)).yellow().to_string());
+            }
+            Event::PromptExpanded { name, .. } => {
+                self.err_line(
+                    &style(format!("running /{}", safe::line(name)))
+                        .dim()
+                        .to_string(),
+                );
+            }
+            Event::Connector { server, status } => {
+                let line = connector_line(server, status);
+                let styled = match status {
+                    ConnectorStatus::Connected { .. } => style(line).dim(),
+                    ConnectorStatus::NeedsLogin
+                    | ConnectorStatus::Unreachable { .. }
+                    | ConnectorStatus::Blocked { .. }
+                    | ConnectorStatus::Restarting { .. } => style(line).yellow(),
+                };
+                self.err_line(&styled.to_string());
+            }
+            Event::Warning { source, message } => {
+                self.err_line(
+                    &style(format!("{}: {}", safe::line(source), safe::text(message)))
+                        .yellow()
+                        .to_string(),
+                );
             }
             Event::StatusChanged {
                 status,
@@ -405,6 +432,23 @@ pub fn human_count(n: u64) -> String {
         0..1_000 => n.to_string(),
         1_000..1_000_000 => format!("{:.1}k", n as f64 / 1e3),
         _ => format!("{:.1}M", n as f64 / 1e6),
+    }
+}
+
+/// A connector's status in the CLI's words: what is wrong, and the command
+/// that fixes it.
+pub(crate) fn connector_line(server: &str, status: &ConnectorStatus) -> String {
+    let server = safe::line(server);
+    match status {
+        ConnectorStatus::NeedsLogin => {
+            format!("{server}: needs login — run `cowork mcp login {server}`")
+        }
+        ConnectorStatus::Connected { .. }
+        | ConnectorStatus::Unreachable { .. }
+        | ConnectorStatus::Blocked { .. }
+        | ConnectorStatus::Restarting { .. } => {
+            format!("{server}: {}", safe::text(&status.to_string()))
+        }
     }
 }
 

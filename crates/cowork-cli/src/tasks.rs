@@ -137,6 +137,15 @@ pub fn transcript_text(row: &TaskRow, events: &[StoredEvent]) -> String {
                     safe::text(text)
                 );
             }
+            Event::PromptExpanded { name, .. } => {
+                let _ = writeln!(out, "  (ran /{})", safe::line(name));
+            }
+            Event::Connector { server, status } => {
+                let _ = writeln!(out, "  {}", crate::render::connector_line(server, status));
+            }
+            Event::Warning { source, message } => {
+                let _ = writeln!(out, "  ! {}: {}", safe::line(source), safe::text(message));
+            }
             Event::AssistantMessage { content, .. } => {
                 let _ = writeln!(out, "\n{}", style("## assistant").green().bold());
                 for block in content {

@@ -176,6 +176,9 @@ impl LoggedApprovals {
                     logged.decided.insert(call_id.clone(), decision.clone());
                 }
                 Event::TaskCreated { .. }
+                | Event::PromptExpanded { .. }
+                | Event::Connector { .. }
+                | Event::Warning { .. }
                 | Event::UserMessage { .. }
                 | Event::TurnStarted { .. }
                 | Event::TextDelta { .. }

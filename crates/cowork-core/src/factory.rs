@@ -23,6 +23,7 @@ use cowork_store::Store;
 
 use crate::approvals::Approver;
 use crate::error::CoreError;
+use crate::extensions::{ExtensionSource, TaskExtensions};
 use crate::handle::TaskHandle;
 use crate::hub::Hub;
 use crate::permission::{Policy, RuleError, denied_paths, hidden_paths};
@@ -167,6 +168,8 @@ pub struct Factory {
     config: Config,
     journal: Arc<JournalStore>,
     probe: Probe,
+    /// Where tasks get skills, connectors, hooks and `/commands`.
+    extensions: Option<Arc<dyn ExtensionSource>>,
 }
 
 impl Factory {
@@ -181,7 +184,16 @@ impl Factory {
             config: setup.config,
             journal,
             probe: Arc::new(move || cowork_sandbox::probe_cached(&cache)),
+            extensions: None,
         })
+    }
+
+    /// Gives every task this factory builds the skills, connectors, hooks
+    /// and commands `source` provides.
+    #[must_use]
+    pub fn with_extensions(mut self, source: Arc<dyn ExtensionSource>) -> Self {
+        self.extensions = Some(source);
+        self
     }
 
     /// Replaces the sandbox probe (tests; a daemon that probed already).
@@ -324,6 +336,7 @@ impl Factory {
             policy,
             approver: setup.approver,
             options: RunOptions::default(),
+            extensions: TaskExtensions::default(),
         };
         Ok((deps, notices))
     }

@@ -30,6 +30,7 @@
 mod approvals;
 mod compaction;
 mod error;
+pub mod extensions;
 pub mod factory;
 mod handle;
 mod hub;
@@ -43,6 +44,10 @@ mod transcript;
 
 pub use approvals::{Approver, Decider, NotPending, PendingApproval};
 pub use error::CoreError;
+pub use extensions::{
+    Command, Connectors, ConnectorsUpdate, ExpandedPrompt, ExtensionSource, HookContext, HookEvent,
+    HookOutcome, HookPermission, Hooks, Skill, TaskContext, TaskExtensions, UnknownCommand,
+};
 pub use factory::{
     Factory, FactoryError, FactorySetup, RunSetup, SandboxChoice, SetupNotice, Started, TaskRequest,
 };

@@ -55,6 +55,7 @@ impl Transcript {
     pub fn apply(&mut self, event: &Event) {
         match event {
             Event::TaskCreated { .. } => {}
+            Event::PromptExpanded { text, .. } => self.expand_prompt(text),
             Event::UserMessage { text } => self.push_user_text(text),
             Event::TurnStarted { turn } => self.turns = *turn,
             Event::AssistantMessage { content, usage, .. } => {
@@ -87,7 +88,24 @@ impl Transcript {
             | Event::Undone { .. }
             | Event::TextDelta { .. }
             | Event::ToolCallStarted { .. }
+            | Event::Connector { .. }
+            | Event::Warning { .. }
             | Event::Notice { .. } => {}
+        }
+    }
+
+    /// The prompt was a `/command`: the model is sent its expansion in
+    /// place of the prompt as typed (and compaction keeps the expansion).
+    fn expand_prompt(&mut self, text: &str) {
+        if let [only] = self.messages.as_mut_slice()
+            && only.role == Role::User
+        {
+            self.chars_since_last_call =
+                self.chars_since_last_call - self.prompt.len() + text.len();
+            only.content = vec![ContentBlock::Text {
+                text: text.to_owned(),
+            }];
+            text.clone_into(&mut self.prompt);
         }
     }
 

@@ -254,6 +254,26 @@ pub enum Event {
     Notice {
         message: String,
     },
+    /// The person's prompt started with `/name`: the model was sent `text`
+    /// (the command's or skill's text with the arguments filled in) as the
+    /// first message instead of the prompt as typed. Follows `TaskCreated`.
+    PromptExpanded {
+        name: String,
+        text: String,
+    },
+    /// A connector (MCP server) of the task changed status: connected,
+    /// needs a login, unreachable. A connector never fails the task.
+    Connector {
+        server: String,
+        status: ConnectorStatus,
+    },
+    /// Something the person should know, kept in the log: a hook that
+    /// failed or timed out, a plugin component skipped, a hook's message.
+    /// `source` names where it came from (`hook PreToolUse productivity`).
+    Warning {
+        source: String,
+        message: String,
+    },
     StatusChanged {
         status: TaskStatus,
         /// Why, in words that name no front's controls.
@@ -264,6 +284,39 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         end: Option<EndReason>,
     },
+}
+
+/// Where a connector (MCP server) stands, in words that name no front's
+/// controls; each front adds its own fix (the CLI: `cowork mcp login`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum ConnectorStatus {
+    /// Connected, offering this many tools.
+    Connected { tools: u32 },
+    /// The server wants an OAuth login first (or the stored one expired
+    /// and could not be refreshed).
+    NeedsLogin,
+    /// It could not be started or reached; `error` says why.
+    Unreachable { error: String },
+    /// The administrator's policy does not allow it.
+    Blocked { by: String },
+    /// It crashed and is being started again.
+    Restarting { error: String, attempt: u32 },
+}
+
+impl std::fmt::Display for ConnectorStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ConnectorStatus::Connected { tools: 1 } => f.write_str("connected, 1 tool"),
+            ConnectorStatus::Connected { tools } => write!(f, "connected, {tools} tools"),
+            ConnectorStatus::NeedsLogin => f.write_str("needs login"),
+            ConnectorStatus::Unreachable { error } => write!(f, "unreachable: {error}"),
+            ConnectorStatus::Blocked { by } => write!(f, "blocked by {by}"),
+            ConnectorStatus::Restarting { error, attempt } => {
+                write!(f, "crashed ({error}); restarting (attempt {attempt})")
+            }
+        }
+    }
 }
 
 /// Why a task stopped, for fronts to word.
@@ -317,6 +370,9 @@ impl Event {
             | Event::FileChanged { .. }
             | Event::Undone { .. }
             | Event::Compacted { .. }
+            | Event::PromptExpanded { .. }
+            | Event::Connector { .. }
+            | Event::Warning { .. }
             | Event::StatusChanged { .. } => true,
             Event::TextDelta { .. } | Event::ToolCallStarted { .. } | Event::Notice { .. } => false,
         }
@@ -338,6 +394,9 @@ impl Event {
             Event::Undone { .. } => "undone",
             Event::Compacted { .. } => "compacted",
             Event::Notice { .. } => "notice",
+            Event::PromptExpanded { .. } => "prompt_expanded",
+            Event::Connector { .. } => "connector",
+            Event::Warning { .. } => "warning",
             Event::StatusChanged { .. } => "status_changed",
         }
     }

@@ -25,8 +25,8 @@ pub mod words;
 pub use change::{Change, FileStamp};
 pub use envelope::Envelope;
 pub use event::{
-    ApprovalDecision, Budget, BudgetExceeded, EndReason, Event, FolderGrant, ModelChoice, Op,
-    PermissionMode, Provider, TaskSpec, TaskStatus,
+    ApprovalDecision, Budget, BudgetExceeded, ConnectorStatus, EndReason, Event, FolderGrant,
+    ModelChoice, Op, PermissionMode, Provider, TaskSpec, TaskStatus,
 };
 pub use id::TaskId;
 pub use message::{ContentBlock, InvalidInput, Message, Role, StopReason, Usage};

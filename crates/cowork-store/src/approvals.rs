@@ -88,6 +88,9 @@ impl Store {
                 // The query selects only the three kinds above; a payload
                 // whose kind column disagrees with it is not a pending request.
                 Event::TaskCreated { .. }
+                | Event::PromptExpanded { .. }
+                | Event::Connector { .. }
+                | Event::Warning { .. }
                 | Event::TurnStarted { .. }
                 | Event::UserMessage { .. }
                 | Event::AssistantMessage { .. }

@@ -304,6 +304,9 @@ fn append_in(
                 ])
             }),
         Event::TaskCreated { .. }
+        | Event::PromptExpanded { .. }
+        | Event::Connector { .. }
+        | Event::Warning { .. }
         | Event::UserMessage { .. }
         | Event::ToolCallFinished { .. }
         | Event::ApprovalRequested { .. }

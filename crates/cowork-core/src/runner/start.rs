@@ -16,6 +16,7 @@ use cowork_store::{Owner, Store};
 use super::Runner;
 use crate::approvals::{Approvals, Approver, LoggedApprovals};
 use crate::error::CoreError;
+use crate::extensions::TaskExtensions;
 use crate::handle::{MessageGate, OpSender, TaskHandle};
 use crate::hub::Hub;
 use crate::permission::Policy;
@@ -57,6 +58,8 @@ pub struct TaskDeps {
     /// How questions that need a person are answered.
     pub approver: Approver,
     pub options: RunOptions,
+    /// Skills, connectors and hooks from plugins (none by default).
+    pub extensions: TaskExtensions,
 }
 
 /// A stored task, loaded to be resumed or continued.

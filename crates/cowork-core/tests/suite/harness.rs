@@ -53,6 +53,7 @@ pub fn deps(model: Arc<dyn Model>, store: Arc<Store>, spec: &TaskSpec) -> TaskDe
         policy: Policy::new(spec.mode, &[]).unwrap(),
         approver: Approver::Nobody,
         options: RunOptions::default(),
+        extensions: Default::default(),
     }
 }
 

@@ -285,6 +285,24 @@ impl View {
                     replaced: *replaced_messages,
                 },
             )],
+            Event::PromptExpanded { name, .. } => vec![self.push(
+                format!("e{seq}"),
+                Body::Notice {
+                    message: format!("ran /{name}"),
+                },
+            )],
+            Event::Connector { server, status } => vec![self.push(
+                format!("e{seq}"),
+                Body::Notice {
+                    message: format!("connector {server}: {status}"),
+                },
+            )],
+            Event::Warning { source, message } => vec![self.push(
+                format!("e{seq}"),
+                Body::Notice {
+                    message: format!("{source}: {message}"),
+                },
+            )],
             Event::Notice { message } => {
                 self.notices += 1;
                 let id = format!("n{seq}-{}", self.notices);

@@ -1,0 +1,1 @@
+//! Owned by the helper building it; see the crate docs.

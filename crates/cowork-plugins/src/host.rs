@@ -1,0 +1,1 @@
+//! What a front gives core's factory.
