@@ -47,6 +47,13 @@ pub trait Tool: Send + Sync {
         Box::pin(async { Ok(None) })
     }
 
+    /// Whether the tool's author says it only reads (an MCP tool's
+    /// `readOnlyHint`). A claim, not a fact: the permission engine trusts
+    /// it only where a rule says so.
+    fn read_only_hint(&self) -> bool {
+        false
+    }
+
     /// Runs the tool. `Err` carries a message for the model, which then
     /// sees the call as failed (`is_error`) and can correct itself.
     fn call(
