@@ -1,0 +1,1 @@
+mod hooks_tests;
