@@ -6,7 +6,6 @@
 //! which appends its text to the file named by `MOCK_MCP_RECORD` so a test
 //! can see that a call really reached the server (and only after it was
 //! approved).
-#![expect(clippy::print_stdout, reason = "stdout is the MCP channel")]
 
 use std::io::{BufRead, Write};
 
