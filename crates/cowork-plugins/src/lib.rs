@@ -33,6 +33,7 @@ pub mod marketplace;
 pub mod mcp;
 pub mod oauth;
 mod paths;
+pub mod trust;
 
 pub use diag::{Diagnostic, Severity};
 pub use paths::{PluginPaths, SYSTEM_POLICY};
