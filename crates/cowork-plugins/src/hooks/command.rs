@@ -62,7 +62,7 @@ fn shell_safe(path: &str) -> bool {
 /// root the shell would split or interpret (spaces, quotes, `$`) is left
 /// for the shell to expand from the exported variable instead, which
 /// works where the command quotes it and cannot inject anything.
-pub fn expand_root(command: &str, root: &Path) -> String {
+pub(crate) fn expand_root(command: &str, root: &Path) -> String {
     let root = root.display().to_string();
     if shell_safe(&root) {
         command.replace("${CLAUDE_PLUGIN_ROOT}", &root)
@@ -168,5 +168,27 @@ fn ended(output: Output, timeout: Duration) -> Ended {
         },
         (None, Some(signal)) => Ended::Signalled(signal),
         (None, None) => Ended::Signalled(0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_plain_root_is_pasted_into_the_command() {
+        let command = expand_root(
+            "python3 ${CLAUDE_PLUGIN_ROOT}/hooks/a.py",
+            Path::new("/p/x-1"),
+        );
+        assert_eq!(command, "python3 /p/x-1/hooks/a.py");
+    }
+
+    #[test]
+    fn a_root_the_shell_would_split_or_interpret_is_left_to_the_environment() {
+        for root in ["/p/my plugin", "/p/$(rm -rf ~)", "/p/it's"] {
+            let command = expand_root("cat \"${CLAUDE_PLUGIN_ROOT}/a\"", Path::new(root));
+            assert_eq!(command, "cat \"${CLAUDE_PLUGIN_ROOT}/a\"", "{root}");
+        }
     }
 }

@@ -51,7 +51,7 @@ mod output;
 mod plugin_hooks;
 mod prompt;
 
-pub use command::{HookSandbox, OUTPUT_CAP, expand_root};
+pub use command::{HookSandbox, OUTPUT_CAP};
 pub use config::{
     DEFAULT_COMMAND_TIMEOUT, DEFAULT_PROMPT_TIMEOUT, EventName, HookAction, HookGroup, HookSet,
     HookSpec, MAX_TIMEOUT, MatcherSubject, parse_file, parse_str,

@@ -57,6 +57,17 @@ struct Inner {
 
 impl PluginHooks {
     pub fn new(sources: Vec<HookSource>, setup: HookSetup) -> Self {
+        // The sandbox mounts only absolute paths, and hooks are told the
+        // root as `CLAUDE_PLUGIN_ROOT` from another working directory.
+        let sources = sources
+            .into_iter()
+            .map(|mut source| {
+                if let Ok(root) = std::path::absolute(&source.root) {
+                    source.root = root;
+                }
+                source
+            })
+            .collect();
         Self {
             inner: Arc::new(Inner {
                 sources,
