@@ -81,14 +81,26 @@ impl Drop for CancelOnDrop {
     }
 }
 
+/// Why a command hook did not run.
+#[derive(Debug)]
+pub(crate) enum NotRun {
+    /// The sandbox is unavailable: the same for every later run, so worth
+    /// telling once per task.
+    NoSandbox(String),
+    /// This run failed to start.
+    Failed(String),
+}
+
+fn no_sandbox(cause: &str, fix: &str) -> NotRun {
+    NotRun::NoSandbox(format!(
+        "is not run in this task: the sandbox is unavailable here ({cause}); fix: {fix}"
+    ))
+}
+
 /// Runs the hook; `Err` is why it could not run at all.
-pub(crate) async fn run(run: CommandRun<'_>) -> Result<Ended, String> {
+pub(crate) async fn run(run: CommandRun<'_>) -> Result<Ended, NotRun> {
     let (mounts, run_in_sandbox) = match run.sandbox {
-        HookSandbox::Unavailable { cause, fix } => {
-            return Err(format!(
-                "was not run: the sandbox is unavailable here ({cause}); fix: {fix}"
-            ));
-        }
+        HookSandbox::Unavailable { cause, fix } => return Err(no_sandbox(cause, fix)),
         HookSandbox::Sandboxed => {
             let mut mounts: Vec<Mount> = run.folders.iter().map(Mount::read_only).collect();
             mounts.push(Mount::read_only(run.root));
@@ -135,7 +147,7 @@ pub(crate) async fn run(run: CommandRun<'_>) -> Result<Ended, String> {
     let timeout = run.timeout;
     let output = match tokio::time::timeout(timeout + WAIT_SLACK, blocking).await {
         Ok(Ok(output)) => output,
-        Ok(Err(e)) => return Err(format!("stopped unexpectedly: {e}")),
+        Ok(Err(e)) => return Err(NotRun::Failed(format!("stopped unexpectedly: {e}"))),
         Err(_) => {
             drop(guard);
             return Ok(Ended::TimedOut {
@@ -146,10 +158,8 @@ pub(crate) async fn run(run: CommandRun<'_>) -> Result<Ended, String> {
     drop(guard);
     match output {
         Ok(output) => Ok(ended(output, timeout)),
-        Err(SandboxError::Unavailable { cause, fix }) => Err(format!(
-            "was not run: the sandbox is unavailable here ({cause}); fix: {fix}"
-        )),
-        Err(e) => Err(format!("could not be run: {e}")),
+        Err(SandboxError::Unavailable { cause, fix }) => Err(no_sandbox(&cause, &fix)),
+        Err(e) => Err(NotRun::Failed(format!("could not be run: {e}"))),
     }
 }
 

@@ -173,6 +173,15 @@ pub(crate) fn from_json(event: EventName, fields: &Map<String, Value>) -> HookRe
     if let Some(context) = specific.and_then(|s| string(s, "additionalContext")) {
         result.context.push(context.to_owned());
     }
+    // Claude Code lets a PreToolUse hook rewrite the call; cowork does not
+    // (yet), and a hook that meant to redact must not believe it did.
+    if specific.is_some_and(|s| s.contains_key("updatedInput")) {
+        result.reports.push(
+            "asked to change the tool's input (updatedInput), which cowork does not support; \
+             the call was left as the model made it"
+                .to_owned(),
+        );
+    }
     // `permissionDecision` is the current field; `decision` the legacy one.
     let decision = specific
         .and_then(|s| string(s, "permissionDecision"))

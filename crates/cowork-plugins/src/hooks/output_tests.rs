@@ -196,3 +196,15 @@ fn a_long_reason_is_cut() {
     };
     assert!(reason.chars().count() < 4100, "{}", reason.len());
 }
+
+#[test]
+fn an_updated_input_is_reported_as_not_applied() {
+    let out = json!({"hookSpecificOutput": {
+        "hookEventName": "PreToolUse",
+        "updatedInput": {"command": "ls"}
+    }})
+    .to_string();
+    let result = interpret(EventName::PreToolUse, exited(0, &out, ""));
+    assert_eq!(result.reports.len(), 1);
+    assert!(result.reports[0].contains("updatedInput"));
+}

@@ -1,15 +1,16 @@
 //! [`PluginHooks`]: every enabled plugin's hooks for one task, behind core's
 //! [`Hooks`] trait.
 
+use std::collections::HashSet;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use futures::future::{BoxFuture, join_all};
 
 use cowork_core::{HookContext, HookEvent, HookOutcome, Hooks};
 use cowork_protocol::{FolderGrant, PermissionMode};
 
-use super::command::{self, CommandRun, HookSandbox};
+use super::command::{self, CommandRun, HookSandbox, NotRun};
 use super::config::{EventName, HookAction, HookSet, HookSpec, MatcherSubject};
 use super::input::{event_json, name_and_subject};
 use super::output::{HookResult, interpret, merge_into};
@@ -53,6 +54,9 @@ struct Inner {
     mode: PermissionMode,
     sandbox: HookSandbox,
     hidden: Vec<PathBuf>,
+    /// Hooks already reported as not run for want of a sandbox: told once
+    /// per task, not at every tool call.
+    told_no_sandbox: Mutex<HashSet<String>>,
 }
 
 impl PluginHooks {
@@ -75,6 +79,7 @@ impl PluginHooks {
                 mode: setup.mode,
                 sandbox: setup.sandbox,
                 hidden: setup.hidden,
+                told_no_sandbox: Mutex::new(HashSet::new()),
             }),
         }
     }
@@ -116,6 +121,20 @@ impl Inner {
             .flat_map(|(source, group)| group.hooks.iter().map(move |spec| (source, spec)))
     }
 
+    /// A report the first time `label` is skipped, nothing after.
+    fn tell_once(&self, label: &str, why: String) -> HookResult {
+        let first = match self.told_no_sandbox.lock() {
+            Ok(mut told) => told.insert(label.to_owned()),
+            // A panic elsewhere poisoned it: telling again is harmless.
+            Err(_) => true,
+        };
+        if first {
+            HookResult::report(why)
+        } else {
+            HookResult::default()
+        }
+    }
+
     async fn run(self: Arc<Self>, event: HookEvent, ctx: HookContext) -> HookOutcome {
         let (name, subject) = name_and_subject(&event);
         let jobs: Vec<_> = self.matching(name, subject).collect();
@@ -144,7 +163,10 @@ impl Inner {
                         };
                         match command::run(run).await {
                             Ok(ended) => interpret(name, ended),
-                            Err(why) => HookResult::report(why),
+                            Err(NotRun::Failed(why)) => HookResult::report(why),
+                            Err(NotRun::NoSandbox(why)) => {
+                                this.tell_once(&label(source, spec, name), why)
+                            }
                         }
                     }
                     HookAction::Prompt(text) => {

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use cowork_core::{HookEvent, HookPermission, Hooks};
+use cowork_core::{HookEvent, HookOutcome, HookPermission, Hooks};
 use cowork_plugins::hooks::{HookSandbox, HookSource, PluginHooks};
 
 use super::{World, command, echoed, hook_set, one, pre_tool, sandbox_ready, script_model, setup};
@@ -351,7 +351,7 @@ async fn a_hook_cannot_reach_the_network() {
 }
 
 #[tokio::test]
-async fn without_a_sandbox_command_hooks_are_reported_as_skipped_not_run() {
+async fn without_a_sandbox_command_hooks_are_reported_as_skipped_once_not_run() {
     let world = World::new();
     let marker = world.folder.path().join("ran");
     let hooks = world.hooks(
@@ -369,11 +369,14 @@ async fn without_a_sandbox_command_hooks_are_reported_as_skipped_not_run() {
     assert_eq!(outcome.permission, None);
     assert_eq!(outcome.reports.len(), 1);
     assert!(
-        outcome.reports[0].contains("was not run"),
+        outcome.reports[0].contains("is not run"),
         "{:?}",
         outcome.reports
     );
     assert!(outcome.reports[0].contains("user namespaces are disabled"));
+    assert!(!marker.exists(), "the hook ran unsandboxed");
+    let again = world.run(&hooks, pre_tool("Edit")).await;
+    assert_eq!(again, HookOutcome::default(), "told once per task");
     assert!(!marker.exists(), "the hook ran unsandboxed");
 }
 
