@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use cowork_sandbox::{Limits, Mount, Network, Output, SandboxError, SandboxSpec};
+use cowork_sandbox::{Availability, Limits, Mount, Network, Output, SandboxError, SandboxSpec};
 
 use super::output::Ended;
 
@@ -31,6 +31,17 @@ pub enum HookSandbox {
     /// Directly on the machine, because the person chose no sandbox
     /// (`--sandbox none`): a hook can read and change anything they can.
     Unsandboxed,
+}
+
+impl HookSandbox {
+    /// What the sandbox probe found (`cowork_sandbox::probe_cached`), for a
+    /// person who did not choose to run without the sandbox.
+    pub fn probed(availability: Availability) -> Self {
+        match availability {
+            Availability::Ready(_) => Self::Sandboxed,
+            Availability::Unavailable { cause, fix } => Self::Unavailable { cause, fix },
+        }
+    }
 }
 
 /// One command hook, ready to run.
