@@ -201,7 +201,7 @@ impl Inner {
     }
 }
 
-/// "the hookify plugin's PreToolUse hook `python3 …`", for reports and
+/// "The hookify plugin's PreToolUse hook `python3 …`", for reports and
 /// context: which plugin said it, and which of its hooks.
 fn label(source: &HookSource, spec: &HookSpec, event: EventName) -> String {
     let (kind, text) = match &spec.action {
@@ -212,7 +212,7 @@ fn label(source: &HookSource, spec: &HookSpec, event: EventName) -> String {
     if short.len() < text.len() {
         short.push('…');
     }
-    format!("the {} plugin's {event} {kind} `{short}`", source.plugin)
+    format!("The {} plugin's {event} {kind} `{short}`", source.plugin)
 }
 
 impl Hooks for PluginHooks {

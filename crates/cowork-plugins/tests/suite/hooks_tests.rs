@@ -139,6 +139,6 @@ fn command(command: &str) -> Value {
 fn echoed(outcome: &HookOutcome) -> Value {
     assert_eq!(outcome.context.len(), 1, "{outcome:?}");
     let (label, body) = outcome.context[0].split_once('\n').expect("a label line");
-    assert!(label.contains("the echo plugin's"), "{label}");
+    assert!(label.starts_with("[The echo plugin's"), "{label}");
     serde_json::from_str(body).expect("the event JSON")
 }

@@ -162,7 +162,7 @@ async fn a_hook_that_sleeps_forever_is_killed_at_its_timeout() {
         outcome.reports[0].contains("timed out after 1 s"),
         "{outcome:?}"
     );
-    assert!(outcome.reports[0].contains("the slow plugin's PreToolUse hook"));
+    assert!(outcome.reports[0].starts_with("The slow plugin's PreToolUse hook"));
 }
 
 #[tokio::test]
@@ -226,7 +226,7 @@ async fn invalid_json_with_exit_0_is_plain_text_context_labelled_with_the_plugin
         .run(&hooks, HookEvent::SessionStart { source: "startup" })
         .await;
     assert_eq!(outcome.context.len(), 1, "{outcome:?}");
-    assert!(outcome.context[0].starts_with("[the styled plugin's SessionStart hook"));
+    assert!(outcome.context[0].starts_with("[The styled plugin's SessionStart hook"));
     assert!(outcome.context[0].ends_with("\n{\"not\": json"));
     assert!(outcome.reports.is_empty(), "{:?}", outcome.reports);
 }
