@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 use cowork_core::{HookContext, HookEvent};
 use cowork_protocol::PermissionMode;
 
-use super::config::EventName;
+use super::event::EventName;
 
 /// The event's name and what its matcher is compared with.
 pub(crate) fn name_and_subject(event: &HookEvent) -> (EventName, Option<&str>) {

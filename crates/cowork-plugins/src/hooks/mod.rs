@@ -44,6 +44,7 @@
 
 mod command;
 mod config;
+mod event;
 mod input;
 mod json_lines;
 mod matcher;
@@ -53,8 +54,9 @@ mod prompt;
 
 pub use command::{HookSandbox, OUTPUT_CAP};
 pub use config::{
-    DEFAULT_COMMAND_TIMEOUT, DEFAULT_PROMPT_TIMEOUT, EventName, HookAction, HookGroup, HookSet,
-    HookSpec, MAX_TIMEOUT, MatcherSubject, parse_file, parse_str,
+    DEFAULT_COMMAND_TIMEOUT, DEFAULT_PROMPT_TIMEOUT, HookAction, HookGroup, HookSet, HookSpec,
+    MAX_TIMEOUT, parse_file, parse_str,
 };
+pub use event::{EventName, MatcherSubject};
 pub use matcher::Matcher;
 pub use plugin_hooks::{HookSetup, HookSource, PluginHooks};

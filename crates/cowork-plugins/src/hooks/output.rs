@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 
 use cowork_core::HookPermission;
 
-use super::config::EventName;
+use super::event::EventName;
 
 /// Text kept of a reason or a report taken from a hook's stderr.
 const MAX_REASON_CHARS: usize = 4000;

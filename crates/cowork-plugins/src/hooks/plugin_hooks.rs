@@ -11,7 +11,8 @@ use cowork_core::{HookContext, HookEvent, HookOutcome, Hooks};
 use cowork_protocol::{FolderGrant, PermissionMode};
 
 use super::command::{self, CommandRun, HookSandbox, NotRun};
-use super::config::{EventName, HookAction, HookSet, HookSpec, MatcherSubject};
+use super::config::{HookAction, HookSet, HookSpec};
+use super::event::{EventName, MatcherSubject};
 use super::input::{event_json, name_and_subject};
 use super::output::{HookResult, interpret, merge_into};
 use super::prompt;

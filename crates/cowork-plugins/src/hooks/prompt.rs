@@ -15,7 +15,7 @@ use serde_json::Value;
 use cowork_model::{Model, ModelRequest};
 use cowork_protocol::{ContentBlock, Message};
 
-use super::config::EventName;
+use super::event::EventName;
 use super::output::{HookResult, blocking};
 
 const SYSTEM: &str = "You evaluate a condition for an automated hook. The user message holds \
