@@ -1,0 +1,2 @@
+mod format_bad_tests;
+mod format_tests;
