@@ -18,7 +18,7 @@ pub struct Author {
 }
 
 /// What a manifest declares; every field optional.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct Manifest {
     pub name: Option<String>,
     pub version: Option<String>,
@@ -45,7 +45,7 @@ pub(crate) struct Override {
 }
 
 /// A `hooks` or `mcpServers` entry: a file, or the configuration inline.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) enum Decl {
     Path(Override),
     Inline {

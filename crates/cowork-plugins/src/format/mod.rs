@@ -45,6 +45,7 @@
 
 mod agent;
 mod command;
+mod components;
 mod connectors;
 mod expand;
 mod frontmatter;

@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::jsonpos::{JsonLines, child};
 use super::load::{Entry, json_error, load};
 use super::manifest::{kind, relative_path};
-use super::read::{PluginDir, Problem};
+use super::read::{Kind, PluginDir, Problem};
 use super::{LoadError, Plugin};
 use crate::{Diagnostic, Severity};
 
@@ -50,7 +50,7 @@ pub fn validate(dir: &Path) -> Result<Validation, LoadError> {
     let root = PluginDir::open(dir)?;
     let rel = Path::new(MARKETPLACE);
     match root.read(rel) {
-        Ok(text) => Ok(marketplace(dir, &root.shown(rel), &text)),
+        Ok(text) => Ok(marketplace(dir, &root, &root.shown(rel), &text)),
         Err(Problem::Missing) => {
             let (plugin, diagnostics) = load(dir, None)?;
             Ok(Validation {
@@ -67,7 +67,7 @@ pub fn validate(dir: &Path) -> Result<Validation, LoadError> {
     }
 }
 
-fn marketplace(dir: &Path, file: &Path, text: &str) -> Validation {
+fn marketplace(dir: &Path, root: &PluginDir, file: &Path, text: &str) -> Validation {
     let mut out = Validation {
         plugins: Vec::new(),
         diagnostics: Vec::new(),
@@ -191,6 +191,25 @@ fn marketplace(dir: &Path, file: &Path, text: &str) -> Validation {
                         continue;
                     }
                 };
+                // The kernel judges the source beneath the marketplace
+                // folder first: a symlink out of it is not followed.
+                match root.kind(&rel) {
+                    Ok(Kind::Dir) => {}
+                    Ok(Kind::File | Kind::Other) => {
+                        out.diagnostics.push(error(
+                            &child(&pointer, "source"),
+                            format!("`source` `{source}` is not a folder"),
+                        ));
+                        continue;
+                    }
+                    Err(problem) => {
+                        out.diagnostics.push(error(
+                            &child(&pointer, "source"),
+                            format!("`source` `{source}` {}", problem.message()),
+                        ));
+                        continue;
+                    }
+                }
                 let entry = Entry {
                     value: entry,
                     file,

@@ -6,13 +6,13 @@ use std::path::{Path, PathBuf};
 use cowork_plugins::format::{LoadError, Plugin, load_plugin};
 use cowork_plugins::{Diagnostic, Severity};
 
-struct Fixture {
+pub(super) struct Fixture {
     dir: tempfile::TempDir,
 }
 
 impl Fixture {
     /// A plugin with one good skill, command and agent.
-    fn new() -> Self {
+    pub(super) fn new() -> Self {
         let fixture = Self {
             dir: tempfile::tempdir().unwrap(),
         };
@@ -36,17 +36,17 @@ impl Fixture {
         fixture
     }
 
-    fn root(&self) -> &Path {
+    pub(super) fn root(&self) -> &Path {
         self.dir.path()
     }
 
-    fn write(&self, rel: &str, content: impl AsRef<[u8]>) {
+    pub(super) fn write(&self, rel: &str, content: impl AsRef<[u8]>) {
         let path = self.root().join(rel);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, content).unwrap();
     }
 
-    fn load(&self) -> (Plugin, Vec<Diagnostic>) {
+    pub(super) fn load(&self) -> (Plugin, Vec<Diagnostic>) {
         load_plugin(self.root()).unwrap()
     }
 }

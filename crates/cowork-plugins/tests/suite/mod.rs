@@ -1,2 +1,3 @@
 mod format_bad_tests;
+mod format_escape_tests;
 mod format_tests;
