@@ -13,10 +13,17 @@ use super::{HooksDecl, agent, command, servers, skill};
 use crate::Diagnostic;
 use crate::mcp::config::McpFile;
 
-/// The default folder, then each override not naming it again. The
+/// The default folder (unless replaced), then each override not naming
+/// it again. The
 /// override comes along to name plugin.json's line when it is missing.
-pub(crate) fn places(default: &str, overrides: &[Override]) -> Vec<(PathBuf, Option<Override>)> {
-    let mut out: Vec<(PathBuf, Option<Override>)> = vec![(PathBuf::from(default), None)];
+pub(crate) fn places(
+    default: Option<&str>,
+    overrides: &[Override],
+) -> Vec<(PathBuf, Option<Override>)> {
+    let mut out: Vec<(PathBuf, Option<Override>)> = default
+        .map(|d| (PathBuf::from(d), None))
+        .into_iter()
+        .collect();
     for o in overrides {
         if !out.iter().any(|(p, _)| *p == o.path) {
             out.push((o.path.clone(), Some(o.clone())));
@@ -40,7 +47,12 @@ pub(crate) fn locate(
             diagnostics.push(Diagnostic::error(
                 &o.file,
                 o.line,
-                format!("`./{}` {}", o.path.display(), problem.message()),
+                format!(
+                    "`{}` names `./{}`, which {}",
+                    o.key,
+                    o.path.display(),
+                    problem.message()
+                ),
             ));
             None
         }
@@ -261,7 +273,12 @@ pub(crate) fn read_declared(
             diagnostics.push(Diagnostic::error(
                 &o.file,
                 o.line,
-                format!("`./{}` {}", o.path.display(), problem.message()),
+                format!(
+                    "`{}` names `./{}`, which {}",
+                    o.key,
+                    o.path.display(),
+                    problem.message()
+                ),
             ));
             (true, None)
         }

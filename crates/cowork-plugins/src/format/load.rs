@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::components::{agents_in, commands_in, hooks_file, mcp_file, places, skills_in};
 use super::jsonpos::JsonLines;
-use super::manifest::{self, Decl, Manifest, Source};
+use super::manifest::{self, Decl, Manifest, Override, Source};
 use super::read::{PluginDir, Problem};
 use super::{HooksDecl, LoadError, Plugin, connectors, servers, skill};
 use crate::Diagnostic;
@@ -62,6 +62,13 @@ pub(crate) fn load(
     let mut diagnostics = Vec::new();
     let own = read_manifest(&root, &mut diagnostics);
     let has_entry = entry.is_some();
+    // A `strict: false` entry is the whole definition of its plugin: the
+    // component paths it lists replace the default folders (several
+    // entries of anthropics/skills share one root, each with its own
+    // `skills` list). Otherwise paths add to the defaults.
+    let strict = entry
+        .as_ref()
+        .is_none_or(|e| e.value.get("strict") != Some(&Value::Bool(false)));
     let from_entry = entry.map(|entry| {
         let source = Source {
             file: entry.file,
@@ -78,6 +85,14 @@ pub(crate) fn load(
         .and_then(|n| n.to_str())
         .unwrap_or("plugin")
         .to_owned();
+    let replaced = |kind: fn(&Manifest) -> &Vec<Override>| {
+        !strict && from_entry.as_ref().is_some_and(|m| !kind(m).is_empty())
+    };
+    let defaults = (
+        (!replaced(|m| &m.skills)).then_some("skills"),
+        (!replaced(|m| &m.commands)).then_some("commands"),
+        (!replaced(|m| &m.agents)).then_some("agents"),
+    );
     let manifest = merge(own.as_ref().and_then(|(m, _)| m.as_ref()), from_entry);
     let name = match (&manifest.name, &own) {
         (Some(name), _) => name.clone(),
@@ -101,7 +116,7 @@ pub(crate) fn load(
     }
 
     let mut skills = Vec::new();
-    for (rel, declared) in places("skills", &manifest.skills) {
+    for (rel, declared) in places(defaults.0, &manifest.skills) {
         present |= skills_in(
             &root,
             &rel,
@@ -111,7 +126,7 @@ pub(crate) fn load(
         );
     }
     let mut commands = Vec::new();
-    for (rel, declared) in places("commands", &manifest.commands) {
+    for (rel, declared) in places(defaults.1, &manifest.commands) {
         present |= commands_in(
             &root,
             &rel,
@@ -121,7 +136,7 @@ pub(crate) fn load(
         );
     }
     let mut agents = Vec::new();
-    for (rel, declared) in places("agents", &manifest.agents) {
+    for (rel, declared) in places(defaults.2, &manifest.agents) {
         present |= agents_in(
             &root,
             &rel,
@@ -216,6 +231,7 @@ pub(crate) fn load(
         "agent",
         &mut diagnostics,
     );
+    sort_by_file_then_line(&mut diagnostics);
     let plugin = Plugin {
         name,
         version: manifest.version,
@@ -319,9 +335,17 @@ fn dedupe<T>(
     what: &str,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
-    let mut seen: Vec<String> = Vec::new();
+    let mut seen: Vec<(String, PathBuf)> = Vec::new();
     items.retain(|item| {
-        if seen.contains(name(item)) {
+        // The same file reached twice (a default folder and an override
+        // naming a folder inside it) is one component, not a clash.
+        if seen
+            .iter()
+            .any(|(n, f)| n == name(item) && *f == file(item))
+        {
+            return false;
+        }
+        if seen.iter().any(|(n, _)| n == name(item)) {
             diagnostics.push(Diagnostic::warning(
                 file(item),
                 None,
@@ -332,9 +356,27 @@ fn dedupe<T>(
             ));
             false
         } else {
-            seen.push(name(item).clone());
+            seen.push((name(item).clone(), file(item)));
             true
         }
     });
     items.sort_by(|a, b| name(a).cmp(name(b)));
+}
+
+/// Files in the order their first problem was found, and each file's
+/// problems by line, as a person reads them top to bottom.
+fn sort_by_file_then_line(diagnostics: &mut [Diagnostic]) {
+    let mut files: Vec<PathBuf> = Vec::new();
+    for d in diagnostics.iter() {
+        if !files.contains(&d.file) {
+            files.push(d.file.clone());
+        }
+    }
+    diagnostics.sort_by_key(|d| {
+        let file = files
+            .iter()
+            .position(|f| *f == d.file)
+            .unwrap_or(usize::MAX);
+        (file, d.line.unwrap_or(0))
+    });
 }

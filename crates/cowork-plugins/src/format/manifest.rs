@@ -38,6 +38,8 @@ pub(crate) struct Manifest {
 /// A component path a manifest names, and where it names it.
 #[derive(Debug, Clone)]
 pub(crate) struct Override {
+    /// The manifest key naming it (`skills`).
+    pub key: String,
     /// Relative to the plugin root, `./` and inner `..` removed.
     pub path: PathBuf,
     pub file: PathBuf,
@@ -308,6 +310,7 @@ fn paths(
                     ));
                 }
                 out.push(Override {
+                    key: key.to_owned(),
                     path,
                     file: source.file.to_path_buf(),
                     line,

@@ -68,7 +68,7 @@ pub use expand::{Expanded, MissingVars, expand, expand_server, plugin_lookup};
 pub use load::{load_plugin, load_plugin_with_entry};
 pub use manifest::Author;
 pub use skill::SkillDef;
-pub use validate::{Validation, validate};
+pub use validate::{Checked, Validation, validate};
 
 use crate::mcp::config::McpFile;
 
