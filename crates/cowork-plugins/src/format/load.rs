@@ -9,6 +9,7 @@ use super::components::{agents_in, commands_in, hooks_file, mcp_file, places, sk
 use super::jsonpos::JsonLines;
 use super::manifest::{self, Decl, Manifest, Override, Source};
 use super::read::{PluginDir, Problem};
+use super::skill::SkillDef;
 use super::{HooksDecl, LoadError, Plugin, connectors, servers, skill};
 use crate::Diagnostic;
 use crate::mcp::config::McpFile;
@@ -44,6 +45,32 @@ pub fn load_plugin_with_entry(
             pointer: String::new(),
         }),
     )
+}
+
+/// The skills in a folder of skill folders that is not a plugin: the
+/// person's own (`~/.config/cowork/skills/`) or a connected folder's
+/// `.claude/skills/`. A folder that does not exist has none. Files are
+/// opened beneath `dir`, as a plugin's are.
+pub fn load_skills(dir: &Path) -> Result<(Vec<SkillDef>, Vec<Diagnostic>), LoadError> {
+    match std::fs::symlink_metadata(dir) {
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            return Ok((Vec::new(), Vec::new()));
+        }
+        Err(_) | Ok(_) => {}
+    }
+    let root = PluginDir::open(dir)?;
+    let mut skills = Vec::new();
+    let mut diagnostics = Vec::new();
+    skills_in(&root, Path::new(""), None, &mut skills, &mut diagnostics);
+    dedupe(
+        &mut skills,
+        |s| &s.name,
+        |s| s.dir.join("SKILL.md"),
+        "skill",
+        &mut diagnostics,
+    );
+    sort_by_file_then_line(&mut diagnostics);
+    Ok((skills, diagnostics))
 }
 
 /// A marketplace entry describing the plugin being loaded.

@@ -65,7 +65,7 @@ pub use agent::AgentDef;
 pub use command::{CommandDef, render_command};
 pub use connectors::{ConnectorCategory, ConnectorsMap, names_match, resolve_placeholders};
 pub use expand::{Expanded, MissingVars, expand, expand_server, plugin_lookup};
-pub use load::{load_plugin, load_plugin_with_entry};
+pub use load::{load_plugin, load_plugin_with_entry, load_skills};
 pub use manifest::Author;
 pub use skill::SkillDef;
 pub use validate::{Checked, Validation, validate};

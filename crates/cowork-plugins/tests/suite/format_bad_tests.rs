@@ -455,3 +455,56 @@ fn a_plugin_without_a_manifest_loads_under_its_folder_name() {
     assert!(diagnostics.is_empty(), "{diagnostics:#?}");
     assert_eq!(plugin.name, "my-tools");
 }
+
+#[test]
+fn a_persons_skills_folder_loads_like_a_plugins_skills() {
+    let home = tempfile::tempdir().unwrap();
+    let skills = home.path().join("skills");
+    std::fs::create_dir_all(skills.join("notes")).unwrap();
+    std::fs::write(
+        skills.join("notes/SKILL.md"),
+        "---\nname: notes\ndescription: Keep notes.\n---\nWrite them down.\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(skills.join("broken")).unwrap();
+    std::fs::write(skills.join("broken/SKILL.md"), "---\nname: broken\n---\n").unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(outside.path().join("leak")).unwrap();
+    std::fs::write(
+        outside.path().join("leak/SKILL.md"),
+        "---\nname: leak\ndescription: SECRET\n---\n",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(outside.path().join("leak"), skills.join("leak")).unwrap();
+
+    let (found, diagnostics) = cowork_plugins::format::load_skills(&skills).unwrap();
+    let names: Vec<&str> = found.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["notes"]);
+    let errors = only(&diagnostics, Severity::Error);
+    assert_eq!(errors.len(), 2, "{diagnostics:#?}");
+    assert!(errors.iter().any(|e| e.file.ends_with("broken/SKILL.md")));
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.message.contains("outside the plugin folder"))
+    );
+
+    let (none, nothing) = cowork_plugins::format::load_skills(&home.path().join("absent")).unwrap();
+    assert!(none.is_empty() && nothing.is_empty());
+}
+
+#[test]
+fn an_overlong_skill_description_is_a_warning_on_its_line() {
+    let fixture = Fixture::new();
+    let long = "word ".repeat(300);
+    fixture.write(
+        "skills/wordy/SKILL.md",
+        format!("---\nname: wordy\ndescription: {long}\n---\nbody\n"),
+    );
+    let (plugin, diagnostics) = fixture.load();
+    assert_eq!(skill_names(&plugin), ["good", "wordy"]);
+    let warnings = only(&diagnostics, Severity::Warning);
+    assert_eq!(warnings.len(), 1, "{diagnostics:#?}");
+    assert_eq!(warnings[0].line, Some(3));
+    assert!(warnings[0].message.contains("1024"), "{}", warnings[0]);
+}
