@@ -211,22 +211,37 @@ fn an_override_climbing_out_with_dotdot_is_refused_on_its_line() {
         "./../{}/s",
         outside.path().file_name().unwrap().to_str().unwrap()
     );
+    // Every key that takes a path, each escaping differently.
     fixture.write(
         ".claude-plugin/plugin.json",
-        format!("{{\n  \"name\": \"demo\",\n  \"skills\": [\n    \"{escape}\"\n  ],\n  \"hooks\": \"../hooks.json\"\n}}"),
+        format!(
+            "{{\n  \"name\": \"demo\",\n  \"skills\": [\n    \"{escape}\"\n  ],\n  \"hooks\": \"../hooks.json\",\n  \"commands\": \"./a/../../c\",\n  \"agents\": \"/etc\",\n  \"mcpServers\": [\"../../.mcp.json\"]\n}}"
+        ),
     );
     let (plugin, diagnostics) = fixture.load();
     assert_eq!(skill_names(&plugin), ["good"]);
     let errors = only(&diagnostics, Severity::Error);
-    assert_eq!(errors.len(), 2, "{diagnostics:#?}");
-    assert_eq!(errors[0].line, Some(4));
+    let lines: Vec<Option<u32>> = errors.iter().map(|e| e.line).collect();
+    assert_eq!(
+        lines,
+        [Some(4), Some(6), Some(7), Some(8), Some(9)],
+        "{diagnostics:#?}"
+    );
+    for error in &errors {
+        assert!(
+            error.file.ends_with(".claude-plugin/plugin.json"),
+            "{error}"
+        );
+    }
     assert!(
         errors[0].message.contains("outside the plugin"),
         "{}",
         errors[0]
     );
-    assert_eq!(errors[1].line, Some(6));
+    assert!(errors[3].message.contains("absolute"), "{}", errors[3]);
     assert!(plugin.hooks.is_empty());
+    assert_eq!(plugin.commands.len(), 1);
+    assert_eq!(plugin.agents.len(), 1);
 }
 
 #[test]
