@@ -41,11 +41,19 @@ pub(crate) enum Kind {
 pub(crate) enum Problem {
     Missing,
     Outside,
-    NotUtf8 { line: u32 },
-    TooLarge { bytes: u64 },
+    NotUtf8 {
+        line: u32,
+    },
+    TooLarge {
+        bytes: u64,
+    },
     NotAFile,
     NotAFolder,
-    Io(String),
+    /// Reading failed; `denied` when for lack of permission.
+    Io {
+        message: String,
+        denied: bool,
+    },
 }
 
 impl Problem {
@@ -64,7 +72,14 @@ impl Problem {
             ),
             Self::NotAFile => "is not a regular file".to_owned(),
             Self::NotAFolder => "is not a folder".to_owned(),
-            Self::Io(message) => format!("cannot be read ({message}); check its permissions"),
+            Self::Io {
+                message,
+                denied: true,
+            } => format!("cannot be read ({message}); check its permissions"),
+            Self::Io {
+                message,
+                denied: false,
+            } => format!("cannot be read ({message})"),
         }
     }
 
@@ -76,7 +91,7 @@ impl Problem {
             | Self::TooLarge { .. }
             | Self::NotAFile
             | Self::NotAFolder
-            | Self::Io(_) => None,
+            | Self::Io { .. } => None,
         }
     }
 }
@@ -163,10 +178,7 @@ impl PluginDir {
     pub(crate) fn read(&self, rel: &Path) -> Result<String, Problem> {
         let resolved = self.folders.resolve_path(rel).map_err(problem)?;
         let file = resolved.open_file().map_err(problem)?;
-        let size = file
-            .metadata()
-            .map_err(|e| Problem::Io(e.to_string()))?
-            .len();
+        let size = file.metadata().map_err(|e| io(&e))?.len();
         if size > MAX_FILE {
             return Err(Problem::TooLarge { bytes: size });
         }
@@ -174,7 +186,7 @@ impl PluginDir {
         // A file that grows while read is cut at the limit, not followed.
         file.take(MAX_FILE + 1)
             .read_to_end(&mut bytes)
-            .map_err(|e| Problem::Io(e.to_string()))?;
+            .map_err(|e| io(&e))?;
         if bytes.len() as u64 > MAX_FILE {
             return Err(Problem::TooLarge {
                 bytes: bytes.len() as u64,
@@ -195,11 +207,11 @@ impl PluginDir {
     pub(crate) fn list(&self, rel: &Path) -> Result<(Vec<Entry>, Vec<Diagnostic>), Problem> {
         let resolved = self.folders.resolve_path(rel).map_err(problem)?;
         let fd = resolved.open_dir().map_err(problem)?;
-        let dir = rustix::fs::Dir::read_from(&fd).map_err(|e| Problem::Io(e.to_string()))?;
+        let dir = rustix::fs::Dir::read_from(&fd).map_err(|e| io(&e.into()))?;
         let mut entries = Vec::new();
         let mut diagnostics = Vec::new();
         for entry in dir {
-            let entry = entry.map_err(|e| Problem::Io(e.to_string()))?;
+            let entry = entry.map_err(|e| io(&e.into()))?;
             let raw = entry.file_name().to_bytes();
             if raw == b"." || raw == b".." {
                 continue;
@@ -253,7 +265,7 @@ fn problem(error: FileError) -> Problem {
         FileError::NotFound { .. } => Problem::Missing,
         FileError::IsADirectory { .. } => Problem::NotAFile,
         FileError::NotADirectory { .. } => Problem::NotAFolder,
-        FileError::Io { source, .. } => Problem::Io(source.to_string()),
+        FileError::Io { source, .. } => io(&source),
         // Reading beneath one read-only folder meets none of these; if one
         // ever comes, its own message says what happened.
         error @ (FileError::NoFolders
@@ -272,6 +284,16 @@ fn problem(error: FileError) -> Problem {
         | FileError::Hidden { .. }
         | FileError::StagedTooLarge { .. }
         | FileError::PartlyApplied { .. }
-        | FileError::UnknownTool { .. }) => Problem::Io(error.to_string()),
+        | FileError::UnknownTool { .. }) => Problem::Io {
+            message: error.to_string(),
+            denied: false,
+        },
+    }
+}
+
+fn io(error: &std::io::Error) -> Problem {
+    Problem::Io {
+        message: error.to_string(),
+        denied: error.kind() == std::io::ErrorKind::PermissionDenied,
     }
 }
