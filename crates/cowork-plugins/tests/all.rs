@@ -1,5 +1,5 @@
-//! The integration tests of cowork-plugins, in one binary.
-
+//! The crate's single integration-test binary: one `suite/*_tests.rs`
+//! module per part of the crate.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

@@ -1,1 +1,4 @@
+mod format_bad_tests;
+mod format_escape_tests;
+mod format_tests;
 mod hooks_tests;
