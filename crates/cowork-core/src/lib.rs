@@ -38,6 +38,7 @@ mod output;
 mod permission;
 mod prompt;
 mod runner;
+mod suggest;
 mod tool;
 pub mod tools;
 mod transcript;
@@ -54,11 +55,14 @@ pub use factory::{
 pub use handle::{OpSender, TaskHandle};
 pub use hub::{Hub, Publisher, Subscription};
 pub use output::truncate_tool_output;
-pub use permission::{Policy, RuleError, Verdict, denied_paths, escape_glob, hidden_paths};
-pub use prompt::system_prompt;
+pub use permission::{
+    CallFacts, Policy, RuleError, Verdict, denied_paths, escape_glob, hidden_paths,
+};
+pub use prompt::{system_prompt, system_prompt_with};
 pub use runner::{
     LoadedTask, RunOptions, TaskDeps, continue_task, load_task, resume_task, start_recorded_task,
     start_task,
 };
+pub use suggest::close_matches;
 pub use tool::{CallContext, Preview, Tool, ToolFailure, ToolRegistry};
 pub use transcript::Transcript;

@@ -22,6 +22,8 @@ fn rule(action: RuleAction) -> Rule {
     Rule {
         action,
         tool: None,
+        server: None,
+        trust_read_only_hint: false,
         effect: None,
         folder: None,
         path: None,

@@ -14,19 +14,22 @@ use tokio::sync::{mpsc, oneshot};
 
 use cowork_model::{ModelError, ModelEvent, ModelRequest, ModelResponse, ResponseBuilder};
 use cowork_protocol::{
-    BudgetExceeded, ContentBlock, Effect, EndReason, Event, Message, Op, Role, StopReason, TaskId,
-    TaskSpec, TaskStatus,
+    BudgetExceeded, ContentBlock, Effect, EndReason, Event, FolderGrant, Message, Op, Role,
+    StopReason, TaskId, TaskSpec, TaskStatus,
 };
 
 use crate::approvals::{Answer, Approvals, LoggedApprovals};
 use crate::compaction;
 use crate::error::CoreError;
+use crate::extensions::ExpandedPrompt;
 use crate::handle::MessageGate;
 use crate::hub::Publisher;
 use crate::output::truncate_tool_output;
 use crate::transcript::Transcript;
 
 mod calls;
+mod connectors;
+mod hooks;
 mod limits;
 mod start;
 
@@ -34,10 +37,23 @@ pub use start::{
     LoadedTask, RunOptions, TaskDeps, continue_task, load_task, resume_task, start_recorded_task,
     start_task,
 };
+pub(crate) use start::{is_fresh, start_expanded_task, start_recorded_expanded};
 
 /// A tool call in flight: resolves to its result (or the error text for
-/// the model) and how long it took, in milliseconds.
-type CallRun = futures::future::BoxFuture<'static, (Result<String, String>, u64)>;
+/// the model), how long it took in milliseconds, and whether the tool ran
+/// (`false`: refused or answered without running).
+type CallRun = futures::future::BoxFuture<'static, (Result<String, String>, u64, bool)>;
+
+/// Whether a run is the task's first (hooks hear "startup", and its
+/// prompt passes `UserPromptSubmit`) or a resume or continuation.
+pub(crate) enum Start {
+    New {
+        /// What its `/command` expanded to, recorded before the first
+        /// model call.
+        expanded: Option<ExpandedPrompt>,
+    },
+    Again,
+}
 
 /// How the loop ended, when it did not fail.
 enum End {
@@ -76,6 +92,15 @@ pub(crate) struct Runner {
     /// Set when the task is cancelled while tools run; tools watch it.
     cancel: Arc<AtomicBool>,
     started: Instant,
+    start: Start,
+    /// The task's folders and the skill folders (read-only): what the
+    /// policy judges paths against.
+    pub(crate) grants: Vec<FolderGrant>,
+    /// Stop hooks that made the model go on in a row, since the person
+    /// last spoke.
+    stop_blocks: u32,
+    /// What hooks said for the model, recorded before the next turn.
+    pending_context: Vec<String>,
 }
 
 impl Runner {
@@ -89,6 +114,7 @@ impl Runner {
                 message: panic_message(payload.as_ref()),
             }),
         };
+        self.shutdown_connectors().await;
         self.approvals.clear();
         *self.messages.lock() = true;
         // Messages taken while the task failed or was cancelled stay in
@@ -122,6 +148,7 @@ impl Runner {
                     | CoreError::ContextFull { .. }
                     | CoreError::NotResumable { .. }
                     | CoreError::StillRunning { .. }
+                    | CoreError::PromptRefused { .. }
                     | CoreError::DamagedLog { .. } => EndReason::Error,
                 };
                 (TaskStatus::Failed, Some(e.to_string()), Some(end))
@@ -140,6 +167,9 @@ impl Runner {
     }
 
     async fn drive(&mut self) -> Result<End, CoreError> {
+        if !self.begin().await? {
+            return Ok(End::Cancelled);
+        }
         let unanswered = self.transcript.unanswered_tool_calls();
         self.refusals = limits::resume_refusals(&unanswered);
         if !unanswered.is_empty() && self.run_tools(unanswered).await? {
@@ -155,9 +185,16 @@ impl Runner {
             if self.take_ops() {
                 return Ok(End::Cancelled);
             }
-            for text in std::mem::take(&mut self.queued_messages) {
-                self.emit(Event::UserMessage { text })?;
+            let mut messages = std::mem::take(&mut self.queued_messages).into_iter();
+            while let Some(text) = messages.next() {
+                if !self.submit_message(&text).await? {
+                    // Kept, in order, for a reply to continue from.
+                    let rest: Vec<String> = std::iter::once(text).chain(messages).collect();
+                    self.queued_messages.splice(0..0, rest);
+                    return Ok(End::Cancelled);
+                }
             }
+            self.flush_context()?;
             if !self.transcript.awaits_model() {
                 // Decided under the gate's lock: a message queued before
                 // it is taken at a next turn, and one after it is refused
@@ -175,6 +212,9 @@ impl Runner {
                 continue;
             }
             self.check_budget()?;
+            if !self.poll_connectors().await? {
+                return Ok(End::Cancelled);
+            }
             if compaction::due(self) && self.compact(false).await?.is_none() {
                 return Ok(End::Cancelled);
             }
@@ -195,6 +235,9 @@ impl Runner {
                 .cloned()
                 .collect();
             let truncated = response.stop_reason == StopReason::MaxTokens && calls.is_empty();
+            let answer = calls
+                .is_empty()
+                .then(|| hooks::answer_text(&capped.content));
             self.emit(Event::AssistantMessage {
                 content: capped.content,
                 stop_reason: response.stop_reason,
@@ -205,7 +248,11 @@ impl Runner {
                     message: "the model's answer reached its output limit".to_owned(),
                 })?;
             }
-            if !calls.is_empty() && self.run_tools(calls).await? {
+            if let Some(answer) = answer {
+                if !self.before_stop(answer).await? {
+                    return Ok(End::Cancelled);
+                }
+            } else if self.run_tools(calls).await? {
                 return Ok(End::Cancelled);
             }
         }
@@ -344,7 +391,7 @@ impl Runner {
                         // Cancelled while asking: calls already started
                         // finish, the rest are answered as cancelled.
                         let results = futures::future::join_all(runs).await;
-                        for (done, (result, millis)) in batch.iter().zip(results) {
+                        for (done, (result, millis, _)) in batch.iter().zip(results) {
                             self.finish_call(done, result, millis)?;
                         }
                         self.answer_cancelled(batch[i..].iter().chain(tail))?;
@@ -368,7 +415,10 @@ impl Runner {
                     }
                 }
             };
-            for (call, (result, millis)) in batch.iter().zip(results) {
+            for (call, (mut result, millis, ran)) in batch.iter().zip(results) {
+                if ran && !cancelled && !self.after_call(call, &mut result).await? {
+                    cancelled = true;
+                }
                 self.finish_call(call, result, millis)?;
             }
             if cancelled {
@@ -524,6 +574,16 @@ impl Runner {
             .iter()
             .rposition(|m| m.role == Role::Assistant)
     }
+}
+
+/// What the prompt carries besides the conversation: the system prompt
+/// and the tools' descriptions and schemas, in characters.
+fn fixed_chars(system: &str, tools: &[cowork_protocol::ToolSpec]) -> usize {
+    system.len()
+        + tools
+            .iter()
+            .map(|t| t.description.len() + t.input_schema.to_string().len())
+            .sum::<usize>()
 }
 
 /// How often a turn whose stream broke midway is tried again.
