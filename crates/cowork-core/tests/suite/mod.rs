@@ -1,5 +1,6 @@
 mod approval_tests;
 mod commands_tests;
+mod connectors_tests;
 mod ext_harness;
 mod harness;
 mod limits_tests;
