@@ -133,11 +133,15 @@ pub fn skill_in(root: &Path, qualified: &str, body: &str) -> Skill {
     }
 }
 
+/// One scripted poll: the tools now offered (`None`: unchanged) and the
+/// servers whose status changed.
+pub type Update = (Option<Vec<Arc<dyn Tool>>>, Vec<(String, ConnectorStatus)>);
+
 /// Connectors that answer each poll with the next scripted update and
 /// count how often they were stopped.
 #[derive(Default)]
 pub struct FakeConnectors {
-    pub updates: Mutex<VecDeque<(Option<Vec<Arc<dyn Tool>>>, Vec<(String, ConnectorStatus)>)>>,
+    pub updates: Mutex<VecDeque<Update>>,
     pub polls: AtomicUsize,
     pub shutdowns: AtomicUsize,
     /// How long each poll takes (to cancel a task during one).
@@ -145,9 +149,7 @@ pub struct FakeConnectors {
 }
 
 impl FakeConnectors {
-    pub fn new(
-        updates: Vec<(Option<Vec<Arc<dyn Tool>>>, Vec<(String, ConnectorStatus)>)>,
-    ) -> Arc<Self> {
+    pub fn new(updates: Vec<Update>) -> Arc<Self> {
         Arc::new(Self {
             updates: Mutex::new(updates.into()),
             ..Self::default()
@@ -214,11 +216,11 @@ impl Tool for McpTool {
     }
 }
 
-type Answer = Box<dyn Fn(&HookEvent) -> HookOutcome + Send + Sync>;
+pub type Answer = Box<dyn Fn(&HookEvent) -> HookOutcome + Send + Sync>;
 
 /// Hooks that answer every event with `answer` and keep what they heard.
 pub struct FakeHooks {
-    answer: Answer,
+    pub answer: Answer,
     pub heard: Mutex<Vec<HookEvent>>,
     /// Event kinds it listens to (`None`: all).
     pub listens_to: Option<Vec<&'static str>>,

@@ -3,6 +3,7 @@ mod commands_tests;
 mod connectors_tests;
 mod ext_harness;
 mod harness;
+mod hooks_tests;
 mod limits_tests;
 mod loop_tests;
 mod permission_tests;
