@@ -85,12 +85,18 @@ async fn a_skill_folder_inside_a_read_write_task_folder_stays_read_only() {
         read_only: vec![dir.clone()],
         ..Source::default()
     };
+    // Every tool that changes files, by absolute and by relative path.
     let model = Recording::new(json!({"turns": [
         {"tool_calls": [{"name": "Write", "input": {"file_path": dir.join("SKILL.md"), "content": "pwned"}}]},
         {"tool_calls": [{"name": "Edit", "input": {"file_path": ".claude/skills/tidy/SKILL.md", "old_string": "Tidy", "new_string": "Mess"}}]},
+        {"tool_calls": [{"name": "Delete", "input": {"path": dir.join("references/guide.md")}}]},
+        {"tool_calls": [{"name": "Move", "input": {"from": ".claude/skills/tidy/SKILL.md", "to": "stolen.md"}}]},
+        {"tool_calls": [{"name": "Move", "input": {"from": "note.txt", "to": ".claude/skills/tidy/note.txt"}}]},
+        {"tool_calls": [{"name": "Mkdir", "input": {"path": dir.join("new")}}]},
         {"tool_calls": [{"name": "Write", "input": {"file_path": "out.txt", "content": "fine"}}]},
         {"text": "done"}
     ]}));
+    std::fs::write(env.folder.join("note.txt"), "n").unwrap();
     let factory = env.factory(source, vec![]);
     let started = factory
         .start(request(
@@ -100,11 +106,13 @@ async fn a_skill_folder_inside_a_read_write_task_folder_stays_read_only() {
         ))
         .unwrap();
     let results = tool_results(&events_of(started).await);
-    assert!(results[0].2 && results[1].2, "{results:?}");
+    assert!(results[..6].iter().all(|r| r.2), "{results:?}");
     assert!(
-        !results[2].2,
+        !results[6].2,
         "the task folder itself stays writable: {results:?}"
     );
+    assert!(dir.join("references/guide.md").exists() && !dir.join("new").exists());
+    assert!(!dir.join("note.txt").exists() && env.folder.join("note.txt").exists());
     assert_eq!(
         std::fs::read_to_string(dir.join("SKILL.md")).unwrap(),
         "---\nname: x\n---\nTidy up."
