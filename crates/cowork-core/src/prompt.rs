@@ -108,6 +108,9 @@ fn skills_section(prompt: &mut String, skills: &[Skill], read_only: &[PathBuf]) 
     }
     let mut sorted: Vec<&Skill> = skills.iter().collect();
     sorted.sort_by(|a, b| a.qualified.cmp(&b.qualified));
+    // The Skill tool loads the first of a name; listing it twice helps
+    // no one.
+    sorted.dedup_by(|a, b| a.qualified == b.qualified);
     prompt.push_str(
         "\nSkills: instructions for particular kinds of work, written by the authors of the \
          plugins the user installed (or by the user). When the task matches a skill's \

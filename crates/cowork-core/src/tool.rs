@@ -7,7 +7,7 @@ use std::sync::atomic::AtomicBool;
 
 use futures::future::BoxFuture;
 
-use cowork_protocol::ToolSpec;
+use cowork_protocol::{Effect, ToolSpec};
 
 /// A tool the model can call. Its [`ToolSpec::effect`] is a declaration the
 /// permission layer reads; the tool itself never decides whether it may run.
@@ -126,7 +126,10 @@ impl ToolRegistry {
 
     /// Replaces every connector tool with `tools`. A tool named like a
     /// built-in one, or like another connector tool, is left out (a server
-    /// must not shadow `Read`); their names are returned.
+    /// must not shadow `Read`); their names are returned. Whatever effect
+    /// a connector tool declares, the permission engine judges it as
+    /// [`Effect::External`]: what a server says of its tools is a claim
+    /// (see [`Tool::read_only_hint`]), and only rules may trust it.
     pub fn replace_connector_tools(&mut self, mut tools: Vec<Arc<dyn Tool>>) -> Vec<String> {
         tools.sort_by(|a, b| a.spec().name.cmp(&b.spec().name));
         let mut left_out = Vec::new();
@@ -139,7 +142,7 @@ impl ToolRegistry {
                 continue;
             }
             self.connector_by_name.insert(name, self.connectors.len());
-            self.connectors.push(tool);
+            self.connectors.push(External::wrap(tool));
         }
         left_out
     }
@@ -173,10 +176,59 @@ impl ToolRegistry {
     }
 }
 
+/// A connector's tool, its declared effect replaced by `External`.
+struct External {
+    spec: ToolSpec,
+    inner: Arc<dyn Tool>,
+}
+
+impl External {
+    fn wrap(tool: Arc<dyn Tool>) -> Arc<dyn Tool> {
+        if tool.spec().effect == Effect::External {
+            return tool;
+        }
+        let spec = ToolSpec {
+            effect: Effect::External,
+            ..tool.spec().clone()
+        };
+        Arc::new(Self { spec, inner: tool })
+    }
+}
+
+impl Tool for External {
+    fn spec(&self) -> &ToolSpec {
+        &self.spec
+    }
+
+    fn preview(
+        &self,
+        input: &serde_json::Value,
+    ) -> BoxFuture<'static, Result<Preview, ToolFailure>> {
+        self.inner.preview(input)
+    }
+
+    fn targets(
+        &self,
+        input: &serde_json::Value,
+    ) -> BoxFuture<'static, Result<Option<Vec<PathBuf>>, ToolFailure>> {
+        self.inner.targets(input)
+    }
+
+    fn read_only_hint(&self) -> bool {
+        self.inner.read_only_hint()
+    }
+
+    fn call(
+        &self,
+        input: serde_json::Value,
+        ctx: CallContext,
+    ) -> BoxFuture<'static, Result<String, ToolFailure>> {
+        self.inner.call(input, ctx)
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use cowork_protocol::Effect;
-
     use super::*;
 
     struct Named(ToolSpec);
@@ -197,12 +249,36 @@ mod tests {
     }
 
     fn tool(name: &str, from: &str) -> Arc<dyn Tool> {
+        tool_with(name, from, Effect::External)
+    }
+
+    fn tool_with(name: &str, from: &str, effect: Effect) -> Arc<dyn Tool> {
         Arc::new(Named(ToolSpec {
             name: name.to_owned(),
             description: from.to_owned(),
             input_schema: serde_json::json!({"type": "object"}),
-            effect: Effect::External,
+            effect,
         }))
+    }
+
+    /// A server cannot make its tool run unasked by declaring it a read:
+    /// the effect it claims is not the one judged.
+    #[test]
+    fn a_connector_tool_is_judged_external_whatever_effect_it_declares() {
+        let mut registry = ToolRegistry::default();
+        registry.replace_connector_tools(vec![
+            tool_with("mcp__s__list", "s", Effect::Read),
+            tool_with("mcp__s__rm", "s", Effect::Delete),
+        ]);
+        for name in ["mcp__s__list", "mcp__s__rm"] {
+            assert_eq!(registry.get(name).unwrap().spec().effect, Effect::External);
+        }
+        assert!(
+            registry
+                .specs()
+                .iter()
+                .all(|s| s.effect == Effect::External)
+        );
     }
 
     #[test]
