@@ -410,9 +410,7 @@ fn write_json(path: &Path, value: &Value) -> Result<(), MarketError> {
 /// and `installed_by_default` ones the person did not uninstall, from
 /// every known marketplace the policy allows. Each outcome is reported on
 /// its own; one failing does not stop the others.
-pub fn apply_policy(
-    paths: &PluginPaths,
-) -> Result<PolicyInstalls, MarketError> {
+pub fn apply_policy(paths: &PluginPaths) -> Result<PolicyInstalls, MarketError> {
     let policy = Policy::load(paths.policy_file())?;
     let installed = Installed::load(paths)?;
     let mut outcomes = Vec::new();

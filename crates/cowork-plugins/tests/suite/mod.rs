@@ -1,0 +1,2 @@
+mod marketplace_policy_tests;
+mod marketplace_tests;
