@@ -1,7 +1,9 @@
+//! The crate's single integration-test binary: one `suite/*_tests.rs`
+//! module per part of the crate.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
-    reason = "tests fail loudly on unexpected errors"
+    reason = "test helpers fail the test on unexpected errors"
 )]
 
 mod suite;

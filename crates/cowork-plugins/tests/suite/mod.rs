@@ -1,2 +1,4 @@
+mod format_bad_tests;
+mod format_tests;
 mod marketplace_policy_tests;
 mod marketplace_tests;
