@@ -186,6 +186,14 @@ fn install_plugin(args: &PluginInstallArgs, paths: &PluginPaths) -> Result<ExitC
         "it will start",
         "it will run",
     );
+    for diagnostic in &staged.summary().diagnostics {
+        let _ = writeln!(
+            out,
+            "  {} {}",
+            style("note:").yellow(),
+            safe::line(&diagnostic.to_string())
+        );
+    }
     for note in staged.left_out() {
         let _ = writeln!(out, "  {} {}", style("note:").yellow(), safe::line(note));
     }
@@ -307,7 +315,18 @@ fn list(args: &PluginListArgs, paths: &PluginPaths) -> Result<ExitCode> {
         );
     }
     for plugin in &plugins {
-        let summary = describe(&plugin.path, &plugin.name);
+        let summary = match describe(&plugin.path) {
+            Ok(summary) => summary,
+            Err(e) => {
+                eprintln!(
+                    "{} {}: {}",
+                    style("warning:").yellow(),
+                    safe::line(&plugin.id),
+                    safe::line(&e.to_string())
+                );
+                PluginSummary::default()
+            }
+        };
         if args.json {
             let _ = writeln!(out, "{}", plugin_json(plugin, &summary, policy));
         } else {

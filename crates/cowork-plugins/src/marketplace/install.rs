@@ -13,7 +13,7 @@ use crate::curation::{PluginState, Policy};
 
 use super::fsutil::{beneath, copy_tree};
 use super::installed::{Installed, InstalledPlugin, InstalledRecord, record_locked, split_id};
-use super::known::{self, KnownMarketplace, MarketSource, PolicyInstalls};
+use super::known::{self, KnownMarketplace, MarketSource, PolicyInstalls, is_local_git_url};
 use super::manifest::{Marketplace, PluginEntry, PluginSource, inner_path, is_safe_version};
 use super::summary::{PluginSummary, describe};
 use super::{MarketError, git, state};
@@ -28,6 +28,7 @@ pub struct Staged {
     marketplace: String,
     version: String,
     source: PluginSource,
+    marketplace_source: String,
     staging: TempDir,
     dir: PathBuf,
     summary: PluginSummary,
@@ -96,6 +97,7 @@ impl Staged {
                 enabled: true,
                 installed_at: state::now(),
                 source: self.source.clone(),
+                marketplace_source: Some(self.marketplace_source.clone()),
             },
         )?;
         Installed::load(&self.paths)?.find(&self.id)
@@ -220,6 +222,13 @@ fn fetch(
         }
         PluginSource::Git(source) => {
             let checkout = source.checkout();
+            if is_local_git_url(&checkout.url) && !known.source.is_local() {
+                return Err(bad(format!(
+                    "its source {} is on this machine, but the marketplace {} is not: a marketplace from elsewhere cannot install this machine's files",
+                    checkout.url,
+                    known.source.display()
+                )));
+            }
             let repo = staging.path().join("repo");
             match &checkout.sha {
                 Some(sha) => {
@@ -258,7 +267,7 @@ fn fetch(
     } else {
         synthesize(entry, &source_dir, &dir)?
     };
-    let summary = describe(&dir, &entry.name);
+    let summary = describe(&dir).map_err(|e| bad(e.to_string()))?;
     let version = entry
         .version
         .clone()
@@ -272,6 +281,7 @@ fn fetch(
         marketplace: market.name.clone(),
         version,
         source: entry.source.clone(),
+        marketplace_source: known.source.display(),
         staging,
         dir,
         summary,

@@ -8,9 +8,9 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use crate::PluginPaths;
-use crate::curation::{PluginState, Policy};
+use crate::curation::{Blocked, PluginState, Policy};
 
-use super::manifest::PluginSource;
+use super::manifest::{PluginSource, is_safe_name};
 use super::{MarketError, state};
 
 /// The file as stored.
@@ -32,6 +32,10 @@ pub struct InstalledRecord {
     pub enabled: bool,
     pub installed_at: String,
     pub source: PluginSource,
+    /// Where its marketplace came from (URL or folder), for the policy's
+    /// source patterns.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub marketplace_source: Option<String>,
 }
 
 /// One installed plugin, after the policy.
@@ -49,6 +53,10 @@ pub struct InstalledPlugin {
     pub enabled: bool,
     pub policy: PluginState,
     pub installed_at: String,
+    /// Why the policy keeps it off: the plugin is blocked, or its
+    /// marketplace is no longer allowed.
+    #[serde(skip)]
+    pub blocked: Option<Blocked>,
 }
 
 /// Installed plugins and the policy that governs them.
@@ -94,11 +102,19 @@ impl Installed {
                 let (name, market) = split_id(id);
                 let market = market.unwrap_or_default();
                 let policy = self.policy.plugin_state(name, market);
-                let enabled = match policy {
-                    PluginState::Required => true,
-                    PluginState::Blocked => false,
-                    PluginState::Available | PluginState::InstalledByDefault => record.enabled,
-                };
+                // An allowlist of marketplaces added after the install
+                // cuts the plugin off too.
+                let blocked = self
+                    .policy
+                    .marketplace_allowed(market, record.marketplace_source.as_deref().unwrap_or(""))
+                    .and_then(|()| self.policy.plugin_allowed(name, market))
+                    .err();
+                let enabled = blocked.is_none()
+                    && match policy {
+                        PluginState::Required => true,
+                        PluginState::Blocked => false,
+                        PluginState::Available | PluginState::InstalledByDefault => record.enabled,
+                    };
                 InstalledPlugin {
                     id: id.clone(),
                     name: name.to_owned(),
@@ -108,6 +124,7 @@ impl Installed {
                     enabled,
                     policy,
                     installed_at: record.installed_at.clone(),
+                    blocked,
                 }
             })
             .collect()
@@ -159,12 +176,10 @@ pub fn set_enabled(
     let _lock = state::lock(&paths.plugins_dir())?;
     let installed = Installed::load(paths)?;
     let plugin = installed.find(spec)?;
+    if let (Some(blocked), true) = (&plugin.blocked, enabled) {
+        return Err(blocked.clone().into());
+    }
     match (plugin.policy, enabled) {
-        (PluginState::Blocked, true) => {
-            installed
-                .policy
-                .plugin_allowed(&plugin.name, &plugin.marketplace)?;
-        }
         (PluginState::Required, false) => {
             return Err(MarketError::Required {
                 id: plugin.id,
@@ -222,7 +237,9 @@ pub fn uninstall(paths: &PluginPaths, spec: &str) -> Result<InstalledPlugin, Mar
         .join("cache")
         .join(&plugin.marketplace)
         .join(&plugin.name);
-    if cache.is_dir() {
+    // The names come from cowork's own state file, but a damaged one
+    // must not make uninstall delete outside the cache.
+    if is_safe_name(&plugin.marketplace) && is_safe_name(&plugin.name) && cache.is_dir() {
         std::fs::remove_dir_all(&cache).map_err(MarketError::io("delete", &cache))?;
     }
     Ok(plugin)

@@ -51,6 +51,15 @@ pub enum MarketSource {
 }
 
 impl MarketSource {
+    /// On this machine: a folder, or a git repository reached by path or
+    /// `file://`.
+    pub fn is_local(&self) -> bool {
+        match self {
+            Self::Path { .. } => true,
+            Self::Git { url, .. } => is_local_git_url(url),
+        }
+    }
+
     /// The URL or folder, as shown and as policy source patterns see it.
     pub fn display(&self) -> String {
         match self {
@@ -109,6 +118,11 @@ pub fn parse_source(given: &str) -> Result<MarketSource, MarketError> {
     Err(refuse(
         "does not exist and is not a git URL or owner/repo (a GitHub repository)",
     ))
+}
+
+/// A git URL that names this machine's files: `file://…` or a path.
+pub fn is_local_git_url(url: &str) -> bool {
+    url.to_ascii_lowercase().starts_with("file:") || !(url.contains("://") || is_scp_like(url))
 }
 
 /// `git@github.com:owner/repo.git`.

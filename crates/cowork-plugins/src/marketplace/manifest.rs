@@ -414,8 +414,12 @@ fn check_git(git: &GitSource) -> Result<(), String> {
     {
         return Err(format!("`repo` must be `owner/repo`, not `{repo}`"));
     }
-    if checkout.url.starts_with('-') || checkout.url.is_empty() {
-        return Err(format!("`{}` is not a git URL", checkout.url));
+    let url = &checkout.url;
+    let relative = !(url.contains("://") || url.starts_with('/') || url.contains('@'));
+    if url.starts_with('-') || url.is_empty() || relative {
+        return Err(format!(
+            "`{url}` is not a git URL (`https://…`, `git@host:path`, `file:///…` or an absolute path)"
+        ));
     }
     if let Some(sha) = &checkout.sha
         && !(sha.len() >= 7 && sha.chars().all(|c| c.is_ascii_hexdigit()))

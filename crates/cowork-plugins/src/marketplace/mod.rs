@@ -12,7 +12,9 @@
 //!   `<data>/plugins/marketplaces/<name>/`.
 //! - [`install`]: fetching a plugin into
 //!   `<data>/plugins/cache/<marketplace>/<plugin>/<version>/`, with a
-//!   [`PluginSummary`] of what it brings shown before it is committed.
+//!   [`PluginSummary`] of what it brings, read by the same loader as
+//!   tasks use ([`crate::format::load_plugin`]), shown before it is
+//!   committed.
 //!   Files are copied, never links: a symlink is left out with a warning.
 //! - [`installed`]: `<data>/plugins/installed.json`, enabling and
 //!   disabling, and [`Installed::enabled`], what tasks get.

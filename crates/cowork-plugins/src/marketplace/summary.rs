@@ -8,7 +8,8 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::Diagnostic;
-use crate::mcp::config::{McpFile, McpServer};
+use crate::format::{HooksDecl, LoadError, load_plugin};
+use crate::mcp::config::McpServer;
 
 /// One connector: its name and what it starts or reaches.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -47,87 +48,38 @@ pub struct PluginSummary {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// Describes the plugin in `dir` (named `fallback_name` when its
-/// `plugin.json` does not say).
-///
-/// This reads the default layout only (`skills/*/SKILL.md`,
-/// `commands/*.md`, `agents/*.md`, `.mcp.json`, `hooks/hooks.json`): it
-/// stands in for `format::load_plugin` until that loader lands, and will
-/// be switched to it.
-pub fn describe(dir: &Path, fallback_name: &str) -> PluginSummary {
-    let mut summary = PluginSummary {
-        name: fallback_name.to_owned(),
-        ..PluginSummary::default()
-    };
-    let manifest = dir.join(".claude-plugin/plugin.json");
-    if let Some(value) = read_json(&manifest, &mut summary.diagnostics) {
-        let text = |key: &str| value.get(key).and_then(Value::as_str).map(str::to_owned);
-        if let Some(name) = text("name") {
-            summary.name = name;
-        }
-        summary.version = text("version");
-        summary.description = text("description");
-    }
-    summary.skills = names(&dir.join("skills"), |entry| {
-        entry
-            .path()
-            .join("SKILL.md")
-            .is_file()
-            .then(|| entry.file_name())
-    });
-    let markdown = |entry: &std::fs::DirEntry| {
-        let path = entry.path();
-        (path.extension().is_some_and(|e| e == "md") && path.is_file())
-            .then(|| path.file_stem().map(ToOwned::to_owned))
-            .flatten()
-    };
-    summary.commands = names(&dir.join("commands"), markdown);
-    summary.agents = names(&dir.join("agents"), markdown);
-    let mcp = dir.join(".mcp.json");
-    if let Some(value) = read_json(&mcp, &mut summary.diagnostics) {
-        match serde_json::from_value::<McpFile>(value) {
-            Ok(file) => summary.connectors = file.servers.into_iter().map(connector).collect(),
-            Err(e) => summary
-                .diagnostics
-                .push(Diagnostic::error(&mcp, None, e.to_string())),
+/// Describes the plugin in `dir` as the loader reads it
+/// ([`load_plugin`]), so what the person is shown is what tasks get. A
+/// component the loader skips is in the diagnostics, not in the lists.
+pub fn describe(dir: &Path) -> Result<PluginSummary, LoadError> {
+    let (plugin, mut diagnostics) = load_plugin(dir)?;
+    let mut hooks = Vec::new();
+    for decl in &plugin.hooks {
+        match decl {
+            HooksDecl::Inline { hooks: value, .. } => hooks.extend(hook_list(value)),
+            HooksDecl::File { path } => {
+                match std::fs::read_to_string(path)
+                    .map_err(|e| e.to_string())
+                    .and_then(|text| {
+                        serde_json::from_str::<Value>(&text).map_err(|e| e.to_string())
+                    }) {
+                    Ok(value) => hooks.extend(hook_list(&value)),
+                    Err(message) => diagnostics.push(Diagnostic::error(path, None, message)),
+                }
+            }
         }
     }
-    let hooks = dir.join("hooks/hooks.json");
-    if let Some(value) = read_json(&hooks, &mut summary.diagnostics) {
-        summary.hooks = hook_list(&value);
-    }
-    summary
-}
-
-fn read_json(path: &Path, diagnostics: &mut Vec<Diagnostic>) -> Option<Value> {
-    let text = std::fs::read_to_string(path).ok()?;
-    match serde_json::from_str(&text) {
-        Ok(value) => Some(value),
-        Err(e) => {
-            diagnostics.push(Diagnostic::error(
-                path,
-                u32::try_from(e.line()).ok(),
-                e.to_string(),
-            ));
-            None
-        }
-    }
-}
-
-fn names(
-    dir: &Path,
-    pick: impl Fn(&std::fs::DirEntry) -> Option<std::ffi::OsString>,
-) -> Vec<String> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    let mut names: Vec<String> = entries
-        .filter_map(Result::ok)
-        .filter_map(|entry| pick(&entry))
-        .map(|name| name.to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
+    Ok(PluginSummary {
+        name: plugin.name,
+        version: plugin.version,
+        description: plugin.description,
+        skills: plugin.skills.into_iter().map(|s| s.name).collect(),
+        commands: plugin.commands.into_iter().map(|c| c.name).collect(),
+        agents: plugin.agents.into_iter().map(|a| a.name).collect(),
+        connectors: plugin.mcp.servers.into_iter().map(connector).collect(),
+        hooks,
+        diagnostics,
+    })
 }
 
 fn connector((name, server): (String, McpServer)) -> ConnectorInfo {

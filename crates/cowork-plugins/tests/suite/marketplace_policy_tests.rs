@@ -137,3 +137,28 @@ fn an_invalid_policy_file_stops_every_operation_with_its_line() {
     expect_line(known::add(&home.paths, &root).unwrap_err());
     expect_line(installed::set_enabled(&home.paths, "hello", true).unwrap_err());
 }
+
+#[test]
+fn a_plugin_installed_before_a_marketplace_allowlist_is_cut_off_by_it() {
+    let home = Home::new();
+    let root = team_market(&home, &["hello"]);
+    known::add(&home.paths, &root).unwrap();
+    install::prepare(&home.paths, "hello@team")
+        .unwrap()
+        .commit()
+        .unwrap();
+    home.policy("[marketplaces]\nallowed = [\"approved\"]\n");
+    let installed = Installed::load(&home.paths).unwrap();
+    assert!(installed.enabled().is_empty());
+    let error = installed::set_enabled(&home.paths, "hello", true).unwrap_err();
+    assert!(
+        error.to_string().contains("[marketplaces] allowed"),
+        "{error}"
+    );
+    // Allowing its folder by source pattern lets it back in.
+    home.policy(&format!(
+        "[marketplaces]\nallowed = [\"{}/*\"]\n",
+        home.dir.path().canonicalize().unwrap().display()
+    ));
+    assert_eq!(Installed::load(&home.paths).unwrap().enabled().len(), 1);
+}

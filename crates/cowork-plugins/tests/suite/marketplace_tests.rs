@@ -515,12 +515,9 @@ fn a_git_subdir_plugin_is_cloned_at_its_pinned_commit_and_a_wrong_pin_is_refused
     );
     assert!(!plugin.path.join(".git").exists());
 
-    let whole = install::prepare(&home.paths, "whole@m").unwrap();
-    assert!(
-        whole.summary().skills.is_empty(),
-        "the repository root has no skills/"
-    );
-    drop(whole);
+    // The repository's root is no plugin: nothing is installed from it.
+    let error = install::prepare(&home.paths, "whole@m").unwrap_err();
+    assert!(error.to_string().contains("is not a plugin"), "{error}");
 
     let error = install::prepare(&home.paths, "wrong@m").unwrap_err();
     assert!(
@@ -628,4 +625,57 @@ fn a_damaged_state_file_is_an_error_naming_it() {
     );
     let error = Installed::load(&home.paths).unwrap_err();
     assert!(error.to_string().contains("installed.json"), "{error}");
+}
+
+#[test]
+fn a_marketplace_from_elsewhere_cannot_install_this_machines_repositories() {
+    let home = Home::new();
+    let private = home.dir.path().join("private");
+    plugin(&private, "private");
+    // A clone of a remote marketplace, as `add` would have recorded it.
+    let clone = home.paths.plugins_dir().join("marketplaces/remote");
+    write(
+        &clone.join(".claude-plugin/marketplace.json"),
+        &json!({"name": "remote", "plugins": [
+            {"name": "grab", "source": {"source": "url", "url": format!("file://{}", private.display())}},
+            {"name": "grab2", "source": {"source": "git-subdir", "url": private.display().to_string(), "path": "."}}
+        ]})
+        .to_string(),
+    );
+    write(
+        &home.paths.plugins_dir().join("known_marketplaces.json"),
+        &json!({"marketplaces": {"remote": {
+            "source": {"kind": "git", "url": "https://example.com/remote.git"},
+            "root": clone, "added_at": "t", "updated_at": "t"
+        }}})
+        .to_string(),
+    );
+    for id in ["grab@remote", "grab2@remote"] {
+        let error = install::prepare(&home.paths, id).unwrap_err();
+        assert!(error.to_string().contains("this machine"), "{error}");
+    }
+}
+
+#[test]
+fn a_relative_git_url_is_skipped_with_its_line() {
+    let text = "{\"name\": \"m\", \"plugins\": [\n{\"name\": \"rel\", \"source\": {\"source\": \"url\", \"url\": \"../other.git\"}}\n]}";
+    let (market, diagnostics) = Marketplace::parse(text, Path::new("m.json")).unwrap();
+    assert!(market.plugins.is_empty());
+    assert_eq!(diagnostics[0].line, Some(2), "{diagnostics:#?}");
+}
+
+#[test]
+fn uninstalling_from_a_damaged_state_file_deletes_nothing_outside_the_cache() {
+    let home = Home::new();
+    let outside = home.paths.plugins_dir().join("x");
+    write(&outside.join("keep.txt"), "keep");
+    write(
+        &home.paths.plugins_dir().join("installed.json"),
+        &json!({"plugins": {"x@..": {
+            "version": "1", "path": outside, "enabled": true, "installed_at": "t", "source": "./x"
+        }}})
+        .to_string(),
+    );
+    installed::uninstall(&home.paths, "x@..").unwrap();
+    assert!(outside.join("keep.txt").is_file());
 }
