@@ -346,6 +346,13 @@ fn list(args: &PluginListArgs, paths: &PluginPaths) -> Result<ExitCode> {
         }
     }
     print!("{out}");
+    for id in install::missing_required(paths)? {
+        eprintln!(
+            "{} {} is required by the administrator's policy but not installed: run `cowork plugin marketplace update`",
+            style("warning:").yellow(),
+            safe::line(&id)
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 

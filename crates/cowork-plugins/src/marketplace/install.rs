@@ -421,9 +421,44 @@ fn write_json(path: &Path, value: &Value) -> Result<(), MarketError> {
 /// every known marketplace the policy allows. Each outcome is reported on
 /// its own; one failing does not stop the others.
 pub fn apply_policy(paths: &PluginPaths) -> Result<PolicyInstalls, MarketError> {
-    let policy = Policy::load(paths.policy_file())?;
     let installed = Installed::load(paths)?;
     let mut outcomes = Vec::new();
+    for (known, market, entry, state) in policy_entries(paths)? {
+        let id = format!("{}@{}", entry.name, market.name);
+        let wanted = match state {
+            PluginState::Required => true,
+            PluginState::InstalledByDefault => !installed.declined(&id),
+            PluginState::Available | PluginState::Blocked => false,
+        };
+        if wanted && !installed.contains(&id) {
+            let outcome = fetch(paths, &known, &market, &entry).and_then(Staged::commit);
+            outcomes.push((id, outcome));
+        }
+    }
+    Ok(outcomes)
+}
+
+/// `required` plugins of known, allowed marketplaces that are not
+/// installed (the policy changed since the last `add` or `update`, or
+/// their install failed): for a front to warn about, since
+/// [`Installed::load`] installs nothing.
+pub fn missing_required(paths: &PluginPaths) -> Result<Vec<String>, MarketError> {
+    let installed = Installed::load(paths)?;
+    Ok(policy_entries(paths)?
+        .into_iter()
+        .filter(|(_, _, _, state)| *state == PluginState::Required)
+        .map(|(_, market, entry, _)| format!("{}@{}", entry.name, market.name))
+        .filter(|id| !installed.contains(id))
+        .collect())
+}
+
+/// Every entry of every readable known marketplace the policy allows,
+/// with what the policy says about it.
+fn policy_entries(
+    paths: &PluginPaths,
+) -> Result<Vec<(KnownMarketplace, Marketplace, PluginEntry, PluginState)>, MarketError> {
+    let policy = Policy::load(paths.policy_file())?;
+    let mut out = Vec::new();
     for (_, known) in known::load(paths)?.marketplaces {
         let Ok((market, _)) = Marketplace::read(&known.root) else {
             continue;
@@ -435,17 +470,9 @@ pub fn apply_policy(paths: &PluginPaths) -> Result<PolicyInstalls, MarketError> 
             continue;
         }
         for entry in &market.plugins {
-            let id = format!("{}@{}", entry.name, market.name);
-            let wanted = match policy.plugin_state(&entry.name, &market.name) {
-                PluginState::Required => true,
-                PluginState::InstalledByDefault => !installed.declined(&id),
-                PluginState::Available | PluginState::Blocked => false,
-            };
-            if wanted && !installed.contains(&id) {
-                let outcome = fetch(paths, &known, &market, entry).and_then(Staged::commit);
-                outcomes.push((id, outcome));
-            }
+            let state = policy.plugin_state(&entry.name, &market.name);
+            out.push((known.clone(), market.clone(), entry.clone(), state));
         }
     }
-    Ok(outcomes)
+    Ok(out)
 }

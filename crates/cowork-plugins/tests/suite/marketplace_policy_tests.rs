@@ -162,3 +162,22 @@ fn a_plugin_installed_before_a_marketplace_allowlist_is_cut_off_by_it() {
     ));
     assert_eq!(Installed::load(&home.paths).unwrap().enabled().len(), 1);
 }
+
+#[test]
+fn a_plugin_required_after_its_marketplace_was_added_is_reported_until_an_update_installs_it() {
+    let home = Home::new();
+    let root = team_market(&home, &["hello", "other"]);
+    known::add(&home.paths, &root).unwrap();
+    assert!(install::missing_required(&home.paths).unwrap().is_empty());
+    home.policy("[plugins]\n\"other@team\" = \"required\"\n");
+    // Loading installs nothing: a task must not wait on git.
+    assert!(Installed::load(&home.paths).unwrap().all().is_empty());
+    assert_eq!(
+        install::missing_required(&home.paths).unwrap(),
+        ["other@team"]
+    );
+    let updated = known::update(&home.paths, None).unwrap();
+    assert_eq!(updated.policy_installs.len(), 1);
+    assert!(install::missing_required(&home.paths).unwrap().is_empty());
+    assert_eq!(home.installed_ids(), ["other@team"]);
+}

@@ -679,3 +679,56 @@ fn uninstalling_from_a_damaged_state_file_deletes_nothing_outside_the_cache() {
     installed::uninstall(&home.paths, "x@..").unwrap();
     assert!(outside.join("keep.txt").is_file());
 }
+
+#[test]
+fn every_relative_plugin_of_the_fixture_marketplaces_installs_and_describes_cleanly() {
+    let Some(fixtures) = cowork_test_support::fixtures_dir() else {
+        return;
+    };
+    let home = Home::new();
+    let kwp = fixtures.join("knowledge-work-plugins");
+    known::add(&home.paths, kwp.to_str().unwrap()).unwrap();
+    known::add(
+        &home.paths,
+        kwp.join("partner-built/brand-voice").to_str().unwrap(),
+    )
+    .unwrap();
+    let (market, _) = Marketplace::read(&kwp).unwrap();
+    let mut ids: Vec<String> = market
+        .plugins
+        .iter()
+        .filter(|p| matches!(p.source, PluginSource::Relative(_)))
+        .map(|p| format!("{}@knowledge-work-plugins", p.name))
+        .collect();
+    ids.push("brand-voice@brand-voice".to_owned());
+    let mut brings_something = 0;
+    for id in &ids {
+        let staged = install::prepare(&home.paths, id).unwrap();
+        let summary = staged.summary();
+        let errors: Vec<_> = summary
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == cowork_plugins::Severity::Error)
+            .collect();
+        assert!(errors.is_empty(), "{id}: {errors:#?}");
+        assert!(
+            staged.left_out().is_empty(),
+            "{id}: {:?}",
+            staged.left_out()
+        );
+        if !(summary.skills.is_empty()
+            && summary.commands.is_empty()
+            && summary.connectors.is_empty())
+        {
+            brings_something += 1;
+        }
+        staged.commit().unwrap();
+    }
+    assert_eq!(home.installed_ids().len(), 23);
+    assert!(brings_something >= 20, "{brings_something}");
+    let productivity = Installed::load(&home.paths)
+        .unwrap()
+        .find("productivity")
+        .unwrap();
+    assert!(productivity.path.join("skills/start/SKILL.md").is_file());
+}
