@@ -37,11 +37,16 @@
 //!   `installed_by_default` plugins are installed when their marketplace
 //!   is added or updated (an `installed_by_default` plugin the person
 //!   uninstalls stays uninstalled).
-//! - A name in `[marketplaces] allowed` or `[mcp] allowed` trusts anything
-//!   that calls itself that name; write a source or URL pattern to pin
-//!   where it comes from. A URL is compared with its scheme and host in
-//!   lower case and its default port dropped, and `*` matches any text,
-//!   `/` included. `[mcp] blocked` wins over `allowed`.
+//! - A pattern with neither `/` nor `:` is a name; one starting with `/` a
+//!   folder; anything else a URL, `[scheme://]host[:port][/path]`, matched
+//!   part by part: the host glob only ever sees the URL's host (lower case,
+//!   trailing dot and user info dropped), so `*.notion.com/*` cannot be
+//!   met by `https://evil.example/x.notion.com/`; no scheme, port or path
+//!   in the pattern means any. A git address `git@host:path` is
+//!   `ssh://host/path`. A name in `[marketplaces] allowed` or
+//!   `[mcp] allowed` trusts anything that calls itself that name; write a
+//!   source or URL pattern to pin where it comes from. Names and hosts
+//!   compare case-insensitively. `[mcp] blocked` wins over `allowed`.
 //! - A policy file that cannot be read or parsed, an unknown key, or an
 //!   unknown state is an error naming the file and line: an
 //!   administrator's typo must never silently allow everything.
@@ -51,6 +56,8 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use globset::{GlobBuilder, GlobMatcher};
+
+use pattern::Pattern;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -107,49 +114,6 @@ pub struct Blocked {
     pub file: PathBuf,
 }
 
-/// A pattern from the file, matched against a name or against a source
-/// (URL or folder) depending on its shape.
-#[derive(Debug, Clone)]
-struct Pattern {
-    text: String,
-    matcher: GlobMatcher,
-    /// Has `/` or `:`: a URL or folder pattern rather than a name.
-    source: bool,
-}
-
-impl Pattern {
-    fn new(text: &str) -> Result<Self, String> {
-        let glob = GlobBuilder::new(text)
-            .literal_separator(false)
-            .case_insensitive(true)
-            .build()
-            .map_err(|e| format!("`{text}` is not a valid pattern: {e}"))?;
-        Ok(Self {
-            text: text.to_owned(),
-            matcher: glob.compile_matcher(),
-            source: text.contains('/') || text.contains(':'),
-        })
-    }
-
-    fn matches(&self, name: &str, source: Option<&str>) -> bool {
-        if self.source {
-            source.is_some_and(|s| self.matcher.is_match(normalize_source(s)))
-        } else {
-            self.matcher.is_match(name)
-        }
-    }
-}
-
-/// A URL with its scheme and host lower-cased and its default port
-/// dropped, so `HTTPS://MCP.Evil.Example:443/` cannot slip past a
-/// pattern; anything else (a folder) as it is.
-fn normalize_source(source: &str) -> String {
-    match reqwest::Url::parse(source) {
-        Ok(url) if url.has_host() => url.to_string(),
-        Ok(_) | Err(_) => source.to_owned(),
-    }
-}
-
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct PolicyFile {
@@ -180,9 +144,11 @@ struct McpSection {
 pub struct Policy {
     file: PathBuf,
     marketplaces: Option<Vec<Pattern>>,
-    /// Exact `name@marketplace` keys.
+    /// Exact `name@marketplace` keys, in lower case.
     exact: BTreeMap<String, PluginState>,
-    patterns: Vec<(Pattern, PluginState)>,
+    /// `NAME@MARKETPLACE` keys with globs: the text, its matcher, the
+    /// state.
+    patterns: Vec<(String, GlobMatcher, PluginState)>,
     default: PluginState,
     mcp_allowed: Option<Vec<Pattern>>,
     mcp_blocked: Vec<Pattern>,
@@ -260,10 +226,19 @@ impl Policy {
                 ));
             }
             if key.contains(['*', '?', '[', '{']) {
-                let pattern = Pattern::new(&key).map_err(|m| error(Some(span), m))?;
-                policy.patterns.push((pattern, state));
+                let matcher = GlobBuilder::new(&key)
+                    .case_insensitive(true)
+                    .build()
+                    .map_err(|e| {
+                        error(
+                            Some(span.clone()),
+                            format!("`{key}` is not a valid pattern: {e}"),
+                        )
+                    })?
+                    .compile_matcher();
+                policy.patterns.push((key, matcher, state));
             } else {
-                policy.exact.insert(key, state);
+                policy.exact.insert(key.to_lowercase(), state);
             }
         }
         Ok(policy)
@@ -282,14 +257,14 @@ impl Policy {
     /// The state and the rule that decided it.
     fn plugin_rule(&self, name: &str, marketplace: &str) -> (PluginState, String) {
         let id = format!("{name}@{marketplace}");
-        if let Some(state) = self.exact.get(&id) {
+        if let Some(state) = self.exact.get(&id.to_lowercase()) {
             return (*state, format!("\"{id}\" = \"{state}\""));
         }
         self.patterns
             .iter()
-            .filter(|(pattern, _)| pattern.matcher.is_match(&id))
-            .max_by_key(|(_, state)| *state)
-            .map(|(pattern, state)| (*state, format!("\"{}\" = \"{state}\"", pattern.text)))
+            .filter(|(_, matcher, _)| matcher.is_match(&id))
+            .max_by_key(|(_, _, state)| *state)
+            .map(|(text, _, state)| (*state, format!("\"{text}\" = \"{state}\"")))
             .unwrap_or_else(|| (self.default, format!("default = \"{}\"", self.default)))
     }
 
@@ -351,6 +326,9 @@ impl Policy {
 fn line_at(text: &str, offset: usize) -> usize {
     text.get(..offset).unwrap_or(text).matches('\n').count() + 1
 }
+
+#[path = "curation_pattern.rs"]
+mod pattern;
 
 #[cfg(test)]
 #[path = "curation_tests.rs"]

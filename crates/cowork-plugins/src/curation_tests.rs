@@ -177,3 +177,85 @@ fn an_unreadable_policy_file_is_an_error_not_no_policy() {
     let error = Policy::load(dir.path()).unwrap_err();
     assert!(error.message.contains("cannot be read"), "{error}");
 }
+
+#[test]
+fn a_host_pattern_is_matched_against_the_host_only_not_anywhere_in_the_url() {
+    // Regression: `*` once crossed `/`, so an allowlisted
+    // `*.notion.com/*` let any host through with `.notion.com/` in its
+    // path, user info or subdomain.
+    let policy = policy("[mcp]\nallowed = [\"*.notion.com/*\", \"https://mcp.slack.com/*\"]\n");
+    policy
+        .mcp_allowed("n", Some("https://mcp.notion.com/mcp"))
+        .unwrap();
+    policy
+        .mcp_allowed("n", Some("https://a.b.notion.com/"))
+        .unwrap();
+    for url in [
+        "https://evil.example/a.notion.com/x",
+        "https://evil.example/?u=https://mcp.notion.com/",
+        "https://mcp.notion.com.evil.example/mcp",
+        "https://mcp.slack.com@evil.example/mcp",
+        "https://mcp.slack.com.evil.example/mcp",
+        // The scheme is part of the pattern when written.
+        "http://mcp.slack.com/mcp",
+    ] {
+        assert!(policy.mcp_allowed("n", Some(url)).is_err(), "{url} passed");
+    }
+}
+
+#[test]
+fn a_blocked_host_is_blocked_whatever_the_spelling_port_or_user_info() {
+    let policy = policy("[mcp]\nblocked = [\"*.evil.example/*\", \"exact.example:8443\"]\n");
+    for url in [
+        "https://mcp.evil.example/sse",
+        "https://MCP.Evil.Example/sse",
+        "https://mcp.evil.example./sse",
+        "https://user:pw@mcp.evil.example/sse",
+        "https://mcp.evil.example:8443/sse",
+        "wss://mcp.evil.example/",
+        "https://exact.example:8443/",
+    ] {
+        assert!(policy.mcp_allowed("x", Some(url)).is_err(), "{url} passed");
+    }
+    policy
+        .mcp_allowed("x", Some("https://exact.example/"))
+        .unwrap();
+    policy
+        .mcp_allowed("x", Some("https://evil.example.org/"))
+        .unwrap();
+}
+
+#[test]
+fn git_addresses_of_every_form_meet_one_source_pattern() {
+    let policy = policy("[marketplaces]\nallowed = [\"github.com/acme/*\"]\n");
+    for source in [
+        "https://github.com/acme/m.git",
+        "git@github.com:acme/m.git",
+        "ssh://git@GitHub.com/acme/m.git",
+    ] {
+        policy.marketplace_allowed("m", source).unwrap();
+    }
+    for source in [
+        "https://github.com/evil/acme/m.git",
+        "git@evil.example:acme/m.git",
+        "/home/me/acme/m",
+    ] {
+        assert!(
+            policy.marketplace_allowed("m", source).is_err(),
+            "{source} passed"
+        );
+    }
+}
+
+#[test]
+fn plugin_keys_compare_without_case() {
+    let policy = policy("[plugins]\n\"Evil@Market\" = \"blocked\"\n");
+    assert!(policy.plugin_allowed("evil", "market").is_err());
+}
+
+#[test]
+fn a_url_pattern_with_a_bad_port_is_an_error_with_its_line() {
+    let error = error("[mcp]\n\nallowed = [\"https://x.example:http/*\"]\n");
+    assert_eq!(error.line, Some(3), "{error}");
+    assert!(error.message.contains("port"), "{error}");
+}
