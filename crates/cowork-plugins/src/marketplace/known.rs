@@ -60,11 +60,19 @@ impl MarketSource {
         }
     }
 
-    /// The URL or folder, as shown and as policy source patterns see it.
+    /// The URL or folder, as shown and as policy source patterns see it;
+    /// a password in the URL is masked (it is still used to fetch).
     pub fn display(&self) -> String {
         match self {
             Self::Path { path } => path.display().to_string(),
-            Self::Git { url, .. } => url.clone(),
+            Self::Git { url, .. } => match reqwest::Url::parse(url) {
+                Ok(mut parsed) if parsed.password().is_some() => {
+                    // Cannot fail: the URL has a password, so it has a host.
+                    let _ = parsed.set_password(Some("***"));
+                    parsed.to_string()
+                }
+                Ok(_) | Err(_) => url.clone(),
+            },
         }
     }
 }

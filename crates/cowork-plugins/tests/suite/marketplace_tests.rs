@@ -591,3 +591,12 @@ fn every_relative_plugin_of_the_fixture_marketplaces_installs_and_describes_clea
         .unwrap();
     assert!(productivity.path.join("skills/start/SKILL.md").is_file());
 }
+
+#[test]
+fn a_password_in_a_marketplace_url_is_never_shown() {
+    let source = known::MarketSource::Git {
+        url: "https://me:s3cret@git.example/m.git".to_owned(),
+        git_ref: None,
+    };
+    assert_eq!(source.display(), "https://me:***@git.example/m.git");
+}
