@@ -21,6 +21,7 @@ mod journal;
 mod mcp_cmd;
 mod plugin_cmd;
 mod plugin_paths;
+mod plugin_validate;
 mod remote;
 mod render;
 mod run;

@@ -27,9 +27,7 @@ use crate::safe;
 pub fn plugin(command: PluginCommand, _config: &Config) -> Result<ExitCode> {
     let paths = crate::plugin_paths::plugin_paths;
     match command {
-        PluginCommand::Validate(_) => {
-            bail!("`cowork plugin validate` is not yet available in this build")
-        }
+        PluginCommand::Validate(args) => crate::plugin_validate::run(&args),
         PluginCommand::Marketplace(command) => marketplace(command, &paths()?),
         PluginCommand::Install(args) => install_plugin(&args, &paths()?),
         PluginCommand::Uninstall(args) => {

@@ -77,13 +77,7 @@ pub(crate) fn parse(yaml: &str, yaml_line: u32, file: &Path) -> Result<Mapping, 
             let line = error
                 .location()
                 .map(|l| yaml_line + u32::try_from(l.line()).unwrap_or(1).saturating_sub(1));
-            let message = error.to_string();
-            // The location is already in the diagnostic; keep the message.
-            let message = message
-                .split(" at line ")
-                .next()
-                .unwrap_or(&message)
-                .to_owned();
+            let message = file_lines(&error.to_string(), yaml_line);
             Err(Diagnostic::error(
                 file,
                 line.or(Some(yaml_line)),
@@ -91,6 +85,25 @@ pub(crate) fn parse(yaml: &str, yaml_line: u32, file: &Path) -> Result<Mapping, 
             ))
         }
     }
+}
+
+/// A YAML error message with each "line N" (counted in the YAML) turned
+/// into the line of the Markdown file.
+fn file_lines(message: &str, yaml_line: u32) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(at) = rest.find("line ") {
+        let (before, after) = rest.split_at(at + "line ".len());
+        out.push_str(before);
+        let digits = after.len() - after.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        match after[..digits].parse::<u32>() {
+            Ok(n) => out.push_str(&(n + yaml_line - 1).to_string()),
+            Err(_) => out.push_str(&after[..digits]),
+        }
+        rest = &after[digits..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The line of `key:` at the start of a line of the YAML, in the file.

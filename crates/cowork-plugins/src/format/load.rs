@@ -5,16 +5,18 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+use super::components::{agents_in, commands_in, hooks_file, mcp_file, places, skills_in};
 use super::jsonpos::JsonLines;
 use super::manifest::{self, Decl, Manifest, Override, Source};
-use super::read::{Kind, PluginDir, Problem};
-use super::{HooksDecl, LoadError, Plugin, agent, command, connectors, servers, skill};
+use super::read::{PluginDir, Problem};
+use super::skill::SkillDef;
+use super::{HooksDecl, LoadError, Plugin, connectors, servers, skill};
 use crate::Diagnostic;
 use crate::mcp::config::McpFile;
 
 const MANIFEST: &str = ".claude-plugin/plugin.json";
-const HOOKS: &str = "hooks/hooks.json";
-const MCP: &str = ".mcp.json";
+pub(crate) const HOOKS: &str = "hooks/hooks.json";
+pub(crate) const MCP: &str = ".mcp.json";
 const CONNECTORS: &str = "CONNECTORS.md";
 
 /// Reads the plugin in `dir`. See the [module docs](super) for what is a
@@ -45,6 +47,32 @@ pub fn load_plugin_with_entry(
     )
 }
 
+/// The skills in a folder of skill folders that is not a plugin: the
+/// person's own (`~/.config/cowork/skills/`) or a connected folder's
+/// `.claude/skills/`. A folder that does not exist has none. Files are
+/// opened beneath `dir`, as a plugin's are.
+pub fn load_skills(dir: &Path) -> Result<(Vec<SkillDef>, Vec<Diagnostic>), LoadError> {
+    match std::fs::symlink_metadata(dir) {
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            return Ok((Vec::new(), Vec::new()));
+        }
+        Err(_) | Ok(_) => {}
+    }
+    let root = PluginDir::open(dir)?;
+    let mut skills = Vec::new();
+    let mut diagnostics = Vec::new();
+    skills_in(&root, Path::new(""), None, &mut skills, &mut diagnostics);
+    dedupe(
+        &mut skills,
+        |s| &s.name,
+        |s| s.dir.join("SKILL.md"),
+        "skill",
+        &mut diagnostics,
+    );
+    sort_by_file_then_line(&mut diagnostics);
+    Ok((skills, diagnostics))
+}
+
 /// A marketplace entry describing the plugin being loaded.
 pub(crate) struct Entry<'a> {
     pub value: &'a Value,
@@ -61,6 +89,13 @@ pub(crate) fn load(
     let mut diagnostics = Vec::new();
     let own = read_manifest(&root, &mut diagnostics);
     let has_entry = entry.is_some();
+    // A `strict: false` entry is the whole definition of its plugin: the
+    // component paths it lists replace the default folders (several
+    // entries of anthropics/skills share one root, each with its own
+    // `skills` list). Otherwise paths add to the defaults.
+    let strict = entry
+        .as_ref()
+        .is_none_or(|e| e.value.get("strict") != Some(&Value::Bool(false)));
     let from_entry = entry.map(|entry| {
         let source = Source {
             file: entry.file,
@@ -77,6 +112,14 @@ pub(crate) fn load(
         .and_then(|n| n.to_str())
         .unwrap_or("plugin")
         .to_owned();
+    let replaced = |kind: fn(&Manifest) -> &Vec<Override>| {
+        !strict && from_entry.as_ref().is_some_and(|m| !kind(m).is_empty())
+    };
+    let defaults = (
+        (!replaced(|m| &m.skills)).then_some("skills"),
+        (!replaced(|m| &m.commands)).then_some("commands"),
+        (!replaced(|m| &m.agents)).then_some("agents"),
+    );
     let manifest = merge(own.as_ref().and_then(|(m, _)| m.as_ref()), from_entry);
     let name = match (&manifest.name, &own) {
         (Some(name), _) => name.clone(),
@@ -100,7 +143,7 @@ pub(crate) fn load(
     }
 
     let mut skills = Vec::new();
-    for (rel, declared) in places("skills", &manifest.skills) {
+    for (rel, declared) in places(defaults.0, &manifest.skills) {
         present |= skills_in(
             &root,
             &rel,
@@ -110,7 +153,7 @@ pub(crate) fn load(
         );
     }
     let mut commands = Vec::new();
-    for (rel, declared) in places("commands", &manifest.commands) {
+    for (rel, declared) in places(defaults.1, &manifest.commands) {
         present |= commands_in(
             &root,
             &rel,
@@ -120,7 +163,7 @@ pub(crate) fn load(
         );
     }
     let mut agents = Vec::new();
-    for (rel, declared) in places("agents", &manifest.agents) {
+    for (rel, declared) in places(defaults.2, &manifest.agents) {
         present |= agents_in(
             &root,
             &rel,
@@ -215,6 +258,7 @@ pub(crate) fn load(
         "agent",
         &mut diagnostics,
     );
+    sort_by_file_then_line(&mut diagnostics);
     let plugin = Plugin {
         name,
         version: manifest.version,
@@ -292,12 +336,12 @@ pub(crate) fn json_error(file: &Path, error: &serde_json::Error, consequence: &s
 /// from both.
 fn merge(own: Option<&Manifest>, entry: Option<Manifest>) -> Manifest {
     let Some(mut entry) = entry else {
-        return own.map(clone_manifest).unwrap_or_default();
+        return own.cloned().unwrap_or_default();
     };
     let Some(own) = own else {
         return entry;
     };
-    let mut merged = clone_manifest(own);
+    let mut merged = own.clone();
     merged.name = merged.name.or(entry.name);
     merged.description = merged.description.or(entry.description);
     merged.version = merged.version.or(entry.version);
@@ -310,298 +354,6 @@ fn merge(own: Option<&Manifest>, entry: Option<Manifest>) -> Manifest {
     merged
 }
 
-fn clone_manifest(m: &Manifest) -> Manifest {
-    Manifest {
-        name: m.name.clone(),
-        version: m.version.clone(),
-        description: m.description.clone(),
-        author: m.author.clone(),
-        homepage: m.homepage.clone(),
-        repository: m.repository.clone(),
-        license: m.license.clone(),
-        keywords: m.keywords.clone(),
-        commands: m.commands.clone(),
-        agents: m.agents.clone(),
-        skills: m.skills.clone(),
-        hooks: m.hooks.iter().map(clone_decl).collect(),
-        mcp: m.mcp.iter().map(clone_decl).collect(),
-    }
-}
-
-fn clone_decl(d: &Decl) -> Decl {
-    match d {
-        Decl::Path(o) => Decl::Path(o.clone()),
-        Decl::Inline {
-            value,
-            file,
-            pointer,
-        } => Decl::Inline {
-            value: value.clone(),
-            file: file.clone(),
-            pointer: pointer.clone(),
-        },
-    }
-}
-
-/// The default folder, then each override not naming it again. The
-/// override comes along to name plugin.json's line when it is missing.
-fn places(default: &str, overrides: &[Override]) -> Vec<(PathBuf, Option<Override>)> {
-    let mut out: Vec<(PathBuf, Option<Override>)> = vec![(PathBuf::from(default), None)];
-    for o in overrides {
-        if !out.iter().any(|(p, _)| *p == o.path) {
-            out.push((o.path.clone(), Some(o.clone())));
-        }
-    }
-    out
-}
-
-/// What is at `rel`; a missing default is silent (`None`), a missing
-/// override is an error on its plugin.json line.
-fn locate(
-    root: &PluginDir,
-    rel: &Path,
-    declared: Option<&Override>,
-    diagnostics: &mut Vec<Diagnostic>,
-) -> Option<Kind> {
-    match (root.kind(rel), declared) {
-        (Ok(kind), _) => Some(kind),
-        (Err(Problem::Missing), None) => None,
-        (Err(problem), Some(o)) => {
-            diagnostics.push(Diagnostic::error(
-                &o.file,
-                o.line,
-                format!("`./{}` {}", o.path.display(), problem.message()),
-            ));
-            None
-        }
-        (Err(problem), None) => {
-            diagnostics.push(root.problem(rel, &problem));
-            None
-        }
-    }
-}
-
-/// Skills in `rel`: a skill folder itself (holding SKILL.md), or a folder
-/// of skill folders. Returns whether anything was there.
-fn skills_in(
-    root: &PluginDir,
-    rel: &Path,
-    declared: Option<&Override>,
-    skills: &mut Vec<skill::SkillDef>,
-    diagnostics: &mut Vec<Diagnostic>,
-) -> bool {
-    let Some(kind) = locate(root, rel, declared, diagnostics) else {
-        return false;
-    };
-    match kind {
-        Kind::Dir if root.kind(&rel.join("SKILL.md")).is_ok() => {
-            skills.extend(skill::load(root, rel, diagnostics));
-        }
-        Kind::Dir => {
-            let (entries, mut problems) = match root.list(rel) {
-                Ok(listed) => listed,
-                Err(problem) => {
-                    diagnostics.push(root.problem(rel, &problem));
-                    return true;
-                }
-            };
-            diagnostics.append(&mut problems);
-            for entry in entries.iter().filter(|e| e.kind == Kind::Dir) {
-                let folder = rel.join(&entry.name);
-                match root.kind(&folder.join("SKILL.md")) {
-                    Ok(_) => skills.extend(skill::load(root, &folder, diagnostics)),
-                    Err(Problem::Missing) => diagnostics.push(Diagnostic::warning(
-                        root.shown(&folder),
-                        None,
-                        "this skill folder has no SKILL.md, so it was skipped",
-                    )),
-                    Err(problem) => diagnostics.push(root.problem(&folder.join("SKILL.md"), &problem)),
-                }
-            }
-        }
-        Kind::File if rel.file_name().is_some_and(|n| n == "SKILL.md") => {
-            let folder = rel.parent().unwrap_or(Path::new(""));
-            skills.extend(skill::load(root, folder, diagnostics));
-        }
-        Kind::File | Kind::Other => diagnostics.push(Diagnostic::error(
-            root.shown(rel),
-            None,
-            "is not a skill folder (a folder holding SKILL.md) or a folder of them, so it was skipped",
-        )),
-    }
-    true
-}
-
-/// Commands in `rel`: one `.md` file, or every `.md` below a folder
-/// (`a/b.md` is `a:b`).
-fn commands_in(
-    root: &PluginDir,
-    rel: &Path,
-    declared: Option<&Override>,
-    commands: &mut Vec<command::CommandDef>,
-    diagnostics: &mut Vec<Diagnostic>,
-) -> bool {
-    let Some(kind) = locate(root, rel, declared, diagnostics) else {
-        return false;
-    };
-    for (file, parts) in markdown_files(root, rel, kind, true, diagnostics) {
-        commands.extend(command::load(root, &file, parts.join(":"), diagnostics));
-    }
-    true
-}
-
-fn agents_in(
-    root: &PluginDir,
-    rel: &Path,
-    declared: Option<&Override>,
-    agents: &mut Vec<agent::AgentDef>,
-    diagnostics: &mut Vec<Diagnostic>,
-) -> bool {
-    let Some(kind) = locate(root, rel, declared, diagnostics) else {
-        return false;
-    };
-    for (file, _) in markdown_files(root, rel, kind, false, diagnostics) {
-        agents.extend(agent::load(root, &file, diagnostics));
-    }
-    true
-}
-
-/// The `.md` files at `rel` (a file, or a folder's, below it when
-/// `nested`), each with its name parts relative to `rel`.
-fn markdown_files(
-    root: &PluginDir,
-    rel: &Path,
-    kind: Kind,
-    nested: bool,
-    diagnostics: &mut Vec<Diagnostic>,
-) -> Vec<(PathBuf, Vec<String>)> {
-    let stem = |p: &Path| {
-        p.file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap_or_default()
-            .to_owned()
-    };
-    match kind {
-        Kind::File => return vec![(rel.to_path_buf(), vec![stem(rel)])],
-        Kind::Other => {
-            diagnostics.push(root.problem(rel, &Problem::NotAFile));
-            return Vec::new();
-        }
-        Kind::Dir => {}
-    }
-    let mut out = Vec::new();
-    let mut pending = vec![(rel.to_path_buf(), Vec::<String>::new())];
-    while let Some((folder, prefix)) = pending.pop() {
-        let (entries, mut problems) = match root.list(&folder) {
-            Ok(listed) => listed,
-            Err(problem) => {
-                diagnostics.push(root.problem(&folder, &problem));
-                continue;
-            }
-        };
-        diagnostics.append(&mut problems);
-        for entry in entries {
-            let path = folder.join(&entry.name);
-            match entry.kind {
-                Kind::File if entry.name.ends_with(".md") => {
-                    let mut parts = prefix.clone();
-                    parts.push(stem(&path));
-                    out.push((path, parts));
-                }
-                // Bounded depth: a symlink loop inside the plugin must
-                // not walk forever.
-                Kind::Dir if nested && prefix.len() < 8 => {
-                    let mut parts = prefix.clone();
-                    parts.push(entry.name.clone());
-                    pending.push((path, parts));
-                }
-                Kind::File | Kind::Dir | Kind::Other => {}
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
-/// A hooks file: checked to be a JSON object, recorded by path. Returns
-/// whether it was there.
-fn hooks_file(
-    root: &PluginDir,
-    rel: &Path,
-    declared: Option<&Override>,
-    hooks: &mut Vec<HooksDecl>,
-    diagnostics: &mut Vec<Diagnostic>,
-) -> bool {
-    let (present, text) = read_declared(root, rel, declared, diagnostics);
-    let Some(text) = text else {
-        return present;
-    };
-    let file = root.shown(rel);
-    match serde_json::from_str::<Value>(&text) {
-        Ok(Value::Object(_)) => hooks.push(HooksDecl::File {
-            path: root.real_root().join(rel),
-        }),
-        Ok(other) => diagnostics.push(Diagnostic::error(
-            &file,
-            Some(1),
-            format!(
-                "hooks must be a JSON object of events, not {}; the hooks were skipped",
-                manifest::kind(&other)
-            ),
-        )),
-        Err(error) => diagnostics.push(json_error(&file, &error, "the hooks were skipped")),
-    }
-    true
-}
-
-fn mcp_file(
-    root: &PluginDir,
-    rel: &Path,
-    declared: Option<&Override>,
-    mcp: &mut McpFile,
-    diagnostics: &mut Vec<Diagnostic>,
-) -> bool {
-    let (present, text) = read_declared(root, rel, declared, diagnostics);
-    let Some(text) = text else {
-        return present;
-    };
-    let file = root.shown(rel);
-    match serde_json::from_str::<Value>(&text) {
-        Ok(value) => {
-            let lines = JsonLines::scan(&text);
-            servers::read(&value, false, &file, &lines, "", mcp, diagnostics);
-        }
-        Err(error) => diagnostics.push(json_error(&file, &error, "its servers were skipped")),
-    }
-    true
-}
-
-/// The text at `rel`, and whether anything is there at all: a missing
-/// default file is silent, anything else unusable is a diagnostic.
-fn read_declared(
-    root: &PluginDir,
-    rel: &Path,
-    declared: Option<&Override>,
-    diagnostics: &mut Vec<Diagnostic>,
-) -> (bool, Option<String>) {
-    match (root.read(rel), declared) {
-        (Ok(text), _) => (true, Some(text)),
-        (Err(Problem::Missing), None) => (false, None),
-        (Err(problem), Some(o)) => {
-            diagnostics.push(Diagnostic::error(
-                &o.file,
-                o.line,
-                format!("`./{}` {}", o.path.display(), problem.message()),
-            ));
-            (true, None)
-        }
-        (Err(problem), None) => {
-            diagnostics.push(root.problem(rel, &problem));
-            (true, None)
-        }
-    }
-}
-
 /// Keeps the first of each name, warning about the rest.
 fn dedupe<T>(
     items: &mut Vec<T>,
@@ -610,9 +362,17 @@ fn dedupe<T>(
     what: &str,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
-    let mut seen: Vec<String> = Vec::new();
+    let mut seen: Vec<(String, PathBuf)> = Vec::new();
     items.retain(|item| {
-        if seen.contains(name(item)) {
+        // The same file reached twice (a default folder and an override
+        // naming a folder inside it) is one component, not a clash.
+        if seen
+            .iter()
+            .any(|(n, f)| n == name(item) && *f == file(item))
+        {
+            return false;
+        }
+        if seen.iter().any(|(n, _)| n == name(item)) {
             diagnostics.push(Diagnostic::warning(
                 file(item),
                 None,
@@ -623,9 +383,27 @@ fn dedupe<T>(
             ));
             false
         } else {
-            seen.push(name(item).clone());
+            seen.push((name(item).clone(), file(item)));
             true
         }
     });
     items.sort_by(|a, b| name(a).cmp(name(b)));
+}
+
+/// Files in the order their first problem was found, and each file's
+/// problems by line, as a person reads them top to bottom.
+fn sort_by_file_then_line(diagnostics: &mut [Diagnostic]) {
+    let mut files: Vec<PathBuf> = Vec::new();
+    for d in diagnostics.iter() {
+        if !files.contains(&d.file) {
+            files.push(d.file.clone());
+        }
+    }
+    diagnostics.sort_by_key(|d| {
+        let file = files
+            .iter()
+            .position(|f| *f == d.file)
+            .unwrap_or(usize::MAX);
+        (file, d.line.unwrap_or(0))
+    });
 }

@@ -18,7 +18,7 @@ pub struct Author {
 }
 
 /// What a manifest declares; every field optional.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct Manifest {
     pub name: Option<String>,
     pub version: Option<String>,
@@ -38,6 +38,8 @@ pub(crate) struct Manifest {
 /// A component path a manifest names, and where it names it.
 #[derive(Debug, Clone)]
 pub(crate) struct Override {
+    /// The manifest key naming it (`skills`).
+    pub key: String,
     /// Relative to the plugin root, `./` and inner `..` removed.
     pub path: PathBuf,
     pub file: PathBuf,
@@ -45,7 +47,7 @@ pub(crate) struct Override {
 }
 
 /// A `hooks` or `mcpServers` entry: a file, or the configuration inline.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) enum Decl {
     Path(Override),
     Inline {
@@ -308,6 +310,7 @@ fn paths(
                     ));
                 }
                 out.push(Override {
+                    key: key.to_owned(),
                     path,
                     file: source.file.to_path_buf(),
                     line,

@@ -13,7 +13,7 @@
 //! ```
 //!
 //! [`load_plugin`] never fails because one part is bad: a broken
-//! component is skipped with a [`Diagnostic`] naming its file and line,
+//! component is skipped with a [`Diagnostic`](crate::Diagnostic) naming its file and line,
 //! and the rest loads. It fails ([`LoadError`]) only when the folder is
 //! not a plugin at all or cannot be read. A `plugin.json` that is not
 //! valid JSON is an error diagnostic, and the plugin still loads from its
@@ -27,7 +27,14 @@
 //! Path overrides in plugin.json (`"skills": "./more-skills/"`) add to the
 //! default folders, as Claude Code's reference describes custom paths
 //! ("supplement, not replace"); naming a default folder again loads it
-//! once.
+//! once. A marketplace entry with `"strict": false` is the plugin's whole
+//! definition, so the component paths it lists replace the default
+//! folders ([`load_plugin_with_entry`]). Paths must be relative and stay
+//! inside the plugin (`..` above the root and absolute paths are refused
+//! on their line).
+//!
+//! [`load_skills`] reads a folder of skills that is not a plugin (the
+//! person's own, a connected folder's `.claude/skills/`) the same way.
 //!
 //! [`render_command`] fills a command's arguments, [`expand`] expands
 //! `${VAR}`, [`resolve_placeholders`] turns `~~chat` into the connected
@@ -45,6 +52,7 @@
 
 mod agent;
 mod command;
+mod components;
 mod connectors;
 mod expand;
 mod frontmatter;
@@ -64,10 +72,10 @@ pub use agent::AgentDef;
 pub use command::{CommandDef, render_command};
 pub use connectors::{ConnectorCategory, ConnectorsMap, names_match, resolve_placeholders};
 pub use expand::{Expanded, MissingVars, expand, expand_server, plugin_lookup};
-pub use load::{load_plugin, load_plugin_with_entry};
+pub use load::{load_plugin, load_plugin_with_entry, load_skills};
 pub use manifest::Author;
 pub use skill::SkillDef;
-pub use validate::{Validation, validate};
+pub use validate::{Checked, Validation, validate};
 
 use crate::mcp::config::McpFile;
 

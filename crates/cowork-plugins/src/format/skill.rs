@@ -61,6 +61,8 @@ const KNOWN: &[&str] = &[
 /// How many files of one skill are listed; a skill with more is a data
 /// dump, and listing it all would slow every load.
 const MAX_FILES: usize = 2000;
+/// The Agent Skills spec's limit on a description.
+const MAX_DESCRIPTION: usize = 1024;
 /// How deep a skill's folders are listed.
 const MAX_DEPTH: usize = 8;
 
@@ -71,8 +73,10 @@ pub(crate) fn load(
     rel: &Path,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<SkillDef> {
+    // `rel` is empty when the folder given is itself the skill.
     let folder_name = rel
         .file_name()
+        .or_else(|| dir.real_root().file_name())
         .and_then(|n| n.to_str())
         .unwrap_or_default()
         .to_owned();
@@ -158,6 +162,20 @@ pub(crate) fn load(
             format!(
                 "the skill name `{folder_name}` should be lowercase letters, digits and hyphens \
                  (at most 64)"
+            ),
+        ));
+    }
+    if let Some(skill) = &skill
+        && skill.description.chars().count() > MAX_DESCRIPTION
+    {
+        let line = fields.line("description");
+        fields.diagnostics.push(Diagnostic::warning(
+            &file,
+            line,
+            format!(
+                "the description has {} characters; the Agent Skills spec allows {MAX_DESCRIPTION}, \
+                 and every skill's description is in every task's prompt: shorten it",
+                skill.description.chars().count()
             ),
         ));
     }

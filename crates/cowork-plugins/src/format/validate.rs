@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::jsonpos::{JsonLines, child};
 use super::load::{Entry, json_error, load};
 use super::manifest::{kind, relative_path};
-use super::read::{PluginDir, Problem};
+use super::read::{Kind, PluginDir, Problem};
 use super::{LoadError, Plugin};
 use crate::{Diagnostic, Severity};
 
@@ -17,30 +17,57 @@ const MARKETPLACE: &str = ".claude-plugin/marketplace.json";
 /// What validating a folder found.
 #[derive(Debug)]
 pub struct Validation {
-    /// The plugins that loaded (for a marketplace, those with a local
-    /// source), in order.
-    pub plugins: Vec<Plugin>,
-    /// Every problem, plugin by plugin, each naming its file.
-    pub diagnostics: Vec<Diagnostic>,
     /// The marketplace's name, when the folder is one.
     pub marketplace: Option<String>,
+    /// The plugins that loaded (for a marketplace, those with a local
+    /// source), in order, each with its own problems.
+    pub plugins: Vec<Checked>,
+    /// Problems of the marketplace file itself, and of plugins that could
+    /// not be loaded at all.
+    pub diagnostics: Vec<Diagnostic>,
 }
 
-impl Validation {
+/// One plugin that loaded, and what is wrong with it.
+#[derive(Debug)]
+pub struct Checked {
+    pub plugin: Plugin,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Checked {
     pub fn errors(&self) -> usize {
-        self.count(Severity::Error)
+        count(&self.diagnostics, Severity::Error)
     }
 
     pub fn warnings(&self) -> usize {
-        self.count(Severity::Warning)
+        count(&self.diagnostics, Severity::Warning)
     }
+}
 
-    fn count(&self, severity: Severity) -> usize {
+impl Validation {
+    /// Every problem: the marketplace's first, then each plugin's.
+    pub fn all(&self) -> impl Iterator<Item = &Diagnostic> {
         self.diagnostics
             .iter()
-            .filter(|d| d.severity == severity)
+            .chain(self.plugins.iter().flat_map(|c| &c.diagnostics))
+    }
+
+    pub fn errors(&self) -> usize {
+        self.all().filter(|d| d.severity == Severity::Error).count()
+    }
+
+    pub fn warnings(&self) -> usize {
+        self.all()
+            .filter(|d| d.severity == Severity::Warning)
             .count()
     }
+}
+
+fn count(diagnostics: &[Diagnostic], severity: Severity) -> usize {
+    diagnostics
+        .iter()
+        .filter(|d| d.severity == severity)
+        .count()
 }
 
 /// Validates `dir`: a marketplace when it has
@@ -50,12 +77,15 @@ pub fn validate(dir: &Path) -> Result<Validation, LoadError> {
     let root = PluginDir::open(dir)?;
     let rel = Path::new(MARKETPLACE);
     match root.read(rel) {
-        Ok(text) => Ok(marketplace(dir, &root.shown(rel), &text)),
+        Ok(text) => Ok(marketplace(dir, &root, &root.shown(rel), &text)),
         Err(Problem::Missing) => {
             let (plugin, diagnostics) = load(dir, None)?;
             Ok(Validation {
-                plugins: vec![plugin],
-                diagnostics,
+                plugins: vec![Checked {
+                    plugin,
+                    diagnostics,
+                }],
+                diagnostics: Vec::new(),
                 marketplace: None,
             })
         }
@@ -67,7 +97,7 @@ pub fn validate(dir: &Path) -> Result<Validation, LoadError> {
     }
 }
 
-fn marketplace(dir: &Path, file: &Path, text: &str) -> Validation {
+fn marketplace(dir: &Path, root: &PluginDir, file: &Path, text: &str) -> Validation {
     let mut out = Validation {
         plugins: Vec::new(),
         diagnostics: Vec::new(),
@@ -191,6 +221,25 @@ fn marketplace(dir: &Path, file: &Path, text: &str) -> Validation {
                         continue;
                     }
                 };
+                // The kernel judges the source beneath the marketplace
+                // folder first: a symlink out of it is not followed.
+                match root.kind(&rel) {
+                    Ok(Kind::Dir) => {}
+                    Ok(Kind::File | Kind::Other) => {
+                        out.diagnostics.push(error(
+                            &child(&pointer, "source"),
+                            format!("`source` `{source}` is not a folder"),
+                        ));
+                        continue;
+                    }
+                    Err(problem) => {
+                        out.diagnostics.push(error(
+                            &child(&pointer, "source"),
+                            format!("`source` `{source}` {}", problem.message()),
+                        ));
+                        continue;
+                    }
+                }
                 let entry = Entry {
                     value: entry,
                     file,
@@ -200,7 +249,7 @@ fn marketplace(dir: &Path, file: &Path, text: &str) -> Validation {
                 match load(&dir.join(&rel), Some(entry)) {
                     Ok((plugin, mut diagnostics)) => {
                         if plugin.name != name {
-                            out.diagnostics.push(Diagnostic::warning(
+                            diagnostics.insert(0, Diagnostic::warning(
                                 file,
                                 lines.line(&child(&pointer, "name")),
                                 format!(
@@ -210,8 +259,10 @@ fn marketplace(dir: &Path, file: &Path, text: &str) -> Validation {
                                 ),
                             ));
                         }
-                        out.diagnostics.append(&mut diagnostics);
-                        out.plugins.push(plugin);
+                        out.plugins.push(Checked {
+                            plugin,
+                            diagnostics,
+                        });
                     }
                     Err(load_error) => out.diagnostics.push(error(
                         &child(&pointer, "source"),

@@ -6,13 +6,13 @@ use std::path::{Path, PathBuf};
 use cowork_plugins::format::{LoadError, Plugin, load_plugin};
 use cowork_plugins::{Diagnostic, Severity};
 
-struct Fixture {
+pub(super) struct Fixture {
     dir: tempfile::TempDir,
 }
 
 impl Fixture {
     /// A plugin with one good skill, command and agent.
-    fn new() -> Self {
+    pub(super) fn new() -> Self {
         let fixture = Self {
             dir: tempfile::tempdir().unwrap(),
         };
@@ -36,17 +36,17 @@ impl Fixture {
         fixture
     }
 
-    fn root(&self) -> &Path {
+    pub(super) fn root(&self) -> &Path {
         self.dir.path()
     }
 
-    fn write(&self, rel: &str, content: impl AsRef<[u8]>) {
+    pub(super) fn write(&self, rel: &str, content: impl AsRef<[u8]>) {
         let path = self.root().join(rel);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, content).unwrap();
     }
 
-    fn load(&self) -> (Plugin, Vec<Diagnostic>) {
+    pub(super) fn load(&self) -> (Plugin, Vec<Diagnostic>) {
         load_plugin(self.root()).unwrap()
     }
 }
@@ -211,22 +211,37 @@ fn an_override_climbing_out_with_dotdot_is_refused_on_its_line() {
         "./../{}/s",
         outside.path().file_name().unwrap().to_str().unwrap()
     );
+    // Every key that takes a path, each escaping differently.
     fixture.write(
         ".claude-plugin/plugin.json",
-        format!("{{\n  \"name\": \"demo\",\n  \"skills\": [\n    \"{escape}\"\n  ],\n  \"hooks\": \"../hooks.json\"\n}}"),
+        format!(
+            "{{\n  \"name\": \"demo\",\n  \"skills\": [\n    \"{escape}\"\n  ],\n  \"hooks\": \"../hooks.json\",\n  \"commands\": \"./a/../../c\",\n  \"agents\": \"/etc\",\n  \"mcpServers\": [\"../../.mcp.json\"]\n}}"
+        ),
     );
     let (plugin, diagnostics) = fixture.load();
     assert_eq!(skill_names(&plugin), ["good"]);
     let errors = only(&diagnostics, Severity::Error);
-    assert_eq!(errors.len(), 2, "{diagnostics:#?}");
-    assert_eq!(errors[0].line, Some(4));
+    let lines: Vec<Option<u32>> = errors.iter().map(|e| e.line).collect();
+    assert_eq!(
+        lines,
+        [Some(4), Some(6), Some(7), Some(8), Some(9)],
+        "{diagnostics:#?}"
+    );
+    for error in &errors {
+        assert!(
+            error.file.ends_with(".claude-plugin/plugin.json"),
+            "{error}"
+        );
+    }
     assert!(
         errors[0].message.contains("outside the plugin"),
         "{}",
         errors[0]
     );
-    assert_eq!(errors[1].line, Some(6));
+    assert!(errors[3].message.contains("absolute"), "{}", errors[3]);
     assert!(plugin.hooks.is_empty());
+    assert_eq!(plugin.commands.len(), 1);
+    assert_eq!(plugin.agents.len(), 1);
 }
 
 #[test]
@@ -454,4 +469,57 @@ fn a_plugin_without_a_manifest_loads_under_its_folder_name() {
     let (plugin, diagnostics) = load_plugin(&plugin_dir).unwrap();
     assert!(diagnostics.is_empty(), "{diagnostics:#?}");
     assert_eq!(plugin.name, "my-tools");
+}
+
+#[test]
+fn a_persons_skills_folder_loads_like_a_plugins_skills() {
+    let home = tempfile::tempdir().unwrap();
+    let skills = home.path().join("skills");
+    std::fs::create_dir_all(skills.join("notes")).unwrap();
+    std::fs::write(
+        skills.join("notes/SKILL.md"),
+        "---\nname: notes\ndescription: Keep notes.\n---\nWrite them down.\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(skills.join("broken")).unwrap();
+    std::fs::write(skills.join("broken/SKILL.md"), "---\nname: broken\n---\n").unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(outside.path().join("leak")).unwrap();
+    std::fs::write(
+        outside.path().join("leak/SKILL.md"),
+        "---\nname: leak\ndescription: SECRET\n---\n",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(outside.path().join("leak"), skills.join("leak")).unwrap();
+
+    let (found, diagnostics) = cowork_plugins::format::load_skills(&skills).unwrap();
+    let names: Vec<&str> = found.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["notes"]);
+    let errors = only(&diagnostics, Severity::Error);
+    assert_eq!(errors.len(), 2, "{diagnostics:#?}");
+    assert!(errors.iter().any(|e| e.file.ends_with("broken/SKILL.md")));
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.message.contains("outside the plugin folder"))
+    );
+
+    let (none, nothing) = cowork_plugins::format::load_skills(&home.path().join("absent")).unwrap();
+    assert!(none.is_empty() && nothing.is_empty());
+}
+
+#[test]
+fn an_overlong_skill_description_is_a_warning_on_its_line() {
+    let fixture = Fixture::new();
+    let long = "word ".repeat(300);
+    fixture.write(
+        "skills/wordy/SKILL.md",
+        format!("---\nname: wordy\ndescription: {long}\n---\nbody\n"),
+    );
+    let (plugin, diagnostics) = fixture.load();
+    assert_eq!(skill_names(&plugin), ["good", "wordy"]);
+    let warnings = only(&diagnostics, Severity::Warning);
+    assert_eq!(warnings.len(), 1, "{diagnostics:#?}");
+    assert_eq!(warnings[0].line, Some(3));
+    assert!(warnings[0].message.contains("1024"), "{}", warnings[0]);
 }

@@ -209,12 +209,17 @@ fn the_knowledge_work_marketplace_validates_with_every_local_plugin() {
         Some("knowledge-work-plugins")
     );
     assert_eq!(validation.plugins.len(), 22);
-    assert_eq!(validation.errors(), 0, "{:#?}", validation.diagnostics);
+    assert_eq!(
+        validation.errors(),
+        0,
+        "{:#?}",
+        validation.all().collect::<Vec<_>>()
+    );
     // A single-plugin marketplace whose plugin is its own folder.
     let brand =
         validate(&fixtures.join("knowledge-work-plugins/partner-built/brand-voice")).unwrap();
     assert_eq!(brand.plugins.len(), 1);
-    assert_eq!(brand.errors(), 0, "{:#?}", brand.diagnostics);
+    assert_eq!(brand.errors(), 0, "{:#?}", brand.all().collect::<Vec<_>>());
 }
 
 #[test]
@@ -226,8 +231,7 @@ fn skills_a_marketplace_lists_but_lacks_are_errors_on_their_lines() {
     // marketplace.json lists.
     let validation = validate(&fixtures.join("anthropics-skills")).unwrap();
     let missing: Vec<&Diagnostic> = validation
-        .diagnostics
-        .iter()
+        .all()
         .filter(|d| d.severity == Severity::Error)
         .collect();
     assert_eq!(missing.len(), 16, "{missing:#?}");
@@ -238,10 +242,35 @@ fn skills_a_marketplace_lists_but_lacks_are_errors_on_their_lines() {
     assert!(xlsx.file.ends_with(".claude-plugin/marketplace.json"));
     assert_eq!(xlsx.line, Some(18));
     assert!(xlsx.message.contains("does not exist"), "{xlsx}");
-    assert!(
-        validation
+    // A `strict: false` entry's `skills` replace the default folder, so
+    // each entry gets only the skills it lists (regression: every entry
+    // of the shared root got every skill of `skills/`).
+    let skills_of = |name: &str| -> Vec<String> {
+        let checked = validation
             .plugins
             .iter()
-            .any(|p| p.skills.iter().any(|s| s.name == "skill-creator"))
+            .find(|c| c.plugin.name == name)
+            .unwrap();
+        checked
+            .plugin
+            .skills
+            .iter()
+            .map(|s| s.name.clone())
+            .collect()
+    };
+    assert!(skills_of("document-skills").is_empty());
+    assert_eq!(skills_of("example-skills"), ["skill-creator"]);
+    assert_eq!(
+        validation.warnings(),
+        0,
+        "{:#?}",
+        validation.all().collect::<Vec<_>>()
+    );
+    assert!(
+        validation.plugins.iter().any(|c| c
+            .plugin
+            .skills
+            .iter()
+            .any(|s| s.name == "skill-creator"))
     );
 }

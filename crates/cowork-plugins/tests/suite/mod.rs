@@ -1,4 +1,5 @@
 mod format_bad_tests;
+mod format_escape_tests;
 mod format_tests;
 mod marketplace_git_tests;
 mod marketplace_policy_tests;
