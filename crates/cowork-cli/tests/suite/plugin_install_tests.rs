@@ -345,3 +345,46 @@ fn a_git_marketplace_is_added_by_file_url_and_its_plugin_installed() {
         stdout(&out)
     );
 }
+
+/// `cowork plugin install ID` on a pseudo-terminal (through util-linux
+/// `script`), answering `answer`; returns what the terminal showed.
+fn install_on_a_terminal(env: &Env, id: &str, answer: &str) -> Option<String> {
+    if !cowork_test_support::consumers::available("script") {
+        return None;
+    }
+    let cowork = assert_cmd::cargo::cargo_bin("cowork");
+    let out = StdCommand::new("script")
+        .args(["-qec"])
+        .arg(format!("{} plugin install {id}", cowork.display()))
+        .arg("/dev/null")
+        .env("COWORK_HOME", env.home.path())
+        .env("COWORK_CONFIG", env.home.path().join("config.toml"))
+        .env("COWORK_POLICY_FILE", policy_file(env))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write as _;
+            // Sent before the question is asked: the terminal buffers it.
+            child.stdin.take().unwrap().write_all(answer.as_bytes())?;
+            child.wait_with_output()
+        })
+        .unwrap();
+    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[test]
+fn on_a_terminal_install_asks_and_only_yes_installs() {
+    let env = Env::new();
+    let root = team_marketplace(&env, "d");
+    add_marketplace(&env, &root);
+    let Some(shown) = install_on_a_terminal(&env, "hello@team", "n\n") else {
+        return;
+    };
+    assert!(shown.contains("Install? [y/N]"), "{shown}");
+    assert!(shown.contains("Not installed."), "{shown}");
+    assert!(list_json(&env).is_empty());
+    let shown = install_on_a_terminal(&env, "hello@team", "y\n").unwrap();
+    assert!(shown.contains("installed hello@team"), "{shown}");
+    assert_eq!(list_json(&env).len(), 1);
+}
