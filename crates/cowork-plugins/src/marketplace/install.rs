@@ -257,7 +257,12 @@ fn fetch(
     let dir = staging.path().join("plugin");
     let left_out = if entry.strict {
         let mut left_out = copy_tree(&source_dir, &dir, &[])?;
-        if entry.skills.is_some() || entry.commands.is_some() || entry.agents.is_some() {
+        if entry.skills.is_some()
+            || entry.commands.is_some()
+            || entry.agents.is_some()
+            || entry.hooks.is_some()
+            || entry.mcp_servers.is_some()
+        {
             left_out.push(
                 "the marketplace entry lists components but is strict: the plugin's own files decide what it brings"
                     .to_owned(),
