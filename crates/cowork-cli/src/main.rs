@@ -20,6 +20,7 @@ mod home;
 mod journal;
 mod mcp_cmd;
 mod plugin_cmd;
+mod plugin_paths;
 mod plugin_validate;
 mod remote;
 mod render;
