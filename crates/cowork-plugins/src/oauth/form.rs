@@ -15,6 +15,13 @@ pub(crate) fn encode(pairs: &[(&str, &str)]) -> String {
     out
 }
 
+/// One percent-encoded component (for HTTP Basic, RFC 6749 §2.3.1).
+pub(crate) fn component(text: &str) -> String {
+    let mut out = String::new();
+    push_encoded(&mut out, text);
+    out
+}
+
 fn push_encoded(out: &mut String, text: &str) {
     for byte in text.bytes() {
         match byte {

@@ -1,6 +1,10 @@
 //! [`OAuthProvider`]: the stored login of each remote server, as the MCP
 //! transports ask for it.
 
+use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
 use futures::future::BoxFuture;
 use reqwest::Client;
 
@@ -8,7 +12,7 @@ use super::discovery::Challenge;
 use super::error::OAuthError;
 use super::flow::union_scope;
 use super::http;
-use super::store::{StoredToken, TokenStore};
+use super::store::{Secret, StoredToken, TokenStore};
 use super::token::{self, Grant};
 use crate::mcp::auth::{AuthError, AuthProvider};
 use crate::mcp::config::RemoteServer;
@@ -16,6 +20,11 @@ use crate::mcp::config::RemoteServer;
 /// A token this close to its expiry is refreshed before use: it could
 /// expire on the way.
 const EXPIRY_MARGIN_SECS: i64 = 60;
+
+/// A 401 this soon after this provider refreshed the token was most
+/// likely for the token it replaced (a request already on its way), so
+/// the new one is offered instead of being refreshed again.
+const JUST_REFRESHED: Duration = Duration::from_secs(30);
 
 /// Supplies stored OAuth tokens, refreshing them when they expire or a
 /// server says they no longer work.
@@ -27,6 +36,8 @@ pub struct OAuthProvider {
     /// concurrent refresh would spend an already-spent token, get
     /// `invalid_grant`, and log the person out.
     refreshing: tokio::sync::Mutex<()>,
+    /// Per server, the access token this provider last obtained, and when.
+    refreshed: Mutex<HashMap<String, (Secret, Instant)>>,
 }
 
 impl OAuthProvider {
@@ -35,6 +46,7 @@ impl OAuthProvider {
             store,
             http: http::client(),
             refreshing: tokio::sync::Mutex::new(()),
+            refreshed: Mutex::new(HashMap::new()),
         }
     }
 
@@ -52,7 +64,7 @@ impl OAuthProvider {
             .filter(|token| token.server_url == remote.url))
     }
 
-    async fn authorization(
+    async fn header_for(
         &self,
         server: &str,
         remote: &RemoteServer,
@@ -70,7 +82,7 @@ impl OAuthProvider {
         Ok(Some(bearer(&token)))
     }
 
-    async fn challenged(
+    async fn on_challenge(
         &self,
         server: &str,
         remote: &RemoteServer,
@@ -106,7 +118,8 @@ impl OAuthProvider {
     }
 
     /// Refreshes `stale`, unless another caller already did while this
-    /// one waited for its turn. A revoked login is deleted.
+    /// one waited for its turn, or did just before (see
+    /// [`JUST_REFRESHED`]). A revoked login is deleted.
     async fn refresh(
         &self,
         server: &str,
@@ -119,7 +132,11 @@ impl OAuthProvider {
             .ok_or(OAuthError::NotLoggedIn {
                 server: server.to_owned(),
             })?;
-        if current.access_token != stale.access_token {
+        let now = jiff::Timestamp::now().as_second();
+        let unexpired = current.expires_at.is_none_or(|at| at > now);
+        if current.access_token != stale.access_token
+            || (unexpired && self.just_refreshed(server, &current.access_token))
+        {
             return Ok(current);
         }
         let Some(refresh_token) = &current.refresh_token else {
@@ -146,7 +163,22 @@ impl OAuthProvider {
         };
         let refreshed = answer.apply(current, jiff::Timestamp::now().as_second());
         self.store.save(server, &refreshed)?;
+        self.refreshed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(
+                server.to_owned(),
+                (refreshed.access_token.clone(), Instant::now()),
+            );
         Ok(refreshed)
+    }
+
+    fn just_refreshed(&self, server: &str, access_token: &Secret) -> bool {
+        self.refreshed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(server)
+            .is_some_and(|(token, at)| token == access_token && at.elapsed() < JUST_REFRESHED)
     }
 
     /// Remembers that `server` wants `scope` too, for the next login.
@@ -190,7 +222,7 @@ impl AuthProvider for OAuthProvider {
         server: &'a str,
         remote: &'a RemoteServer,
     ) -> BoxFuture<'a, Result<Option<String>, AuthError>> {
-        Box::pin(async move { self.authorization(server, remote).await.map_err(auth_error) })
+        Box::pin(async move { self.header_for(server, remote).await.map_err(auth_error) })
     }
 
     fn challenged<'a>(
@@ -201,7 +233,7 @@ impl AuthProvider for OAuthProvider {
         www_authenticate: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Option<String>, AuthError>> {
         Box::pin(async move {
-            self.challenged(server, remote, status, www_authenticate)
+            self.on_challenge(server, remote, status, www_authenticate)
                 .await
                 .map_err(auth_error)
         })

@@ -133,9 +133,9 @@ fn authenticate<'a>(
     match (client.auth, &client.client_secret) {
         (TokenEndpointAuth::ClientSecretBasic, Some(secret)) => {
             // RFC 6749 §2.3.1: both parts form-encoded before base64.
-            let user = form::encode(&[("", &client.client_id)]);
-            let pass = form::encode(&[("", secret.expose())]);
-            let basic = STANDARD.encode(format!("{}:{}", &user[1..], &pass[1..]));
+            let user = form::component(&client.client_id);
+            let pass = form::component(secret.expose());
+            let basic = STANDARD.encode(format!("{user}:{pass}"));
             request.header("authorization", format!("Basic {basic}"))
         }
         (TokenEndpointAuth::ClientSecretPost, Some(secret)) => {
