@@ -186,46 +186,70 @@ async fn rfc_8414_metadata_of_an_issuer_with_a_path_is_found_path_inserted() {
 
 #[tokio::test]
 async fn a_server_without_pkce_s256_is_refused_before_the_browser_opens() {
-    let f = Fixture::new(OAuthServerConfig {
-        s256: false,
-        ..Default::default()
-    });
-    let err = Login::start(&f.store, SERVER, &f.remote, &f.options)
-        .await
-        .unwrap_err();
-    assert!(matches!(err, OAuthError::NoS256 { .. }), "{err}");
-    assert!(
-        err.to_string()
-            .ends_with("does not support PKCE with S256; cowork refuses to log in without it"),
-        "{err}"
-    );
-    assert_eq!(f.server.registrations(), 0);
-    assert!(f.server.seen("/authorize").is_empty());
+    // Only `plain` advertised, and nothing advertised at all.
+    for omit in [false, true] {
+        let f = Fixture::new(OAuthServerConfig {
+            s256: false,
+            omit_pkce_methods: omit,
+            ..Default::default()
+        });
+        let err = Login::start(&f.store, SERVER, &f.remote, &f.options)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, OAuthError::NoS256 { .. }), "{err}");
+        assert!(
+            err.to_string()
+                .ends_with("does not support PKCE with S256; cowork refuses to log in without it"),
+            "{err}"
+        );
+        assert_eq!(f.server.registrations(), 0);
+        assert!(f.server.seen("/authorize").is_empty());
+    }
 }
 
 #[tokio::test]
 async fn resource_metadata_for_another_resource_is_refused() {
-    let f = Fixture::new(OAuthServerConfig {
-        resource_override: Some("https://other.example.com/mcp".into()),
-        ..Default::default()
-    });
-    let err = Login::start(&f.store, SERVER, &f.remote, &f.options)
-        .await
-        .unwrap_err();
-    assert!(matches!(err, OAuthError::ResourceMismatch { .. }), "{err}");
-    assert!(err.to_string().contains("other.example.com"), "{err}");
+    // Found through the challenge and by probing alike.
+    for in_challenge in [true, false] {
+        let f = Fixture::new(OAuthServerConfig {
+            resource_override: Some("https://other.example.com/mcp".into()),
+            metadata_in_challenge: in_challenge,
+            ..Default::default()
+        });
+        let err = Login::start(&f.store, SERVER, &f.remote, &f.options)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, OAuthError::ResourceMismatch { .. }), "{err}");
+        assert!(err.to_string().contains("other.example.com"), "{err}");
+    }
 }
 
 #[tokio::test]
 async fn authorization_server_metadata_naming_another_issuer_is_refused() {
+    for metadata in [MetadataKind::OAuth, MetadataKind::OpenId] {
+        let f = Fixture::new(OAuthServerConfig {
+            metadata,
+            metadata_issuer: Some("https://evil.example.com".into()),
+            ..Default::default()
+        });
+        let err = Login::start(&f.store, SERVER, &f.remote, &f.options)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, OAuthError::IssuerMismatch { .. }), "{err}");
+    }
+}
+
+#[tokio::test]
+async fn an_endpoint_that_would_carry_credentials_in_clear_text_is_refused() {
     let f = Fixture::new(OAuthServerConfig {
-        metadata_issuer: Some("https://evil.example.com".into()),
+        token_endpoint: Some("http://auth.example.com/token".into()),
         ..Default::default()
     });
     let err = Login::start(&f.store, SERVER, &f.remote, &f.options)
         .await
         .unwrap_err();
-    assert!(matches!(err, OAuthError::IssuerMismatch { .. }), "{err}");
+    assert!(matches!(err, OAuthError::Insecure { .. }), "{err}");
+    assert!(err.to_string().contains("the token endpoint"), "{err}");
 }
 
 #[tokio::test]

@@ -52,6 +52,10 @@ pub enum IssMode {
 pub struct OAuthServerConfig {
     /// Advertise PKCE S256 (the server always enforces it).
     pub s256: bool,
+    /// Leave `code_challenge_methods_supported` out of the metadata.
+    pub omit_pkce_methods: bool,
+    /// Advertise this token endpoint instead of the server's own.
+    pub token_endpoint: Option<String>,
     pub metadata: MetadataKind,
     /// The issuer's path (`""` or e.g. `"/tenant"`).
     pub issuer_path: String,
@@ -84,6 +88,8 @@ impl Default for OAuthServerConfig {
     fn default() -> Self {
         Self {
             s256: true,
+            omit_pkce_methods: false,
+            token_endpoint: None,
             metadata: MetadataKind::OAuth,
             issuer_path: String::new(),
             metadata_issuer: None,

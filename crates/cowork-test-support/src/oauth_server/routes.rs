@@ -175,7 +175,7 @@ fn server_metadata(shared: &Shared) -> Response {
     let mut metadata = json!({
         "issuer": config.metadata_issuer.clone().unwrap_or_else(|| shared.issuer()),
         "authorization_endpoint": format!("{base}/authorize"),
-        "token_endpoint": format!("{base}/token"),
+        "token_endpoint": config.token_endpoint.clone().unwrap_or_else(|| format!("{base}/token")),
         "response_types_supported": ["code"],
         "grant_types_supported": ["authorization_code", "refresh_token"],
         "code_challenge_methods_supported": if config.s256 { json!(["plain", "S256"]) } else { json!(["plain"]) },
@@ -183,6 +183,11 @@ fn server_metadata(shared: &Shared) -> Response {
         "client_id_metadata_document_supported": config.client_id_metadata_documents,
         "authorization_response_iss_parameter_supported": matches!(config.iss, IssMode::Sent | IssMode::PromisedButMissing | IssMode::Wrong),
     });
+    if config.omit_pkce_methods
+        && let Some(fields) = metadata.as_object_mut()
+    {
+        fields.remove("code_challenge_methods_supported");
+    }
     if config.dynamic_registration {
         metadata["registration_endpoint"] = json!(format!("{base}/register"));
     }
