@@ -84,8 +84,12 @@ impl Login {
         store.token_path(server)?;
         let http = http::client();
         let discovered = discover(&http, remote).await?;
-        let previous = store.load(server)?;
-        let scope = union_scope(
+        // Scopes granted by another issuer mean nothing to this one (the
+        // server moved to another authorization server).
+        let previous = store
+            .load(server)?
+            .filter(|t| t.issuer == discovered.server.issuer);
+        let mut scope = union_scope(
             [
                 discovered.default_scope(),
                 previous.as_ref().and_then(|t| t.scope.clone()),
@@ -94,6 +98,17 @@ impl Login {
             .iter()
             .flatten(),
         );
+        // SEP-2207: where the authorization server has `offline_access`,
+        // a refresh token must be asked for with it.
+        if let Some(asked) = &scope
+            && discovered
+                .server
+                .scopes_supported
+                .iter()
+                .any(|s| s == "offline_access")
+        {
+            scope = union_scope([asked.clone(), "offline_access".to_owned()].iter());
+        }
         let identity = identify(
             &http,
             store,

@@ -503,3 +503,23 @@ async fn a_server_offering_no_client_identity_names_the_configuration_fix() {
     assert!(matches!(err, OAuthError::NoClientIdentity { .. }), "{err}");
     assert!(err.to_string().contains("oauth.clientId"), "{err}");
 }
+
+#[tokio::test]
+async fn offline_access_is_asked_for_where_the_authorization_server_lists_it() {
+    let f = Fixture::new(OAuthServerConfig {
+        metadata: MetadataKind::OpenId,
+        offline_access: true,
+        ..Default::default()
+    });
+    f.login().await.unwrap();
+    assert_eq!(
+        f.server.seen("/authorize")[0].params["scope"],
+        "mcp:read offline_access"
+    );
+    let plain = Fixture::new(OAuthServerConfig::default());
+    plain.login().await.unwrap();
+    assert_eq!(
+        plain.server.seen("/authorize")[0].params["scope"],
+        "mcp:read"
+    );
+}

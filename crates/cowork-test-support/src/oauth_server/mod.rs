@@ -77,6 +77,8 @@ pub struct OAuthServerConfig {
     /// A client id the server knows without registration.
     pub preregistered: Option<String>,
     pub scopes_supported: Vec<String>,
+    /// The authorization server also lists `offline_access` (OIDC style).
+    pub offline_access: bool,
     /// The scope the challenge asks for.
     pub challenge_scope: Option<String>,
     /// Lifetime of access tokens, seconds.
@@ -102,6 +104,7 @@ impl Default for OAuthServerConfig {
             registration_secret: false,
             preregistered: None,
             scopes_supported: vec!["mcp:read".into(), "mcp:write".into()],
+            offline_access: false,
             challenge_scope: Some("mcp:read".into()),
             access_ttl: 3600,
             revocation: true,

@@ -179,7 +179,8 @@ fn server_metadata(shared: &Shared) -> Response {
         "response_types_supported": ["code"],
         "grant_types_supported": ["authorization_code", "refresh_token"],
         "code_challenge_methods_supported": if config.s256 { json!(["plain", "S256"]) } else { json!(["plain"]) },
-        "scopes_supported": config.scopes_supported,
+        "scopes_supported": config.scopes_supported.iter().map(String::as_str)
+            .chain(config.offline_access.then_some("offline_access")).collect::<Vec<_>>(),
         "client_id_metadata_document_supported": config.client_id_metadata_documents,
         "authorization_response_iss_parameter_supported": matches!(config.iss, IssMode::Sent | IssMode::PromisedButMissing | IssMode::Wrong),
     });
