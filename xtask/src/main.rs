@@ -8,6 +8,8 @@
 //!   python-docx and python-pptx.
 //! - `bench serve`: a real `cowork serve`: idle memory, the home page's
 //!   time to first byte, and a model's token to an SSE client.
+//! - `bench plugins-load`: loading every fixture plugin, and `cowork
+//!   plugin validate` of the fixtures marketplace as a whole process.
 
 // A command-line tool: printing results is its job.
 #![expect(clippy::print_stdout, reason = "xtask reports to the terminal")]
@@ -16,11 +18,12 @@ mod docs_bench;
 mod exec_bench;
 mod grep_bench;
 mod loop_bench;
+mod plugins_bench;
 mod serve_bench;
 mod undo_bench;
 
 const USAGE: &str = "usage: cargo run --release -p xtask -- bench loop [--steps N] | bench grep [--files N] | \
-     bench undo [--files N] | bench exec | bench docs | bench serve";
+     bench undo [--files N] | bench exec | bench docs | bench serve | bench plugins-load";
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -33,6 +36,7 @@ fn main() -> anyhow::Result<()> {
         ["bench", "exec", rest @ ..] => exec_bench::run(rest),
         ["bench", "docs", rest @ ..] => docs_bench::run(rest),
         ["bench", "serve", rest @ ..] => serve_bench::run(rest),
+        ["bench", "plugins-load", rest @ ..] => plugins_bench::run(rest),
         _ => anyhow::bail!("{USAGE}"),
     }
 }

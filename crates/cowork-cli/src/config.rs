@@ -166,6 +166,8 @@ mod tests {
         let mut rule = Rule {
             action: cowork_protocol::config::RuleAction::Deny,
             tool: None,
+            server: None,
+            trust_read_only_hint: false,
             effect: None,
             folder: Some(PathBuf::from("private")),
             path: None,
@@ -188,6 +190,8 @@ mod tests {
         let mut rule = Rule {
             action: cowork_protocol::config::RuleAction::Deny,
             tool: None,
+            server: None,
+            trust_read_only_hint: false,
             effect: None,
             folder: Some(PathBuf::from("~/tax")),
             path: Some("~/notes/*.key".to_owned()),

@@ -21,6 +21,7 @@ mod journal;
 mod mcp_cmd;
 mod mcp_login;
 mod plugin_cmd;
+mod plugin_validate;
 mod remote;
 mod render;
 mod run;

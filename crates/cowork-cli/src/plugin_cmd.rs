@@ -10,5 +10,8 @@ use cowork_protocol::config::Config;
 use crate::cli_plugins::PluginCommand;
 
 pub fn plugin(command: PluginCommand, _config: &Config) -> Result<ExitCode> {
-    anyhow::bail!("`cowork plugin {command:?}` is being built")
+    match command {
+        PluginCommand::Validate(args) => crate::plugin_validate::run(&args),
+        other => anyhow::bail!("`cowork plugin {other:?}` is being built"),
+    }
 }

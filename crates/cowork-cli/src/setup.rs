@@ -106,6 +106,8 @@ pub fn factory_error(err: cowork_core::FactoryError) -> anyhow::Error {
     match err {
         FactoryError::Model(e) => SetupError(model_error(&e)).into(),
         FactoryError::AllowNet(e) => SetupError(format!("--allow-net: {e}")).into(),
+        // The person typed a /command nobody knows: their input, exit 2.
+        FactoryError::UnknownCommand(e) => SetupError(e.to_string()).into(),
         FactoryError::StillRunning { id } => anyhow::anyhow!(
             "task {} is still running; stop it (Ctrl-C) before undoing it",
             id.short()

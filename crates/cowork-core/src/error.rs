@@ -31,6 +31,10 @@ pub enum CoreError {
     /// recorded as failed; the process goes on.
     #[error("cowork hit an internal error and stopped the task: {message}")]
     Panicked { message: String },
+    /// A `UserPromptSubmit` hook refused the task's prompt; the task
+    /// ends without calling the model.
+    #[error("a UserPromptSubmit hook refused the prompt: {reason}")]
+    PromptRefused { reason: String },
     /// The stored log does not start with the task's creation.
     #[error("task {id}'s event log is damaged: it does not begin with the task's creation")]
     DamagedLog { id: TaskId },

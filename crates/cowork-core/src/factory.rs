@@ -11,30 +11,33 @@
 mod paths;
 mod undo;
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use cowork_files::{Folders, JournalStore};
 use cowork_model::Model;
 use cowork_protocol::config::Config;
-use cowork_protocol::{PermissionMode, TaskId, TaskSpec, TaskStatus};
+use cowork_protocol::{FolderGrant, PermissionMode, TaskId, TaskSpec, TaskStatus};
 use cowork_sandbox::egress::{Allowlist, AllowlistError};
 use cowork_sandbox::{Availability, Egress, Network};
 use cowork_store::Store;
 
 use crate::approvals::Approver;
 use crate::error::CoreError;
-use crate::extensions::{ExtensionSource, TaskExtensions};
+use crate::extensions::{
+    ExpandedPrompt, ExtensionSource, TaskContext, TaskExtensions, UnknownCommand,
+};
 use crate::handle::TaskHandle;
 use crate::hub::Hub;
 use crate::permission::{Policy, RuleError, denied_paths, hidden_paths};
 use crate::runner::{
-    LoadedTask, RunOptions, TaskDeps, continue_task, load_task, resume_task, start_recorded_task,
-    start_task,
+    LoadedTask, RunOptions, TaskDeps, continue_task, is_fresh, load_task, resume_task,
+    start_expanded_task, start_recorded_expanded,
 };
 use crate::tool::ToolRegistry;
 use crate::tools::{
     BashSetup, Isolation, JournalSetup, TaskJournal, register_bash, register_doc_tools,
-    register_file_tools,
+    register_file_tools, register_skill_tool,
 };
 
 pub use paths::{ConfigLocation, OwnPaths};
@@ -152,6 +155,10 @@ pub enum FactoryError {
     /// The network allowlist is invalid; the error names the entry.
     #[error("the network allowlist is not valid: {0}")]
     AllowNet(#[from] AllowlistError),
+    /// The prompt starts with a `/name` no command or skill has; no task
+    /// was recorded. The error lists close matches.
+    #[error(transparent)]
+    UnknownCommand(#[from] UnknownCommand),
     /// Undo was asked of a task that a live process is still running:
     /// stop (cancel) it first.
     #[error("task {} is still running; cancel it before undoing it", .id.short())]
@@ -228,11 +235,13 @@ impl Factory {
         };
         spec.model.model = model.info().model;
         let id = TaskId::new();
+        // Before anything is recorded: an unknown command records no task.
+        let expanded = self.expand_prompt(&id, &spec)?;
         let (deps, mut notices) = self.deps(model, &id, &spec, &setup)?;
         if spec.folders.is_empty() {
             notices.push(SetupNotice::NoFolder);
         }
-        let handle = start_task(deps, id, spec.clone())?;
+        let handle = start_expanded_task(deps, id, spec.clone(), expanded)?;
         Ok(Started {
             handle,
             spec,
@@ -249,7 +258,9 @@ impl Factory {
         setup: RunSetup,
         model: Option<Arc<dyn Model>>,
     ) -> Result<Started, FactoryError> {
-        self.run_stored(id_or_prefix, setup, model, resume_task)
+        self.run_stored(id_or_prefix, setup, model, |deps, task| {
+            Ok(resume_task(deps, task)?)
+        })
     }
 
     /// Continues a finished task with a new message from the person, in
@@ -262,20 +273,30 @@ impl Factory {
         model: Option<Arc<dyn Model>>,
     ) -> Result<Started, FactoryError> {
         self.run_stored(id_or_prefix, setup, model, |deps, task| {
-            continue_task(deps, task, text)
+            Ok(continue_task(deps, task, text)?)
         })
     }
 
     /// Starts a task this process recorded earlier and has not run yet (a
     /// daemon's queued task), without calling it resumed; see
-    /// [`start_recorded_task`].
+    /// [`start_recorded_task`](crate::start_recorded_task). A prompt that is
+    /// a `/command` is expanded here, as [`Factory::start`] does; a front
+    /// that records tasks itself should refuse unknown commands before
+    /// recording, with [`Factory::expand_prompt`].
     pub fn start_recorded(
         &self,
         id: &str,
         setup: RunSetup,
         model: Option<Arc<dyn Model>>,
     ) -> Result<Started, FactoryError> {
-        let mut started = self.run_stored(id, setup, model, start_recorded_task)?;
+        let mut started = self.run_stored(id, setup, model, |deps, task| {
+            let expanded = if is_fresh(deps.hub.store(), &task)? {
+                self.expand_prompt(&task.id, &task.spec)?
+            } else {
+                None
+            };
+            Ok(start_recorded_expanded(deps, task, expanded)?)
+        })?;
         if started.spec.folders.is_empty() {
             started.notices.insert(0, SetupNotice::NoFolder);
         }
@@ -290,7 +311,7 @@ impl Factory {
         id_or_prefix: &str,
         setup: RunSetup,
         model: Option<Arc<dyn Model>>,
-        run: impl FnOnce(TaskDeps, LoadedTask) -> Result<TaskHandle, CoreError>,
+        run: impl FnOnce(TaskDeps, LoadedTask) -> Result<TaskHandle, FactoryError>,
     ) -> Result<Started, FactoryError> {
         let task = load_task(self.store(), id_or_prefix)?;
         let model = match model {
@@ -307,6 +328,20 @@ impl Factory {
             notices,
             previous: Some(previous),
         })
+    }
+
+    /// What the model is sent for `spec`'s prompt when it starts with a
+    /// `/command`: `Ok(None)` when it does not (or no extension source is
+    /// set), `Err` when it names nothing known (with close matches).
+    pub fn expand_prompt(
+        &self,
+        id: &TaskId,
+        spec: &TaskSpec,
+    ) -> Result<Option<ExpandedPrompt>, UnknownCommand> {
+        match &self.extensions {
+            Some(source) => source.expand(&spec.prompt, &task_context(id, spec)),
+            None => Ok(None),
+        }
     }
 
     /// Undoes a task's file changes (or plans it, with `dry_run`); see
@@ -327,7 +362,12 @@ impl Factory {
         spec: &TaskSpec,
         setup: &RunSetup,
     ) -> Result<(TaskDeps, Vec<SetupNotice>), FactoryError> {
-        let (tools, notices) = self.tools(id, spec, setup)?;
+        let mut extensions = match &self.extensions {
+            Some(source) => source.for_task(&task_context(id, spec)),
+            None => TaskExtensions::default(),
+        };
+        extensions.read_only = readable_dirs(&extensions.read_only, &mut extensions.notices);
+        let (tools, notices) = self.tools(id, spec, setup, &extensions)?;
         let policy = Policy::new(spec.mode, &self.config.rules)?;
         let deps = TaskDeps {
             model,
@@ -336,28 +376,42 @@ impl Factory {
             policy,
             approver: setup.approver,
             options: RunOptions::default(),
-            extensions: TaskExtensions::default(),
+            extensions,
         };
         Ok((deps, notices))
     }
 
     /// The tools `spec`'s mode and folders allow, and what is left out.
+    /// The skill folders of `extensions` join the task's folders as
+    /// read-only grants, after them, so relative paths still resolve in
+    /// the first connected folder.
     fn tools(
         &self,
         id: &TaskId,
         spec: &TaskSpec,
         setup: &RunSetup,
+        extensions: &TaskExtensions,
     ) -> Result<(ToolRegistry, Vec<SetupNotice>), FactoryError> {
         let network = match &setup.allow_net {
             None => Network::None,
             Some(spec) => Network::Allow(Egress::new(Allowlist::parse(spec)?)),
         };
         let hidden = hidden_paths(&self.config.rules);
+        let grants: Vec<FolderGrant> = spec
+            .folders
+            .iter()
+            .cloned()
+            .chain(extensions.read_only.iter().map(|path| FolderGrant {
+                path: path.clone(),
+                read_only: true,
+            }))
+            .collect();
         let folders = Arc::new(
-            Folders::open(&spec.folders)?
+            Folders::open(&grants)?
                 .with_hidden(&hidden)?
                 .with_protected(&denied_paths(&self.config.rules))?
-                .with_reserved(&self.paths.reserved()),
+                .with_reserved(&self.paths.reserved())
+                .with_readable(&inside(&extensions.read_only, &self.paths.reserved())),
         );
         let journal = TaskJournal::new(JournalSetup {
             store: Arc::clone(&self.journal),
@@ -369,7 +423,13 @@ impl Factory {
             register_file_tools(&mut tools, Arc::clone(&folders), Some(&journal), spec.mode);
             let writing = (spec.mode != PermissionMode::Plan).then_some(&journal);
             register_doc_tools(&mut tools, Arc::clone(&folders), writing);
+        } else if !extensions.read_only.is_empty() {
+            // No folder of the person's, but skills: the model reads their
+            // files, and there is nothing it may change.
+            register_file_tools(&mut tools, Arc::clone(&folders), None, spec.mode);
+            register_doc_tools(&mut tools, Arc::clone(&folders), None);
         }
+        register_skill_tool(&mut tools, &extensions.skills);
         let isolation = match (spec.mode, hidden.is_empty(), setup.sandbox) {
             (PermissionMode::Plan, _, _) => None,
             (PermissionMode::Ask | PermissionMode::Auto, false, _) => {
@@ -391,6 +451,11 @@ impl Factory {
             }
         };
         if let Some(isolation) = isolation {
+            let hidden = command_masks(
+                self.paths.hidden_from_commands(),
+                &folders.grants()[..spec.folders.len()],
+                &extensions.read_only,
+            );
             register_bash(
                 &mut tools,
                 BashSetup {
@@ -399,12 +464,85 @@ impl Factory {
                     isolation,
                     network,
                     limits: self.config.sandbox.clone(),
-                    hidden: self.paths.hidden_from_commands(),
+                    hidden,
                 },
             );
         }
         Ok((tools, notices))
     }
+}
+
+/// The folders of `dirs` (real paths) that lie inside one of `reserved`
+/// (cowork's data and configuration directories, where installed plugins
+/// and the person's skills are kept) without holding one: the task may
+/// read them although they are cowork's.
+fn inside(dirs: &[PathBuf], reserved: &[PathBuf]) -> Vec<PathBuf> {
+    let reserved: Vec<PathBuf> = reserved
+        .iter()
+        .map(|r| std::fs::canonicalize(r).unwrap_or_else(|_| r.clone()))
+        .collect();
+    dirs.iter()
+        .filter(|d| reserved.iter().any(|r| d.starts_with(r) && *d != r))
+        .filter(|d| !reserved.iter().any(|r| r.starts_with(d)))
+        .cloned()
+        .collect()
+}
+
+/// What the sandbox masks for commands: cowork's own directories, except
+/// one that holds a skill folder and that no task folder overlaps — there
+/// the mask would hide the skill's files, and nothing else of it is
+/// mounted. When a task folder holds it (`--folder ~`), it stays masked,
+/// and the skill's files are out of the commands' sight.
+fn command_masks(
+    hidden: Vec<PathBuf>,
+    task_folders: &[FolderGrant],
+    skill_dirs: &[PathBuf],
+) -> Vec<PathBuf> {
+    hidden
+        .into_iter()
+        .filter(|h| {
+            let real = std::fs::canonicalize(h).unwrap_or_else(|_| h.clone());
+            let holds_skill = skill_dirs.iter().any(|d| d.starts_with(&real));
+            let overlaps_task = task_folders
+                .iter()
+                .any(|g| g.path.starts_with(&real) || real.starts_with(&g.path));
+            !holds_skill || overlaps_task
+        })
+        .collect()
+}
+
+/// What an extension source learns about the task it serves.
+fn task_context(id: &TaskId, spec: &TaskSpec) -> TaskContext {
+    TaskContext {
+        id: id.clone(),
+        folders: spec.folders.clone(),
+        mode: spec.mode,
+    }
+}
+
+/// The skill folders a task can be given: each one's real path, in order,
+/// once. One that cannot be opened is left out with a notice rather than
+/// failing the task (a plugin removed while it was listed).
+fn readable_dirs(dirs: &[PathBuf], notices: &mut Vec<String>) -> Vec<PathBuf> {
+    let mut readable: Vec<PathBuf> = Vec::with_capacity(dirs.len());
+    for dir in dirs {
+        match std::fs::canonicalize(dir) {
+            Ok(real) if real.is_dir() => {
+                if !readable.contains(&real) {
+                    readable.push(real);
+                }
+            }
+            Ok(_) => notices.push(format!(
+                "{} is not a folder, so the task cannot read the skill files there",
+                dir.display()
+            )),
+            Err(e) => notices.push(format!(
+                "the task cannot read the skill files in {}: {e}",
+                dir.display()
+            )),
+        }
+    }
+    readable
 }
 
 #[cfg(test)]

@@ -117,6 +117,8 @@ fn hiding_rule(root: &Path) -> Rule {
     Rule {
         action: RuleAction::Deny,
         tool: None,
+        server: None,
+        trust_read_only_hint: false,
         effect: None,
         folder: None,
         path: Some(format!("{}/secret/**", root.display())),

@@ -18,6 +18,14 @@
 //! the mode allows, the policy and the model. Undoing a task is
 //! [`factory::undo_task`].
 //!
+//! Plugins reach a task only through an [`ExtensionSource`] given to the
+//! factory ([`Factory::with_extensions`]; cowork-plugins implements it):
+//! skills (named in the system prompt, loaded with the `Skill` tool, their
+//! folders readable and never writable), `/commands` expanded before the
+//! first model call, connectors polled before each turn (their tools pass
+//! the permission engine as external actions), and hooks fired at the
+//! loop's points. None of it can widen what the task may do.
+//!
 //! ```no_run
 //! # async fn demo(deps: cowork_core::TaskDeps, spec: cowork_protocol::TaskSpec) -> Result<(), cowork_core::CoreError> {
 //! let mut task = cowork_core::start_task(deps, cowork_protocol::TaskId::new(), spec)?;
@@ -38,6 +46,7 @@ mod output;
 mod permission;
 mod prompt;
 mod runner;
+mod suggest;
 mod tool;
 pub mod tools;
 mod transcript;
@@ -54,11 +63,14 @@ pub use factory::{
 pub use handle::{OpSender, TaskHandle};
 pub use hub::{Hub, Publisher, Subscription};
 pub use output::truncate_tool_output;
-pub use permission::{Policy, RuleError, Verdict, denied_paths, escape_glob, hidden_paths};
-pub use prompt::system_prompt;
+pub use permission::{
+    CallFacts, Policy, RuleError, Verdict, denied_paths, escape_glob, hidden_paths,
+};
+pub use prompt::{system_prompt, system_prompt_with};
 pub use runner::{
     LoadedTask, RunOptions, TaskDeps, continue_task, load_task, resume_task, start_recorded_task,
     start_task,
 };
+pub use suggest::close_matches;
 pub use tool::{CallContext, Preview, Tool, ToolFailure, ToolRegistry};
 pub use transcript::Transcript;

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use globset::{Glob, GlobMatcher};
+use globset::{Glob, GlobBuilder, GlobMatcher};
 
 use cowork_files::deepest_grant;
 use cowork_protocol::config::{Rule, RuleAction};
@@ -29,14 +29,21 @@ struct CompiledRule {
     number: usize,
     rule: Rule,
     glob: Option<GlobMatcher>,
+    /// `tool` as a case-insensitive glob over tool names.
+    tool: Option<GlobMatcher>,
+    /// `server` as the prefix of its tools' names, lowercased.
+    server: Option<String>,
 }
 
 /// A bad rule in the configuration.
 #[derive(Debug, thiserror::Error)]
-#[error("rule {number} in the configuration has an invalid path {glob:?}: {message}")]
+#[error("rule {number} in the configuration has an invalid {field} {value:?}: {message}")]
 pub struct RuleError {
     pub number: usize,
-    pub glob: String,
+    /// The rule's key at fault (`path`, `folder`, `tool`, `server`,
+    /// `trust_read_only_hint`).
+    pub field: &'static str,
+    pub value: String,
     pub message: String,
 }
 
@@ -49,59 +56,30 @@ pub struct Policy {
     rules: Vec<CompiledRule>,
 }
 
+/// What the policy judges about one call.
+#[derive(Debug, Clone, Copy)]
+pub struct CallFacts<'a> {
+    pub tool: &'a str,
+    pub effect: Effect,
+    /// The tool's own claim that it only reads ([`Tool::read_only_hint`](crate::Tool::read_only_hint)),
+    /// trusted only by allow rules that say `trust_read_only_hint`.
+    pub read_only_hint: bool,
+    /// The absolute paths the call touches.
+    pub paths: &'a [PathBuf],
+}
+
 impl Policy {
     pub fn new(mode: PermissionMode, rules: &[Rule]) -> Result<Self, RuleError> {
         let rules = rules
             .iter()
             .enumerate()
-            .map(|(i, rule)| {
-                // A relative path never matches the absolute paths calls
-                // touch: the rule would silently protect nothing.
-                if let Some(folder) = rule.folder.as_ref().filter(|f| !f.is_absolute()) {
-                    return Err(RuleError {
-                        number: i + 1,
-                        glob: folder.display().to_string(),
-                        message: "a rule's folder must be an absolute path (or start with ~/)"
-                            .to_owned(),
-                    });
-                }
-                if let Some(pattern) = rule
-                    .path
-                    .as_ref()
-                    .filter(|p| !p.starts_with('/') && !p.starts_with("**"))
-                {
-                    return Err(RuleError {
-                        number: i + 1,
-                        glob: pattern.clone(),
-                        message: "a rule's path glob must be absolute (`/home/me/tax/**`), \
-                                  start with `~/` or with `**` (`**/*.key`)"
-                            .to_owned(),
-                    });
-                }
-                let glob = match &rule.path {
-                    Some(pattern) => Some(
-                        Glob::new(pattern)
-                            .map_err(|e| RuleError {
-                                number: i + 1,
-                                glob: pattern.clone(),
-                                message: e.kind().to_string(),
-                            })?
-                            .compile_matcher(),
-                    ),
-                    None => None,
-                };
-                Ok(CompiledRule {
-                    number: i + 1,
-                    rule: rule.clone(),
-                    glob,
-                })
-            })
+            .map(|(i, rule)| compile(i + 1, rule))
             .collect::<Result<_, RuleError>>()?;
         Ok(Self { mode, rules })
     }
 
     /// Decides a call to `tool` with `effect` touching `paths` (absolute),
-    /// in a task over `folders`.
+    /// in a task over `folders`, trusting no read-only claim.
     pub fn decide(
         &self,
         tool: &str,
@@ -109,8 +87,27 @@ impl Policy {
         paths: &[PathBuf],
         folders: &[FolderGrant],
     ) -> Verdict {
+        self.decide_call(
+            &CallFacts {
+                tool,
+                effect,
+                read_only_hint: false,
+                paths,
+            },
+            folders,
+        )
+    }
+
+    /// Decides `call` in a task over `folders`.
+    pub fn decide_call(&self, call: &CallFacts<'_>, folders: &[FolderGrant]) -> Verdict {
+        let CallFacts {
+            tool,
+            effect,
+            paths,
+            ..
+        } = *call;
         // Deny rules win over the mode, allow rules and --yes.
-        if let Some(rule) = self.matching(RuleAction::Deny, tool, effect, paths) {
+        if let Some(rule) = self.matching(RuleAction::Deny, call) {
             return Verdict::Deny {
                 by: format!("rule {} in config.toml", rule.number),
                 reason: format!(
@@ -133,16 +130,10 @@ impl Policy {
             }
             PermissionMode::Ask | PermissionMode::Auto => {}
         }
-        if self
-            .matching(RuleAction::Allow, tool, effect, paths)
-            .is_some()
-        {
+        if self.matching(RuleAction::Allow, call).is_some() {
             return Verdict::Allow;
         }
-        if self
-            .matching(RuleAction::Ask, tool, effect, paths)
-            .is_some()
-        {
+        if self.matching(RuleAction::Ask, call).is_some() {
             return Verdict::Ask;
         }
         match self.mode {
@@ -154,26 +145,23 @@ impl Policy {
     /// The first rule with `action` that matches the call. A deny rule
     /// matches when any path matches (one forbidden path is enough); other
     /// rules only when every path does.
-    fn matching(
-        &self,
-        action: RuleAction,
-        tool: &str,
-        effect: Effect,
-        paths: &[PathBuf],
-    ) -> Option<&CompiledRule> {
+    fn matching(&self, action: RuleAction, call: &CallFacts<'_>) -> Option<&CompiledRule> {
+        let tool = call.tool.to_lowercase();
         self.rules.iter().find(|c| {
             let rule = &c.rule;
             if rule.action != action {
                 return false;
             }
-            if rule
-                .tool
-                .as_deref()
-                .is_some_and(|t| !t.eq_ignore_ascii_case(tool))
-            {
+            if c.tool.as_ref().is_some_and(|g| !g.is_match(&tool)) {
                 return false;
             }
-            if rule.effect.is_some_and(|e| e != effect) {
+            if c.server.as_ref().is_some_and(|s| !tool.starts_with(s)) {
+                return false;
+            }
+            if rule.trust_read_only_hint && !call.read_only_hint {
+                return false;
+            }
+            if rule.effect.is_some_and(|e| e != call.effect) {
                 return false;
             }
             let path_rule = rule.folder.is_some() || c.glob.is_some();
@@ -185,11 +173,90 @@ impl Policy {
                     && c.glob.as_ref().is_none_or(|g| g.is_match(p))
             };
             match action {
-                RuleAction::Deny => paths.iter().any(hit),
-                RuleAction::Allow | RuleAction::Ask => !paths.is_empty() && paths.iter().all(hit),
+                RuleAction::Deny => call.paths.iter().any(hit),
+                RuleAction::Allow | RuleAction::Ask => {
+                    !call.paths.is_empty() && call.paths.iter().all(hit)
+                }
             }
         })
     }
+}
+
+/// Checks and compiles rule `number` (counted from 1).
+fn compile(number: usize, rule: &Rule) -> Result<CompiledRule, RuleError> {
+    let error = |field: &'static str, value: &str, message: &str| RuleError {
+        number,
+        field,
+        value: value.to_owned(),
+        message: message.to_owned(),
+    };
+    // A relative path never matches the absolute paths calls touch: the
+    // rule would silently protect nothing.
+    if let Some(folder) = rule.folder.as_ref().filter(|f| !f.is_absolute()) {
+        return Err(error(
+            "folder",
+            &folder.display().to_string(),
+            "a rule's folder must be an absolute path (or start with ~/)",
+        ));
+    }
+    if let Some(pattern) = rule
+        .path
+        .as_ref()
+        .filter(|p| !p.starts_with('/') && !p.starts_with("**"))
+    {
+        return Err(error(
+            "path",
+            pattern,
+            "a rule's path glob must be absolute (`/home/me/tax/**`), start with `~/` or with \
+             `**` (`**/*.key`)",
+        ));
+    }
+    let glob = match &rule.path {
+        Some(pattern) => Some(
+            Glob::new(pattern)
+                .map_err(|e| error("path", pattern, &e.kind().to_string()))?
+                .compile_matcher(),
+        ),
+        None => None,
+    };
+    let tool = match &rule.tool {
+        // Matched against the lowercased name: tool names were always
+        // matched without regard to case.
+        Some(pattern) => Some(
+            GlobBuilder::new(&pattern.to_lowercase())
+                .literal_separator(false)
+                .build()
+                .map_err(|e| error("tool", pattern, &e.kind().to_string()))?
+                .compile_matcher(),
+        ),
+        None => None,
+    };
+    let server = match &rule.server {
+        Some(name) if name.is_empty() || name.contains("__") => {
+            return Err(error(
+                "server",
+                name,
+                "name a connector as `cowork mcp list` shows it, e.g. `server = \"slack\"`",
+            ));
+        }
+        Some(name) => Some(format!("mcp__{}__", name.to_lowercase())),
+        None => None,
+    };
+    if rule.trust_read_only_hint && rule.action != RuleAction::Allow {
+        return Err(error(
+            "trust_read_only_hint",
+            "true",
+            "only an allow rule can trust a tool's read-only claim; remove the key or make the \
+             rule `action = \"allow\"`",
+        ));
+    }
+    Ok(CompiledRule {
+        number,
+        rule: rule.clone(),
+        glob,
+        tool,
+        server,
+    })
 }
 
 /// The path globs that deny rules hide from a task entirely: deny rules
@@ -199,7 +266,7 @@ impl Policy {
 pub fn hidden_paths(rules: &[Rule]) -> Vec<String> {
     rules
         .iter()
-        .filter(|r| r.action == RuleAction::Deny && r.tool.is_none())
+        .filter(|r| r.action == RuleAction::Deny && r.tool.is_none() && r.server.is_none())
         .filter(|r| r.effect.is_none_or(|e| e == Effect::Read))
         .flat_map(rule_globs)
         .collect()

@@ -22,6 +22,8 @@ fn rule(action: RuleAction) -> Rule {
     Rule {
         action,
         tool: None,
+        server: None,
+        trust_read_only_hint: false,
         effect: None,
         folder: None,
         path: None,
@@ -253,4 +255,177 @@ fn every_deny_rule_with_a_path_protects_it_from_renaming() {
     let denied = denied_paths(&[read_only_rule.clone(), allow, no_path]);
     assert_eq!(denied, ["/home/me/hr", "/home/me/hr/**"]);
     assert!(hidden_paths(&[read_only_rule]).is_empty());
+}
+
+fn mcp(tool: &str, read_only_hint: bool) -> CallFacts<'_> {
+    CallFacts {
+        tool,
+        effect: Effect::External,
+        read_only_hint,
+        paths: &[],
+    }
+}
+
+#[test]
+fn connector_tools_are_asked_for_in_ask_and_auto_mode_without_a_rule() {
+    for mode in [PermissionMode::Ask, PermissionMode::Auto] {
+        let policy = policy(mode, &[]);
+        assert_eq!(
+            policy.decide_call(&mcp("mcp__slack__post", true), &folders()),
+            Verdict::Ask,
+            "{mode:?}: a read-only hint alone is not trusted"
+        );
+    }
+}
+
+#[test]
+fn a_tool_glob_matches_names_without_regard_to_case_and_exact_names_still_work() {
+    let glob = Rule {
+        tool: Some("MCP__Slack__*".into()),
+        ..rule(RuleAction::Allow)
+    };
+    let policy = policy(PermissionMode::Ask, &[glob]);
+    assert_eq!(
+        policy.decide_call(&mcp("mcp__slack__post", false), &folders()),
+        Verdict::Allow
+    );
+    assert_eq!(
+        policy.decide_call(&mcp("mcp__notion__search", false), &folders()),
+        Verdict::Ask
+    );
+    let exact = Rule {
+        tool: Some("write".into()),
+        ..rule(RuleAction::Allow)
+    };
+    let policy = self::policy(PermissionMode::Ask, &[exact]);
+    assert_eq!(
+        policy.decide("Write", Effect::Write, &p("/home/me/notes/a"), &folders()),
+        Verdict::Allow
+    );
+    assert_eq!(
+        policy.decide(
+            "WriteAll",
+            Effect::Write,
+            &p("/home/me/notes/a"),
+            &folders()
+        ),
+        Verdict::Ask,
+        "an exact name is not a prefix"
+    );
+}
+
+#[test]
+fn a_server_rule_matches_that_servers_tools_only() {
+    let by_server = Rule {
+        server: Some("slack".into()),
+        ..rule(RuleAction::Allow)
+    };
+    let policy = policy(PermissionMode::Auto, &[by_server]);
+    let f = folders();
+    assert_eq!(
+        policy.decide_call(&mcp("mcp__slack__post", false), &f),
+        Verdict::Allow
+    );
+    assert_eq!(
+        policy.decide_call(&mcp("mcp__slackbot__post", false), &f),
+        Verdict::Ask
+    );
+    assert_eq!(policy.decide_call(&mcp("slack", false), &f), Verdict::Ask);
+}
+
+#[test]
+fn a_deny_rule_on_a_server_wins_over_an_allow_rule_and_the_hint() {
+    let rules = [
+        Rule {
+            tool: Some("mcp__*".into()),
+            trust_read_only_hint: true,
+            ..rule(RuleAction::Allow)
+        },
+        Rule {
+            server: Some("bank".into()),
+            ..rule(RuleAction::Deny)
+        },
+    ];
+    let policy = policy(PermissionMode::Auto, &rules);
+    assert!(matches!(
+        policy.decide_call(&mcp("mcp__bank__balance", true), &folders()),
+        Verdict::Deny { .. }
+    ));
+    assert_eq!(
+        policy.decide_call(&mcp("mcp__notion__search", true), &folders()),
+        Verdict::Allow
+    );
+}
+
+#[test]
+fn a_rule_trusting_the_read_only_hint_matches_only_tools_claiming_it() {
+    let trusting = Rule {
+        server: Some("notion".into()),
+        trust_read_only_hint: true,
+        ..rule(RuleAction::Allow)
+    };
+    let policy = policy(PermissionMode::Ask, &[trusting]);
+    let f = folders();
+    assert_eq!(
+        policy.decide_call(&mcp("mcp__notion__search", true), &f),
+        Verdict::Allow
+    );
+    assert_eq!(
+        policy.decide_call(&mcp("mcp__notion__delete", false), &f),
+        Verdict::Ask
+    );
+    // `decide` trusts no claim.
+    assert_eq!(
+        policy.decide("mcp__notion__search", Effect::External, &[], &f),
+        Verdict::Ask
+    );
+}
+
+#[test]
+fn bad_connector_rules_are_errors_that_name_the_key() {
+    let cases = [
+        (
+            Rule {
+                trust_read_only_hint: true,
+                ..rule(RuleAction::Deny)
+            },
+            "trust_read_only_hint",
+        ),
+        (
+            Rule {
+                server: Some(String::new()),
+                ..rule(RuleAction::Allow)
+            },
+            "server",
+        ),
+        (
+            Rule {
+                server: Some("a__b".into()),
+                ..rule(RuleAction::Allow)
+            },
+            "server",
+        ),
+        (
+            Rule {
+                tool: Some("mcp__[".into()),
+                ..rule(RuleAction::Allow)
+            },
+            "tool",
+        ),
+    ];
+    for (bad, field) in cases {
+        let err = Policy::new(PermissionMode::Ask, &[bad]).unwrap_err();
+        assert_eq!(err.field, field);
+        assert!(err.to_string().starts_with("rule 1 in the configuration"));
+    }
+}
+
+#[test]
+fn a_deny_rule_naming_a_server_hides_no_path() {
+    let rules = [Rule {
+        server: Some("files".into()),
+        path: Some("/home/me/**".into()),
+        ..rule(RuleAction::Deny)
+    }];
+    assert!(hidden_paths(&rules).is_empty());
 }

@@ -6,7 +6,7 @@
 use std::collections::{HashMap, HashSet};
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use futures::{FutureExt, StreamExt};
@@ -14,19 +14,22 @@ use tokio::sync::{mpsc, oneshot};
 
 use cowork_model::{ModelError, ModelEvent, ModelRequest, ModelResponse, ResponseBuilder};
 use cowork_protocol::{
-    BudgetExceeded, ContentBlock, Effect, EndReason, Event, Message, Op, Role, StopReason, TaskId,
-    TaskSpec, TaskStatus,
+    BudgetExceeded, ContentBlock, EndReason, Event, FolderGrant, Message, Op, Role, StopReason,
+    TaskId, TaskSpec, TaskStatus,
 };
 
 use crate::approvals::{Answer, Approvals, LoggedApprovals};
 use crate::compaction;
 use crate::error::CoreError;
+use crate::extensions::ExpandedPrompt;
 use crate::handle::MessageGate;
 use crate::hub::Publisher;
-use crate::output::truncate_tool_output;
 use crate::transcript::Transcript;
 
+mod batch;
 mod calls;
+mod connectors;
+mod hooks;
 mod limits;
 mod start;
 
@@ -34,10 +37,23 @@ pub use start::{
     LoadedTask, RunOptions, TaskDeps, continue_task, load_task, resume_task, start_recorded_task,
     start_task,
 };
+pub(crate) use start::{is_fresh, start_expanded_task, start_recorded_expanded};
 
 /// A tool call in flight: resolves to its result (or the error text for
-/// the model) and how long it took, in milliseconds.
-type CallRun = futures::future::BoxFuture<'static, (Result<String, String>, u64)>;
+/// the model), how long it took in milliseconds, and whether the tool ran
+/// (`false`: refused or answered without running).
+type CallRun = futures::future::BoxFuture<'static, (Result<String, String>, u64, bool)>;
+
+/// Whether a run is the task's first (hooks hear "startup", and its
+/// prompt passes `UserPromptSubmit`) or a resume or continuation.
+pub(crate) enum Start {
+    New {
+        /// What its `/command` expanded to, recorded before the first
+        /// model call.
+        expanded: Option<ExpandedPrompt>,
+    },
+    Again,
+}
 
 /// How the loop ended, when it did not fail.
 enum End {
@@ -76,6 +92,15 @@ pub(crate) struct Runner {
     /// Set when the task is cancelled while tools run; tools watch it.
     cancel: Arc<AtomicBool>,
     started: Instant,
+    start: Start,
+    /// The task's folders and the skill folders (read-only): what the
+    /// policy judges paths against.
+    pub(crate) grants: Vec<FolderGrant>,
+    /// Stop hooks that made the model go on in a row, since the person
+    /// last spoke.
+    stop_blocks: u32,
+    /// What hooks said for the model, recorded before the next turn.
+    pending_context: Vec<String>,
 }
 
 impl Runner {
@@ -89,6 +114,7 @@ impl Runner {
                 message: panic_message(payload.as_ref()),
             }),
         };
+        self.shutdown_connectors().await;
         self.approvals.clear();
         *self.messages.lock() = true;
         // Messages taken while the task failed or was cancelled stay in
@@ -122,6 +148,7 @@ impl Runner {
                     | CoreError::ContextFull { .. }
                     | CoreError::NotResumable { .. }
                     | CoreError::StillRunning { .. }
+                    | CoreError::PromptRefused { .. }
                     | CoreError::DamagedLog { .. } => EndReason::Error,
                 };
                 (TaskStatus::Failed, Some(e.to_string()), Some(end))
@@ -140,6 +167,9 @@ impl Runner {
     }
 
     async fn drive(&mut self) -> Result<End, CoreError> {
+        if !self.begin().await? {
+            return Ok(End::Cancelled);
+        }
         let unanswered = self.transcript.unanswered_tool_calls();
         self.refusals = limits::resume_refusals(&unanswered);
         if !unanswered.is_empty() && self.run_tools(unanswered).await? {
@@ -155,9 +185,16 @@ impl Runner {
             if self.take_ops() {
                 return Ok(End::Cancelled);
             }
-            for text in std::mem::take(&mut self.queued_messages) {
-                self.emit(Event::UserMessage { text })?;
+            let mut messages = std::mem::take(&mut self.queued_messages).into_iter();
+            while let Some(text) = messages.next() {
+                if !self.submit_message(&text).await? {
+                    // Kept, in order, for a reply to continue from.
+                    let rest: Vec<String> = std::iter::once(text).chain(messages).collect();
+                    self.queued_messages.splice(0..0, rest);
+                    return Ok(End::Cancelled);
+                }
             }
+            self.flush_context()?;
             if !self.transcript.awaits_model() {
                 // Decided under the gate's lock: a message queued before
                 // it is taken at a next turn, and one after it is refused
@@ -175,6 +212,9 @@ impl Runner {
                 continue;
             }
             self.check_budget()?;
+            if !self.poll_connectors().await? {
+                return Ok(End::Cancelled);
+            }
             if compaction::due(self) && self.compact(false).await?.is_none() {
                 return Ok(End::Cancelled);
             }
@@ -195,6 +235,9 @@ impl Runner {
                 .cloned()
                 .collect();
             let truncated = response.stop_reason == StopReason::MaxTokens && calls.is_empty();
+            let answer = calls
+                .is_empty()
+                .then(|| hooks::answer_text(&capped.content));
             self.emit(Event::AssistantMessage {
                 content: capped.content,
                 stop_reason: response.stop_reason,
@@ -205,7 +248,11 @@ impl Runner {
                     message: "the model's answer reached its output limit".to_owned(),
                 })?;
             }
-            if !calls.is_empty() && self.run_tools(calls).await? {
+            if let Some(answer) = answer {
+                if !self.before_stop(answer).await? {
+                    return Ok(End::Cancelled);
+                }
+            } else if self.run_tools(calls).await? {
                 return Ok(End::Cancelled);
             }
         }
@@ -311,124 +358,6 @@ impl Runner {
         Ok(Some(builder.finish()?))
     }
 
-    /// Runs tool calls: consecutive read-only calls together, others one at
-    /// a time, recording results in call order. Returns `true` if the task
-    /// was cancelled; calls not yet run are then answered as cancelled so
-    /// the conversation stays well-formed.
-    async fn run_tools(&mut self, calls: Vec<ContentBlock>) -> Result<bool, CoreError> {
-        let mut rest = calls.as_slice();
-        while let Some(first) = rest.first() {
-            if self.take_ops() {
-                self.answer_cancelled(rest)?;
-                return Ok(true);
-            }
-            if let Some(message) = self.take_refusal(first) {
-                self.refuse(first, message)?;
-                rest = &rest[1..];
-                continue;
-            }
-            let batch_len = if self.effect_of(first).is_read_only() {
-                rest.iter()
-                    .take_while(|c| self.effect_of(c).is_read_only() && !self.is_refused(c))
-                    .count()
-            } else {
-                1
-            };
-            let (batch, tail) = rest.split_at(batch_len);
-            rest = tail;
-            let mut runs = Vec::with_capacity(batch.len());
-            for (i, call) in batch.iter().enumerate() {
-                match self.start_call(call).await? {
-                    Some(run) => runs.push(run),
-                    None => {
-                        // Cancelled while asking: calls already started
-                        // finish, the rest are answered as cancelled.
-                        let results = futures::future::join_all(runs).await;
-                        for (done, (result, millis)) in batch.iter().zip(results) {
-                            self.finish_call(done, result, millis)?;
-                        }
-                        self.answer_cancelled(batch[i..].iter().chain(tail))?;
-                        return Ok(true);
-                    }
-                }
-            }
-            // Watch for a cancel while the calls run: tools see it through
-            // their context (a command's process tree is killed at once)
-            // and the calls still end with what they produced.
-            let mut joined = std::pin::pin!(futures::future::join_all(runs));
-            let mut cancelled = false;
-            let results = loop {
-                tokio::select! {
-                    results = &mut joined => break results,
-                    op = self.next_op() => {
-                        if self.handle_op(op) {
-                            cancelled = true;
-                            self.cancel.store(true, Ordering::SeqCst);
-                        }
-                    }
-                }
-            };
-            for (call, (result, millis)) in batch.iter().zip(results) {
-                self.finish_call(call, result, millis)?;
-            }
-            if cancelled {
-                self.answer_cancelled(rest)?;
-                return Ok(true);
-            }
-        }
-        Ok(false)
-    }
-
-    /// Answers calls that never ran because the task was cancelled, so
-    /// every tool call in the conversation keeps a result.
-    fn answer_cancelled<'c>(
-        &mut self,
-        calls: impl IntoIterator<Item = &'c ContentBlock>,
-    ) -> Result<(), CoreError> {
-        for call in calls {
-            self.finish_call(
-                call,
-                Err("cancelled by the user before this call ran".into()),
-                0,
-            )?;
-        }
-        Ok(())
-    }
-
-    fn effect_of(&self, call: &ContentBlock) -> Effect {
-        match call {
-            ContentBlock::ToolUse { name, .. } => self
-                .deps
-                .tools
-                .get(name)
-                .map_or(Effect::Read, |t| t.spec().effect),
-            ContentBlock::Text { .. } | ContentBlock::ToolResult { .. } => Effect::Read,
-        }
-    }
-
-    fn finish_call(
-        &mut self,
-        call: &ContentBlock,
-        result: Result<String, String>,
-        duration_ms: u64,
-    ) -> Result<(), CoreError> {
-        let ContentBlock::ToolUse { id, name, .. } = call else {
-            return Ok(());
-        };
-        let (content, is_error) = match result {
-            Ok(text) => (text, false),
-            Err(message) => (message, true),
-        };
-        let content = truncate_tool_output(&content, self.deps.options.max_tool_output_chars);
-        self.emit(Event::ToolCallFinished {
-            id: id.clone(),
-            name: name.clone(),
-            content,
-            is_error,
-            duration_ms,
-        })
-    }
-
     /// Takes every queued op without waiting. Returns `true` on cancel.
     fn take_ops(&mut self) -> bool {
         let mut cancel = false;
@@ -524,6 +453,16 @@ impl Runner {
             .iter()
             .rposition(|m| m.role == Role::Assistant)
     }
+}
+
+/// What the prompt carries besides the conversation: the system prompt
+/// and the tools' descriptions and schemas, in characters.
+fn fixed_chars(system: &str, tools: &[cowork_protocol::ToolSpec]) -> usize {
+    system.len()
+        + tools
+            .iter()
+            .map(|t| t.description.len() + t.input_schema.to_string().len())
+            .sum::<usize>()
 }
 
 /// How often a turn whose stream broke midway is tried again.

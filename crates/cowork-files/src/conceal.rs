@@ -15,6 +15,10 @@ use globset::GlobSet;
 pub(crate) struct Concealed {
     pub hidden: Option<GlobSet>,
     pub reserved: Vec<Reserved>,
+    /// Real paths inside reserved directories that the task may read
+    /// anyway (the folders of installed plugins' skills, granted
+    /// read-only); deny rules' globs still apply in them.
+    pub readable: Vec<PathBuf>,
 }
 
 /// One of cowork's own directories (or files).
@@ -48,15 +52,21 @@ impl Concealed {
         self.hidden
             .as_ref()
             .is_some_and(|h| path.ancestors().any(|a| h.is_match(a)))
-            || self.reserved.iter().any(|r| path.starts_with(&r.path))
+            || self.in_reserved(path)
+    }
+
+    /// Whether `path` lies in a reserved directory and not in a folder
+    /// the task may read there.
+    fn in_reserved(&self, path: &Path) -> bool {
+        self.reserved.iter().any(|r| path.starts_with(&r.path))
+            && !self.readable.iter().any(|r| path.starts_with(r))
     }
 
     /// Like [`Concealed::by_name`] for an entry met while walking down
     /// from a place already judged: its folders were checked on the way,
     /// so only its own name is.
     pub fn entry(&self, path: &Path) -> bool {
-        self.hidden.as_ref().is_some_and(|h| h.is_match(path))
-            || self.reserved.iter().any(|r| path.starts_with(&r.path))
+        self.hidden.as_ref().is_some_and(|h| h.is_match(path)) || self.in_reserved(path)
     }
 
     /// Whether an object with this identity is a reserved directory.
@@ -82,13 +92,19 @@ impl Concealed {
         if self.reserved.iter().all(|r| r.id.is_none()) {
             return false;
         }
+        // Inside a readable folder, the reserved directory it lies in is
+        // no reason to conceal: only what is below that folder counts.
+        let readable = self.readable.iter().find(|r| path.starts_with(r));
         for ancestor in path.ancestors() {
             if let Ok(meta) = std::fs::symlink_metadata(ancestor)
                 && self.by_id(meta.dev(), meta.ino())
             {
                 return true;
             }
-            if ancestor == stop || !ancestor.starts_with(stop) {
+            if ancestor == stop
+                || !ancestor.starts_with(stop)
+                || readable.is_some_and(|r| ancestor == r)
+            {
                 break;
             }
         }
@@ -164,6 +180,7 @@ mod tests {
                 path: PathBuf::from("/somewhere/else/cowork"),
                 id: Some((meta.dev(), meta.ino())),
             }],
+            readable: Vec::new(),
         };
         assert!(!concealed.by_name(&root.join("mounted/inner")));
         assert!(concealed.real(&root.join("mounted/inner/x"), &root));
@@ -180,5 +197,28 @@ mod tests {
         let reserved = Reserved::new(&dir.path().join("link/later/../cowork"));
         assert_eq!(reserved.path, real.join("cowork"));
         assert_eq!(reserved.id, None);
+    }
+
+    /// A skill folder of an installed plugin lies in cowork's data dir:
+    /// the task reads it, and nothing else of the data dir.
+    #[test]
+    fn a_readable_folder_inside_a_reserved_directory_is_not_concealed_but_its_siblings_are() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        let data = root.join("data");
+        let skill = data.join("plugins/p/skills/s");
+        std::fs::create_dir_all(&skill).unwrap();
+        std::fs::create_dir_all(data.join("mcp")).unwrap();
+        let concealed = Concealed {
+            hidden: None,
+            reserved: vec![Reserved::new(&data)],
+            readable: vec![skill.clone()],
+        };
+        assert!(!concealed.by_name(&skill.join("SKILL.md")));
+        assert!(!concealed.entry(&skill.join("references")));
+        assert!(!concealed.real(&skill.join("SKILL.md"), &root));
+        assert!(concealed.by_name(&data.join("mcp/tokens.json")));
+        assert!(concealed.by_name(&data.join("plugins/p/.mcp.json")));
+        assert!(concealed.real(&data.join("mcp/tokens.json"), &root));
     }
 }

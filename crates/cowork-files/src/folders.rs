@@ -119,6 +119,15 @@ impl Folders {
         self
     }
 
+    /// Lets the task read inside `dirs` (each real, absolute) even where
+    /// they lie in a reserved directory: the folders of installed plugins'
+    /// skills, kept in cowork's data dir. Grant them read-only: this only
+    /// lifts the reservation, it grants nothing.
+    pub fn with_readable(mut self, dirs: &[PathBuf]) -> Self {
+        self.concealed.readable.extend(dirs.iter().cloned());
+        self
+    }
+
     /// Whether the absolute path `path` is kept from the task, by its name
     /// (a deny rule's glob, or inside cowork's own directories).
     pub fn is_hidden(&self, path: &Path) -> bool {

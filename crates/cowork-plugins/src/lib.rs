@@ -1,7 +1,7 @@
 //! Claude and Cowork plugins, loaded as they are, and the connectors they
 //! bring.
 //!
-//! - [`format`]: a plugin folder (`.claude-plugin/plugin.json`, `skills/`,
+//! - [`format`](mod@format): a plugin folder (`.claude-plugin/plugin.json`, `skills/`,
 //!   `commands/`, `agents/`, `hooks/hooks.json`, `.mcp.json`,
 //!   `CONNECTORS.md`), read into typed components. A bad component is
 //!   skipped with a [`Diagnostic`] naming its file and line; loading never
@@ -33,6 +33,7 @@ pub mod marketplace;
 pub mod mcp;
 pub mod oauth;
 mod paths;
+pub mod trust;
 
 pub use diag::{Diagnostic, Severity};
 pub use paths::{PluginPaths, SYSTEM_POLICY};

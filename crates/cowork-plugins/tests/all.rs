@@ -1,4 +1,5 @@
-//! The single integration-test binary of cowork-plugins.
+//! The crate's single integration-test binary: one `suite/*_tests.rs`
+//! module per part of the crate.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

@@ -78,13 +78,42 @@ impl SandboxConfig {
 /// One permission rule. Every field that is set must match for the rule to
 /// apply; a rule with only `action` applies to everything. Deny rules win
 /// over everything else, in every mode and over `--yes`.
+///
+/// ```toml
+/// [[rules]]                      # never delete anything
+/// action = "deny"
+/// tool = "Delete"
+///
+/// [[rules]]                      # every tool of the Slack connector
+/// action = "allow"
+/// server = "slack"               # the same as tool = "mcp__slack__*"
+///
+/// [[rules]]                      # Notion's tools that say they only read
+/// action = "allow"
+/// tool = "mcp__notion__*"
+/// trust_read_only_hint = true
+/// ```
+///
+/// Connector (MCP) tools are named `mcp__<server>__<tool>` and change
+/// things outside the connected folders (effect `external`): they are
+/// asked for in the ask and auto modes unless an allow rule matches.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Rule {
     pub action: RuleAction,
-    /// A tool name, e.g. `Delete`.
+    /// A tool name, e.g. `Delete`, or a glob over tool names, e.g.
+    /// `mcp__slack__*` or `mcp__*`; matched without regard to case.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tool: Option<String>,
+    /// A connector (MCP server) by name: the rule matches its tools,
+    /// `mcp__<server>__*`. With `tool` set too, both must match.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server: Option<String>,
+    /// Only on an allow rule: it then matches only calls to tools whose
+    /// author says they only read (an MCP tool's `readOnlyHint`). Without
+    /// such a rule that claim is never trusted.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub trust_read_only_hint: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub effect: Option<Effect>,
     /// A folder (and everything below it).

@@ -1,7 +1,6 @@
 //! Starting one tool call: checking it, asking the policy, and asking the
 //! person when the policy says so.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -10,7 +9,8 @@ use cowork_protocol::{ApprovalDecision, ContentBlock, Effect, Event, Op};
 use super::{CallRun, Runner, sleep_until};
 use crate::approvals::{Approver, Decider, PendingApproval};
 use crate::error::CoreError;
-use crate::permission::Verdict;
+use crate::extensions::{HookEvent, HookPermission};
+use crate::permission::{CallFacts, Verdict};
 use crate::tool::{CallContext, Preview};
 
 impl Runner {
@@ -56,6 +56,16 @@ impl Runner {
                 "There is no tool named {name}. The available tools are: {known}."
             ))));
         };
+        // Hooks hear the call before the permission engine decides; they
+        // can refuse it or make it ask, and allow it only where the
+        // engine would ask.
+        let Some(hook) = self.pre_tool_hook(id, name, input).await? else {
+            return Ok(None);
+        };
+        if let Some(HookPermission::Deny { reason }) = &hook {
+            return Ok(Some(refused(self.refuse_by_hook(id, reason)?)));
+        }
+        let read_only_hint = tool.read_only_hint();
         // Deny rules are judged on the paths before the preview runs: a
         // preview reads content (a diff, Edit's match count), and what a
         // denied call hears must not depend on it.
@@ -64,10 +74,15 @@ impl Runner {
             Err(failure) => return Ok(Some(refused(failure.message))),
         };
         if let Some(paths) = &targets
-            && let Verdict::Deny { by, reason } =
-                self.deps
-                    .policy
-                    .decide(name, effect, paths, &self.spec.folders)
+            && let Verdict::Deny { by, reason } = self.deps.policy.decide_call(
+                &CallFacts {
+                    tool: name,
+                    effect,
+                    read_only_hint,
+                    paths,
+                },
+                &self.grants,
+            )
         {
             return Ok(Some(refused(self.refuse_by_policy(id, &by, &reason)?)));
         }
@@ -76,7 +91,13 @@ impl Runner {
             Err(failure) => return Ok(Some(refused(failure.message))),
         };
         let paths = targets.unwrap_or_else(|| preview.paths.clone());
-        match self.authorize(id, name, effect, &paths, &preview).await? {
+        let call = CallFacts {
+            tool: name,
+            effect,
+            read_only_hint,
+            paths: &paths,
+        };
+        match self.authorize(id, &call, hook, &preview).await? {
             Authorization::Run => {}
             Authorization::Refuse(message) => return Ok(Some(refused(message))),
             Authorization::Cancelled => return Ok(None),
@@ -92,30 +113,55 @@ impl Runner {
             let started = Instant::now();
             let result = run.await.map_err(|f| f.message);
             let millis = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-            (result, millis)
+            (result, millis, true)
         })))
     }
 
-    /// Applies the policy to a call touching `paths`, asking the approver
-    /// when it says so.
+    /// Applies the policy to `call`, as a `PreToolUse` hook's decision
+    /// bends it, asking the approver when it says so.
     async fn authorize(
         &mut self,
         call_id: &str,
-        tool: &str,
-        effect: Effect,
-        paths: &[PathBuf],
+        call: &CallFacts<'_>,
+        hook: Option<HookPermission>,
         preview: &Preview,
     ) -> Result<Authorization, CoreError> {
-        let verdict = self
-            .deps
-            .policy
-            .decide(tool, effect, paths, &self.spec.folders);
+        let (tool, effect) = (call.tool, call.effect);
+        let verdict = self.deps.policy.decide_call(call, &self.grants);
+        // A hook's ask: a person is asked even where the mode, the rules
+        // or an earlier "allow for the task" would have let it run.
+        let mut forced: Option<String> = None;
+        let verdict = match (verdict, hook) {
+            (verdict @ Verdict::Deny { .. }, _) | (verdict, None) => verdict,
+            (Verdict::Allow | Verdict::Ask, Some(HookPermission::Ask { reason })) => {
+                forced = Some(reason);
+                Verdict::Ask
+            }
+            (Verdict::Ask | Verdict::Allow, Some(HookPermission::Allow)) => Verdict::Allow,
+            (Verdict::Allow | Verdict::Ask, Some(HookPermission::Deny { reason })) => {
+                return Ok(Authorization::Refuse(
+                    self.refuse_by_hook(call_id, &reason)?,
+                ));
+            }
+        };
+        let preview = match &forced {
+            Some(reason) => &Preview {
+                paths: preview.paths.clone(),
+                summary: format!(
+                    "{}\n\nA plugin's hook asks you to approve this: {reason}",
+                    preview.summary
+                ),
+            },
+            None => preview,
+        };
         match verdict {
             Verdict::Allow => Ok(Authorization::Run),
             Verdict::Deny { by, reason } => Ok(Authorization::Refuse(
                 self.refuse_by_policy(call_id, &by, &reason)?,
             )),
-            Verdict::Ask if self.allowed_for_task.contains(tool) => Ok(Authorization::Run),
+            Verdict::Ask if forced.is_none() && self.allowed_for_task.contains(tool) => {
+                Ok(Authorization::Run)
+            }
             Verdict::Ask => {
                 // Resumed after the process died between the decision and
                 // the call's result: the recorded decision stands.
@@ -234,6 +280,39 @@ impl Runner {
         }
     }
 
+    /// Runs the `PreToolUse` hooks on a call. `None`: cancelled meanwhile;
+    /// `Some(None)`: no hook decided anything.
+    async fn pre_tool_hook(
+        &mut self,
+        call_id: &str,
+        tool: &str,
+        input: &serde_json::Value,
+    ) -> Result<Option<Option<HookPermission>>, CoreError> {
+        if self.deps.extensions.hooks.is_none() {
+            return Ok(Some(None));
+        }
+        let event = HookEvent::PreToolUse {
+            tool: tool.to_owned(),
+            call_id: call_id.to_owned(),
+            input: input.clone(),
+        };
+        Ok(self.hook(event).await?.map(|outcome| outcome.permission))
+    }
+
+    /// Records a denial by a `PreToolUse` hook and returns what the model
+    /// hears: the hook's reason.
+    fn refuse_by_hook(&mut self, call_id: &str, reason: &str) -> Result<String, CoreError> {
+        self.emit(Event::ApprovalDecided {
+            call_id: call_id.to_owned(),
+            decision: deny(Some(reason.to_owned())),
+            by: "hook".to_owned(),
+        })?;
+        Ok(format!(
+            "Denied by a plugin's hook: {reason} — do not retry this another way. Continue \
+             without it, or tell the user what you needed."
+        ))
+    }
+
     /// Records a denial by the policy and returns what the model hears.
     fn refuse_by_policy(
         &mut self,
@@ -268,7 +347,7 @@ impl Runner {
 
 /// A call that resolves at once to `message`, as a failed call.
 fn refused(message: String) -> CallRun {
-    Box::pin(async move { (Err(message), 0) })
+    Box::pin(async move { (Err(message), 0, false) })
 }
 
 fn deny(message: Option<String>) -> ApprovalDecision {

@@ -10,13 +10,13 @@ use std::time::Instant;
 use tokio::sync::mpsc;
 
 use cowork_model::Model;
-use cowork_protocol::{ContentBlock, Event, TaskId, TaskSpec, TaskStatus};
+use cowork_protocol::{ContentBlock, Event, FolderGrant, TaskId, TaskSpec, TaskStatus};
 use cowork_store::{Owner, Store};
 
-use super::Runner;
+use super::{Runner, Start};
 use crate::approvals::{Approvals, Approver, LoggedApprovals};
 use crate::error::CoreError;
-use crate::extensions::TaskExtensions;
+use crate::extensions::{ExpandedPrompt, TaskExtensions};
 use crate::handle::{MessageGate, OpSender, TaskHandle};
 use crate::hub::Hub;
 use crate::permission::Policy;
@@ -78,6 +78,18 @@ pub struct LoadedTask {
 /// `id` is chosen by the caller (`TaskId::new()`), which may need it
 /// before the task starts, e.g. to journal file changes under it.
 pub fn start_task(deps: TaskDeps, id: TaskId, spec: TaskSpec) -> Result<TaskHandle, CoreError> {
+    start_expanded_task(deps, id, spec, None)
+}
+
+/// [`start_task`], for a prompt that was a `/command`: the model is sent
+/// `expanded` (recorded as [`Event::PromptExpanded`] before the first
+/// model call) in place of the prompt as typed.
+pub(crate) fn start_expanded_task(
+    deps: TaskDeps,
+    id: TaskId,
+    spec: TaskSpec,
+    expanded: Option<ExpandedPrompt>,
+) -> Result<TaskHandle, CoreError> {
     let owner = Owner::current()?;
     deps.hub.store().create_task(&id, &spec, &owner)?;
     // The store writes the creation as seq 1; watchers already
@@ -95,6 +107,7 @@ pub fn start_task(deps: TaskDeps, id: TaskId, spec: TaskSpec) -> Result<TaskHand
             seq: 1,
             approvals: LoggedApprovals::default(),
             message: None,
+            start: Start::New { expanded },
         },
     )
 }
@@ -138,11 +151,26 @@ pub fn resume_task(deps: TaskDeps, task: LoadedTask) -> Result<TaskHandle, CoreE
 /// A task that has run, or that another process recorded, is resumed as
 /// [`resume_task`] does.
 pub fn start_recorded_task(deps: TaskDeps, task: LoadedTask) -> Result<TaskHandle, CoreError> {
-    let store = deps.hub.store();
-    let fresh = task.status == TaskStatus::Running
+    start_recorded_expanded(deps, task, None)
+}
+
+/// Whether `task` was recorded by this process and has not run yet, so
+/// starting it is its start, not a resume.
+pub(crate) fn is_fresh(store: &Store, task: &LoadedTask) -> Result<bool, CoreError> {
+    Ok(task.status == TaskStatus::Running
         && store.events(&task.id)?.len() == 1
-        && store.owner(&task.id)? == Some(Owner::current()?);
-    if !fresh {
+        && store.owner(&task.id)? == Some(Owner::current()?))
+}
+
+/// [`start_recorded_task`] for a prompt that was a `/command` (see
+/// [`start_expanded_task`]); a task that is not fresh is resumed and
+/// `expanded` is ignored (its log already says what the model is sent).
+pub(crate) fn start_recorded_expanded(
+    deps: TaskDeps,
+    task: LoadedTask,
+    expanded: Option<ExpandedPrompt>,
+) -> Result<TaskHandle, CoreError> {
+    if !is_fresh(deps.hub.store(), &task)? {
         return resume_task(deps, task);
     }
     spawn(
@@ -154,6 +182,7 @@ pub fn start_recorded_task(deps: TaskDeps, task: LoadedTask) -> Result<TaskHandl
             seq: 1,
             approvals: task.approvals,
             message: None,
+            start: Start::New { expanded },
         },
     )
 }
@@ -205,6 +234,7 @@ fn claim_and_spawn(
             seq,
             approvals: task.approvals,
             message,
+            start: Start::Again,
         },
     )
 }
@@ -215,6 +245,8 @@ struct Resumed {
     seq: u64,
     approvals: LoggedApprovals,
     message: Option<String>,
+    /// The task's first run, or a later one.
+    start: Start,
 }
 
 fn spawn(
@@ -245,13 +277,24 @@ fn spawn(
         }
     }
     let messages = MessageGate::default();
-    let system = prompt::system_prompt(&spec.folders, spec.mode);
-    let tool_specs = deps.tools.specs();
-    let fixed_chars = system.len()
-        + tool_specs
-            .iter()
-            .map(|t| t.description.len() + t.input_schema.to_string().len())
-            .sum::<usize>();
+    let system = prompt::system_prompt_with(
+        &spec.folders,
+        spec.mode,
+        &deps.extensions.skills,
+        &deps.extensions.read_only,
+    );
+    // The policy judges paths against every grant the task's tools have:
+    // the skill folders are read-only ones.
+    let grants = spec
+        .folders
+        .iter()
+        .cloned()
+        .chain(deps.extensions.read_only.iter().map(|path| FolderGrant {
+            path: path.clone(),
+            read_only: true,
+        }))
+        .collect();
+    let fixed_chars = super::fixed_chars(&system, &deps.tools.specs());
     let runner = Runner {
         id: id.clone(),
         spec,
@@ -271,6 +314,10 @@ fn spawn(
         refusals: HashMap::new(),
         cancel: Arc::new(AtomicBool::new(false)),
         started: Instant::now(),
+        start: from.start,
+        grants,
+        stop_blocks: 0,
+        pending_context: Vec::new(),
     };
     let join = tokio::spawn(runner.run());
     Ok(TaskHandle {

@@ -1,13 +1,16 @@
 //! Adapters that expose tool libraries (files, docs and the sandbox)
-//! through the [`Tool`](crate::Tool) trait.
+//! through the [`Tool`](crate::Tool) trait, and the `Skill` tool that
+//! loads a plugin's skill.
 
 mod bash;
 mod docs;
 mod files;
+mod skill;
 
 pub use bash::{BashSetup, Isolation, register_bash};
 pub use docs::register_doc_tools;
 pub use files::{JournalSetup, TaskJournal, register_file_tools};
+pub use skill::register_skill_tool;
 
 use crate::tool::ToolFailure;
 

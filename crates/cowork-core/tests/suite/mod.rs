@@ -1,7 +1,12 @@
 mod approval_tests;
+mod commands_tests;
+mod connectors_tests;
+mod ext_harness;
 mod harness;
+mod hooks_tests;
 mod limits_tests;
 mod loop_tests;
 mod permission_tests;
 mod resume_tests;
 mod runtime_tests;
+mod skills_tests;

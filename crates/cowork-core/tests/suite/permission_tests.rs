@@ -205,6 +205,8 @@ async fn yes_allows_but_a_deny_rule_still_wins() {
     let deny = Rule {
         action: RuleAction::Deny,
         tool: None,
+        server: None,
+        trust_read_only_hint: false,
         effect: None,
         folder: None,
         path: Some("**/f1.txt".into()),
@@ -298,6 +300,8 @@ async fn a_deny_rule_is_judged_on_the_targets_before_any_preview_runs() {
     let deny = Rule {
         action: RuleAction::Deny,
         tool: Some("Peek".into()),
+        server: None,
+        trust_read_only_hint: false,
         effect: None,
         folder: None,
         path: Some("**/*.key".into()),
