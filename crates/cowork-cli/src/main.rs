@@ -19,6 +19,7 @@ mod exec;
 mod home;
 mod journal;
 mod mcp_cmd;
+mod mcp_login;
 mod plugin_cmd;
 mod plugin_paths;
 mod plugin_validate;

@@ -34,6 +34,7 @@ use cowork_protocol::script::Script;
 
 pub mod browser;
 pub mod consumers;
+pub mod oauth_server;
 mod routes;
 mod server;
 pub mod sse;

@@ -7,6 +7,7 @@ mod grants_tests;
 mod harness;
 mod journal_tests;
 mod plugin_install_tests;
+mod mcp_login_tests;
 mod plugin_tests;
 mod run_tests;
 mod serve_e2e_tests;

@@ -5,3 +5,4 @@ mod hooks_tests;
 mod marketplace_git_tests;
 mod marketplace_policy_tests;
 mod marketplace_tests;
+mod oauth_tests;
