@@ -238,7 +238,7 @@ async fn notices_and_a_missing_skill_folder_are_warnings_not_failures() {
 /// whether the folder lies inside the task's writable folder or in
 /// cowork's data dir.
 #[tokio::test]
-async fn bash_reads_a_skill_folder_and_cannot_change_it() {
+async fn bash_reads_and_runs_a_skill_folder_and_cannot_change_it() {
     let env = env();
     let nested = skill_in(&env.folder.join(".claude/skills"), "a", "A.");
     let installed = skill_in(&env.root.join("data/plugins/p"), "p:b", "B.");
@@ -248,11 +248,18 @@ async fn bash_reads_a_skill_folder_and_cannot_change_it() {
         read_only: dirs.clone(),
         ..Source::default()
     };
+    for dir in &dirs {
+        use std::os::unix::fs::PermissionsExt;
+        let script = dir.join("hello.sh");
+        std::fs::write(&script, "#!/bin/sh\necho HELLO-FROM-SKILL\n").unwrap();
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    // A skill's scripts run in the sandbox, from their folder.
     let command = dirs
         .iter()
         .map(|d| {
             format!(
-                "cat {0}/references/guide.md; touch {0}/new.txt; echo rc=$?",
+                "cat {0}/references/guide.md; {0}/hello.sh; touch {0}/new.txt; echo rc=$?",
                 d.display()
             )
         })
@@ -279,6 +286,7 @@ async fn bash_reads_a_skill_folder_and_cannot_change_it() {
     let out = &results[0].1;
     assert_eq!(out.matches("GUIDE: use blue ink").count(), 2, "{out}");
     assert_eq!(out.matches("rc=1").count(), 2, "{out}");
+    assert_eq!(out.matches("HELLO-FROM-SKILL").count(), 2, "{out}");
     assert!(dirs.iter().all(|d| !d.join("new.txt").exists()));
 }
 
