@@ -151,7 +151,18 @@ async fn a_skill_of_an_installed_plugin_in_the_data_dir_is_readable_and_the_rest
     let started = factory
         .start(request(spec, model, Approver::Nobody))
         .unwrap();
-    let results = tool_results(&events_of(started).await);
+    let events = events_of(started).await;
+    // Commands never see cowork's data dir, which the task's folder holds
+    // here: the skill folder in it is out of their sight, and the person
+    // is told.
+    assert!(
+        warnings(&events)
+            .iter()
+            .any(|(_, m)| m.contains("commands (Bash) cannot see the skill folder")),
+        "{:?}",
+        warnings(&events)
+    );
+    let results = tool_results(&events);
     assert!(results[0].1.contains("GUIDE"), "{results:?}");
     assert!(
         results[1].2 && !results[1].1.contains("SECRET"),
