@@ -367,7 +367,7 @@ impl Factory {
             None => TaskExtensions::default(),
         };
         extensions.read_only = readable_dirs(&extensions.read_only, &mut extensions.notices);
-        let (tools, notices) = self.tools(id, spec, setup, &extensions)?;
+        let (tools, notices) = self.tools(id, spec, setup, &mut extensions)?;
         let policy = Policy::new(spec.mode, &self.config.rules)?;
         let deps = TaskDeps {
             model,
@@ -390,7 +390,7 @@ impl Factory {
         id: &TaskId,
         spec: &TaskSpec,
         setup: &RunSetup,
-        extensions: &TaskExtensions,
+        extensions: &mut TaskExtensions,
     ) -> Result<(ToolRegistry, Vec<SetupNotice>), FactoryError> {
         let network = match &setup.allow_net {
             None => Network::None,
@@ -451,11 +451,19 @@ impl Factory {
             }
         };
         if let Some(isolation) = isolation {
-            let hidden = command_masks(
+            let (hidden, unseen) = command_masks(
                 self.paths.hidden_from_commands(),
                 &folders.grants()[..spec.folders.len()],
                 &extensions.read_only,
             );
+            extensions.notices.extend(unseen.iter().map(|dir| {
+                format!(
+                    "commands (Bash) cannot see the skill folder {}: it lies in cowork's own \
+                     files, which a connected folder holds and commands never see (the read \
+                     tools still read it)",
+                    dir.display()
+                )
+            }));
             register_bash(
                 &mut tools,
                 BashSetup {
@@ -492,23 +500,31 @@ fn inside(dirs: &[PathBuf], reserved: &[PathBuf]) -> Vec<PathBuf> {
 /// one that holds a skill folder and that no task folder overlaps — there
 /// the mask would hide the skill's files, and nothing else of it is
 /// mounted. When a task folder holds it (`--folder ~`), it stays masked,
-/// and the skill's files are out of the commands' sight.
+/// and the skill folders in it are out of the commands' sight: those come
+/// back second.
 fn command_masks(
     hidden: Vec<PathBuf>,
     task_folders: &[FolderGrant],
     skill_dirs: &[PathBuf],
-) -> Vec<PathBuf> {
-    hidden
+) -> (Vec<PathBuf>, Vec<PathBuf>) {
+    let mut unseen = Vec::new();
+    let masks = hidden
         .into_iter()
         .filter(|h| {
             let real = std::fs::canonicalize(h).unwrap_or_else(|_| h.clone());
-            let holds_skill = skill_dirs.iter().any(|d| d.starts_with(&real));
+            let held: Vec<&PathBuf> = skill_dirs.iter().filter(|d| d.starts_with(&real)).collect();
             let overlaps_task = task_folders
                 .iter()
                 .any(|g| g.path.starts_with(&real) || real.starts_with(&g.path));
-            !holds_skill || overlaps_task
+            if overlaps_task {
+                unseen.extend(held.into_iter().cloned());
+                true
+            } else {
+                held.is_empty()
+            }
         })
-        .collect()
+        .collect();
+    (masks, unseen)
 }
 
 /// What an extension source learns about the task it serves.

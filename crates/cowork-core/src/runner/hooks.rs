@@ -17,6 +17,7 @@ use cowork_protocol::{ContentBlock, Event};
 use super::{Runner, Start, sleep_until};
 use crate::error::CoreError;
 use crate::extensions::{HookContext, HookEvent, HookOutcome};
+use crate::output::truncate_tool_output;
 
 /// How often in a row Stop hooks may make the model go on before the task
 /// ends anyway: a hook must not keep a task running forever.
@@ -214,9 +215,11 @@ impl Runner {
         if self.deps.extensions.hooks.is_none() {
             return Ok(true);
         }
+        // What the model will see of it, not megabytes a tool produced.
+        let max = self.deps.options.max_tool_output_chars;
         let (response, is_error) = match &*result {
-            Ok(text) => (text.clone(), false),
-            Err(text) => (text.clone(), true),
+            Ok(text) => (truncate_tool_output(text, max), false),
+            Err(text) => (truncate_tool_output(text, max), true),
         };
         let event = HookEvent::PostToolUse {
             tool: name.clone(),

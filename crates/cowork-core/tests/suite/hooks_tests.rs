@@ -441,3 +441,33 @@ async fn events_nobody_listens_to_are_not_run() {
     let kinds: Vec<&str> = hooks.heard().iter().map(kind).collect();
     assert_eq!(kinds, ["Stop"]);
 }
+
+#[tokio::test]
+async fn a_post_tool_use_hook_hears_the_result_as_the_model_will_see_it_not_all_of_it() {
+    let env = env();
+    let line = "x".repeat(99) + "\n";
+    std::fs::write(env.folder.join("big.txt"), line.repeat(2_000)).unwrap();
+    let hooks = FakeHooks::new(|_| HookOutcome::default());
+    run(
+        &env,
+        with_hooks(&hooks),
+        vec![],
+        PermissionMode::Auto,
+        Approver::Nobody,
+        json!({"turns": [
+            {"tool_calls": [{"name": "Read", "input": {"file_path": "big.txt"}}]},
+            {"text": "done"}
+        ]}),
+    )
+    .await;
+    let response = hooks
+        .heard()
+        .into_iter()
+        .find_map(|e| match e {
+            HookEvent::PostToolUse { response, .. } => Some(response),
+            _ => None,
+        })
+        .expect("the hook heard the call");
+    assert!(response.len() < 40_000, "{}", response.len());
+    assert!(response.contains("output truncated"));
+}

@@ -151,7 +151,18 @@ async fn a_skill_of_an_installed_plugin_in_the_data_dir_is_readable_and_the_rest
     let started = factory
         .start(request(spec, model, Approver::Nobody))
         .unwrap();
-    let results = tool_results(&events_of(started).await);
+    let events = events_of(started).await;
+    // Commands never see cowork's data dir, which the task's folder holds
+    // here: the skill folder in it is out of their sight, and the person
+    // is told.
+    assert!(
+        warnings(&events)
+            .iter()
+            .any(|(_, m)| m.contains("commands (Bash) cannot see the skill folder")),
+        "{:?}",
+        warnings(&events)
+    );
+    let results = tool_results(&events);
     assert!(results[0].1.contains("GUIDE"), "{results:?}");
     assert!(
         results[1].2 && !results[1].1.contains("SECRET"),
@@ -238,7 +249,7 @@ async fn notices_and_a_missing_skill_folder_are_warnings_not_failures() {
 /// whether the folder lies inside the task's writable folder or in
 /// cowork's data dir.
 #[tokio::test]
-async fn bash_reads_a_skill_folder_and_cannot_change_it() {
+async fn bash_reads_and_runs_a_skill_folder_and_cannot_change_it() {
     let env = env();
     let nested = skill_in(&env.folder.join(".claude/skills"), "a", "A.");
     let installed = skill_in(&env.root.join("data/plugins/p"), "p:b", "B.");
@@ -248,11 +259,18 @@ async fn bash_reads_a_skill_folder_and_cannot_change_it() {
         read_only: dirs.clone(),
         ..Source::default()
     };
+    for dir in &dirs {
+        use std::os::unix::fs::PermissionsExt;
+        let script = dir.join("hello.sh");
+        std::fs::write(&script, "#!/bin/sh\necho HELLO-FROM-SKILL\n").unwrap();
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    // A skill's scripts run in the sandbox, from their folder.
     let command = dirs
         .iter()
         .map(|d| {
             format!(
-                "cat {0}/references/guide.md; touch {0}/new.txt; echo rc=$?",
+                "cat {0}/references/guide.md; {0}/hello.sh; touch {0}/new.txt; echo rc=$?",
                 d.display()
             )
         })
@@ -279,6 +297,7 @@ async fn bash_reads_a_skill_folder_and_cannot_change_it() {
     let out = &results[0].1;
     assert_eq!(out.matches("GUIDE: use blue ink").count(), 2, "{out}");
     assert_eq!(out.matches("rc=1").count(), 2, "{out}");
+    assert_eq!(out.matches("HELLO-FROM-SKILL").count(), 2, "{out}");
     assert!(dirs.iter().all(|d| !d.join("new.txt").exists()));
 }
 
