@@ -107,3 +107,25 @@ pub fn soffice_convert(file: &Path, target: &str, out_dir: &Path) -> std::path::
     );
     converted
 }
+
+/// The small stdio MCP server of this crate (`cowork-mock-mcp`), built
+/// beside the other binaries when the workspace's tests are built.
+/// `None` (with a note) when only another package's tests were built;
+/// CI builds the whole workspace and requires it.
+pub fn mock_mcp_server() -> Option<std::path::PathBuf> {
+    let bin = std::env::current_exe()
+        .ok()
+        .and_then(|exe| Some(exe.parent()?.parent()?.join("cowork-mock-mcp")))
+        .filter(|bin| bin.is_file());
+    if bin.is_none() {
+        assert!(
+            std::env::var_os("COWORK_REQUIRE_CONSUMERS").is_none(),
+            "cowork-mock-mcp is required (COWORK_REQUIRE_CONSUMERS is set) but was not built: \
+             run the workspace's tests (`cargo test --workspace`)"
+        );
+        eprintln!(
+            "note: cowork-mock-mcp is not built; skipping this check (`cargo test --workspace` builds it)"
+        );
+    }
+    bin
+}

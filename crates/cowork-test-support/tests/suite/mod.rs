@@ -3,6 +3,7 @@
 mod anthropic;
 mod binary;
 mod browser;
+mod mock_mcp_tests;
 mod openai;
 mod recording;
 mod turns;
