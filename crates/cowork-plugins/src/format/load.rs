@@ -206,8 +206,13 @@ pub(crate) fn load(
                 file,
                 pointer,
             } => {
-                let lines = own.as_ref().map(|(_, l)| l);
+                // Lines are known for plugin.json, not for an entry
+                // given through the public API.
                 let empty = JsonLines::default();
+                let lines = own
+                    .as_ref()
+                    .filter(|_| file == root.shown(Path::new(MANIFEST)))
+                    .map(|(_, l)| l);
                 servers::read(
                     &value,
                     true,

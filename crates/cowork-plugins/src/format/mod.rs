@@ -80,7 +80,7 @@ pub use validate::{Checked, Validation, validate};
 use crate::mcp::config::McpFile;
 
 /// A loaded plugin: its metadata and the components that loaded.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Plugin {
     /// From plugin.json, else the folder's name.
     pub name: String,

@@ -138,3 +138,20 @@ fn a_marketplace_source_symlinked_out_of_the_marketplace_is_refused() {
     );
     assert!(Path::new(&error.file).ends_with(".claude-plugin/marketplace.json"));
 }
+
+#[test]
+fn a_file_name_that_is_not_utf8_is_skipped_with_a_warning() {
+    use std::os::unix::ffi::OsStrExt;
+    let fixture = Fixture::new();
+    let name = std::ffi::OsStr::from_bytes(b"caf\xe9.md");
+    std::fs::write(fixture.root().join("commands").join(name), "Hi\n").unwrap();
+    let (plugin, diagnostics) = fixture.load();
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:#?}");
+    assert_eq!(diagnostics[0].severity, Severity::Warning);
+    assert!(
+        diagnostics[0].message.contains("not UTF-8"),
+        "{}",
+        diagnostics[0]
+    );
+    assert_eq!(plugin.commands.len(), 1);
+}
