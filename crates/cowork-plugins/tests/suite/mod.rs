@@ -1,0 +1,3 @@
+mod mcp_failure_tests;
+mod mcp_remote_tests;
+mod mcp_tests;
