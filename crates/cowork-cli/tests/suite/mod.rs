@@ -6,6 +6,7 @@ mod exec_tests;
 mod grants_tests;
 mod harness;
 mod journal_tests;
+mod mcp_tests;
 mod run_tests;
 mod serve_e2e_tests;
 mod serve_tests;

@@ -132,6 +132,27 @@ impl Connection {
         bounded(self.peer().list_all_tools(), self.call_timeout, None).await
     }
 
+    /// How many resources and prompts the server offers (0 for what it
+    /// does not support).
+    pub async fn counts(&self) -> Result<(usize, usize), ServiceError> {
+        let summary = self.summary();
+        let resources = if summary.has_resources {
+            bounded(self.peer().list_all_resources(), self.call_timeout, None)
+                .await?
+                .len()
+        } else {
+            0
+        };
+        let prompts = if summary.has_prompts {
+            bounded(self.peer().list_all_prompts(), self.call_timeout, None)
+                .await?
+                .len()
+        } else {
+            0
+        };
+        Ok((resources, prompts))
+    }
+
     /// The most recent progress message the server sent about any call.
     pub fn last_progress(&self) -> Option<String> {
         self.notices.last_progress()

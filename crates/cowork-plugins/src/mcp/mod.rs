@@ -38,11 +38,13 @@ mod connect;
 mod connectors;
 mod error;
 mod handler;
+pub mod listing;
 mod names;
 pub mod render;
 mod sse;
 mod stdio;
 mod tool;
+pub mod user_file;
 
 pub use connect::{ConnectOptions, Connection, ResolvedServer, ServerSummary, connect};
 pub use connectors::{TaskConnectors, status_of};
