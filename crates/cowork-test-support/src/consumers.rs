@@ -145,3 +145,30 @@ pub fn npm_package(package: &str) -> Option<std::path::PathBuf> {
     }
     entry
 }
+
+/// The program `name` that an npm package installed under
+/// `<workspace>/target/npm/node_modules/.bin` (`.ci/run`'s `node@22`, which
+/// the MCP conformance suite needs). `None` with a note when missing;
+/// panics instead in CI.
+pub fn npm_bin(name: &str) -> Option<std::path::PathBuf> {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let bin = manifest
+        .ancestors()
+        .nth(2)
+        .unwrap_or(manifest)
+        .join("target/npm/node_modules/.bin")
+        .join(name);
+    if bin.exists() {
+        return Some(bin);
+    }
+    assert!(
+        std::env::var_os("COWORK_REQUIRE_CONSUMERS").is_none(),
+        "{} is required (COWORK_REQUIRE_CONSUMERS is set); .ci/run installs it",
+        bin.display()
+    );
+    eprintln!(
+        "note: {} is not installed; skipping this check (.ci/run installs it)",
+        bin.display()
+    );
+    None
+}

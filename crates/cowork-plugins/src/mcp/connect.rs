@@ -264,7 +264,13 @@ pub async fn connect(
         McpServer::Stdio(stdio) => {
             let (mut process, pipes) =
                 ServerProcess::spawn(stdio, &options.env, server.cwd.as_ref())?;
-            match tokio::time::timeout(options.connect_timeout, handler.serve(pipes)).await {
+            // Pinned here rather than moved into the timeout, so that on a
+            // timeout the pipes are still open while we look at the
+            // process: closing them first would make a hung server exit
+            // and look like one that quit on its own.
+            let serve = handler.serve(pipes);
+            tokio::pin!(serve);
+            match tokio::time::timeout(options.connect_timeout, &mut serve).await {
                 Ok(Ok(service)) => (service, Some(Mutex::new(process))),
                 Ok(Err(e)) => {
                     // The usual cause is a server that exited (a missing

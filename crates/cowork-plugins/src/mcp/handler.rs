@@ -6,7 +6,9 @@ use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use rmcp::model::{ClientCapabilities, ClientConfig, Implementation, ProgressNotificationParam};
+use rmcp::model::{
+    ClientCapabilities, ClientConfig, Implementation, ProgressNotificationParam, ProtocolVersion,
+};
 use rmcp::service::NotificationContext;
 use rmcp::{ClientHandler, RoleClient};
 
@@ -51,10 +53,14 @@ impl ClientHandler for Handler {
     fn get_info(&self) -> ClientConfig {
         // No roots, sampling or elicitation: a task's files reach a server
         // only through a tool call a person or rule allowed.
+        // The handshake is `initialize`, so it names the newest version
+        // that has one: rmcp's default (its newest) has none, and servers
+        // speaking 2025-06-18 or 2025-11-25 refuse or mis-negotiate it.
         ClientConfig::new(
             ClientCapabilities::default(),
             Implementation::new("cowork", env!("CARGO_PKG_VERSION")),
         )
+        .with_protocol_version(ProtocolVersion::LATEST_WITH_INITIALIZE)
     }
 
     async fn on_tool_list_changed(&self, _context: NotificationContext<RoleClient>) {
@@ -91,5 +97,23 @@ fn progress_text(p: &ProgressNotificationParam) -> String {
     match &p.message {
         Some(message) => format!("{amount} {message}"),
         None => amount,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_initialize_request_names_a_version_that_has_initialize() {
+        // Regression: cowork sent 2026-07-28 in `initialize`, which the
+        // conformance suite's 2025-11-25 server rejected as a mismatch.
+        let handler = Handler {
+            server: "s".into(),
+            notices: Arc::default(),
+        };
+        let version = handler.get_info().protocol_version;
+        assert!(version.has_initialize(), "{version}");
+        assert_eq!(version, ProtocolVersion::V_2025_11_25);
     }
 }
