@@ -98,6 +98,10 @@ pub struct Connection {
     process: Option<Mutex<ServerProcess>>,
     pub(crate) notices: Arc<Notices>,
     pub(crate) call_timeout: Duration,
+    /// A request was refused with 401/403 mid-session (a revoked or
+    /// expired token): the session is treated as ended, and reconnecting
+    /// asks the auth provider again.
+    auth_lost: AtomicBool,
 }
 
 impl Connection {
@@ -168,6 +172,9 @@ impl Connection {
     /// Why the session ended on its own (the process exited, the stream
     /// closed); `None` while it works. No I/O: a `waitpid(WNOHANG)`.
     pub(crate) fn ended(&self) -> Option<String> {
+        if self.auth_lost.load(Ordering::SeqCst) {
+            return Some("the server refused the stored login".to_owned());
+        }
         if let Some(process) = &self.process
             && let Ok(mut process) = process.lock()
             && let Some(reason) = process.exit_reason()
@@ -176,6 +183,13 @@ impl Connection {
         }
         (self.service.is_closed() || self.peer().is_transport_closed())
             .then(|| "the connection closed".to_owned())
+    }
+
+    /// Notes a request's failure: a 401/403 challenge ends the session.
+    pub(crate) fn saw_error(&self, error: &ServiceError) {
+        if error.auth_challenge().is_some() {
+            self.auth_lost.store(true, Ordering::SeqCst);
+        }
     }
 
     /// Ends the session and stops the process group.
@@ -308,6 +322,7 @@ pub async fn connect(
         process,
         notices,
         call_timeout: options.call_timeout,
+        auth_lost: AtomicBool::new(false),
     })
 }
 

@@ -12,7 +12,6 @@ use tokio::sync::{Mutex, mpsc};
 use cowork_core::{Connectors, ConnectorsUpdate, Tool};
 use cowork_protocol::ConnectorStatus;
 
-use super::config::McpServer;
 use super::connect::{ConnectOptions, Connection, ResolvedServer, connect};
 use super::error::ConnectError;
 use super::tool::{Live, tools_of};
@@ -69,7 +68,7 @@ enum Restart {
     },
     GaveUp {
         server: usize,
-        error: String,
+        status: ConnectorStatus,
     },
 }
 
@@ -238,8 +237,8 @@ impl Inner {
                     state.per_server[server].restarter = None;
                     changed = true;
                 }
-                Restart::GaveUp { server, error } => {
-                    state.per_server[server].status = Some(ConnectorStatus::Unreachable { error });
+                Restart::GaveUp { server, status } => {
+                    state.per_server[server].status = Some(status);
                     state.per_server[server].restarter = None;
                 }
             }
@@ -259,24 +258,26 @@ impl Inner {
             drop(conn);
             let entry = &mut state.per_server[i];
             entry.tools.clear();
-            match &server.resolved.config {
-                McpServer::Stdio(_) if self.options.restart_attempts > 0 => {
-                    entry.status = Some(ConnectorStatus::Restarting {
-                        error: reason.clone(),
-                        attempt: 1,
-                    });
-                    if let Some(tx) = state.restart_tx.clone() {
-                        entry.restarter = Some(tokio::spawn(restart(
-                            i,
-                            server.live.server.clone(),
-                            server.resolved.clone(),
-                            self.options.clone(),
-                            tx,
-                        )));
-                    }
-                }
-                McpServer::Stdio(_) | McpServer::Remote(_) => {
-                    entry.status = Some(ConnectorStatus::Unreachable { error: reason });
+            // A local server crashed, or a remote one closed the session
+            // or refused the login mid-task: both are reconnected the
+            // same way (a remote one's login is asked for again).
+            if self.options.restart_attempts == 0 {
+                entry.status = Some(ConnectorStatus::Unreachable { error: reason });
+            } else {
+                entry.status = Some(ConnectorStatus::Restarting {
+                    error: reason,
+                    attempt: 1,
+                });
+                let tx = state.restart_tx.clone();
+                let entry = &mut state.per_server[i];
+                if let Some(tx) = tx {
+                    entry.restarter = Some(tokio::spawn(restart(
+                        i,
+                        server.live.server.clone(),
+                        server.resolved.clone(),
+                        self.options.clone(),
+                        tx,
+                    )));
                 }
             }
             return true;
@@ -365,8 +366,8 @@ async fn connect_and_list(
     Ok((conn, tools))
 }
 
-/// Restarts a crashed server after 1 s, 2 s, 4 s… until it connects or
-/// the attempts run out, reporting each attempt.
+/// Restarts a crashed server (reconnects a remote one) after 1 s, 2 s,
+/// 4 s… until it connects or the attempts run out, reporting each attempt.
 async fn restart(
     server: usize,
     name: String,
@@ -387,10 +388,20 @@ async fn restart(
                 });
                 return;
             }
+            // Trying again cannot help until the person logs in.
+            Err(ConnectError::NeedsLogin) => {
+                let _ = tx.send(Restart::GaveUp {
+                    server,
+                    status: ConnectorStatus::NeedsLogin,
+                });
+                return;
+            }
             Err(e) if attempt == options.restart_attempts => {
                 let _ = tx.send(Restart::GaveUp {
                     server,
-                    error: format!("gave up after {attempt} restarts: {e}"),
+                    status: ConnectorStatus::Unreachable {
+                        error: format!("gave up after {attempt} restarts: {e}"),
+                    },
                 });
             }
             Err(e) => {

@@ -210,6 +210,9 @@ impl Tool for McpTool {
                 }
             };
             let result = run(&conn, &action, arguments, &ctx).await;
+            if let Err(Failure::Call(CallError::Service(e))) = &result {
+                conn.saw_error(e);
+            }
             result.map_err(|e| match e {
                 Failure::Call(CallError::Cancelled) => {
                     ToolFailure::new("cancelled before the server answered")

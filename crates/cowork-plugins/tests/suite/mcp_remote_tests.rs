@@ -250,3 +250,110 @@ async fn a_remote_server_nobody_listens_on_is_unreachable() {
         update.statuses
     );
 }
+
+/// A minimal Streamable HTTP server speaking 2025-06-18 with JSON
+/// responses, one tool (`ping`), that answers 401 once `revoked` is set.
+async fn revocable_server(revoked: Arc<std::sync::atomic::AtomicBool>) -> String {
+    use axum::Json;
+    use axum::response::IntoResponse;
+    let app = axum::Router::new().route(
+        "/mcp",
+        axum::routing::post(move |Json(request): Json<serde_json::Value>| {
+            let revoked = Arc::clone(&revoked);
+            async move {
+                if revoked.load(std::sync::atomic::Ordering::SeqCst) {
+                    return (
+                        StatusCode::UNAUTHORIZED,
+                        [("www-authenticate", "Bearer error=\"invalid_token\"")],
+                    )
+                        .into_response();
+                }
+                let Some(id) = request.get("id").cloned() else {
+                    return StatusCode::ACCEPTED.into_response();
+                };
+                let result = match request["method"].as_str().unwrap_or("") {
+                    "initialize" => json!({
+                        "protocolVersion": "2025-06-18",
+                        "capabilities": {"tools": {}},
+                        "serverInfo": {"name": "revocable", "version": "1.0.0"}
+                    }),
+                    "tools/list" => json!({"tools": [
+                        {"name": "ping", "inputSchema": {"type": "object"}}
+                    ]}),
+                    "tools/call" => json!({"content": [{"type": "text", "text": "pong"}]}),
+                    _ => json!({}),
+                };
+                Json(json!({"jsonrpc": "2.0", "id": id, "result": result})).into_response()
+            }
+        })
+        .get(|| async { StatusCode::METHOD_NOT_ALLOWED }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/mcp", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    url
+}
+
+/// A login that the server later revokes and that cannot be refreshed.
+struct Revoked;
+
+impl AuthProvider for Revoked {
+    fn authorization<'a>(
+        &'a self,
+        _server: &'a str,
+        _remote: &'a RemoteServer,
+    ) -> BoxFuture<'a, Result<Option<String>, AuthError>> {
+        Box::pin(async { Ok(Some("Bearer t1".to_owned())) })
+    }
+
+    fn challenged<'a>(
+        &'a self,
+        _server: &'a str,
+        _remote: &'a RemoteServer,
+        _status: u16,
+        _www_authenticate: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<Option<String>, AuthError>> {
+        Box::pin(async { Err(AuthError::NeedsLogin) })
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_login_revoked_mid_task_turns_the_connector_to_needs_login() {
+    let revoked = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let url = revocable_server(Arc::clone(&revoked)).await;
+    let connectors = TaskConnectors::new(
+        vec![("crm".into(), remote(RemoteKind::Http, url))],
+        ConnectOptions {
+            auth: Arc::new(Revoked),
+            restart_backoff: Duration::from_millis(100),
+            ..options()
+        },
+    );
+    let update = connectors.poll().await;
+    assert_eq!(
+        update.statuses,
+        vec![("crm".to_owned(), ConnectorStatus::Connected { tools: 1 })]
+    );
+    // A server that speaks 2025-06-18 is used as it is.
+    assert_eq!(
+        connectors.connection("crm").unwrap().summary().protocol,
+        "2025-06-18"
+    );
+    let ping = find(&update.tools.unwrap(), "mcp__crm__ping");
+    assert_eq!(ping.call(json!({}), ctx()).await.unwrap(), "pong");
+    revoked.store(true, std::sync::atomic::Ordering::SeqCst);
+    assert!(ping.call(json!({}), ctx()).await.is_err());
+    let (seen, _) =
+        super::mcp_tests::wait_for_status(&connectors, "crm", Duration::from_secs(10), |s| {
+            *s == ConnectorStatus::NeedsLogin
+        })
+        .await;
+    assert_eq!(
+        seen[0],
+        ConnectorStatus::Restarting {
+            error: "the server refused the stored login".into(),
+            attempt: 1
+        }
+    );
+    connectors.shutdown().await;
+}
