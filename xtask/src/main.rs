@@ -10,6 +10,8 @@
 //!   time to first byte, and a model's token to an SSE client.
 //! - `bench plugins-load`: loading every fixture plugin, and `cowork
 //!   plugin validate` of the fixtures marketplace as a whole process.
+//! - `bench mcp [--calls N]`: an MCP tool call over stdio through cowork
+//!   against a direct JSON-RPC call of the same server.
 
 // A command-line tool: printing results is its job.
 #![expect(clippy::print_stdout, reason = "xtask reports to the terminal")]
@@ -18,12 +20,14 @@ mod docs_bench;
 mod exec_bench;
 mod grep_bench;
 mod loop_bench;
+mod mcp_bench;
 mod plugins_bench;
 mod serve_bench;
 mod undo_bench;
 
 const USAGE: &str = "usage: cargo run --release -p xtask -- bench loop [--steps N] | bench grep [--files N] | \
-     bench undo [--files N] | bench exec | bench docs | bench serve | bench plugins-load";
+     bench undo [--files N] | bench exec | bench docs | bench serve | bench plugins-load | \
+     bench mcp [--calls N]";
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -37,6 +41,7 @@ fn main() -> anyhow::Result<()> {
         ["bench", "docs", rest @ ..] => docs_bench::run(rest),
         ["bench", "serve", rest @ ..] => serve_bench::run(rest),
         ["bench", "plugins-load", rest @ ..] => plugins_bench::run(rest),
+        ["bench", "mcp", rest @ ..] => mcp_bench::run(rest),
         _ => anyhow::bail!("{USAGE}"),
     }
 }

@@ -17,7 +17,7 @@ use crate::safe;
 /// `mcp.json`: prints the URL to open (and opens a browser when there is
 /// a screen to show it on), waits for the sign-in, keeps the tokens.
 pub async fn login(args: &McpNameArgs) -> Result<ExitCode> {
-    let paths = plugin_paths()?;
+    let paths = crate::plugin_paths::plugin_paths()?;
     let remote = remote_server(&paths, &args.name)?;
     login_to(&paths, &args.name, &remote).await
 }
@@ -54,7 +54,7 @@ pub async fn login_to(paths: &PluginPaths, name: &str, remote: &RemoteServer) ->
 /// Forgets `args.name`'s tokens, revoking them at the server when it
 /// offers revocation.
 pub async fn logout(args: &McpNameArgs) -> Result<ExitCode> {
-    let paths = plugin_paths()?;
+    let paths = crate::plugin_paths::plugin_paths()?;
     let store = TokenStore::new(paths.mcp_dir());
     let name = safe::line(&args.name);
     let out = forget(&store, &args.name)
@@ -114,15 +114,4 @@ fn remote_server(paths: &PluginPaths, name: &str) -> Result<RemoteServer> {
     }
 }
 
-/// cowork's folders as the plugin crate needs them.
 // TODO(lead): replace with h2's `crate::plugin_paths::plugin_paths()` once merged.
-fn plugin_paths() -> Result<PluginPaths> {
-    let config_dir = crate::config::config_path()
-        .and_then(|path| path.parent().map(std::path::Path::to_path_buf))
-        .context("cannot tell where cowork's configuration is: set COWORK_CONFIG (or HOME)")?;
-    Ok(PluginPaths {
-        data_dir: crate::home::data_dir()?,
-        config_dir,
-        policy_file: cowork_plugins::SYSTEM_POLICY.into(),
-    })
-}

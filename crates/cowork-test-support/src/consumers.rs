@@ -129,3 +129,68 @@ pub fn mock_mcp_server() -> Option<std::path::PathBuf> {
     }
     bin
 }
+
+/// The entry point (`bin`, else `main`) of the npm package `package` as
+/// `.ci/run` installs it under `<workspace>/target/npm/node_modules`, for
+/// tests that run real MCP servers with `node`. `None` (with a note on
+/// stderr) when it or `node` is missing; panics instead in CI.
+pub fn npm_package(package: &str) -> Option<std::path::PathBuf> {
+    if !available("node") {
+        return None;
+    }
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = manifest
+        .ancestors()
+        .nth(2)
+        .unwrap_or(manifest)
+        .join("target/npm/node_modules")
+        .join(package);
+    let entry = std::fs::read_to_string(dir.join("package.json"))
+        .ok()
+        .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+        .and_then(|pkg| match &pkg["bin"] {
+            serde_json::Value::String(bin) => Some(bin.clone()),
+            serde_json::Value::Object(bins) => bins.values().next()?.as_str().map(str::to_owned),
+            _ => pkg["main"].as_str().map(str::to_owned),
+        })
+        .map(|entry| dir.join(entry))
+        .filter(|entry| entry.is_file());
+    if entry.is_none() {
+        assert!(
+            std::env::var_os("COWORK_REQUIRE_CONSUMERS").is_none(),
+            "the npm package {package} is required (COWORK_REQUIRE_CONSUMERS is set) but {} has no entry point; .ci/run installs it",
+            dir.display()
+        );
+        eprintln!(
+            "note: the npm package {package} is not installed in target/npm; skipping this check (.ci/run installs it)"
+        );
+    }
+    entry
+}
+
+/// The program `name` that an npm package installed under
+/// `<workspace>/target/npm/node_modules/.bin` (`.ci/run`'s `node@22`, which
+/// the MCP conformance suite needs). `None` with a note when missing;
+/// panics instead in CI.
+pub fn npm_bin(name: &str) -> Option<std::path::PathBuf> {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let bin = manifest
+        .ancestors()
+        .nth(2)
+        .unwrap_or(manifest)
+        .join("target/npm/node_modules/.bin")
+        .join(name);
+    if bin.exists() {
+        return Some(bin);
+    }
+    assert!(
+        std::env::var_os("COWORK_REQUIRE_CONSUMERS").is_none(),
+        "{} is required (COWORK_REQUIRE_CONSUMERS is set); .ci/run installs it",
+        bin.display()
+    );
+    eprintln!(
+        "note: {} is not installed; skipping this check (.ci/run installs it)",
+        bin.display()
+    );
+    None
+}

@@ -5,4 +5,8 @@ mod hooks_tests;
 mod marketplace_git_tests;
 mod marketplace_policy_tests;
 mod marketplace_tests;
+mod mcp_conformance_tests;
+mod mcp_failure_tests;
+mod mcp_remote_tests;
+mod mcp_tests;
 mod oauth_tests;
