@@ -16,6 +16,7 @@ mod config;
 mod docs;
 mod doctor;
 mod exec;
+mod extensions;
 mod home;
 mod journal;
 mod mcp_cmd;

@@ -8,11 +8,11 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 
 use cowork_plugins::PluginPaths;
+use cowork_plugins::host::Catalog;
 use cowork_plugins::mcp::config::{McpServer, RemoteKind, RemoteServer, StdioServer};
 use cowork_plugins::mcp::listing::ListedServer;
 use cowork_plugins::mcp::user_file::{self, Added};
-use cowork_plugins::mcp::{ConnectOptions, ResolvedServer, connect, render, status_of};
-use cowork_protocol::ConnectorStatus;
+use cowork_plugins::mcp::{connect, render, status_of};
 use cowork_protocol::config::Config;
 
 use crate::cli_plugins::{McpAddArgs, McpCommand};
@@ -20,27 +20,32 @@ use crate::cli_plugins::{McpAddArgs, McpCommand};
 /// The person's own connectors are `user`; plugins' come from the caller.
 const USER: &str = "user";
 
+/// `cowork mcp …`. `list` and `test` cover the connectors of enabled
+/// plugins too; `add` and `remove` touch only the person's own.
 pub async fn mcp(command: McpCommand, config: &Config) -> Result<ExitCode> {
-    mcp_with(command, config, Vec::new()).await
-}
-
-/// `cowork mcp …` with `plugins`: the connectors of enabled plugins (their
-/// `source` the plugin's name), which `list` shows and `test` can reach
-/// but `add` and `remove` never touch.
-pub async fn mcp_with(
-    command: McpCommand,
-    _config: &Config,
-    plugins: Vec<ListedServer>,
-) -> Result<ExitCode> {
     let paths = crate::plugin_paths::plugin_paths()?;
     match command {
         McpCommand::Add(args) => add(&paths, args),
-        McpCommand::List(args) => list(&paths, plugins, args.json),
-        McpCommand::Remove(args) => remove(&paths, &plugins, &args.name),
-        McpCommand::Test(args) => test(&paths, plugins, &args.name).await,
-        McpCommand::Login(args) => crate::mcp_login::login(&args).await,
+        McpCommand::List(args) => list(&paths, plugin_servers(&paths)?, args.json),
+        McpCommand::Remove(args) => remove(&paths, &plugin_servers(&paths)?, &args.name),
+        McpCommand::Test(args) => test(config, &args.name).await,
+        McpCommand::Login(args) => crate::mcp_login::login(&args, config).await,
         McpCommand::Logout(args) => crate::mcp_login::logout(&args).await,
     }
+}
+
+/// The connectors enabled plugins bring, named as tasks see them.
+fn plugin_servers(paths: &PluginPaths) -> Result<Vec<ListedServer>> {
+    Ok(Catalog::load(paths)?
+        .servers
+        .into_iter()
+        .filter(|s| s.root.is_some())
+        .map(|s| ListedServer {
+            name: s.name,
+            source: s.source,
+            server: s.config,
+        })
+        .collect())
 }
 
 fn add(paths: &PluginPaths, args: McpAddArgs) -> Result<ExitCode> {
@@ -186,27 +191,32 @@ fn remove(paths: &PluginPaths, plugins: &[ListedServer], name: &str) -> Result<E
     bail!("there is no connector named {name} in {}", file.display())
 }
 
-async fn test(paths: &PluginPaths, plugins: Vec<ListedServer>, name: &str) -> Result<ExitCode> {
-    let all = all_servers(paths, plugins)?;
-    let Some(listed) = all.into_iter().find(|s| s.name == name) else {
+async fn test(config: &Config, name: &str) -> Result<ExitCode> {
+    let host = crate::extensions::host(config, cowork_core::SandboxChoice::Auto)?;
+    let catalog = Catalog::load(&host.setup().paths)?;
+    let Some(server) = catalog.servers.iter().find(|s| s.name == name) else {
         bail!("there is no connector named {name}; `cowork mcp list` shows them");
     };
-    let resolved = ResolvedServer::new(expand_server(listed.server, &|var| {
-        std::env::var(var).ok()
-    })?);
-    let options = ConnectOptions::default();
+    let resolved = match host.resolve(&catalog, server) {
+        Ok(resolved) => resolved,
+        Err(status) => {
+            writeln!(
+                std::io::stderr().lock(),
+                "{}",
+                crate::render::connector_line(name, &status)
+            )?;
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let options = host.connect_options();
     let conn = match connect(name, &resolved, &options).await {
         Ok(conn) => conn,
         Err(e) => {
-            let status = status_of(&e);
-            let fix = match &status {
-                ConnectorStatus::NeedsLogin => format!(" — run `cowork mcp login {name}`"),
-                ConnectorStatus::Connected { .. }
-                | ConnectorStatus::Unreachable { .. }
-                | ConnectorStatus::Blocked { .. }
-                | ConnectorStatus::Restarting { .. } => String::new(),
-            };
-            writeln!(std::io::stderr().lock(), "{name}: {status}{fix}")?;
+            writeln!(
+                std::io::stderr().lock(),
+                "{}",
+                crate::render::connector_line(name, &status_of(&e))
+            )?;
             return Ok(ExitCode::from(1));
         }
     };
@@ -240,74 +250,4 @@ async fn test(paths: &PluginPaths, plugins: Vec<ListedServer>, name: &str) -> Re
     }
     writeln!(out, "Resources: {resources}  Prompts: {prompts}")?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// `server` with `${VAR}` and `${VAR:-default}` expanded from `lookup` in
-/// its command, arguments, env, URL and headers. A variable that is
-/// neither set nor defaulted is an error naming it.
-fn expand_server(server: McpServer, lookup: &dyn Fn(&str) -> Option<String>) -> Result<McpServer> {
-    let x = |s: &str| expand(s, lookup);
-    Ok(match server {
-        McpServer::Stdio(stdio) => McpServer::Stdio(StdioServer {
-            kind: stdio.kind,
-            command: x(&stdio.command)?,
-            args: stdio.args.iter().map(|a| x(a)).collect::<Result<_>>()?,
-            env: stdio
-                .env
-                .iter()
-                .map(|(k, v)| Ok((k.clone(), x(v)?)))
-                .collect::<Result<_>>()?,
-        }),
-        McpServer::Remote(remote) => McpServer::Remote(RemoteServer {
-            kind: remote.kind,
-            url: x(&remote.url)?,
-            headers: remote
-                .headers
-                .iter()
-                .map(|(k, v)| Ok((k.clone(), x(v)?)))
-                .collect::<Result<_>>()?,
-            oauth: remote.oauth,
-        }),
-    })
-}
-
-fn expand(text: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Result<String> {
-    let mut out = String::new();
-    let mut rest = text;
-    while let Some(start) = rest.find("${") {
-        out.push_str(&rest[..start]);
-        let Some(end) = rest[start..].find('}') else {
-            bail!("`{text}` has a `${{` without its closing `}}`");
-        };
-        let inner = &rest[start + 2..start + end];
-        let (var, default) = match inner.split_once(":-") {
-            Some((var, default)) => (var, Some(default)),
-            None => (inner, None),
-        };
-        match (lookup(var), default) {
-            (Some(value), _) => out.push_str(&value),
-            (None, Some(default)) => out.push_str(default),
-            (None, None) => bail!(
-                "the connector needs the environment variable {var}, which is not set (or give it a default: ${{{var}:-value}})"
-            ),
-        }
-        rest = &rest[start + end + 1..];
-    }
-    out.push_str(rest);
-    Ok(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn variables_expand_with_defaults_and_an_unset_one_is_named() {
-        let lookup = |v: &str| (v == "HOME").then(|| "/home/p".to_owned());
-        assert_eq!(expand("${HOME}/x", &lookup).unwrap(), "/home/p/x");
-        assert_eq!(expand("${PORT:-3000}", &lookup).unwrap(), "3000");
-        assert_eq!(expand("plain", &lookup).unwrap(), "plain");
-        let error = expand("Bearer ${TOKEN}", &lookup).unwrap_err().to_string();
-        assert!(error.contains("TOKEN, which is not set"), "{error}");
-    }
 }

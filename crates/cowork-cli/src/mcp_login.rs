@@ -7,8 +7,10 @@ use std::process::ExitCode;
 use anyhow::{Context as _, Result, bail};
 
 use cowork_plugins::PluginPaths;
-use cowork_plugins::mcp::config::{McpFile, McpServer, RemoteServer};
+use cowork_plugins::host::Catalog;
+use cowork_plugins::mcp::config::{McpServer, RemoteServer};
 use cowork_plugins::oauth::{Login, LoginOptions, TokenStore, logout as forget};
+use cowork_protocol::config::Config;
 
 use crate::cli_plugins::McpNameArgs;
 use crate::safe;
@@ -16,9 +18,9 @@ use crate::safe;
 /// Signs in to the remote server `args.name` from the person's
 /// `mcp.json`: prints the URL to open (and opens a browser when there is
 /// a screen to show it on), waits for the sign-in, keeps the tokens.
-pub async fn login(args: &McpNameArgs) -> Result<ExitCode> {
+pub async fn login(args: &McpNameArgs, config: &Config) -> Result<ExitCode> {
     let paths = crate::plugin_paths::plugin_paths()?;
-    let remote = remote_server(&paths, &args.name)?;
+    let remote = remote_server(config, &args.name)?;
     login_to(&paths, &args.name, &remote).await
 }
 
@@ -92,26 +94,25 @@ fn open_browser(url: &str) {
 }
 
 /// The remote server `name` from the person's `mcp.json`.
-fn remote_server(paths: &PluginPaths, name: &str) -> Result<RemoteServer> {
-    let file = paths.user_mcp_file();
-    let shown = safe::path(&file);
-    let text = match std::fs::read_to_string(&file) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::from("{}"),
-        Err(e) => return Err(e).with_context(|| format!("cannot read {shown}")),
-    };
-    let servers: McpFile =
-        serde_json::from_str(&text).with_context(|| format!("{shown} is not valid"))?;
+/// The remote connector `name` (the person's own or an enabled plugin's)
+/// as tasks reach it: `${…}` expanded, the policy applied.
+fn remote_server(config: &Config, name: &str) -> Result<RemoteServer> {
+    let host = crate::extensions::host(config, cowork_core::SandboxChoice::Auto)?;
+    let catalog = Catalog::load(&host.setup().paths)?;
     let shown_name = safe::line(name);
-    match servers.servers.get(name) {
-        Some(McpServer::Remote(remote)) => Ok(remote.clone()),
-        Some(McpServer::Stdio(_)) => bail!(
+    let Some(server) = catalog.servers.iter().find(|s| s.name == name) else {
+        bail!(
+            "no connector named `{shown_name}`; add it with `cowork mcp add {shown_name} --url URL` \
+             (`cowork mcp list` shows the connectors there are)"
+        );
+    };
+    let resolved = host
+        .resolve(&catalog, server)
+        .map_err(|status| anyhow::anyhow!("{}", crate::render::connector_line(name, &status)))?;
+    match resolved.config {
+        McpServer::Remote(remote) => Ok(remote),
+        McpServer::Stdio(_) => bail!(
             "`{shown_name}` is a local server; only remote servers (`--url`) sign in with OAuth"
-        ),
-        None => bail!(
-            "no connector named `{shown_name}` in {shown}; add it with `cowork mcp add {shown_name} --url URL`"
         ),
     }
 }
-
-// TODO(lead): replace with h2's `crate::plugin_paths::plugin_paths()` once merged.

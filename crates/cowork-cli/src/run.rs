@@ -11,6 +11,7 @@ use anyhow::{Context, Result, bail};
 use cowork_core::{
     Approver, Factory, FactorySetup, RunSetup, SandboxChoice, SetupNotice, TaskHandle, TaskRequest,
 };
+use cowork_plugins::host::PluginHost;
 use cowork_protocol::config::Config;
 use cowork_protocol::{Budget, Event, FolderGrant, Op, PermissionMode, TaskSpec, TaskStatus};
 use cowork_store::Store;
@@ -44,7 +45,12 @@ pub async fn run(args: RunArgs, store: Arc<Store>, config: Config) -> Result<Exi
         mode,
     };
     let approver = approver(args.yes, args.output.json);
-    let started = factory(store, config)?
+    let sandbox = sandbox_choice(&args.sandbox);
+    let host = crate::extensions::host(&config, sandbox)?;
+    if approver == Approver::Person {
+        crate::extensions::ask_folder_skills(&host, &spec.folders)?;
+    }
+    let started = factory(store, config, host)?
         .start(TaskRequest {
             spec,
             setup: run_setup(&args.sandbox, approver),
@@ -57,7 +63,8 @@ pub async fn run(args: RunArgs, store: Arc<Store>, config: Config) -> Result<Exi
 
 pub async fn resume(args: ResumeArgs, store: Arc<Store>, config: Config) -> Result<ExitCode> {
     let approver = approver(args.yes, args.output.json);
-    let started = factory(store, config)?
+    let host = crate::extensions::host(&config, sandbox_choice(&args.sandbox))?;
+    let started = factory(store, config, host)?
         .resume(&args.id, run_setup(&args.sandbox, approver), None)
         .map_err(setup::factory_error)?;
     let mut notices: Vec<String> = started.notices.iter().map(notice).collect();
@@ -79,7 +86,8 @@ pub async fn resume(args: ResumeArgs, store: Arc<Store>, config: Config) -> Resu
 /// message, in the same transcript.
 pub async fn reply(args: ReplyArgs, store: Arc<Store>, config: Config) -> Result<ExitCode> {
     let approver = approver(args.yes, args.output.json);
-    let started = factory(store, config)?
+    let host = crate::extensions::host(&config, sandbox_choice(&args.sandbox))?;
+    let started = factory(store, config, host)?
         .continue_task(
             &args.id,
             args.text,
@@ -92,21 +100,26 @@ pub async fn reply(args: ReplyArgs, store: Arc<Store>, config: Config) -> Result
 }
 
 /// The one factory this process builds its tasks with.
-pub fn factory(store: Arc<Store>, config: Config) -> Result<Factory> {
-    Factory::new(FactorySetup {
+pub fn factory(store: Arc<Store>, config: Config, host: Arc<PluginHost>) -> Result<Factory> {
+    Ok(Factory::new(FactorySetup {
         hub: cowork_core::Hub::new(store),
         paths: crate::config::own_paths()?,
         config,
     })
-    .map_err(setup::factory_error)
+    .map_err(setup::factory_error)?
+    .with_extensions(host))
+}
+
+fn sandbox_choice(sandbox: &SandboxArgs) -> SandboxChoice {
+    match sandbox.sandbox {
+        SandboxArg::Auto => SandboxChoice::Auto,
+        SandboxArg::None => SandboxChoice::None,
+    }
 }
 
 fn run_setup(sandbox: &SandboxArgs, approver: Approver) -> RunSetup {
     RunSetup {
-        sandbox: match sandbox.sandbox {
-            SandboxArg::Auto => SandboxChoice::Auto,
-            SandboxArg::None => SandboxChoice::None,
-        },
+        sandbox: sandbox_choice(sandbox),
         allow_net: sandbox.allow_net.clone(),
         approver,
     }

@@ -105,12 +105,20 @@ fn start_task_manager(
     store: Arc<Store>,
     max_tasks: usize,
 ) -> Result<Arc<cowork_server::daemon::TaskManager>> {
+    let host = crate::extensions::host(&config, cowork_core::SandboxChoice::Auto)?;
+    // Plugins the administrator requires or installs by default are
+    // installed now, so no task waits on git for them.
+    match cowork_plugins::marketplace::install::apply_policy(&host.setup().paths) {
+        Ok(_) => {}
+        Err(e) => eprintln!("warning: the administrator's plugins could not be installed: {e}"),
+    }
     let manager = cowork_server::daemon::TaskManager::start(cowork_server::daemon::DaemonSetup {
         store,
         data_dir,
         config_location: config::config_location(),
         config,
         max_tasks,
+        extensions: Some(host),
     })?;
     Ok(manager)
 }

@@ -46,6 +46,8 @@ impl Env {
             .env_remove("OPENAI_BASE_URL")
             .env_remove("COWORK_LOG")
             .env("COWORK_CONFIG", self.home.path().join("config.toml"))
+            // No administrator's policy unless a test writes one here.
+            .env("COWORK_POLICY_FILE", self.home.path().join("policy.toml"))
             .timeout(std::time::Duration::from_secs(60));
         cmd
     }

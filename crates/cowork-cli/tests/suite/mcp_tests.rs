@@ -181,7 +181,7 @@ fn testing_a_server_whose_variable_is_unset_names_the_variable() {
     );
     let error = fails(&env, &["test", "gh"]);
     assert!(
-        error.contains("COWORK_TEST_UNSET_TOKEN, which is not set"),
+        error.contains("COWORK_TEST_UNSET_TOKEN is not set"),
         "{error}"
     );
 }

@@ -40,8 +40,8 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
-use cowork_core::Hub;
 use cowork_core::factory::{ConfigLocation, Factory, FactoryError, FactorySetup, OwnPaths};
+use cowork_core::{ExtensionSource, Hub};
 use cowork_protocol::config::Config;
 use cowork_store::{Store, StoreError};
 
@@ -66,6 +66,9 @@ pub struct DaemonSetup {
     pub config: Config,
     /// How many tasks run at once; the rest wait their turn.
     pub max_tasks: usize,
+    /// Skills, connectors, hooks and `/commands` for every task (the
+    /// plugins the person enabled); `None`: tasks get none.
+    pub extensions: Option<Arc<dyn ExtensionSource>>,
 }
 
 impl DaemonSetup {
@@ -76,6 +79,7 @@ impl DaemonSetup {
             data_dir: data_dir.into(),
             config_location: None,
             config: Config::default(),
+            extensions: None,
             max_tasks: DEFAULT_MAX_TASKS,
         }
     }
@@ -137,11 +141,14 @@ impl TaskManager {
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| DaemonError::NoRuntime)?;
         let paths = OwnPaths::new(&setup.data_dir, setup.config_location.clone());
         let hub = Hub::new(Arc::clone(&setup.store));
-        let factory = Factory::new(FactorySetup {
+        let mut factory = Factory::new(FactorySetup {
             hub: hub.clone(),
             paths: paths.clone(),
             config: setup.config.clone(),
         })?;
+        if let Some(source) = setup.extensions.clone() {
+            factory = factory.with_extensions(source);
+        }
         setup.store.reap_interrupted()?;
         let manager = Arc::new_cyclic(|me| Self {
             store: Arc::clone(&setup.store),

@@ -117,6 +117,11 @@ impl TaskManager {
             return Err(shutting_down());
         }
         let id = TaskId::new();
+        // An unknown `/command` is refused before anything is recorded,
+        // with its close matches; a known one is expanded when it starts.
+        self.factory
+            .expand_prompt(&id, &prepared.spec)
+            .map_err(|e| BackendError::BadRequest(e.to_string()))?;
         // The choices first: a task recorded without them would resume
         // with the defaults after a crash.
         self.records.save(&id, &prepared.run).map_err(|e| {

@@ -52,6 +52,7 @@ impl Place {
             config_location: None,
             config,
             max_tasks,
+            extensions: None,
         };
         TaskManager::start(setup).unwrap()
     }
