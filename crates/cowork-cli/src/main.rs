@@ -78,6 +78,10 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
     if let Command::Serve(args) = cli.command {
         return serve::serve(args);
     }
+    // Checking a plugin folder needs neither the store nor the config.
+    if let Command::Plugin(cli_plugins::PluginCommand::Validate(args)) = &cli.command {
+        return plugin_validate::run(args);
+    }
     let config = config::load()?;
     let store = Arc::new(open_store()?);
     match cli.command {

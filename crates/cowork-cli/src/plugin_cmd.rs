@@ -250,13 +250,22 @@ fn describe_summary(
     if summary.connectors.is_empty() {
         let _ = writeln!(out, "  connectors: none");
     } else {
-        let _ = writeln!(out, "  connectors {connectors_verb}:");
+        let heading = if connectors_verb.is_empty() {
+            "connectors".to_owned()
+        } else {
+            format!("connectors {connectors_verb}")
+        };
+        let _ = writeln!(out, "  {heading}:");
         for connector in &summary.connectors {
+            let target = if connector.target.trim().is_empty() {
+                "(no URL: a connector of Anthropic's directory, not available here)".into()
+            } else {
+                safe::line(&connector.target)
+            };
             let _ = writeln!(
                 out,
-                "    {}: {}{}",
+                "    {}: {target}{}",
                 safe::line(&connector.name),
-                safe::line(&connector.target),
                 connector_policy_note(policy, connector)
             );
         }
@@ -264,7 +273,12 @@ fn describe_summary(
     if summary.hooks.is_empty() {
         let _ = writeln!(out, "  hooks: none");
     } else {
-        let _ = writeln!(out, "  hooks {hooks_verb}:");
+        let heading = if hooks_verb.is_empty() {
+            "hooks".to_owned()
+        } else {
+            format!("hooks {hooks_verb}")
+        };
+        let _ = writeln!(out, "  {heading}:");
         for hook in &summary.hooks {
             let matcher = hook
                 .matcher

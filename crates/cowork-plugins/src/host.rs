@@ -25,12 +25,10 @@ use cowork_protocol::{ConnectorStatus, FolderGrant};
 use crate::curation::Policy;
 use crate::diag::{Diagnostic, Severity};
 use crate::format::{
-    HooksDecl, Plugin, SkillDef, expand, expand_server, load_plugin, load_skills, plugin_lookup,
+    Plugin, SkillDef, expand, expand_server, load_hooks, load_plugin, load_skills, plugin_lookup,
     render_command, resolve_placeholders,
 };
-use crate::hooks::{
-    HookSandbox, HookSet, HookSetup, HookSource, PluginHooks, parse_file, parse_str,
-};
+use crate::hooks::{HookSandbox, HookSet, HookSetup, HookSource, PluginHooks};
 use crate::marketplace::Installed;
 use crate::mcp::auth::AuthProvider;
 use crate::mcp::config::{McpFile, McpServer};
@@ -169,22 +167,6 @@ fn is_error(d: &Diagnostic) -> bool {
     d.severity == Severity::Error
 }
 
-/// A plugin's hooks, from `hooks/hooks.json`, files plugin.json names,
-/// and hooks inline in plugin.json.
-pub fn load_hooks(plugin: &Plugin) -> (Vec<HookSet>, Vec<Diagnostic>) {
-    let mut sets = Vec::new();
-    let mut diagnostics = Vec::new();
-    for decl in &plugin.hooks {
-        let (set, found) = match decl {
-            HooksDecl::File { path } => parse_file(path),
-            HooksDecl::Inline { manifest, hooks } => parse_str(&hooks.to_string(), manifest),
-        };
-        sets.extend(set);
-        diagnostics.extend(found);
-    }
-    (sets, diagnostics)
-}
-
 /// The person's `mcp.json`; a missing file is none.
 fn read_user_servers(path: &Path) -> Result<McpFile, CatalogError> {
     match std::fs::read_to_string(path) {
@@ -303,6 +285,19 @@ impl PluginHost {
         {
             return Err(ConnectorStatus::Blocked {
                 by: format!("{} ({})", blocked.file.display(), blocked.by),
+            });
+        }
+        if let McpServer::Remote(remote) = &server.config
+            && remote.url.trim().is_empty()
+        {
+            // Anthropic's directory connectors are named without a URL;
+            // Cowork resolves them by name from its directory.
+            return Err(ConnectorStatus::Unreachable {
+                error: format!(
+                    "{} names it without a URL (a connector of Anthropic's directory); add it \
+                     with its URL under another name to use it",
+                    server.source
+                ),
             });
         }
         let env = self.lookup();

@@ -123,6 +123,24 @@ pub enum HooksDecl {
     },
 }
 
+/// A plugin's hooks, from `hooks/hooks.json`, files plugin.json names,
+/// and hooks inline in plugin.json.
+pub fn load_hooks(plugin: &Plugin) -> (Vec<crate::hooks::HookSet>, Vec<crate::Diagnostic>) {
+    let mut sets = Vec::new();
+    let mut diagnostics = Vec::new();
+    for decl in &plugin.hooks {
+        let (set, found) = match decl {
+            HooksDecl::File { path } => crate::hooks::parse_file(path),
+            HooksDecl::Inline { manifest, hooks } => {
+                crate::hooks::parse_str(&hooks.to_string(), manifest)
+            }
+        };
+        sets.extend(set);
+        diagnostics.extend(found);
+    }
+    (sets, diagnostics)
+}
+
 /// The folder is not a plugin, or cannot be read at all. Everything less
 /// is a [`crate::Diagnostic`].
 #[derive(Debug, thiserror::Error)]

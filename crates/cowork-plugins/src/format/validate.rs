@@ -79,7 +79,8 @@ pub fn validate(dir: &Path) -> Result<Validation, LoadError> {
     match root.read(rel) {
         Ok(text) => Ok(marketplace(dir, &root, &root.shown(rel), &text)),
         Err(Problem::Missing) => {
-            let (plugin, diagnostics) = load(dir, None)?;
+            let (plugin, mut diagnostics) = load(dir, None)?;
+            add_hook_problems(&plugin, &mut diagnostics);
             Ok(Validation {
                 plugins: vec![Checked {
                     plugin,
@@ -259,6 +260,7 @@ fn marketplace(dir: &Path, root: &PluginDir, file: &Path, text: &str) -> Validat
                                 ),
                             ));
                         }
+                        add_hook_problems(&plugin, &mut diagnostics);
                         out.plugins.push(Checked {
                             plugin,
                             diagnostics,
@@ -331,6 +333,21 @@ fn remote_source(
                 line,
                 format!("the source of `{name}` needs a `{key}` string"),
             ));
+        }
+    }
+}
+
+/// What the hooks parser finds in the plugin's hooks beyond the loader's
+/// JSON check; a problem the loader already reported on a line is not
+/// repeated.
+fn add_hook_problems(plugin: &Plugin, diagnostics: &mut Vec<Diagnostic>) {
+    let (_, found) = super::load_hooks(plugin);
+    for problem in found {
+        let known = diagnostics
+            .iter()
+            .any(|d| d.file == problem.file && d.line == problem.line);
+        if !known {
+            diagnostics.push(problem);
         }
     }
 }

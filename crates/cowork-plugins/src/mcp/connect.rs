@@ -293,7 +293,7 @@ pub async fn connect(
                     process.stop().await;
                     return Err(match reason {
                         Some(reason) => ConnectError::Exited(reason),
-                        None => ConnectError::Failed(e.to_string()),
+                        None => ConnectError::Failed(super::error::reason(&e)),
                     });
                 }
                 Err(_) => {
@@ -360,7 +360,13 @@ async fn connect_remote(
                         };
                         (status, challenge)
                     }
-                    Err(e) => return Err(ConnectError::Failed(e.to_string())),
+                    Err(e) => {
+                        return Err(ConnectError::Failed(format!(
+                            "cannot reach {}: {}",
+                            remote.url,
+                            super::error::reason(&e)
+                        )));
+                    }
                 }
             }
             RemoteKind::Sse => {
@@ -370,7 +376,7 @@ async fn connect_remote(
                             .clone()
                             .serve(transport)
                             .await
-                            .map_err(|e| ConnectError::Failed(e.to_string()));
+                            .map_err(|e| ConnectError::Failed(super::error::reason(&e)));
                     }
                     Err(SseOpenError::Refused {
                         status,

@@ -32,3 +32,42 @@ pub enum ConnectError {
     #[error("{0}")]
     Failed(String),
 }
+
+/// What went wrong underneath `error`, for a person: the innermost cause
+/// in its chain ("dns error: failed to lookup address information"),
+/// after the outermost context, instead of the transport's own wording
+/// (which names Rust types).
+pub(crate) fn reason(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut innermost = error;
+    while let Some(source) = innermost.source() {
+        innermost = source;
+    }
+    let text = innermost.to_string();
+    // rmcp stringifies reqwest's error, losing its cause: say what it means.
+    if text.contains("error sending request") {
+        return "the request could not be sent (no network, or the name does not resolve, or \
+                TLS failed)"
+            .to_owned();
+    }
+    // Transports that only stringify their cause: keep what follows the
+    // last "error: ".
+    match text.rfind("error: ") {
+        Some(i) if text.contains("Transport [") => text[i + "error: ".len()..].to_owned(),
+        Some(_) | None => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("outer wrapper [some::Type<Generic>]")]
+    struct Outer(#[source] std::io::Error);
+
+    #[test]
+    fn the_reason_is_the_innermost_cause_not_the_wrappers_type_names() {
+        let error = Outer(std::io::Error::other("connection refused"));
+        assert_eq!(reason(&error), "connection refused");
+    }
+}

@@ -41,6 +41,9 @@ impl ListedServer {
                 parts.extend(stdio.env.keys().map(|k| format!("{k}={MASK}")));
                 parts.join(" ")
             }
+            McpServer::Remote(remote) if remote.url.trim().is_empty() => {
+                "(no URL: a connector of Anthropic's directory, not available here)".to_owned()
+            }
             McpServer::Remote(remote) => {
                 let mut parts = vec![mask_query(&remote.url)];
                 parts.extend(remote.headers.keys().map(|k| format!("[{k}: {MASK}]")));

@@ -224,22 +224,26 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Option<T>, O
         })
 }
 
-/// `server.json`, for names that are plain file names: a name from a
-/// plugin's `.mcp.json` must not reach outside the tokens folder.
+/// `server.json`, with every byte outside `[A-Za-z0-9_-]` written as
+/// `%XX`: any name a configuration gives (`google calendar`, even
+/// `../evil`) maps to one plain file inside the folder, and two names
+/// never share a file. Only empty and overlong names are refused.
 fn file_name(server: &str) -> Result<String, OAuthError> {
-    let plain = !server.is_empty()
-        && !server.starts_with('.')
-        && server.len() <= 200
-        && server
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
-    if plain {
-        Ok(format!("{server}.json"))
-    } else {
-        Err(OAuthError::BadServerName {
+    if server.is_empty() || server.len() > 200 {
+        return Err(OAuthError::BadServerName {
             name: server.to_owned(),
-        })
+        });
     }
+    let mut name = String::with_capacity(server.len() + 5);
+    for byte in server.bytes() {
+        if byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'-' {
+            name.push(char::from(byte));
+        } else {
+            name.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    name.push_str(".json");
+    Ok(name)
 }
 
 #[cfg(test)]

@@ -63,17 +63,32 @@ fn debug_output_never_shows_a_credential() {
 }
 
 #[test]
-fn a_server_name_that_is_not_a_plain_file_name_is_refused() {
+fn any_server_name_maps_to_one_file_inside_the_tokens_folder() {
+    // Plugins name connectors "google calendar"; a hostile one "../evil".
     let dir = tempfile::tempdir().unwrap();
     let store = TokenStore::new(dir.path().to_owned());
-    for name in ["../evil", "a/b", "", ".hidden", "x\0y"] {
-        let err = store.save(name, &token("a")).unwrap_err();
-        assert!(
-            matches!(err, OAuthError::BadServerName { .. }),
-            "{name}: {err}"
-        );
+    let names = [
+        "google calendar",
+        "../evil",
+        "a/b",
+        ".hidden",
+        "x\0y",
+        "a%2Fb",
+    ];
+    for name in names {
+        store.save(name, &token(name)).unwrap();
+        let path = store.token_path(name).unwrap();
+        assert_eq!(path.parent().unwrap(), dir.path().join("tokens"), "{name}");
+    }
+    for name in names {
+        let loaded = store.load(name).unwrap().unwrap();
+        assert_eq!(loaded.access_token.expose(), name, "{name}");
     }
     assert!(!dir.path().join("evil.json").exists());
+    assert!(matches!(
+        store.save("", &token("a")).unwrap_err(),
+        OAuthError::BadServerName { .. }
+    ));
 }
 
 #[test]
