@@ -24,6 +24,17 @@ pub enum PluginCommand {
     /// Installed plugins with their skills, commands, agents and
     /// connectors.
     List(PluginListArgs),
+    /// Let tasks use a connected folder's own skills (`.claude/skills/`),
+    /// or stop them with `--revoke`. At a terminal, `cowork run` asks once.
+    TrustFolder(TrustFolderArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TrustFolderArgs {
+    pub folder: PathBuf,
+    /// Refuse the folder's skills from now on.
+    #[arg(long)]
+    pub revoke: bool,
 }
 
 #[derive(Debug, Args)]

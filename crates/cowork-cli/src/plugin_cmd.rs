@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use std::io::{BufRead as _, IsTerminal, Write as _};
 use std::process::ExitCode;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use console::style;
 
 use cowork_plugins::PluginPaths;
@@ -17,10 +17,12 @@ use cowork_plugins::marketplace::known::{self, PolicyInstalls};
 use cowork_plugins::marketplace::{
     ConnectorInfo, Installed, InstalledPlugin, PluginSummary, describe, install, installed,
 };
+use cowork_plugins::trust::FolderTrust;
 use cowork_protocol::config::Config;
 
 use crate::cli_plugins::{
     MarketplaceCommand, PluginCommand, PluginInstallArgs, PluginListArgs, PluginNameArgs,
+    TrustFolderArgs,
 };
 use crate::safe;
 
@@ -42,6 +44,7 @@ pub fn plugin(command: PluginCommand, _config: &Config) -> Result<ExitCode> {
         PluginCommand::Enable(args) => set_enabled(&args, &paths()?, true),
         PluginCommand::Disable(args) => set_enabled(&args, &paths()?, false),
         PluginCommand::List(args) => list(&args, &paths()?),
+        PluginCommand::TrustFolder(args) => trust_folder(&args, &paths()?),
     }
 }
 
@@ -407,4 +410,33 @@ fn plugin_json(
 
 fn plural(count: usize, noun: &str) -> String {
     crate::render::plural(count as u64, noun)
+}
+
+/// `cowork plugin trust-folder FOLDER [--revoke]`.
+fn trust_folder(args: &TrustFolderArgs, paths: &PluginPaths) -> Result<ExitCode> {
+    let folder = std::fs::canonicalize(&args.folder).with_context(|| {
+        format!(
+            "{} is not a folder cowork can open",
+            safe::path(&args.folder)
+        )
+    })?;
+    let skills = folder.join(cowork_plugins::host::FOLDER_SKILLS);
+    let file = FolderTrust::file(&paths.plugins_dir());
+    let mut trust = FolderTrust::load(&file)?;
+    trust.set(&file, &folder, !args.revoke)?;
+    let mut out = std::io::stdout().lock();
+    match (args.revoke, skills.is_dir()) {
+        (true, _) => writeln!(
+            out,
+            "tasks will not use the skills in {}",
+            safe::path(&skills)
+        )?,
+        (false, true) => writeln!(out, "tasks will use the skills in {}", safe::path(&skills))?,
+        (false, false) => writeln!(
+            out,
+            "allowed; {} does not exist yet, so there is nothing to use",
+            safe::path(&skills)
+        )?,
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -242,3 +242,59 @@ fn a_connector_call_nobody_approves_never_reaches_the_server() {
         "the server was called without an approval"
     );
 }
+
+#[test]
+fn a_folders_own_skills_are_used_only_once_allowed_and_the_persons_skills_always() {
+    let env = Env::new();
+    env.write(
+        ".claude/skills/tidy/SKILL.md",
+        "---\nname: tidy\ndescription: Tidies this project's notes.\n---\nSort by date.\n",
+    );
+    put(
+        env.home.path(),
+        "skills/weekly/SKILL.md",
+        "---\nname: weekly\ndescription: Writes my weekly summary.\n---\nBe brief.\n",
+    );
+    let script = json!({"turns": [{"text": "Done."}]});
+    let system_of_a_run = || {
+        let server = MockModelServer::start(serde_json::from_value(script.clone()).unwrap());
+        let out = env
+            .run_anthropic(&server.url(), "Tidy up")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        server.requests()[0].body["system"].to_string()
+    };
+
+    let before = system_of_a_run();
+    assert!(before.contains("weekly"), "{before}");
+    assert!(!before.contains("tidy"), "{before}");
+    let events = env.events(env.tasks()[0]["id"].as_str().unwrap());
+    assert!(
+        events.iter().any(|e| e["type"] == "warning"
+            && e["message"]
+                .as_str()
+                .is_some_and(|m| m.contains(".claude/skills"))),
+        "{events:#?}"
+    );
+
+    let out = env
+        .cowork()
+        .args(["plugin", "trust-folder"])
+        .arg(env.folder.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let after = system_of_a_run();
+    assert!(after.contains("tidy"), "{after}");
+    assert!(after.contains("Tidies this project's notes."), "{after}");
+
+    let out = env
+        .cowork()
+        .args(["plugin", "trust-folder", "--revoke"])
+        .arg(env.folder.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!system_of_a_run().contains("tidy"));
+}
