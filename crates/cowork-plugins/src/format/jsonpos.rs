@@ -22,6 +22,9 @@ impl JsonLines {
             line: 1,
             lines: HashMap::new(),
         };
+        scanner.skip_space();
+        let first = scanner.line;
+        scanner.lines.insert(String::new(), first);
         scanner.value("");
         Self {
             lines: scanner.lines,
@@ -190,7 +193,7 @@ mod tests {
         assert_eq!(lines.line("/a~1b"), Some(10));
         // Unknown pointers fall back to their nearest known ancestor.
         assert_eq!(lines.line("/plugins/1/nothing"), Some(6));
-        assert_eq!(lines.line("/nothing"), None);
+        assert_eq!(lines.line("/nothing"), Some(1), "the document itself");
     }
 
     #[test]

@@ -56,7 +56,7 @@ mod components;
 mod connectors;
 mod expand;
 mod frontmatter;
-mod jsonpos;
+pub(crate) mod jsonpos;
 mod load;
 mod manifest;
 mod read;

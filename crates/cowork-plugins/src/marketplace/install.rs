@@ -133,7 +133,10 @@ fn resolve(
             None => Err(MarketError::UnknownPlugin {
                 name: name.to_owned(),
                 where_: format!("the marketplace `{market_name}`"),
-                close: close_matches(name, market.plugins.iter().map(|p| p.name.as_str())),
+                close: cowork_core::close_matches(
+                    name,
+                    market.plugins.iter().map(|p| p.name.as_str()),
+                ),
             }),
         };
     }
@@ -153,7 +156,7 @@ fn resolve(
         0 => Err(MarketError::UnknownPlugin {
             name: name.to_owned(),
             where_: "any known marketplace".to_owned(),
-            close: close_matches(name, every_name.iter().map(String::as_str)),
+            close: cowork_core::close_matches(name, every_name.iter().map(String::as_str)),
         }),
         _ => Err(MarketError::Ambiguous {
             name: name.to_owned(),
@@ -163,36 +166,6 @@ fn resolve(
                 .collect(),
         }),
     }
-}
-
-/// Names that look like `wanted`: containing it, contained in it, or a
-/// couple of typos away.
-fn close_matches<'a>(wanted: &str, names: impl Iterator<Item = &'a str>) -> Vec<String> {
-    let mut close: Vec<String> = names
-        .filter(|n| n.contains(wanted) || wanted.contains(n) || edit_distance(n, wanted) <= 2)
-        .map(str::to_owned)
-        .collect();
-    close.sort();
-    close.dedup();
-    close.truncate(5);
-    close
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let above = row[j + 1];
-            row[j + 1] = (above + 1)
-                .min(row[j] + 1)
-                .min(diagonal + usize::from(ca != *cb));
-            diagonal = above;
-        }
-    }
-    row[b.len()]
 }
 
 fn fetch(
