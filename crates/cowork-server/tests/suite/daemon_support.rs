@@ -46,13 +46,24 @@ impl Place {
 
     /// [`Place::start`] with a configuration (e.g. its `[model]`).
     pub fn start_with(&self, max_tasks: usize, config: Config) -> Arc<TaskManager> {
+        self.start_extended(max_tasks, config, None)
+    }
+
+    /// [`Place::start_with`] whose tasks get `extensions` (skills,
+    /// connectors, hooks, `/commands`).
+    pub fn start_extended(
+        &self,
+        max_tasks: usize,
+        config: Config,
+        extensions: Option<Arc<dyn cowork_core::ExtensionSource>>,
+    ) -> Arc<TaskManager> {
         let setup = DaemonSetup {
             store: self.store(),
             data_dir: self.data_dir(),
             config_location: None,
             config,
             max_tasks,
-            extensions: None,
+            extensions,
         };
         TaskManager::start(setup).unwrap()
     }

@@ -389,3 +389,63 @@ async fn a_new_task_started_from_the_queue_is_not_said_to_be_resumed() {
         assert_eq!(statuses, [TaskStatus::Completed]);
     }
 }
+
+/// One command, `/greet NAME`; any other `/name` is unknown.
+struct Greet;
+
+impl cowork_core::ExtensionSource for Greet {
+    fn for_task(&self, _: &cowork_core::TaskContext) -> cowork_core::TaskExtensions {
+        cowork_core::TaskExtensions::default()
+    }
+
+    fn expand(
+        &self,
+        prompt: &str,
+        _: &cowork_core::TaskContext,
+    ) -> Result<Option<cowork_core::ExpandedPrompt>, cowork_core::UnknownCommand> {
+        let Some(rest) = prompt.strip_prefix('/') else {
+            return Ok(None);
+        };
+        match rest.split_once(' ') {
+            Some(("greet", name)) => Ok(Some(cowork_core::ExpandedPrompt {
+                name: "kit:greet".into(),
+                text: format!("Say hello to {name}."),
+            })),
+            _ => Err(cowork_core::UnknownCommand {
+                name: rest.split(' ').next().unwrap_or_default().into(),
+                close: vec!["kit:greet".into()],
+            }),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_command_from_any_front_is_expanded_and_an_unknown_one_is_refused_unrecorded() {
+    let place = Place::new();
+    let manager = place.start_extended(
+        2,
+        cowork_protocol::config::Config::default(),
+        Some(std::sync::Arc::new(Greet)),
+    );
+    let script = place.script("done", json!({"turns": [{"text": "Hello, Ann."}]}));
+
+    let refused = manager
+        .create_task(place.request("/grete Ann", &script, PermissionMode::Auto))
+        .unwrap_err();
+    match refused {
+        BackendError::BadRequest(message) => assert!(message.contains("/kit:greet"), "{message}"),
+        other => panic!("not a bad request: {other:?}"),
+    }
+    assert!(manager.list_tasks(10).unwrap().is_empty());
+
+    let id = manager
+        .create_task(place.request("/greet Ann", &script, PermissionMode::Auto))
+        .unwrap();
+    let detail = ended(&manager, &id).await;
+    assert_eq!(detail.summary.status, TaskStatus::Completed);
+    let events = place.store().events(&id).unwrap();
+    assert!(events.iter().any(|e| matches!(
+        &e.event,
+        Event::PromptExpanded { name, text } if name == "kit:greet" && text == "Say hello to Ann."
+    )));
+}
