@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
@@ -19,6 +19,7 @@ use super::error::ConnectError;
 use super::handler::{Handler, Notices};
 use super::sse::{SseOpenError, SseTransport};
 use super::stdio::{InheritedEnv, ServerProcess};
+use crate::oauth::discovery::Challenge;
 
 /// A server's configuration with every `${VAR}` and
 /// `${CLAUDE_PLUGIN_ROOT}` already expanded: this module starts what it is
@@ -99,9 +100,38 @@ pub struct Connection {
     pub(crate) notices: Arc<Notices>,
     pub(crate) call_timeout: Duration,
     /// A request was refused with 401/403 mid-session (a revoked or
-    /// expired token): the session is treated as ended, and reconnecting
-    /// asks the auth provider again.
-    auth_lost: AtomicBool,
+    /// expired token, or one without the scope a call needs): the session
+    /// is treated as ended, and the refusal goes to the auth provider
+    /// before reconnecting.
+    refused: Mutex<Option<Refusal>>,
+}
+
+/// A server's 401 or 403, as the auth provider needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Refusal {
+    pub status: u16,
+    pub www_authenticate: Option<String>,
+}
+
+impl Refusal {
+    /// The refusal behind a failed request, if that is why it failed.
+    pub(crate) fn of(error: &ServiceError) -> Option<Self> {
+        error
+            .auth_challenge()
+            .map(|challenge| Self::from_challenge(Some(challenge)))
+    }
+
+    /// rmcp keeps the challenge, not the status: a 403 is the one whose
+    /// challenge says `insufficient_scope` (RFC 6750 §3.1).
+    fn from_challenge(challenge: Option<&str>) -> Self {
+        let insufficient = challenge
+            .and_then(Challenge::parse)
+            .is_some_and(|c| c.error.as_deref() == Some("insufficient_scope"));
+        Self {
+            status: if insufficient { 403 } else { 401 },
+            www_authenticate: challenge.map(str::to_owned),
+        }
+    }
 }
 
 impl Connection {
@@ -172,7 +202,7 @@ impl Connection {
     /// Why the session ended on its own (the process exited, the stream
     /// closed); `None` while it works. No I/O: a `waitpid(WNOHANG)`.
     pub(crate) fn ended(&self) -> Option<String> {
-        if self.auth_lost.load(Ordering::SeqCst) {
+        if self.refusal().is_some() {
             return Some("the server refused the stored login".to_owned());
         }
         if let Some(process) = &self.process
@@ -187,9 +217,17 @@ impl Connection {
 
     /// Notes a request's failure: a 401/403 challenge ends the session.
     pub(crate) fn saw_error(&self, error: &ServiceError) {
-        if error.auth_challenge().is_some() {
-            self.auth_lost.store(true, Ordering::SeqCst);
+        if let Some(refusal) = Refusal::of(error) {
+            *self.refused.lock().unwrap_or_else(PoisonError::into_inner) = Some(refusal);
         }
+    }
+
+    /// The 401/403 that ended the session, if one did.
+    pub(crate) fn refusal(&self) -> Option<Refusal> {
+        self.refused
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// Ends the session and stops the process group.
@@ -322,7 +360,7 @@ pub async fn connect(
         process,
         notices,
         call_timeout: options.call_timeout,
-        auth_lost: AtomicBool::new(false),
+        refused: Mutex::new(None),
     })
 }
 
@@ -349,16 +387,8 @@ async fn connect_remote(
                 match handler.clone().serve(transport).await {
                     Ok(service) => return Ok(service),
                     Err(e) if e.is_authorization_required() || e.auth_challenge().is_some() => {
-                        let challenge = e.auth_challenge().map(str::to_owned);
-                        let status = if challenge
-                            .as_deref()
-                            .is_some_and(|c| c.contains("insufficient_scope"))
-                        {
-                            403
-                        } else {
-                            401
-                        };
-                        (status, challenge)
+                        let refusal = Refusal::from_challenge(e.auth_challenge());
+                        (refusal.status, refusal.www_authenticate)
                     }
                     Err(e) => return Err(ConnectError::Failed(e.to_string())),
                 }
@@ -396,6 +426,34 @@ async fn connect_remote(
         };
     }
     Err(ConnectError::NeedsLogin)
+}
+
+/// Hands a refusal seen after connecting (listing tools, a call) to the
+/// auth provider: `Ok` when reconnecting may work (it refreshed the
+/// token), `NeedsLogin` when the person must log in, with the scope a 403
+/// asked for remembered for that login.
+pub(crate) async fn refused(
+    name: &str,
+    server: &ResolvedServer,
+    auth: &dyn AuthProvider,
+    refusal: &Refusal,
+) -> Result<(), ConnectError> {
+    let McpServer::Remote(remote) = &server.config else {
+        return Ok(());
+    };
+    match auth
+        .challenged(
+            name,
+            remote,
+            refusal.status,
+            refusal.www_authenticate.as_deref(),
+        )
+        .await
+        .map_err(auth_error)?
+    {
+        Some(_) => Ok(()),
+        None => Err(ConnectError::NeedsLogin),
+    }
 }
 
 fn auth_error(e: AuthError) -> ConnectError {
