@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
-use rmcp::service::RunningService;
+use rmcp::service::{ClientInitializeError, RunningService};
 use rmcp::transport::StreamableHttpClientTransport;
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
 use rmcp::{Peer, RoleClient, ServiceError, ServiceExt};
@@ -17,7 +17,7 @@ use super::auth::{AuthError, AuthProvider, NoAuth};
 use super::config::{McpServer, RemoteKind, RemoteServer};
 use super::error::ConnectError;
 use super::handler::{Handler, Notices};
-use super::sse::{SseOpenError, SseTransport};
+use super::sse::{SseError, SseOpenError, SseTransport};
 use super::stdio::{InheritedEnv, ServerProcess};
 use crate::oauth::discovery::Challenge;
 
@@ -106,6 +106,35 @@ pub struct Connection {
     refused: Mutex<Option<Refusal>>,
 }
 
+/// The [`SseError::Refused`] among `error`'s sources.
+fn sse_refusal(error: &(dyn std::error::Error + 'static)) -> Option<Refusal> {
+    let mut source = error.source();
+    while let Some(current) = source {
+        if let Some(SseError::Refused {
+            status,
+            www_authenticate,
+            ..
+        }) = current.downcast_ref::<SseError>()
+        {
+            return Some(Refusal {
+                status: *status,
+                www_authenticate: www_authenticate.clone(),
+            });
+        }
+        source = current.source();
+    }
+    None
+}
+
+/// The SSE refusal that failed `initialize`. rmcp gives its transport
+/// error no `source`, so the chain is entered by hand.
+fn initialize_refusal(error: &ClientInitializeError) -> Option<Refusal> {
+    match error {
+        ClientInitializeError::TransportError { error, .. } => sse_refusal(error),
+        _ => None,
+    }
+}
+
 /// A server's 401 or 403, as the auth provider needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Refusal {
@@ -114,11 +143,14 @@ pub(crate) struct Refusal {
 }
 
 impl Refusal {
-    /// The refusal behind a failed request, if that is why it failed.
+    /// The refusal behind a failed request, if that is why it failed:
+    /// rmcp's Streamable HTTP transport says so itself, the legacy SSE
+    /// transport (ours) with [`SseError::Refused`].
     pub(crate) fn of(error: &ServiceError) -> Option<Self> {
-        error
-            .auth_challenge()
-            .map(|challenge| Self::from_challenge(Some(challenge)))
+        if let Some(challenge) = error.auth_challenge() {
+            return Some(Self::from_challenge(Some(challenge)));
+        }
+        sse_refusal(error)
     }
 
     /// rmcp keeps the challenge, not the status: a 403 is the one whose
@@ -395,13 +427,15 @@ async fn connect_remote(
             }
             RemoteKind::Sse => {
                 match SseTransport::open(reqwest::Client::new(), &remote.url, headers).await {
-                    Ok(transport) => {
-                        return handler
-                            .clone()
-                            .serve(transport)
-                            .await
-                            .map_err(|e| ConnectError::Failed(e.to_string()));
-                    }
+                    Ok(transport) => match handler.clone().serve(transport).await {
+                        Ok(service) => return Ok(service),
+                        // The stream opened but posting `initialize` was
+                        // refused: a login matter, as a refused GET is.
+                        Err(e) => match initialize_refusal(&e) {
+                            Some(refusal) => (refusal.status, refusal.www_authenticate),
+                            None => return Err(ConnectError::Failed(e.to_string())),
+                        },
+                    },
                     Err(SseOpenError::Refused {
                         status,
                         www_authenticate,
@@ -488,3 +522,7 @@ fn headers_of(
     }
     Ok(headers)
 }
+
+#[cfg(test)]
+#[path = "connect_tests.rs"]
+mod tests;

@@ -323,6 +323,8 @@ impl Inner {
                 true
             }
             Err(e) => {
+                // A refused login shows on the next poll, as after a call.
+                conn.saw_error(&e);
                 tracing::warn!(server = %server.live.server, "re-listing tools failed: {e}");
                 false
             }
