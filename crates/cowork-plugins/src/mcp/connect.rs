@@ -4,11 +4,11 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
-use rmcp::service::RunningService;
+use rmcp::service::{ClientInitializeError, RunningService};
 use rmcp::transport::StreamableHttpClientTransport;
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
 use rmcp::{Peer, RoleClient, ServiceError, ServiceExt};
@@ -17,8 +17,9 @@ use super::auth::{AuthError, AuthProvider, NoAuth};
 use super::config::{McpServer, RemoteKind, RemoteServer};
 use super::error::ConnectError;
 use super::handler::{Handler, Notices};
-use super::sse::{SseOpenError, SseTransport};
+use super::sse::{SseError, SseOpenError, SseTransport};
 use super::stdio::{InheritedEnv, ServerProcess};
+use crate::oauth::discovery::Challenge;
 
 /// A server's configuration with every `${VAR}` and
 /// `${CLAUDE_PLUGIN_ROOT}` already expanded: this module starts what it is
@@ -99,9 +100,70 @@ pub struct Connection {
     pub(crate) notices: Arc<Notices>,
     pub(crate) call_timeout: Duration,
     /// A request was refused with 401/403 mid-session (a revoked or
-    /// expired token): the session is treated as ended, and reconnecting
-    /// asks the auth provider again.
-    auth_lost: AtomicBool,
+    /// expired token, or one without the scope a call needs): the session
+    /// is treated as ended, and the refusal goes to the auth provider
+    /// before reconnecting.
+    refused: Mutex<Option<Refusal>>,
+}
+
+/// The [`SseError::Refused`] among `error`'s sources.
+fn sse_refusal(error: &(dyn std::error::Error + 'static)) -> Option<Refusal> {
+    let mut source = error.source();
+    while let Some(current) = source {
+        if let Some(SseError::Refused {
+            status,
+            www_authenticate,
+            ..
+        }) = current.downcast_ref::<SseError>()
+        {
+            return Some(Refusal {
+                status: *status,
+                www_authenticate: www_authenticate.clone(),
+            });
+        }
+        source = current.source();
+    }
+    None
+}
+
+/// The SSE refusal that failed `initialize`. rmcp gives its transport
+/// error no `source`, so the chain is entered by hand.
+fn initialize_refusal(error: &ClientInitializeError) -> Option<Refusal> {
+    match error {
+        ClientInitializeError::TransportError { error, .. } => sse_refusal(error),
+        _ => None,
+    }
+}
+
+/// A server's 401 or 403, as the auth provider needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Refusal {
+    pub status: u16,
+    pub www_authenticate: Option<String>,
+}
+
+impl Refusal {
+    /// The refusal behind a failed request, if that is why it failed:
+    /// rmcp's Streamable HTTP transport says so itself, the legacy SSE
+    /// transport (ours) with [`SseError::Refused`].
+    pub(crate) fn of(error: &ServiceError) -> Option<Self> {
+        if let Some(challenge) = error.auth_challenge() {
+            return Some(Self::from_challenge(Some(challenge)));
+        }
+        sse_refusal(error)
+    }
+
+    /// rmcp keeps the challenge, not the status: a 403 is the one whose
+    /// challenge says `insufficient_scope` (RFC 6750 §3.1).
+    fn from_challenge(challenge: Option<&str>) -> Self {
+        let insufficient = challenge
+            .and_then(Challenge::parse)
+            .is_some_and(|c| c.error.as_deref() == Some("insufficient_scope"));
+        Self {
+            status: if insufficient { 403 } else { 401 },
+            www_authenticate: challenge.map(str::to_owned),
+        }
+    }
 }
 
 impl Connection {
@@ -172,7 +234,7 @@ impl Connection {
     /// Why the session ended on its own (the process exited, the stream
     /// closed); `None` while it works. No I/O: a `waitpid(WNOHANG)`.
     pub(crate) fn ended(&self) -> Option<String> {
-        if self.auth_lost.load(Ordering::SeqCst) {
+        if self.refusal().is_some() {
             return Some("the server refused the stored login".to_owned());
         }
         if let Some(process) = &self.process
@@ -187,9 +249,17 @@ impl Connection {
 
     /// Notes a request's failure: a 401/403 challenge ends the session.
     pub(crate) fn saw_error(&self, error: &ServiceError) {
-        if error.auth_challenge().is_some() {
-            self.auth_lost.store(true, Ordering::SeqCst);
+        if let Some(refusal) = Refusal::of(error) {
+            *self.refused.lock().unwrap_or_else(PoisonError::into_inner) = Some(refusal);
         }
+    }
+
+    /// The 401/403 that ended the session, if one did.
+    pub(crate) fn refusal(&self) -> Option<Refusal> {
+        self.refused
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// Ends the session and stops the process group.
@@ -322,7 +392,7 @@ pub async fn connect(
         process,
         notices,
         call_timeout: options.call_timeout,
-        auth_lost: AtomicBool::new(false),
+        refused: Mutex::new(None),
     })
 }
 
@@ -349,16 +419,8 @@ async fn connect_remote(
                 match handler.clone().serve(transport).await {
                     Ok(service) => return Ok(service),
                     Err(e) if e.is_authorization_required() || e.auth_challenge().is_some() => {
-                        let challenge = e.auth_challenge().map(str::to_owned);
-                        let status = if challenge
-                            .as_deref()
-                            .is_some_and(|c| c.contains("insufficient_scope"))
-                        {
-                            403
-                        } else {
-                            401
-                        };
-                        (status, challenge)
+                        let refusal = Refusal::from_challenge(e.auth_challenge());
+                        (refusal.status, refusal.www_authenticate)
                     }
                     Err(e) => {
                         return Err(ConnectError::Failed(format!(
@@ -371,13 +433,15 @@ async fn connect_remote(
             }
             RemoteKind::Sse => {
                 match SseTransport::open(reqwest::Client::new(), &remote.url, headers).await {
-                    Ok(transport) => {
-                        return handler
-                            .clone()
-                            .serve(transport)
-                            .await
-                            .map_err(|e| ConnectError::Failed(super::error::reason(&e)));
-                    }
+                    Ok(transport) => match handler.clone().serve(transport).await {
+                        Ok(service) => return Ok(service),
+                        // The stream opened but posting `initialize` was
+                        // refused: a login matter, as a refused GET is.
+                        Err(e) => match initialize_refusal(&e) {
+                            Some(refusal) => (refusal.status, refusal.www_authenticate),
+                            None => return Err(ConnectError::Failed(super::error::reason(&e))),
+                        },
+                    },
                     Err(SseOpenError::Refused {
                         status,
                         www_authenticate,
@@ -402,6 +466,34 @@ async fn connect_remote(
         };
     }
     Err(ConnectError::NeedsLogin)
+}
+
+/// Hands a refusal seen after connecting (listing tools, a call) to the
+/// auth provider: `Ok` when reconnecting may work (it refreshed the
+/// token), `NeedsLogin` when the person must log in, with the scope a 403
+/// asked for remembered for that login.
+pub(crate) async fn refused(
+    name: &str,
+    server: &ResolvedServer,
+    auth: &dyn AuthProvider,
+    refusal: &Refusal,
+) -> Result<(), ConnectError> {
+    let McpServer::Remote(remote) = &server.config else {
+        return Ok(());
+    };
+    match auth
+        .challenged(
+            name,
+            remote,
+            refusal.status,
+            refusal.www_authenticate.as_deref(),
+        )
+        .await
+        .map_err(auth_error)?
+    {
+        Some(_) => Ok(()),
+        None => Err(ConnectError::NeedsLogin),
+    }
 }
 
 fn auth_error(e: AuthError) -> ConnectError {
@@ -436,3 +528,7 @@ fn headers_of(
     }
     Ok(headers)
 }
+
+#[cfg(test)]
+#[path = "connect_tests.rs"]
+mod tests;

@@ -12,7 +12,7 @@ use tokio::sync::{Mutex, mpsc};
 use cowork_core::{Connectors, ConnectorsUpdate, Tool};
 use cowork_protocol::ConnectorStatus;
 
-use super::connect::{ConnectOptions, Connection, ResolvedServer, connect};
+use super::connect::{ConnectOptions, Connection, Refusal, ResolvedServer, connect, refused};
 use super::error::ConnectError;
 use super::tool::{Live, tools_of};
 
@@ -255,9 +255,26 @@ impl Inner {
         };
         if let Some(reason) = conn.ended() {
             server.live.set(None);
+            let refusal = conn.refusal();
             drop(conn);
             let entry = &mut state.per_server[i];
             entry.tools.clear();
+            // A refused login is the auth provider's to judge: a 403
+            // `insufficient_scope` must reach it, or the next login would
+            // not ask for the scope and reconnecting would only repeat it.
+            if let Some(refusal) = refusal {
+                let judged = refused(
+                    &server.live.server,
+                    &server.resolved,
+                    self.options.auth.as_ref(),
+                    &refusal,
+                )
+                .await;
+                if let Err(error) = judged {
+                    entry.status = Some(status_of(&error));
+                    return true;
+                }
+            }
             // A local server crashed, or a remote one closed the session
             // or refused the login mid-task: both are reconnected the
             // same way (a remote one's login is asked for again).
@@ -306,6 +323,8 @@ impl Inner {
                 true
             }
             Err(e) => {
+                // A refused login shows on the next poll, as after a call.
+                conn.saw_error(&e);
                 tracing::warn!(server = %server.live.server, "re-listing tools failed: {e}");
                 false
             }
@@ -358,12 +377,27 @@ async fn connect_and_list(
     resolved: &ResolvedServer,
     options: &ConnectOptions,
 ) -> Result<(Connection, Vec<rmcp::model::Tool>), ConnectError> {
-    let conn = connect(name, resolved, options).await?;
-    let tools = conn
-        .list_tools()
-        .await
-        .map_err(|e| ConnectError::Failed(format!("listing its tools failed: {e}")))?;
-    Ok((conn, tools))
+    // A server may accept `initialize` from anyone and refuse the listing
+    // instead: that refusal is a login's business, as at connecting, with
+    // one retry after the provider refreshed the token.
+    for retry in [false, true] {
+        let conn = connect(name, resolved, options).await?;
+        let error = match conn.list_tools().await {
+            Ok(tools) => return Ok((conn, tools)),
+            Err(error) => error,
+        };
+        conn.close().await;
+        match Refusal::of(&error) {
+            Some(_) if retry => break,
+            Some(refusal) => refused(name, resolved, options.auth.as_ref(), &refusal).await?,
+            None => {
+                return Err(ConnectError::Failed(format!(
+                    "listing its tools failed: {error}"
+                )));
+            }
+        }
+    }
+    Err(ConnectError::NeedsLogin)
 }
 
 /// Restarts a crashed server (reconnects a remote one) after 1 s, 2 s,

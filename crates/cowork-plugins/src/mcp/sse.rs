@@ -36,6 +36,14 @@ pub(crate) enum SseError {
     },
     #[error("POST {endpoint}: HTTP {status}")]
     Status { endpoint: String, status: u16 },
+    /// 401 or 403 mid-session: the login was revoked, expired, or lacks
+    /// a scope; the connectors hand it to the auth provider.
+    #[error("POST {endpoint}: HTTP {status} (the server refused the login)")]
+    Refused {
+        endpoint: String,
+        status: u16,
+        www_authenticate: Option<String>,
+    },
     #[error("could not encode a message: {0}")]
     Encode(#[from] serde_json::Error),
 }
@@ -152,8 +160,19 @@ impl Transport<RoleClient> for SseTransport {
                 endpoint: endpoint.clone(),
                 source,
             })?;
+            let status = response.status().as_u16();
             if response.status().is_success() {
                 Ok(())
+            } else if status == 401 || status == 403 {
+                Err(SseError::Refused {
+                    endpoint,
+                    status,
+                    www_authenticate: response
+                        .headers()
+                        .get(WWW_AUTHENTICATE)
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_owned),
+                })
             } else {
                 Err(SseError::Status {
                     endpoint,

@@ -146,12 +146,9 @@ pub async fn discover(http: &Client, remote: &RemoteServer) -> Result<Discovered
     let server_url = secure_url("the server URL", &remote.url)?;
     let challenge = probe(http, remote, &server_url).await?;
     let resource = canonical_resource(&server_url);
-    let (resource_metadata, metadata_url) =
+    let (resource_metadata, metadata_url, at_root) =
         fetch_resource_metadata(http, &server_url, challenge.as_ref()).await?;
-    let found = secure_url("the metadata's resource", &resource_metadata.resource)
-        .map(|url| canonical_resource(&url))
-        .unwrap_or_else(|_| resource_metadata.resource.clone());
-    if found != resource {
+    if !names_the_server(&server_url, &resource_metadata.resource, at_root) {
         return Err(OAuthError::ResourceMismatch {
             metadata_url: metadata_url.to_string(),
             expected: resource,
@@ -172,6 +169,21 @@ pub async fn discover(http: &Client, remote: &RemoteServer) -> Result<Discovered
         resource_metadata,
         server,
     })
+}
+
+/// Whether protected-resource metadata naming `found` may be used for
+/// the server at `server_url` (RFC 9728 §3.3): metadata must name the
+/// resource whose identifier its URL was built from. That is the server's
+/// URL, except for metadata found at the root well-known URL, which was
+/// built from the origin alone and may name the origin: the whole host is
+/// then one resource, which the MCP server is part of. A resource on
+/// another host, or another path, is never accepted.
+fn names_the_server(server_url: &Url, found: &str, at_root: bool) -> bool {
+    let found = secure_url("the metadata's resource", found)
+        .map(|url| canonical_resource(&url))
+        .unwrap_or_else(|_| found.to_owned());
+    found == canonical_resource(server_url)
+        || (at_root && found == canonical_resource(&with_path(server_url, "/")))
 }
 
 /// Asks the server, without credentials, to say how to authorize: a
@@ -219,15 +231,16 @@ async fn probe(
 
 /// The challenge's `resource_metadata` URL when given (the spec says to
 /// use it), else the RFC 9728 well-known URLs: path-inserted, then root.
+/// Also says whether it was the root URL of a server with a path.
 async fn fetch_resource_metadata(
     http: &Client,
     server_url: &Url,
     challenge: Option<&Challenge>,
-) -> Result<(ResourceMetadata, Url), OAuthError> {
+) -> Result<(ResourceMetadata, Url, bool), OAuthError> {
     if let Some(url) = challenge.and_then(|c| c.resource_metadata.as_deref()) {
         let url = secure_url("the resource metadata URL", url)?;
         return match fetch_json(http, &url, "protected-resource metadata").await? {
-            Some(metadata) => Ok((metadata, url)),
+            Some(metadata) => Ok((metadata, url, false)),
             None => Err(OAuthError::NoResourceMetadata {
                 server_url: server_url.to_string(),
                 tried: url.to_string(),
@@ -235,9 +248,11 @@ async fn fetch_resource_metadata(
         };
     }
     let candidates = well_known(server_url, "oauth-protected-resource");
-    for url in &candidates {
+    for (i, url) in candidates.iter().enumerate() {
         if let Some(metadata) = fetch_json(http, url, "protected-resource metadata").await? {
-            return Ok((metadata, url.clone()));
+            // Only a server with a path has two candidates; the second is
+            // the root one.
+            return Ok((metadata, url.clone(), i == 1));
         }
     }
     Err(OAuthError::NoResourceMetadata {

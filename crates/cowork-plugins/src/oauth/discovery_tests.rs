@@ -48,3 +48,35 @@ fn well_known_urls_insert_the_path_then_fall_back_to_the_root() {
     let root = Url::parse("https://mcp.example.com/").unwrap();
     assert_eq!(well_known(&root, "oauth-protected-resource").len(), 1);
 }
+
+/// Conformance `auth/metadata-var2`: metadata published only at the root
+/// well-known URL names the origin, which RFC 9728 §3.3 requires of it;
+/// cowork refused it as naming another resource.
+#[test]
+fn root_metadata_may_name_the_origin_but_nothing_else_may() {
+    let server = Url::parse("https://mcp.example.com/v1/mcp").unwrap();
+    assert!(names_the_server(
+        &server,
+        "https://mcp.example.com/v1/mcp",
+        false
+    ));
+    assert!(names_the_server(
+        &server,
+        "https://MCP.example.com/v1/mcp#x",
+        true
+    ));
+    assert!(names_the_server(&server, "https://mcp.example.com", true));
+    assert!(names_the_server(&server, "https://mcp.example.com/", true));
+    // Path-inserted or challenge-given metadata must name the server itself.
+    assert!(!names_the_server(&server, "https://mcp.example.com", false));
+    // Never another host, scheme, port or path.
+    for other in [
+        "https://evil.example.com",
+        "http://mcp.example.com",
+        "https://mcp.example.com:8443",
+        "https://mcp.example.com/v1",
+        "https://mcp.example.com/other/mcp",
+    ] {
+        assert!(!names_the_server(&server, other, true), "{other}");
+    }
+}

@@ -348,12 +348,172 @@ async fn a_login_revoked_mid_task_turns_the_connector_to_needs_login() {
             *s == ConnectorStatus::NeedsLogin
         })
         .await;
+    // The provider judged the refusal at once: no reconnecting with a
+    // login it already knows is gone.
+    assert_eq!(seen, vec![ConnectorStatus::NeedsLogin]);
+    connectors.shutdown().await;
+}
+
+/// A Streamable HTTP server like the conformance suite's step-up one:
+/// `initialize` is open to anyone, listing tools takes the token
+/// `Bearer basic` (or `Bearer wide`), calling one takes `Bearer wide`.
+async fn scoped_server() -> String {
+    use axum::Json;
+    use axum::response::IntoResponse;
+    let app = axum::Router::new().route(
+        "/mcp",
+        axum::routing::post(
+            |headers: HeaderMap, Json(request): Json<serde_json::Value>| async move {
+                let token = headers
+                    .get("authorization")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("");
+                let Some(id) = request.get("id").cloned() else {
+                    return StatusCode::ACCEPTED.into_response();
+                };
+                let method = request["method"].as_str().unwrap_or("");
+                if method != "initialize" && !["Bearer basic", "Bearer wide"].contains(&token) {
+                    return (
+                        StatusCode::UNAUTHORIZED,
+                        [("www-authenticate", "Bearer scope=\"basic\"")],
+                    )
+                        .into_response();
+                }
+                if method == "tools/call" && token != "Bearer wide" {
+                    return (
+                        StatusCode::FORBIDDEN,
+                        [(
+                            "www-authenticate",
+                            "Bearer error=\"insufficient_scope\", scope=\"basic write\"",
+                        )],
+                    )
+                        .into_response();
+                }
+                let result = match method {
+                    "initialize" => json!({
+                        "protocolVersion": "2025-06-18",
+                        "capabilities": {"tools": {}},
+                        "serverInfo": {"name": "scoped", "version": "1.0.0"}
+                    }),
+                    "tools/list" => json!({"tools": [
+                        {"name": "write", "inputSchema": {"type": "object"}}
+                    ]}),
+                    "tools/call" => json!({"content": [{"type": "text", "text": "written"}]}),
+                    _ => json!({}),
+                };
+                Json(json!({"jsonrpc": "2.0", "id": id, "result": result})).into_response()
+            },
+        )
+        .get(|| async { StatusCode::METHOD_NOT_ALLOWED }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/mcp", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    url
+}
+
+/// A stored login (or none) that cannot be refreshed; records what the
+/// transports hand it.
+#[derive(Default)]
+struct Stored {
+    token: Option<&'static str>,
+    challenges: Mutex<Vec<(u16, Option<String>)>>,
+}
+
+impl AuthProvider for Stored {
+    fn authorization<'a>(
+        &'a self,
+        _server: &'a str,
+        _remote: &'a RemoteServer,
+    ) -> BoxFuture<'a, Result<Option<String>, AuthError>> {
+        Box::pin(async { Ok(self.token.map(str::to_owned)) })
+    }
+
+    fn challenged<'a>(
+        &'a self,
+        _server: &'a str,
+        _remote: &'a RemoteServer,
+        status: u16,
+        www_authenticate: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<Option<String>, AuthError>> {
+        self.challenges
+            .lock()
+            .unwrap()
+            .push((status, www_authenticate.map(str::to_owned)));
+        Box::pin(async { Err(AuthError::NeedsLogin) })
+    }
+}
+
+/// Conformance `auth/scope-step-up`: a server that answers `initialize`
+/// without a login and refuses the tool listing made the connector
+/// "unreachable (listing its tools failed: Auth required)", so nobody was
+/// asked to log in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_refusing_only_the_tool_listing_needs_login_rather_than_being_unreachable() {
+    let auth = Arc::new(Stored::default());
+    let connectors = TaskConnectors::new(
+        vec![(
+            "crm".into(),
+            remote(RemoteKind::Http, scoped_server().await),
+        )],
+        ConnectOptions {
+            auth: Arc::clone(&auth) as Arc<dyn AuthProvider>,
+            ..options()
+        },
+    );
+    let update = connectors.poll().await;
     assert_eq!(
-        seen[0],
-        ConnectorStatus::Restarting {
-            error: "the server refused the stored login".into(),
-            attempt: 1
-        }
+        update.statuses,
+        vec![("crm".to_owned(), ConnectorStatus::NeedsLogin)]
+    );
+    assert_eq!(
+        *auth.challenges.lock().unwrap(),
+        vec![(401, Some("Bearer scope=\"basic\"".to_owned()))]
+    );
+    connectors.shutdown().await;
+}
+
+/// Conformance `auth/scope-step-up`: a call refused with 403
+/// `insufficient_scope` mid-task never reached the auth provider, so the
+/// next login did not ask for the scope, and the connector reconnected
+/// with the same login and showed "connected" instead of "needs login".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_refused_for_insufficient_scope_hands_the_challenge_to_the_provider_and_needs_login()
+{
+    let auth = Arc::new(Stored {
+        token: Some("Bearer basic"),
+        ..Default::default()
+    });
+    let connectors = TaskConnectors::new(
+        vec![(
+            "crm".into(),
+            remote(RemoteKind::Http, scoped_server().await),
+        )],
+        ConnectOptions {
+            auth: Arc::clone(&auth) as Arc<dyn AuthProvider>,
+            restart_backoff: Duration::from_millis(100),
+            ..options()
+        },
+    );
+    let update = connectors.poll().await;
+    assert_eq!(
+        update.statuses,
+        vec![("crm".to_owned(), ConnectorStatus::Connected { tools: 1 })]
+    );
+    let write = find(&update.tools.unwrap(), "mcp__crm__write");
+    assert!(write.call(json!({}), ctx()).await.is_err());
+    let (seen, _) =
+        super::mcp_tests::wait_for_status(&connectors, "crm", Duration::from_secs(10), |s| {
+            *s == ConnectorStatus::NeedsLogin
+        })
+        .await;
+    assert_eq!(seen, vec![ConnectorStatus::NeedsLogin]);
+    assert_eq!(
+        *auth.challenges.lock().unwrap(),
+        vec![(
+            403,
+            Some("Bearer error=\"insufficient_scope\", scope=\"basic write\"".to_owned())
+        )]
     );
     connectors.shutdown().await;
 }
