@@ -38,6 +38,7 @@ mod connect;
 mod connectors;
 mod error;
 mod handler;
+mod line;
 pub mod listing;
 mod names;
 pub mod render;
