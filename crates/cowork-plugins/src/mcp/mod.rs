@@ -38,7 +38,6 @@ mod connect;
 mod connectors;
 mod error;
 mod handler;
-mod line;
 pub mod listing;
 mod names;
 pub mod render;

@@ -9,12 +9,11 @@ use std::process::{ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 
 use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
+use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 use tokio::sync::watch;
 
 use super::config::StdioServer;
 use super::error::ConnectError;
-use super::line::LineTransport;
 
 /// The person's variables a local server inherits, and why each:
 /// - `PATH`: to find `node`, `npx`, `uvx`, `python3` as the person does;
@@ -65,7 +64,7 @@ pub(crate) struct ServerProcess {
 }
 
 /// The pipes the MCP client speaks over.
-pub(crate) type Pipes = LineTransport;
+pub(crate) type Pipes = (ChildStdout, ChildStdin);
 
 impl ServerProcess {
     /// Starts `server` with `env` (the inherited part) plus its own
@@ -110,23 +109,15 @@ impl ServerProcess {
         let tail = Arc::new(Mutex::new(VecDeque::new()));
         let (exit_tx, exited) = watch::channel(None);
         tokio::spawn(keep_stderr(stderr, Arc::clone(&tail), exit_tx));
-        let process = Self {
-            child,
-            pgid,
-            stderr: tail,
-            exited,
-        };
-        // A non-blocking pipe of our own, so a message is written without
-        // a task hop (see `line`). On failure, dropping `process` stops
-        // the server's group.
-        let stdin = stdin
-            .into_owned_fd()
-            .and_then(tokio::net::unix::pipe::Sender::from_owned_fd)
-            .map_err(|source| ConnectError::Spawn {
-                command: server.command.clone(),
-                source,
-            })?;
-        Ok((process, LineTransport::new(stdout, stdin)))
+        Ok((
+            Self {
+                child,
+                pgid,
+                stderr: tail,
+                exited,
+            },
+            (stdout, stdin),
+        ))
     }
 
     pub(crate) fn id(&self) -> Option<u32> {
