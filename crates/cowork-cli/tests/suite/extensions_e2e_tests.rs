@@ -66,24 +66,8 @@ fn a_task_runs_a_plugin_command_uses_its_skill_and_connector_and_its_hook_denies
     let Some(mcp) = cowork_test_support::consumers::mock_mcp_server() else {
         return;
     };
-    let env = Env::new();
-    let market = tempfile::tempdir().unwrap();
+    let (env, _market) = with_kit_installed(&mcp);
     let record = env.home.path().join("tracker.log");
-    marketplace(market.path(), &mcp);
-
-    let out = env
-        .cowork()
-        .args(["plugin", "marketplace", "add"])
-        .arg(market.path())
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    let out = env
-        .cowork()
-        .args(["plugin", "install", "kit@local", "--yes"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
     let out = env
         .cowork()
         .args(["plugin", "list", "--json"])
@@ -169,14 +153,12 @@ fn a_task_runs_a_plugin_command_uses_its_skill_and_connector_and_its_hook_denies
     assert!(!env.folder.path().join("standup.md").exists());
 }
 
-#[test]
-fn an_unknown_command_is_refused_with_close_matches_and_records_no_task() {
-    let Some(mcp) = cowork_test_support::consumers::mock_mcp_server() else {
-        return;
-    };
+/// A fresh environment with `kit` added from a marketplace and
+/// installed; the marketplace folder lives as long as the guard.
+fn with_kit_installed(mcp: &Path) -> (Env, tempfile::TempDir) {
     let env = Env::new();
     let market = tempfile::tempdir().unwrap();
-    marketplace(market.path(), &mcp);
+    marketplace(market.path(), mcp);
     for args in [
         vec![
             "plugin",
@@ -189,6 +171,15 @@ fn an_unknown_command_is_refused_with_close_matches_and_records_no_task() {
         let out = env.cowork().args(&args).output().unwrap();
         assert!(out.status.success(), "{}", stderr(&out));
     }
+    (env, market)
+}
+
+#[test]
+fn an_unknown_command_is_refused_with_close_matches_and_records_no_task() {
+    let Some(mcp) = cowork_test_support::consumers::mock_mcp_server() else {
+        return;
+    };
+    let (env, _market) = with_kit_installed(&mcp);
     let out = env
         .run_anthropic("http://127.0.0.1:9", "/kit:standpu today")
         .output()
@@ -203,21 +194,7 @@ fn a_connector_call_nobody_approves_never_reaches_the_server() {
     let Some(mcp) = cowork_test_support::consumers::mock_mcp_server() else {
         return;
     };
-    let env = Env::new();
-    let market = tempfile::tempdir().unwrap();
-    marketplace(market.path(), &mcp);
-    for args in [
-        vec![
-            "plugin",
-            "marketplace",
-            "add",
-            market.path().to_str().unwrap(),
-        ],
-        vec!["plugin", "install", "kit@local", "--yes"],
-    ] {
-        let out = env.cowork().args(&args).output().unwrap();
-        assert!(out.status.success(), "{}", stderr(&out));
-    }
+    let (env, _market) = with_kit_installed(&mcp);
     let record = env.home.path().join("tracker.log");
     let server = MockModelServer::start(
         serde_json::from_value(json!({"turns": [
