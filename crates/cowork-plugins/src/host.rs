@@ -11,7 +11,7 @@
 //! becomes a notice or a connector status.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use futures::future::BoxFuture;
@@ -96,8 +96,8 @@ pub struct Catalog {
 pub enum CatalogError {
     #[error(transparent)]
     Market(#[from] crate::marketplace::MarketError),
-    #[error("could not read {}: {message}", .path.display())]
-    UserConnectors { path: PathBuf, message: String },
+    #[error(transparent)]
+    UserConnectors(#[from] crate::mcp::user_file::UserFileError),
 }
 
 impl Catalog {
@@ -138,7 +138,7 @@ impl Catalog {
             ),
         };
         diagnostics.extend(found.into_iter().filter(is_error));
-        let user = read_user_servers(&paths.user_mcp_file())?;
+        let user = crate::mcp::user_file::read(&paths.user_mcp_file())?;
         let servers = merge_servers(&user, &plugins);
         Ok(Self {
             plugins,
@@ -165,21 +165,6 @@ impl Catalog {
 
 fn is_error(d: &Diagnostic) -> bool {
     d.severity == Severity::Error
-}
-
-/// The person's `mcp.json`; a missing file is none.
-fn read_user_servers(path: &Path) -> Result<McpFile, CatalogError> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => serde_json::from_str(&text).map_err(|e| CatalogError::UserConnectors {
-            path: path.to_owned(),
-            message: format!("{e}; fix the file or remove the connector with `cowork mcp remove`"),
-        }),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(McpFile::default()),
-        Err(e) => Err(CatalogError::UserConnectors {
-            path: path.to_owned(),
-            message: e.to_string(),
-        }),
-    }
 }
 
 /// The person's connectors first, then each plugin's. Several plugins
