@@ -26,7 +26,7 @@ pub async fn mcp(command: McpCommand, config: &Config) -> Result<ExitCode> {
     let paths = crate::plugin_paths::plugin_paths()?;
     match command {
         McpCommand::Add(args) => add(&paths, args),
-        McpCommand::List(args) => list(&paths, plugin_servers(&paths)?, args.json),
+        McpCommand::List(args) => list(&paths, args.json),
         McpCommand::Remove(args) => remove(&paths, &plugin_servers(&paths)?, &args.name),
         McpCommand::Test(args) => test(config, &args.name).await,
         McpCommand::Login(args) => crate::mcp_login::login(&args, config).await,
@@ -34,17 +34,25 @@ pub async fn mcp(command: McpCommand, config: &Config) -> Result<ExitCode> {
     }
 }
 
-/// The connectors enabled plugins bring, named as tasks see them.
-fn plugin_servers(paths: &PluginPaths) -> Result<Vec<ListedServer>> {
+/// Every connector a task would get (the person's own, then enabled
+/// plugins'), named as tasks see them.
+fn all_servers(paths: &PluginPaths) -> Result<Vec<ListedServer>> {
     Ok(Catalog::load(paths)?
         .servers
         .into_iter()
-        .filter(|s| s.root.is_some())
         .map(|s| ListedServer {
             name: s.name,
             source: s.source,
             server: s.config,
         })
+        .collect())
+}
+
+/// The connectors enabled plugins bring, named as tasks see them.
+fn plugin_servers(paths: &PluginPaths) -> Result<Vec<ListedServer>> {
+    Ok(all_servers(paths)?
+        .into_iter()
+        .filter(|s| s.source != USER)
         .collect())
 }
 
@@ -122,22 +130,8 @@ fn server_of(args: &McpAddArgs) -> Result<McpServer> {
 }
 
 /// The person's connectors, then the plugins'.
-fn all_servers(paths: &PluginPaths, plugins: Vec<ListedServer>) -> Result<Vec<ListedServer>> {
-    let mut all: Vec<ListedServer> = user_file::read(&paths.user_mcp_file())?
-        .servers
-        .into_iter()
-        .map(|(name, server)| ListedServer {
-            name,
-            source: USER.to_owned(),
-            server,
-        })
-        .collect();
-    all.extend(plugins);
-    Ok(all)
-}
-
-fn list(paths: &PluginPaths, plugins: Vec<ListedServer>, json: bool) -> Result<ExitCode> {
-    let all = all_servers(paths, plugins)?;
+fn list(paths: &PluginPaths, json: bool) -> Result<ExitCode> {
+    let all = all_servers(paths)?;
     let mut out = std::io::stdout().lock();
     if json {
         for server in &all {
