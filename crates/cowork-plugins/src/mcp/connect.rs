@@ -8,15 +8,18 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
+use rmcp::model::{ClientRequest, ProtocolVersion};
 use rmcp::service::{ClientInitializeError, RunningService};
 use rmcp::transport::StreamableHttpClientTransport;
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
-use rmcp::{Peer, RoleClient, ServiceError, ServiceExt};
+use rmcp::{ClientHandler, RoleClient, ServiceError, ServiceExt};
+use serde_json::{Value, json};
 
 use super::auth::{AuthError, AuthProvider, NoAuth};
 use super::config::{McpServer, RemoteKind, RemoteServer};
 use super::error::ConnectError;
 use super::handler::{Handler, Notices};
+use super::session::StdioSession;
 use super::sse::{SseError, SseOpenError, SseTransport};
 use super::stdio::{InheritedEnv, ServerProcess};
 use crate::oauth::discovery::Challenge;
@@ -95,7 +98,8 @@ pub struct ServerSummary {
 /// server's process group.
 pub struct Connection {
     pub(crate) server: String,
-    service: RunningService<RoleClient, Handler>,
+    session: Session,
+    summary: ServerSummary,
     process: Option<Mutex<ServerProcess>>,
     pub(crate) notices: Arc<Notices>,
     pub(crate) call_timeout: Duration,
@@ -104,6 +108,13 @@ pub struct Connection {
     /// is treated as ended, and the refusal goes to the auth provider
     /// before reconnecting.
     refused: Mutex<Option<Refusal>>,
+}
+
+/// Who speaks MCP for a connection: our own session for a local server
+/// (see `session` for why), rmcp for remote ones.
+enum Session {
+    Local(StdioSession),
+    Remote(RunningService<RoleClient, Handler>),
 }
 
 /// The [`SseError::Refused`] among `error`'s sources.
@@ -146,7 +157,10 @@ impl Refusal {
     /// The refusal behind a failed request, if that is why it failed:
     /// rmcp's Streamable HTTP transport says so itself, the legacy SSE
     /// transport (ours) with [`SseError::Refused`].
-    pub(crate) fn of(error: &ServiceError) -> Option<Self> {
+    pub(crate) fn of(error: &CallError) -> Option<Self> {
+        let CallError::Service(error) = error else {
+            return None;
+        };
         if let Some(challenge) = error.auth_challenge() {
             return Some(Self::from_challenge(Some(challenge)));
         }
@@ -167,52 +181,101 @@ impl Refusal {
 }
 
 impl Connection {
-    pub(crate) fn peer(&self) -> &Peer<RoleClient> {
-        self.service.peer()
-    }
-
     /// The server's name, version, protocol and what it offers.
     pub fn summary(&self) -> ServerSummary {
-        let info = self.service.peer_info();
-        let capabilities = info
-            .as_ref()
-            .map(|i| i.capabilities.clone())
-            .unwrap_or_default();
-        let implementation = info.as_ref().and_then(|i| i.server_info.clone());
-        ServerSummary {
-            name: implementation
-                .as_ref()
-                .map(|i| i.name.clone())
-                .unwrap_or_else(|| self.server.clone()),
-            version: implementation.map(|i| i.version).unwrap_or_default(),
-            protocol: info
-                .map(|i| i.protocol_version.to_string())
-                .unwrap_or_default(),
-            has_resources: capabilities.resources.is_some(),
-            has_prompts: capabilities.prompts.is_some(),
+        self.summary.clone()
+    }
+
+    /// Sends one request and returns its `result`, unbounded: callers
+    /// bound it with [`bounded_call`].
+    pub(crate) async fn request(
+        &self,
+        method: &str,
+        params: Option<Value>,
+    ) -> Result<Value, ServiceError> {
+        match &self.session {
+            Session::Local(session) => session.request(method, params).await,
+            Session::Remote(service) => {
+                let mut request = json!({ "method": method });
+                if let Some(params) = params {
+                    request["params"] = params;
+                }
+                let request: ClientRequest = serde_json::from_value(request).map_err(|e| {
+                    ServiceError::McpError(rmcp::model::ErrorData::invalid_params(
+                        format!("cowork could not form the `{method}` request: {e}"),
+                        None,
+                    ))
+                })?;
+                let result = service.peer().send_request(request).await?;
+                serde_json::to_value(result).map_err(|e| {
+                    ServiceError::McpError(rmcp::model::ErrorData::internal_error(
+                        e.to_string(),
+                        None,
+                    ))
+                })
+            }
         }
     }
 
-    /// Every tool the server offers now (all pages).
-    pub async fn list_tools(&self) -> Result<Vec<rmcp::model::Tool>, ServiceError> {
-        bounded(self.peer().list_all_tools(), self.call_timeout, None).await
+    /// Every item under `key` of a paginated list (`tools/list` →
+    /// `tools`), following `nextCursor` to the last page, the whole of it
+    /// within the call timeout.
+    pub(crate) async fn list_all(
+        &self,
+        method: &str,
+        key: &str,
+        cancel: Option<&AtomicBool>,
+    ) -> Result<Vec<Value>, CallError> {
+        let pages = async {
+            let mut items = Vec::new();
+            let mut cursor: Option<String> = None;
+            // A server that hands back the same cursor forever would
+            // otherwise keep us here until the timeout.
+            for _ in 0..MAX_PAGES {
+                let params = cursor.take().map(|c| json!({ "cursor": c }));
+                let mut page = self.request(method, params).await?;
+                if let Some(Value::Array(list)) = page.get_mut(key).map(Value::take) {
+                    items.extend(list);
+                }
+                match page.get("nextCursor").and_then(Value::as_str) {
+                    Some(next) if !next.is_empty() => cursor = Some(next.to_owned()),
+                    _ => return Ok(items),
+                }
+            }
+            Ok(items)
+        };
+        bounded_call(pages, self.call_timeout, cancel).await
+    }
+
+    /// Every tool the server offers now (all pages). A tool whose
+    /// definition cannot be read is left out with a warning, not the list.
+    pub async fn list_tools(&self) -> Result<Vec<rmcp::model::Tool>, CallError> {
+        let tools = self.list_all("tools/list", "tools", None).await?;
+        Ok(tools
+            .into_iter()
+            .filter_map(|tool| {
+                let name = tool["name"].as_str().unwrap_or("?").to_owned();
+                serde_json::from_value(tool)
+                    .map_err(|e| {
+                        tracing::warn!(server = %self.server, "left out its tool `{name}`: {e}");
+                    })
+                    .ok()
+            })
+            .collect())
     }
 
     /// How many resources and prompts the server offers (0 for what it
     /// does not support).
-    pub async fn counts(&self) -> Result<(usize, usize), ServiceError> {
-        let summary = self.summary();
-        let resources = if summary.has_resources {
-            bounded(self.peer().list_all_resources(), self.call_timeout, None)
+    pub async fn counts(&self) -> Result<(usize, usize), CallError> {
+        let resources = if self.summary.has_resources {
+            self.list_all("resources/list", "resources", None)
                 .await?
                 .len()
         } else {
             0
         };
-        let prompts = if summary.has_prompts {
-            bounded(self.peer().list_all_prompts(), self.call_timeout, None)
-                .await?
-                .len()
+        let prompts = if self.summary.has_prompts {
+            self.list_all("prompts/list", "prompts", None).await?.len()
         } else {
             0
         };
@@ -243,12 +306,15 @@ impl Connection {
         {
             return Some(reason);
         }
-        (self.service.is_closed() || self.peer().is_transport_closed())
-            .then(|| "the connection closed".to_owned())
+        let closed = match &self.session {
+            Session::Local(session) => session.is_closed(),
+            Session::Remote(service) => service.is_closed() || service.peer().is_transport_closed(),
+        };
+        closed.then(|| "the connection closed".to_owned())
     }
 
     /// Notes a request's failure: a 401/403 challenge ends the session.
-    pub(crate) fn saw_error(&self, error: &ServiceError) {
+    pub(crate) fn saw_error(&self, error: &CallError) {
         if let Some(refusal) = Refusal::of(error) {
             *self.refused.lock().unwrap_or_else(PoisonError::into_inner) = Some(refusal);
         }
@@ -262,23 +328,37 @@ impl Connection {
             .clone()
     }
 
-    /// Ends the session and stops the process group.
+    /// Ends the session and stops the process group. A local server is
+    /// first asked to exit by closing its stdin, as the stdio transport
+    /// says, and given [`EXIT_GRACE`] to do so.
     pub async fn close(mut self) {
-        let _ = self
-            .service
-            .close_with_timeout(Duration::from_millis(500))
-            .await;
+        match &mut self.session {
+            Session::Local(session) => session.close().await,
+            Session::Remote(service) => {
+                let _ = service.close_with_timeout(Duration::from_millis(500)).await;
+            }
+        }
         if let Some(process) = self.process.take()
             && let Ok(mut process) = process.into_inner()
         {
+            if matches!(self.session, Session::Local(_)) {
+                let _ = process.wait_reason(EXIT_GRACE).await;
+            }
             process.stop().await;
         }
     }
 }
 
-/// Why a bounded request did not answer.
+/// How long a local server has to exit once its stdin is closed, before
+/// its process group is killed.
+const EXIT_GRACE: Duration = Duration::from_millis(200);
+
+/// The most pages one list is read in.
+const MAX_PAGES: usize = 1000;
+
+/// Why a request did not answer.
 #[derive(Debug, thiserror::Error)]
-pub(crate) enum CallError {
+pub enum CallError {
     #[error("no answer within {} s", .0.as_secs_f32())]
     Timeout(Duration),
     #[error("cancelled")]
@@ -324,14 +404,6 @@ pub(crate) async fn bounded_call<T>(
     }
 }
 
-async fn bounded<T>(
-    request: impl Future<Output = Result<T, ServiceError>>,
-    timeout: Duration,
-    cancel: Option<&AtomicBool>,
-) -> Result<T, ServiceError> {
-    Ok(bounded_call(request, timeout, cancel).await?)
-}
-
 /// Connects to `server` (named `name` in statuses and tool names) and
 /// completes the `initialize` handshake, within `options.connect_timeout`.
 pub async fn connect(
@@ -344,18 +416,27 @@ pub async fn connect(
         server: name.to_owned(),
         notices: Arc::clone(&notices),
     };
-    let (service, process) = match &server.config {
+    let (session, summary, process) = match &server.config {
         McpServer::Stdio(stdio) => {
             let (mut process, pipes) =
                 ServerProcess::spawn(stdio, &options.env, server.cwd.as_ref())?;
+            let hello = serde_json::to_value(handler.get_info())
+                .map_err(|e| ConnectError::Failed(e.to_string()))?;
             // Pinned here rather than moved into the timeout, so that on a
             // timeout the pipes are still open while we look at the
             // process: closing them first would make a hung server exit
             // and look like one that quit on its own.
-            let serve = handler.serve(pipes);
-            tokio::pin!(serve);
-            match tokio::time::timeout(options.connect_timeout, &mut serve).await {
-                Ok(Ok(service)) => (service, Some(Mutex::new(process))),
+            let start = StdioSession::start(name, pipes, Arc::clone(&notices), hello);
+            tokio::pin!(start);
+            match tokio::time::timeout(options.connect_timeout, &mut start).await {
+                Ok(Ok((session, result))) => match local_summary(name, &result) {
+                    Ok(summary) => (Session::Local(session), summary, Some(Mutex::new(process))),
+                    Err(e) => {
+                        drop(session);
+                        process.stop().await;
+                        return Err(e);
+                    }
+                },
                 Ok(Err(e)) => {
                     // The usual cause is a server that exited (a missing
                     // token, a bad argument): say how, with its stderr.
@@ -383,17 +464,67 @@ pub async fn connect(
             )
             .await
             .map_err(|_| ConnectError::Timeout(options.connect_timeout))??;
-            (service, None)
+            let summary = remote_summary(name, &service);
+            (Session::Remote(service), summary, None)
         }
     };
     Ok(Connection {
         server: name.to_owned(),
-        service,
+        session,
+        summary,
         process,
         notices,
         call_timeout: options.call_timeout,
         refused: Mutex::new(None),
     })
+}
+
+/// What a local server's `initialize` result says, once its protocol
+/// version is one cowork speaks.
+fn local_summary(name: &str, result: &Value) -> Result<ServerSummary, ConnectError> {
+    let protocol = result["protocolVersion"].as_str().unwrap_or_default();
+    let known = ProtocolVersion::KNOWN_VERSIONS
+        .iter()
+        .any(|v| v.as_str() == protocol && v.has_initialize());
+    if !known {
+        return Err(ConnectError::Failed(format!(
+            "the server speaks MCP version `{protocol}`, which cowork does not (it speaks {} \
+             and earlier); update the server",
+            ProtocolVersion::LATEST_WITH_INITIALIZE
+        )));
+    }
+    let info = &result["serverInfo"];
+    let text = |v: &Value| v.as_str().map(str::to_owned);
+    let capabilities = &result["capabilities"];
+    Ok(ServerSummary {
+        name: text(&info["name"]).unwrap_or_else(|| name.to_owned()),
+        version: text(&info["version"]).unwrap_or_default(),
+        protocol: protocol.to_owned(),
+        has_resources: capabilities.get("resources").is_some_and(Value::is_object),
+        has_prompts: capabilities.get("prompts").is_some_and(Value::is_object),
+    })
+}
+
+/// What a remote server told rmcp about itself.
+fn remote_summary(name: &str, service: &RunningService<RoleClient, Handler>) -> ServerSummary {
+    let info = service.peer_info();
+    let capabilities = info
+        .as_ref()
+        .map(|i| i.capabilities.clone())
+        .unwrap_or_default();
+    let implementation = info.as_ref().and_then(|i| i.server_info.clone());
+    ServerSummary {
+        name: implementation
+            .as_ref()
+            .map(|i| i.name.clone())
+            .unwrap_or_else(|| name.to_owned()),
+        version: implementation.map(|i| i.version).unwrap_or_default(),
+        protocol: info
+            .map(|i| i.protocol_version.to_string())
+            .unwrap_or_default(),
+        has_resources: capabilities.resources.is_some(),
+        has_prompts: capabilities.prompts.is_some(),
+    }
 }
 
 async fn connect_remote(

@@ -16,7 +16,7 @@ fn a_refused_sse_post_is_recognised_as_a_refusal_with_its_challenge() {
         DynamicTransportError::new::<SseTransport, RoleClient>(refused),
     );
     assert_eq!(
-        Refusal::of(&error),
+        Refusal::of(&CallError::Service(error)),
         Some(Refusal {
             status: 403,
             www_authenticate: Some("Bearer error=\"insufficient_scope\"".to_owned()),
@@ -29,7 +29,7 @@ fn a_refused_sse_post_is_recognised_as_a_refusal_with_its_challenge() {
     let error = ServiceError::TransportSend(
         DynamicTransportError::new::<SseTransport, RoleClient>(other),
     );
-    assert_eq!(Refusal::of(&error), None);
+    assert_eq!(Refusal::of(&CallError::Service(error)), None);
 }
 
 /// An SSE server whose stream opens but whose `initialize` POST is
@@ -62,4 +62,67 @@ fn a_challenge_saying_insufficient_scope_is_a_403() {
     let other = Refusal::from_challenge(Some("Bearer realm=\"insufficient_scope\""));
     assert_eq!(other.status, 401);
     assert_eq!(Refusal::from_challenge(None).status, 401);
+}
+
+#[test]
+fn requests_to_remote_servers_take_rmcps_typed_form_by_their_method() {
+    use rmcp::model::ClientRequest;
+    let request = |value: Value| serde_json::from_value::<ClientRequest>(value).unwrap();
+    assert!(matches!(
+        request(
+            json!({"method": "tools/call", "params": {"name": "echo", "arguments": {"message": "hi"}, "_meta": {"progressToken": "c1"}}})
+        ),
+        ClientRequest::CallToolRequest(_)
+    ));
+    assert!(matches!(
+        request(json!({"method": "tools/list"})),
+        ClientRequest::ListToolsRequest(_)
+    ));
+    assert!(matches!(
+        request(json!({"method": "resources/list", "params": {"cursor": "2"}})),
+        ClientRequest::ListResourcesRequest(_)
+    ));
+    assert!(matches!(
+        request(json!({"method": "resources/templates/list"})),
+        ClientRequest::ListResourceTemplatesRequest(_)
+    ));
+    assert!(matches!(
+        request(json!({"method": "resources/read", "params": {"uri": "demo://a"}})),
+        ClientRequest::ReadResourceRequest(_)
+    ));
+    assert!(matches!(
+        request(json!({"method": "prompts/list"})),
+        ClientRequest::ListPromptsRequest(_)
+    ));
+    assert!(matches!(
+        request(json!({"method": "prompts/get", "params": {"name": "p", "arguments": {"a": "b"}}})),
+        ClientRequest::GetPromptRequest(_)
+    ));
+}
+
+#[test]
+fn a_local_servers_summary_comes_from_its_initialize_result() {
+    let summary = local_summary(
+        "fs",
+        &json!({"protocolVersion": "2025-06-18", "capabilities": {"tools": {}, "prompts": {}},
+            "serverInfo": {"name": "secure-filesystem-server", "version": "0.2.0"}}),
+    )
+    .unwrap();
+    assert_eq!(
+        summary,
+        ServerSummary {
+            name: "secure-filesystem-server".into(),
+            version: "0.2.0".into(),
+            protocol: "2025-06-18".into(),
+            has_resources: false,
+            has_prompts: true,
+        }
+    );
+    let error = local_summary("old", &json!({"protocolVersion": "2024-01-01"})).unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("speaks MCP version `2024-01-01`"),
+        "{error}"
+    );
 }

@@ -30,13 +30,13 @@ impl Notices {
         self.progress.lock().ok().and_then(|p| p.clone())
     }
 
-    fn record_progress(&self, message: String) {
+    pub(crate) fn record_progress(&self, message: String) {
         if let Ok(mut progress) = self.progress.lock() {
             *progress = Some(message);
         }
     }
 
-    fn changed(&self, flag: &AtomicBool) {
+    pub(crate) fn changed(&self, flag: &AtomicBool) {
         flag.store(true, Ordering::SeqCst);
         self.any_changed.store(true, Ordering::SeqCst);
     }
@@ -89,7 +89,7 @@ impl ClientHandler for Handler {
     }
 }
 
-fn progress_text(p: &ProgressNotificationParam) -> String {
+pub(crate) fn progress_text(p: &ProgressNotificationParam) -> String {
     let amount = match p.total {
         Some(total) => format!("{}/{}", p.progress, total),
         None => p.progress.to_string(),

@@ -41,12 +41,13 @@ mod handler;
 pub mod listing;
 mod names;
 pub mod render;
+mod session;
 mod sse;
 mod stdio;
 mod tool;
 pub mod user_file;
 
-pub use connect::{ConnectOptions, Connection, ResolvedServer, ServerSummary, connect};
+pub use connect::{CallError, ConnectOptions, Connection, ResolvedServer, ServerSummary, connect};
 pub use connectors::{TaskConnectors, status_of};
 pub use error::ConnectError;
 pub use names::{MAX_NAME, sanitize, tool_name};

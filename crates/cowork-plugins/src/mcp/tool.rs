@@ -210,7 +210,7 @@ impl Tool for McpTool {
                 }
             };
             let result = run(&conn, &action, arguments, &ctx).await;
-            if let Err(Failure::Call(CallError::Service(e))) = &result {
+            if let Err(Failure::Call(e)) = &result {
                 conn.saw_error(e);
             }
             result.map_err(|e| match e {
@@ -242,26 +242,33 @@ async fn run(
     arguments: serde_json::Map<String, Value>,
     ctx: &CallContext,
 ) -> Result<String, Failure> {
-    let peer = conn.peer();
     let timeout = conn.call_timeout;
     let cancel = Some(ctx.cancel.as_ref());
+    let request = |method: &'static str, params: Value| {
+        bounded_call(conn.request(method, Some(params)), timeout, cancel)
+    };
     match action {
         Action::Call(tool) => {
-            let params =
-                rmcp::model::CallToolRequestParams::new(tool.clone()).with_arguments(arguments);
-            let result = bounded_call(peer.call_tool(params), timeout, cancel).await?;
-            let value = serde_json::to_value(&result).unwrap_or(Value::Null);
-            render::tool_result(&value).map_err(Failure::Tool)
+            // The progress token asks the server for progress notifications
+            // (see `Connection::last_progress`).
+            let params = json!({
+                "name": tool,
+                "arguments": arguments,
+                "_meta": {"progressToken": ctx.call_id},
+            });
+            let result = request("tools/call", params).await?;
+            render::tool_result(&result).map_err(Failure::Tool)
         }
         Action::ListResources => {
-            let resources = bounded_call(peer.list_all_resources(), timeout, cancel).await?;
+            let resources = conn.list_all("resources/list", "resources", cancel).await?;
             // Templates are optional: a server may offer resources without.
-            let templates = bounded_call(peer.list_all_resource_templates(), timeout, cancel)
+            let templates = conn
+                .list_all("resources/templates/list", "resourceTemplates", cancel)
                 .await
                 .unwrap_or_default();
             Ok(render::resources(
-                &serde_json::to_value(&resources).unwrap_or(Value::Null),
-                &serde_json::to_value(&templates).unwrap_or(Value::Null),
+                &Value::Array(resources),
+                &Value::Array(templates),
             ))
         }
         Action::ReadResource => {
@@ -270,19 +277,12 @@ async fn run(
                     "`uri` is required: a resource URI from list_resources".to_owned(),
                 ));
             };
-            let params: rmcp::model::ReadResourceRequestParams =
-                serde_json::from_value(json!({ "uri": uri }))
-                    .map_err(|e| Failure::Tool(e.to_string()))?;
-            let result = bounded_call(peer.read_resource(params), timeout, cancel).await?;
-            Ok(render::resource_contents(
-                &serde_json::to_value(&result).unwrap_or(Value::Null)["contents"],
-            ))
+            let result = request("resources/read", json!({ "uri": uri })).await?;
+            Ok(render::resource_contents(&result["contents"]))
         }
         Action::ListPrompts => {
-            let prompts = bounded_call(peer.list_all_prompts(), timeout, cancel).await?;
-            Ok(render::prompts(
-                &serde_json::to_value(&prompts).unwrap_or(Value::Null),
-            ))
+            let prompts = conn.list_all("prompts/list", "prompts", cancel).await?;
+            Ok(render::prompts(&Value::Array(prompts)))
         }
         Action::GetPrompt => {
             let Some(name) = arguments.get("name").and_then(Value::as_str) else {
@@ -290,16 +290,20 @@ async fn run(
                     "`name` is required: a prompt name from list_prompts".to_owned(),
                 ));
             };
-            let mut request = json!({ "name": name });
-            if let Some(args) = arguments.get("arguments") {
-                request["arguments"] = args.clone();
+            let mut params = json!({ "name": name });
+            match arguments.get("arguments") {
+                None | Some(Value::Null) => {}
+                Some(Value::Object(args)) if args.values().all(Value::is_string) => {
+                    params["arguments"] = Value::Object(args.clone());
+                }
+                Some(_) => {
+                    return Err(Failure::Tool(
+                        "invalid arguments: `arguments` must be an object of strings".to_owned(),
+                    ));
+                }
             }
-            let params: rmcp::model::GetPromptRequestParams = serde_json::from_value(request)
-                .map_err(|e| Failure::Tool(format!("invalid arguments: {e}")))?;
-            let result = bounded_call(peer.get_prompt(params), timeout, cancel).await?;
-            Ok(render::prompt_messages(
-                &serde_json::to_value(&result).unwrap_or(Value::Null),
-            ))
+            let result = request("prompts/get", params).await?;
+            Ok(render::prompt_messages(&result))
         }
     }
 }

@@ -250,8 +250,8 @@ async fn a_new_resource_announced_by_list_changed_is_listed() {
         return;
     };
     let list = find(&tools, "mcp__everything__list_resources");
-    // Listing first fills rmcp's list cache, which only the server's
-    // notifications/resources/list_changed invalidates.
+    // Listed before and after the server adds a resource: the second
+    // listing must show the server's list as it is now.
     let before = list.call(json!({}), ctx()).await.unwrap();
     assert!(!before.contains("demo://resource/session/notes.gz"));
     find(&tools, "mcp__everything__gzip-file-as-resource")
@@ -375,5 +375,73 @@ async fn server_filesystem_reads_a_file_in_its_folder() {
         outside.is_err(),
         "the server refuses a path outside its folder: {outside:?}"
     );
+    connectors.shutdown().await;
+}
+
+/// Many calls at once on one session, some answered while a slow one is
+/// still running: each gets its own answer, whoever happens to be reading
+/// the server's output when it comes.
+async fn calls_at_once(
+    tools: &[Arc<dyn Tool>],
+    echo: &str,
+    field: &'static str,
+    expect: fn(usize) -> String,
+) {
+    let echo = find(tools, echo);
+    let calls = (0..48).map(|i| {
+        let echo = Arc::clone(&echo);
+        tokio::spawn(async move {
+            let mut input = serde_json::Map::new();
+            input.insert(field.to_owned(), json!(format!("message {i}")));
+            let ctx = CallContext {
+                call_id: format!("call-{i}"),
+                cancel: Arc::new(AtomicBool::new(false)),
+            };
+            echo.call(serde_json::Value::Object(input), ctx).await
+        })
+    });
+    let answers = futures::future::join_all(calls).await;
+    for (i, answer) in answers.into_iter().enumerate() {
+        assert_eq!(answer.unwrap().unwrap(), expect(i));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_calls_each_get_their_own_answer_beside_a_slow_one() {
+    let Some((connectors, tools)) = connected_everything().await else {
+        return;
+    };
+    let slow = find(&tools, "mcp__everything__trigger-long-running-operation");
+    let slow =
+        tokio::spawn(async move { slow.call(json!({"duration": 1, "steps": 2}), ctx()).await });
+    let start = Instant::now();
+    calls_at_once(&tools, "mcp__everything__echo", "message", |i| {
+        format!("Echo: message {i}")
+    })
+    .await;
+    assert!(
+        start.elapsed() < Duration::from_millis(900),
+        "the echoes waited for the slow call: {:?}",
+        start.elapsed()
+    );
+    let slow = slow.await.unwrap().unwrap();
+    assert!(slow.contains("Long running operation completed"), "{slow}");
+    connectors.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_calls_to_a_one_at_a_time_server_each_get_their_own_answer() {
+    let Some(mock) = cowork_test_support::consumers::mock_mcp_server() else {
+        return;
+    };
+    let connectors = TaskConnectors::new(
+        vec![("mock".into(), stdio(mock.to_str().unwrap(), &[]))],
+        options(),
+    );
+    let tools = connectors.poll().await.tools.unwrap();
+    calls_at_once(&tools, "mcp__mock__echo", "text", |i| {
+        format!("message {i}")
+    })
+    .await;
     connectors.shutdown().await;
 }
