@@ -112,6 +112,10 @@ fn start_task_manager(
         Ok(_) => {}
         Err(e) => eprintln!("warning: the administrator's plugins could not be installed: {e}"),
     }
+    let notifier = cowork_server::notify::Notifier::from_config(
+        &config.notifications,
+        std::env::var_os("PATH"),
+    );
     let manager = cowork_server::daemon::TaskManager::start(cowork_server::daemon::DaemonSetup {
         store,
         data_dir,
@@ -119,6 +123,7 @@ fn start_task_manager(
         config,
         max_tasks,
         extensions: Some(host),
+        notifier: Some(Arc::new(notifier)),
     })?;
     Ok(manager)
 }

@@ -27,6 +27,44 @@ pub struct Config {
     /// one (`[model]`): what a task started from the web UI talks to.
     #[serde(default, skip_serializing_if = "ModelConfig::is_default")]
     pub model: ModelConfig,
+    /// How the daemon tells the person a task of theirs finished, failed
+    /// or waits for them (`[notifications]`).
+    #[serde(default, skip_serializing_if = "NotificationsConfig::is_default")]
+    pub notifications: NotificationsConfig,
+}
+
+/// `[notifications]`: where the daemon's notices go besides the web UI.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotificationsConfig {
+    /// A desktop notification (freedesktop: `notify-send`, or `gdbus` on
+    /// the session bus) where the daemon can reach one (default true).
+    #[serde(default = "yes")]
+    pub desktop: bool,
+    /// A program (and its arguments, not a shell line) run with the
+    /// notification as JSON on its stdin: to forward it to a phone, a chat,
+    /// a mail.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub command: Vec<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Default for NotificationsConfig {
+    fn default() -> Self {
+        Self {
+            desktop: true,
+            command: Vec::new(),
+        }
+    }
+}
+
+impl NotificationsConfig {
+    pub fn is_default(&self) -> bool {
+        self == &Self::default()
+    }
 }
 
 /// `[model]`: defaults for the provider, the model and the server. Keys

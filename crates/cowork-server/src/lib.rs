@@ -27,6 +27,7 @@ mod error;
 mod headers;
 mod lock;
 mod login;
+pub mod notify;
 mod query;
 mod secret;
 mod server;

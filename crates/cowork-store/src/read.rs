@@ -191,6 +191,24 @@ impl Store {
             .collect()
     }
 
+    /// The seq of the task's last stored event: where a watcher that wants
+    /// only what comes next subscribes from.
+    pub fn last_seq(&self, task: &TaskId) -> Result<u64, StoreError> {
+        let path = self.path();
+        let conn = self.conn();
+        let last: Option<u64> = conn
+            .prepare_cached("SELECT MAX(seq) FROM events WHERE task_id = ?1")
+            .and_then(|mut stmt| stmt.query_row(params![task.as_str()], |row| row.get(0)))
+            .at(path)?;
+        match last {
+            Some(seq) => Ok(seq),
+            None if exists(&conn, task.as_str()).at(path)? => Ok(0),
+            None => Err(StoreError::NotFound {
+                id: task.to_string(),
+            }),
+        }
+    }
+
     /// The process recorded as running the task, if any.
     pub fn owner(&self, task: &TaskId) -> Result<Option<Owner>, StoreError> {
         let path = self.path();

@@ -69,6 +69,9 @@ pub struct DaemonSetup {
     /// Skills, connectors, hooks and `/commands` for every task (the
     /// plugins the person enabled); `None`: tasks get none.
     pub extensions: Option<Arc<dyn ExtensionSource>>,
+    /// Where notices go when a task finishes, fails or waits for the
+    /// person; `None`: nowhere but the web UI.
+    pub notifier: Option<Arc<crate::notify::Notifier>>,
 }
 
 impl DaemonSetup {
@@ -80,6 +83,7 @@ impl DaemonSetup {
             config_location: None,
             config: Config::default(),
             extensions: None,
+            notifier: None,
             max_tasks: DEFAULT_MAX_TASKS,
         }
     }
@@ -117,6 +121,7 @@ pub struct TaskManager {
     sched: Mutex<Sched>,
     accepting: AtomicBool,
     runtime: tokio::runtime::Handle,
+    notifier: Option<Arc<crate::notify::Notifier>>,
     /// Handed to each task's watcher, which reports back when it ends; a
     /// weak one, so the watchers do not keep a stopped manager alive.
     me: Weak<TaskManager>,
@@ -162,6 +167,7 @@ impl TaskManager {
             sched: Mutex::new(Sched::default()),
             accepting: AtomicBool::new(true),
             runtime,
+            notifier: setup.notifier.filter(|n| n.is_active()),
             me: me.clone(),
         });
         manager.resume_interrupted()?;

@@ -16,6 +16,9 @@ use super::backend_impl::store_error;
 use super::request::{Prepared, RunChoices};
 use crate::backend::BackendError;
 
+/// How long a run's notices may take to go out after the run ended.
+const NOTICE_GRACE: std::time::Duration = std::time::Duration::from_secs(15);
+
 #[derive(Default)]
 pub(crate) struct Sched {
     /// The ops channel (and approvals) of every task running now, with
@@ -187,6 +190,8 @@ impl TaskManager {
         let setup = run_setup(self.records.load(&id));
         // The runner is spawned onto the daemon's runtime whoever calls.
         let _runtime = self.runtime.enter();
+        // Subscribed before the run starts, so no notice is missed.
+        let notices = self.watch_notices(&id);
         let started = match start {
             Start::New => self.factory.start_recorded(id.as_str(), setup, model)?,
             Start::Resume => self.factory.resume(id.as_str(), setup, model)?,
@@ -213,11 +218,43 @@ impl TaskManager {
         let handle = started.handle;
         self.runtime.spawn(async move {
             handle.join().await;
+            // The slot first: a slow notification holds up no other task.
             if let Some(manager) = me.upgrade() {
                 manager.finished(&id, number);
             }
+            if let Some(mut notices) = notices {
+                // The run's last events may still be on their way to the
+                // watcher; an interrupted run never sends an end.
+                if tokio::time::timeout(NOTICE_GRACE, &mut notices)
+                    .await
+                    .is_err()
+                {
+                    notices.abort();
+                }
+            }
         });
         Ok(())
+    }
+
+    /// Sends the notices of the run about to start (an approval asked,
+    /// the end), from a task of its own, when a notifier is configured.
+    fn watch_notices(&self, id: &TaskId) -> Option<tokio::task::JoinHandle<()>> {
+        let notifier = Arc::clone(self.notifier.as_ref()?);
+        let subscribed = self
+            .store
+            .task(id.as_str())
+            .and_then(|row| Ok((row.prompt, self.store.last_seq(id)?)))
+            .and_then(|(prompt, seq)| Ok((prompt, self.hub.subscribe(id, seq)?)));
+        match subscribed {
+            Ok((prompt, events)) => Some(tokio::spawn({
+                let id = id.clone();
+                async move { notifier.watch(id, prompt, events).await }
+            })),
+            Err(e) => {
+                tracing::warn!(task = %id, "no notices for this run: {e}");
+                None
+            }
+        }
     }
 
     /// Run `number` of a task ended: its slot goes to the next waiting

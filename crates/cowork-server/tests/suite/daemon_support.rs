@@ -64,7 +64,20 @@ impl Place {
             config,
             max_tasks,
             extensions,
+            notifier: None,
         };
+        TaskManager::start(setup).unwrap()
+    }
+
+    /// [`Place::start`] whose tasks' notices go to `notifier`.
+    pub fn start_notified(
+        &self,
+        max_tasks: usize,
+        notifier: cowork_server::notify::Notifier,
+    ) -> Arc<TaskManager> {
+        let mut setup = DaemonSetup::new(self.store(), self.data_dir());
+        setup.max_tasks = max_tasks;
+        setup.notifier = Some(Arc::new(notifier));
         TaskManager::start(setup).unwrap()
     }
 

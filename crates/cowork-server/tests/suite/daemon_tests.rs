@@ -1,7 +1,7 @@
 //! The daemon's task manager: the queue, approvals from any front,
 //! messages, cancel, undo, and the files a task touched.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::json;
 
@@ -448,4 +448,115 @@ async fn a_command_from_any_front_is_expanded_and_an_unknown_one_is_refused_unre
         &e.event,
         Event::PromptExpanded { name, text } if name == "kit:greet" && text == "Say hello to Ann."
     )));
+}
+
+/// The person's notification command, recording each notice it gets.
+fn recording_notifier(place: &Place) -> (cowork_server::notify::Notifier, std::path::PathBuf) {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = place.data_dir().join("hook");
+    std::fs::create_dir_all(&dir).unwrap();
+    let got = dir.join("notices.jsonl");
+    let hook = dir.join("hook");
+    std::fs::write(
+        &hook,
+        format!(
+            "#!/bin/sh\ncat >> {}\necho >> {}\n",
+            got.display(),
+            got.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let config = cowork_protocol::config::NotificationsConfig {
+        desktop: false,
+        command: vec![hook.to_string_lossy().into_owned()],
+    };
+    (
+        cowork_server::notify::Notifier::from_config(&config, None),
+        got,
+    )
+}
+
+fn notices(path: &std::path::Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_person_is_notified_when_a_task_waits_and_when_it_ends() {
+    let place = Place::new();
+    let (notifier, got) = recording_notifier(&place);
+    let manager = place.start_notified(2, notifier);
+    let script = place.script("write", write_then_done("out.txt"));
+    let id = manager
+        .create_task(place.request("Write the weekly report", &script, PermissionMode::Ask))
+        .unwrap();
+    wait_for(&manager, &id, 10, "an approval", |d| !d.pending.is_empty()).await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while notices(&got).is_empty() {
+        assert!(Instant::now() < deadline, "no notice of the approval");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let waiting = notices(&got);
+    assert_eq!(waiting.len(), 1, "{waiting:?}");
+    assert_eq!(waiting[0]["kind"], "waiting");
+    assert_eq!(waiting[0]["task"], id.as_str());
+    assert!(
+        waiting[0]["body"]
+            .as_str()
+            .unwrap()
+            .starts_with("Write the weekly report"),
+        "{waiting:?}"
+    );
+    manager
+        .decide(&id, "w1", ApprovalDecision::AllowOnce, Front::Web)
+        .unwrap();
+    ended(&manager, &id).await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while notices(&got).len() < 2 {
+        assert!(Instant::now() < deadline, "no notice of the end");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let all = notices(&got);
+    assert_eq!(all.len(), 2, "{all:?}");
+    assert_eq!(all[1]["kind"], "finished");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_notification_command_does_not_hold_up_the_daemon() {
+    use std::os::unix::fs::PermissionsExt;
+    let place = Place::new();
+    let hook = place.data_dir().join("hangs");
+    std::fs::create_dir_all(place.data_dir()).unwrap();
+    std::fs::write(&hook, "#!/bin/sh\nsleep 30\n").unwrap();
+    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let config = cowork_protocol::config::NotificationsConfig {
+        desktop: false,
+        command: vec![hook.to_string_lossy().into_owned()],
+    };
+    let manager = place.start_notified(
+        1,
+        cowork_server::notify::Notifier::from_config(&config, None),
+    );
+    let script = place.script("quick", json!({"turns": [{"text": "done"}]}));
+    // One slot: the second task runs only once the first's slot is given
+    // back, which must not wait for the hung notification.
+    let start = Instant::now();
+    let first = manager
+        .create_task(place.request("one", &script, PermissionMode::Auto))
+        .unwrap();
+    let second = manager
+        .create_task(place.request("two", &script, PermissionMode::Auto))
+        .unwrap();
+    ended(&manager, &first).await;
+    ended(&manager, &second).await;
+    assert!(
+        start.elapsed() < Duration::from_secs(8),
+        "the slot waited for the notification: {:?}",
+        start.elapsed()
+    );
 }
