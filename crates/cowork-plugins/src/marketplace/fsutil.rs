@@ -91,3 +91,76 @@ fn copy_dir(
     }
     Ok(())
 }
+
+/// How old a working folder must be before [`temp_dir_in`] takes it for
+/// the leftover of an interrupted run rather than a concurrent one's.
+const STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(60 * 60);
+
+/// A new working folder named `prefix…` in `parent`, after removing the
+/// ones an interrupted install or clone left there (killed before its
+/// `TempDir` could delete them): unseen, they would pile up a copy of a
+/// plugin or a whole clone each.
+pub(crate) fn temp_dir_in(parent: &Path, prefix: &str) -> Result<tempfile::TempDir, MarketError> {
+    std::fs::create_dir_all(parent).map_err(MarketError::io("create", parent))?;
+    sweep_stale(parent, prefix, STALE_AFTER);
+    tempfile::Builder::new()
+        .prefix(prefix)
+        .tempdir_in(parent)
+        .map_err(MarketError::io("create a folder in", parent))
+}
+
+/// Removes the folders named `prefix…` in `parent` not changed for
+/// `older_than`. Best effort: one that cannot be removed is tried again
+/// next time.
+fn sweep_stale(parent: &Path, prefix: &str, older_than: std::time::Duration) {
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let stale = entry
+            .file_name()
+            .to_str()
+            .is_some_and(|n| n.starts_with(prefix))
+            && entry.file_type().is_ok_and(|t| t.is_dir())
+            && entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .is_ok_and(|at| at.elapsed().is_ok_and(|age| age > older_than));
+        if stale && let Err(e) = std::fs::remove_dir_all(entry.path()) {
+            tracing::debug!("could not remove {}: {e}", entry.path().display());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn age(dir: &Path, by: std::time::Duration) {
+        let when = std::time::SystemTime::now() - by;
+        std::fs::File::open(dir)
+            .unwrap()
+            .set_times(std::fs::FileTimes::new().set_modified(when))
+            .unwrap();
+    }
+
+    #[test]
+    fn an_interrupted_installs_leftover_is_removed_and_a_running_ones_is_not() {
+        let cache = tempfile::tempdir().unwrap();
+        let leftover = cache.path().join(".staging-killed");
+        std::fs::create_dir_all(leftover.join("plugin/skills")).unwrap();
+        age(&leftover, std::time::Duration::from_secs(3 * 60 * 60));
+        let running = cache.path().join(".staging-running");
+        std::fs::create_dir(&running).unwrap();
+        let installed = cache.path().join("productivity");
+        std::fs::create_dir(&installed).unwrap();
+        age(&installed, std::time::Duration::from_secs(3 * 60 * 60));
+
+        let new = temp_dir_in(cache.path(), ".staging-").unwrap();
+
+        assert!(!leftover.exists());
+        assert!(running.exists(), "a concurrent install's folder is kept");
+        assert!(installed.exists(), "only working folders are swept");
+        assert!(new.path().exists());
+    }
+}

@@ -11,7 +11,7 @@ use tempfile::TempDir;
 use crate::PluginPaths;
 use crate::curation::{PluginState, Policy};
 
-use super::fsutil::{beneath, copy_tree};
+use super::fsutil::{self, beneath, copy_tree};
 use super::installed::{Installed, InstalledPlugin, InstalledRecord, record_locked, split_id};
 use super::known::{self, KnownMarketplace, MarketSource, PolicyInstalls, is_local_git_url};
 use super::manifest::{Marketplace, PluginEntry, PluginSource, inner_path, is_safe_version};
@@ -179,11 +179,7 @@ fn fetch(
         message,
     };
     let cache = paths.plugins_dir().join("cache");
-    std::fs::create_dir_all(&cache).map_err(MarketError::io("create", &cache))?;
-    let staging = tempfile::Builder::new()
-        .prefix(".staging-")
-        .tempdir_in(&cache)
-        .map_err(MarketError::io("create a folder in", &cache))?;
+    let staging = fsutil::temp_dir_in(&cache, ".staging-")?;
     let (source_dir, commit) = match &entry.source {
         PluginSource::Relative(source) => {
             let rel = market.relative_dir(source).map_err(bad)?;

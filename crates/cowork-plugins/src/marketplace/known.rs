@@ -199,11 +199,7 @@ pub fn add(paths: &PluginPaths, given: &str) -> Result<Added, MarketError> {
         }
         MarketSource::Git { url, git_ref } => {
             let clones = clones_dir(paths);
-            std::fs::create_dir_all(&clones).map_err(MarketError::io("create", &clones))?;
-            let staging = tempfile::Builder::new()
-                .prefix(".adding-")
-                .tempdir_in(&clones)
-                .map_err(MarketError::io("create a folder in", &clones))?;
+            let staging = super::fsutil::temp_dir_in(&clones, ".adding-")?;
             let checkout = staging.path().join("repo");
             git::clone(url, git_ref.as_deref(), &checkout)?;
             let (market, diagnostics) = Marketplace::read(&checkout)?;
