@@ -106,6 +106,9 @@ fn start_task_manager(
     max_tasks: usize,
 ) -> Result<Arc<cowork_server::daemon::TaskManager>> {
     let host = crate::extensions::host(&config, cowork_core::SandboxChoice::Auto)?;
+    // The daemon's tasks come one after another (schedules, follow-ups):
+    // a connector started for one stays up a while for the next.
+    host.share_connections(cowork_plugins::mcp::DEFAULT_IDLE);
     // Plugins the administrator requires or installs by default are
     // installed now, so no task waits on git for them.
     match cowork_plugins::marketplace::install::apply_policy(&host.setup().paths) {

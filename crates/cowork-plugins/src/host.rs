@@ -32,7 +32,7 @@ use crate::hooks::{HookSandbox, HookSet, HookSetup, HookSource, PluginHooks};
 use crate::marketplace::Installed;
 use crate::mcp::auth::AuthProvider;
 use crate::mcp::config::{McpFile, McpServer};
-use crate::mcp::{ConnectOptions, InheritedEnv, ResolvedServer, TaskConnectors};
+use crate::mcp::{ConnectOptions, ConnectionPool, InheritedEnv, ResolvedServer, TaskConnectors};
 use crate::paths::PluginPaths;
 use crate::trust::FolderTrust;
 
@@ -221,11 +221,24 @@ fn url_of(server: &McpServer) -> Option<&str> {
 /// The [`ExtensionSource`] every front hands core's factory.
 pub struct PluginHost {
     setup: HostSetup,
+    /// Set in a daemon: its tasks share connections.
+    pool: std::sync::OnceLock<ConnectionPool>,
 }
 
 impl PluginHost {
     pub fn new(setup: HostSetup) -> Self {
-        Self { setup }
+        Self {
+            setup,
+            pool: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Makes the tasks of this host share their connectors' connections
+    /// (see [`ConnectionPool`]), each closed once unused for `idle`: for a
+    /// daemon, whose tasks come one after another. Once; later calls keep
+    /// the first pool.
+    pub fn share_connections(&self, idle: std::time::Duration) {
+        let _ = self.pool.set(ConnectionPool::new(idle));
     }
 
     pub fn setup(&self) -> &HostSetup {
@@ -252,6 +265,7 @@ impl PluginHost {
         ConnectOptions {
             env: InheritedEnv::from_vars(self.setup.env.clone()),
             auth: Arc::clone(&self.setup.auth),
+            pool: self.pool.get().cloned(),
             ..ConnectOptions::default()
         }
     }

@@ -68,6 +68,9 @@ pub struct ConnectOptions {
     pub restart_backoff: Duration,
     /// Restarts tried before a crashed server is given up (default 5).
     pub restart_attempts: u32,
+    /// Connections shared with the process's other tasks (the daemon's);
+    /// `None` (the default): each task starts its own.
+    pub pool: Option<super::pool::ConnectionPool>,
 }
 
 impl Default for ConnectOptions {
@@ -79,6 +82,7 @@ impl Default for ConnectOptions {
             auth: Arc::new(NoAuth),
             restart_backoff: Duration::from_secs(1),
             restart_attempts: 5,
+            pool: None,
         }
     }
 }

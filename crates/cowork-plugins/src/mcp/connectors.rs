@@ -3,7 +3,6 @@
 //! one crashes, and stopped when the task ends.
 
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use futures::future::BoxFuture;
@@ -14,6 +13,8 @@ use cowork_protocol::ConnectorStatus;
 
 use super::connect::{ConnectOptions, Connection, Refusal, ResolvedServer, connect, refused};
 use super::error::ConnectError;
+use super::handler::List;
+use super::pool::Lease;
 use super::tool::{Live, tools_of};
 
 /// The longest wait between two restarts of a crashed server.
@@ -47,11 +48,52 @@ struct State {
 
 #[derive(Default)]
 struct ServerState {
+    /// The connection this task holds: its own, or a lease on a pooled one.
+    held: Option<Held>,
+    /// The count of the server's `tools/list_changed` when its tools were
+    /// last listed for this task.
+    tools_seen: u64,
     tools: Vec<Arc<dyn Tool>>,
     /// The status last reported (`None`: never).
     reported: Option<ConnectorStatus>,
     status: Option<ConnectorStatus>,
     restarter: Option<tokio::task::JoinHandle<()>>,
+}
+
+/// A task's hold on a connection.
+enum Held {
+    Own(Arc<Connection>),
+    Leased(Lease),
+}
+
+impl Held {
+    fn conn(&self) -> &Arc<Connection> {
+        match self {
+            Held::Own(conn) => conn,
+            Held::Leased(lease) => lease.conn(),
+        }
+    }
+
+    /// Lets go: closes an own connection (unless a call still holds it,
+    /// which then closes it as it ends); gives a lease back to the pool.
+    async fn release(self) {
+        match self {
+            Held::Own(conn) => {
+                if let Ok(conn) = Arc::try_unwrap(conn) {
+                    conn.close().await;
+                }
+            }
+            Held::Leased(lease) => drop(lease),
+        }
+    }
+}
+
+/// A connection and its tools, as listed for this task.
+struct Connected {
+    held: Held,
+    tools: Vec<rmcp::model::Tool>,
+    /// The `tools/list_changed` count before the listing.
+    tools_seen: u64,
 }
 
 /// News from a background restart.
@@ -63,8 +105,7 @@ enum Restart {
     },
     Up {
         server: usize,
-        conn: Box<Connection>,
-        tools: Vec<rmcp::model::Tool>,
+        connected: Connected,
     },
     GaveUp {
         server: usize,
@@ -179,17 +220,16 @@ impl Inner {
     }
 
     /// Records the outcome of connecting server `i`.
-    fn settle(
-        &self,
-        state: &mut State,
-        i: usize,
-        result: Result<(Connection, Vec<rmcp::model::Tool>), ConnectError>,
-    ) {
+    fn settle(&self, state: &mut State, i: usize, result: Result<Connected, ConnectError>) {
         let server = &self.servers[i];
         let entry = &mut state.per_server[i];
         match result {
-            Ok((conn, tools)) => {
-                let summary = conn.summary();
+            Ok(Connected {
+                held,
+                tools,
+                tools_seen,
+            }) => {
+                let summary = held.conn().summary();
                 entry.tools = tools_of(
                     &server.live,
                     &tools,
@@ -199,12 +239,15 @@ impl Inner {
                 entry.status = Some(ConnectorStatus::Connected {
                     tools: u32::try_from(tools.len()).unwrap_or(u32::MAX),
                 });
-                server.live.set(Some(Arc::new(conn)));
+                entry.tools_seen = tools_seen;
+                server.live.set(Some(Arc::clone(held.conn())));
+                entry.held = Some(held);
             }
             Err(e) => {
                 entry.tools.clear();
                 entry.status = Some(status_of(&e));
                 server.live.set(None);
+                entry.held = None;
             }
         }
     }
@@ -228,12 +271,8 @@ impl Inner {
                     state.per_server[server].status =
                         Some(ConnectorStatus::Restarting { error, attempt });
                 }
-                Restart::Up {
-                    server,
-                    conn,
-                    tools,
-                } => {
-                    self.settle(state, server, Ok((*conn, tools)));
+                Restart::Up { server, connected } => {
+                    self.settle(state, server, Ok(connected));
                     state.per_server[server].restarter = None;
                     changed = true;
                 }
@@ -259,6 +298,7 @@ impl Inner {
             drop(conn);
             let entry = &mut state.per_server[i];
             entry.tools.clear();
+            entry.held = None;
             // A refused login is the auth provider's to judge: a 403
             // `insufficient_scope` must reach it, or the next login would
             // not ask for the scope and reconnecting would only repeat it.
@@ -299,18 +339,17 @@ impl Inner {
             }
             return true;
         }
-        if !conn.notices.any_changed.swap(false, Ordering::SeqCst) {
-            return false;
-        }
         // Resource and prompt lists are read live by their tools; only a
         // new tool list changes what the model is offered.
-        if !conn.notices.tools_changed.swap(false, Ordering::SeqCst) {
+        let generation = conn.notices.generation(List::Tools);
+        if generation == state.per_server[i].tools_seen {
             return false;
         }
         match conn.list_tools().await {
             Ok(tools) => {
                 let summary = conn.summary();
                 let entry = &mut state.per_server[i];
+                entry.tools_seen = generation;
                 entry.tools = tools_of(
                     &server.live,
                     &tools,
@@ -333,25 +372,21 @@ impl Inner {
 
     async fn shutdown(&self) {
         let mut state = self.state.lock().await;
+        let mut held = Vec::new();
         for entry in &mut state.per_server {
             if let Some(task) = entry.restarter.take() {
                 task.abort();
             }
             entry.tools.clear();
+            held.extend(entry.held.take());
         }
         state.restart_tx = None;
-        let closing = self
-            .servers
-            .iter()
-            .filter_map(|s| s.live.set(None))
-            .map(|conn| async move {
-                // A call still running holds its own handle: dropping ours
-                // then is enough, the process group dies with the last one.
-                if let Ok(conn) = Arc::try_unwrap(conn) {
-                    conn.close().await;
-                }
-            });
-        futures::future::join_all(closing).await;
+        for server in &self.servers {
+            server.live.set(None);
+        }
+        // A call still running holds its own handle: letting go of ours
+        // is then enough, the process group dies with the last one.
+        futures::future::join_all(held.into_iter().map(Held::release)).await;
     }
 }
 
@@ -372,18 +407,75 @@ impl Drop for Inner {
     }
 }
 
+/// Connects `name` for this task (through the pool when there is one)
+/// and lists its tools.
 async fn connect_and_list(
     name: &str,
     resolved: &ResolvedServer,
     options: &ConnectOptions,
-) -> Result<(Connection, Vec<rmcp::model::Tool>), ConnectError> {
+) -> Result<Connected, ConnectError> {
+    let Some(pool) = &options.pool else {
+        let (conn, tools, tools_seen) = connect_fresh(name, resolved, options).await?;
+        return Ok(Connected {
+            held: Held::Own(Arc::new(conn)),
+            tools,
+            tools_seen,
+        });
+    };
+    // A connection another task opened is listed again for this one (its
+    // tools may have changed); one that cannot list them any more is
+    // dropped from the pool and replaced, once.
+    for _ in 0..2 {
+        let mut fresh = None;
+        let lease = pool
+            .lease(name, resolved, async || {
+                let (conn, tools, seen) = connect_fresh(name, resolved, options).await?;
+                fresh = Some((tools, seen));
+                Ok::<_, ConnectError>(conn)
+            })
+            .await?;
+        if let Some((tools, tools_seen)) = fresh {
+            return Ok(Connected {
+                held: Held::Leased(lease),
+                tools,
+                tools_seen,
+            });
+        }
+        let tools_seen = lease.conn().notices.generation(List::Tools);
+        match lease.conn().list_tools().await {
+            Ok(tools) => {
+                return Ok(Connected {
+                    held: Held::Leased(lease),
+                    tools,
+                    tools_seen,
+                });
+            }
+            Err(e) => {
+                tracing::debug!(server = %name, "a pooled connection could not list its tools: {e}");
+                pool.discard(&lease);
+            }
+        }
+    }
+    Err(ConnectError::Failed(
+        "the shared connection failed twice in a row".to_owned(),
+    ))
+}
+
+/// A new connection and its tools, with the `tools/list_changed` count
+/// from before the listing.
+async fn connect_fresh(
+    name: &str,
+    resolved: &ResolvedServer,
+    options: &ConnectOptions,
+) -> Result<(Connection, Vec<rmcp::model::Tool>, u64), ConnectError> {
     // A server may accept `initialize` from anyone and refuse the listing
     // instead: that refusal is a login's business, as at connecting, with
     // one retry after the provider refreshed the token.
     for retry in [false, true] {
         let conn = connect(name, resolved, options).await?;
+        let seen = conn.notices.generation(List::Tools);
         let error = match conn.list_tools().await {
-            Ok(tools) => return Ok((conn, tools)),
+            Ok(tools) => return Ok((conn, tools, seen)),
             Err(error) => error,
         };
         conn.close().await;
@@ -414,12 +506,8 @@ async fn restart(
         tokio::time::sleep(wait).await;
         wait = (wait * 2).min(MAX_BACKOFF);
         match connect_and_list(&name, &resolved, &options).await {
-            Ok((conn, tools)) => {
-                let _ = tx.send(Restart::Up {
-                    server,
-                    conn: Box::new(conn),
-                    tools,
-                });
+            Ok(connected) => {
+                let _ = tx.send(Restart::Up { server, connected });
                 return;
             }
             // Trying again cannot help until the person logs in.

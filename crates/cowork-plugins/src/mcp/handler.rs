@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use rmcp::model::{
     ClientCapabilities, ClientConfig, Implementation, ProgressNotificationParam, ProtocolVersion,
@@ -13,15 +13,24 @@ use rmcp::service::NotificationContext;
 use rmcp::{ClientHandler, RoleClient};
 
 /// Shared between the client's handler and the connectors that poll it.
+/// Each list's changes are counted rather than flagged: every task that
+/// shares the connection (see `pool`) compares the count with the one it
+/// last saw, so one task taking the news does not hide it from another.
 #[derive(Debug, Default)]
 pub(crate) struct Notices {
-    pub tools_changed: AtomicBool,
-    pub resources_changed: AtomicBool,
-    pub prompts_changed: AtomicBool,
+    tools: AtomicU64,
+    resources: AtomicU64,
+    prompts: AtomicU64,
     /// The latest progress notification's text.
     progress: Mutex<Option<String>>,
-    /// Set once any list changed, so a poll checks one flag.
-    pub any_changed: AtomicBool,
+}
+
+/// The lists a server announces changes of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum List {
+    Tools,
+    Resources,
+    Prompts,
 }
 
 impl Notices {
@@ -36,9 +45,21 @@ impl Notices {
         }
     }
 
-    pub(crate) fn changed(&self, flag: &AtomicBool) {
-        flag.store(true, Ordering::SeqCst);
-        self.any_changed.store(true, Ordering::SeqCst);
+    pub(crate) fn changed(&self, list: List) {
+        self.counter(list).fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// How many changes of `list` the server announced so far.
+    pub(crate) fn generation(&self, list: List) -> u64 {
+        self.counter(list).load(Ordering::SeqCst)
+    }
+
+    fn counter(&self, list: List) -> &AtomicU64 {
+        match list {
+            List::Tools => &self.tools,
+            List::Resources => &self.resources,
+            List::Prompts => &self.prompts,
+        }
     }
 }
 
@@ -65,17 +86,17 @@ impl ClientHandler for Handler {
 
     async fn on_tool_list_changed(&self, _context: NotificationContext<RoleClient>) {
         tracing::debug!(server = %self.server, "tools/list_changed");
-        self.notices.changed(&self.notices.tools_changed);
+        self.notices.changed(List::Tools);
     }
 
     async fn on_resource_list_changed(&self, _context: NotificationContext<RoleClient>) {
         tracing::debug!(server = %self.server, "resources/list_changed");
-        self.notices.changed(&self.notices.resources_changed);
+        self.notices.changed(List::Resources);
     }
 
     async fn on_prompt_list_changed(&self, _context: NotificationContext<RoleClient>) {
         tracing::debug!(server = %self.server, "prompts/list_changed");
-        self.notices.changed(&self.notices.prompts_changed);
+        self.notices.changed(List::Prompts);
     }
 
     async fn on_progress(

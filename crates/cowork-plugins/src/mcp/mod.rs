@@ -40,6 +40,7 @@ mod error;
 mod handler;
 pub mod listing;
 mod names;
+mod pool;
 pub mod render;
 mod session;
 mod sse;
@@ -51,4 +52,5 @@ pub use connect::{CallError, ConnectOptions, Connection, ResolvedServer, ServerS
 pub use connectors::{TaskConnectors, status_of};
 pub use error::ConnectError;
 pub use names::{MAX_NAME, sanitize, tool_name};
+pub use pool::{ConnectionPool, DEFAULT_IDLE};
 pub use stdio::{INHERITED_VARS, InheritedEnv};

@@ -37,7 +37,7 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::sync::{Notify, oneshot};
 
-use super::handler::{Notices, progress_text};
+use super::handler::{List, Notices, progress_text};
 
 /// What a request's waiter receives.
 type Answer = Result<Value, ErrorData>;
@@ -476,9 +476,9 @@ fn answer(shared: &Shared, id: Value, result: Option<Value>, error: Option<Error
 fn notification(shared: &Shared, method: &str, params: Option<Value>) {
     let notices = &shared.notices;
     match method {
-        "notifications/tools/list_changed" => notices.changed(&notices.tools_changed),
-        "notifications/resources/list_changed" => notices.changed(&notices.resources_changed),
-        "notifications/prompts/list_changed" => notices.changed(&notices.prompts_changed),
+        "notifications/tools/list_changed" => notices.changed(List::Tools),
+        "notifications/resources/list_changed" => notices.changed(List::Resources),
+        "notifications/prompts/list_changed" => notices.changed(List::Prompts),
         "notifications/progress" => {
             match params.map(serde_json::from_value::<ProgressNotificationParam>) {
                 Some(Ok(progress)) => {

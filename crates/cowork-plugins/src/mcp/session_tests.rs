@@ -1,10 +1,10 @@
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, DuplexStream, Lines};
 
 use super::*;
+use crate::mcp::handler::List;
 
 /// The server's side of a session: what the client wrote, line by line,
 /// and a pipe to answer on.
@@ -147,9 +147,8 @@ async fn list_changes_and_progress_are_noted() {
     };
     let (pong, ()) = tokio::join!(ping, serve);
     pong.unwrap();
-    assert!(notices.tools_changed.load(Ordering::SeqCst));
-    assert!(notices.any_changed.load(Ordering::SeqCst));
-    assert!(!notices.resources_changed.load(Ordering::SeqCst));
+    assert_eq!(notices.generation(List::Tools), 1);
+    assert_eq!(notices.generation(List::Resources), 0);
     assert_eq!(notices.last_progress().as_deref(), Some("1/3 copying"));
 }
 

@@ -11,7 +11,7 @@ use cowork_protocol::ConnectorStatus;
 
 use super::mcp_tests::{ctx, everything, find, options, stdio, wait_for_status};
 
-fn alive(pid: u32) -> bool {
+pub fn alive(pid: u32) -> bool {
     // A zombie is dead for our purposes: it holds no resources but its
     // exit status.
     std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
@@ -24,7 +24,7 @@ fn alive(pid: u32) -> bool {
     })
 }
 
-async fn wait_dead(pid: u32) {
+pub async fn wait_dead(pid: u32) {
     let start = Instant::now();
     while alive(pid) {
         assert!(

@@ -7,6 +7,7 @@ mod marketplace_policy_tests;
 mod marketplace_tests;
 mod mcp_conformance_tests;
 mod mcp_failure_tests;
+mod mcp_pool_tests;
 mod mcp_remote_tests;
 mod mcp_tests;
 mod oauth_tests;
