@@ -204,6 +204,17 @@ pub struct TaskExtensions {
     /// For the person, once: components skipped, servers refused by
     /// policy. Recorded as notices.
     pub notices: Vec<String>,
+    /// Expands a `/command` the person sends while the task runs (or to
+    /// go on after it ended); the factory sets it from its
+    /// [`ExtensionSource`].
+    pub commands: Option<Arc<dyn Commands>>,
+}
+
+/// A task's `/commands`, for messages after its prompt.
+pub trait Commands: Send + Sync {
+    /// What the model is sent for `message`: `Ok(None)` when it is not a
+    /// command, `Err` when it names nothing known.
+    fn expand(&self, message: &str) -> Result<Option<ExpandedPrompt>, UnknownCommand>;
 }
 
 /// Where the factory gets each task's extensions and expands commands.

@@ -25,7 +25,7 @@ use cowork_store::Store;
 use crate::approvals::Approver;
 use crate::error::CoreError;
 use crate::extensions::{
-    ExpandedPrompt, ExtensionSource, TaskContext, TaskExtensions, UnknownCommand,
+    Commands, ExpandedPrompt, ExtensionSource, TaskContext, TaskExtensions, UnknownCommand,
 };
 use crate::handle::TaskHandle;
 use crate::hub::Hub;
@@ -338,8 +338,19 @@ impl Factory {
         id: &TaskId,
         spec: &TaskSpec,
     ) -> Result<Option<ExpandedPrompt>, UnknownCommand> {
+        self.expand_message(id, spec, &spec.prompt)
+    }
+
+    /// [`Factory::expand_prompt`] for a later message of the task: a front
+    /// refuses an unknown `/command` before the task gets it.
+    pub fn expand_message(
+        &self,
+        id: &TaskId,
+        spec: &TaskSpec,
+        message: &str,
+    ) -> Result<Option<ExpandedPrompt>, UnknownCommand> {
         match &self.extensions {
-            Some(source) => source.expand(&spec.prompt, &task_context(id, spec)),
+            Some(source) => source.expand(message, &task_context(id, spec)),
             None => Ok(None),
         }
     }
@@ -367,6 +378,14 @@ impl Factory {
             None => TaskExtensions::default(),
         };
         extensions.read_only = readable_dirs(&extensions.read_only, &mut extensions.notices);
+        if let Some(source) = &self.extensions
+            && extensions.commands.is_none()
+        {
+            extensions.commands = Some(Arc::new(SourceCommands {
+                source: Arc::clone(source),
+                ctx: task_context(id, spec),
+            }));
+        }
         let (tools, notices) = self.tools(id, spec, setup, &mut extensions)?;
         let policy = Policy::new(spec.mode, &self.config.rules)?;
         let deps = TaskDeps {
@@ -528,6 +547,18 @@ fn command_masks(
 }
 
 /// What an extension source learns about the task it serves.
+/// A task's `/commands` as its extension source expands them.
+struct SourceCommands {
+    source: Arc<dyn ExtensionSource>,
+    ctx: TaskContext,
+}
+
+impl Commands for SourceCommands {
+    fn expand(&self, message: &str) -> Result<Option<ExpandedPrompt>, UnknownCommand> {
+        self.source.expand(message, &self.ctx)
+    }
+}
+
 fn task_context(id: &TaskId, spec: &TaskSpec) -> TaskContext {
     TaskContext {
         id: id.clone(),

@@ -54,8 +54,9 @@ mod transcript;
 pub use approvals::{Approver, Decider, NotPending, PendingApproval};
 pub use error::CoreError;
 pub use extensions::{
-    Command, Connectors, ConnectorsUpdate, ExpandedPrompt, ExtensionSource, HookContext, HookEvent,
-    HookOutcome, HookPermission, Hooks, Skill, TaskContext, TaskExtensions, UnknownCommand,
+    Command, Commands, Connectors, ConnectorsUpdate, ExpandedPrompt, ExtensionSource, HookContext,
+    HookEvent, HookOutcome, HookPermission, Hooks, Skill, TaskContext, TaskExtensions,
+    UnknownCommand,
 };
 pub use factory::{
     Factory, FactoryError, FactorySetup, RunSetup, SandboxChoice, SetupNotice, Started, TaskRequest,

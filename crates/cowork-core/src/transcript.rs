@@ -94,17 +94,24 @@ impl Transcript {
         }
     }
 
-    /// The prompt was a `/command`: the model is sent its expansion in
-    /// place of the prompt as typed (and compaction keeps the expansion).
+    /// The prompt, or the message just sent, was a `/command`: the model
+    /// is sent its expansion in place of the text as typed (and compaction
+    /// keeps the expansion).
     fn expand_prompt(&mut self, text: &str) {
-        if let [only] = self.messages.as_mut_slice()
-            && only.role == Role::User
-        {
-            self.chars_since_last_call =
-                self.chars_since_last_call - self.prompt.len() + text.len();
-            only.content = vec![ContentBlock::Text {
-                text: text.to_owned(),
-            }];
+        let first = self.messages.len() == 1;
+        let Some(last) = self.messages.last_mut() else {
+            return;
+        };
+        if last.role != Role::User {
+            return;
+        }
+        let Some(ContentBlock::Text { text: typed }) = last.content.last_mut() else {
+            return;
+        };
+        self.chars_since_last_call =
+            self.chars_since_last_call.saturating_sub(typed.len()) + text.len();
+        text.clone_into(typed);
+        if first && last.content.len() == 1 {
             text.clone_into(&mut self.prompt);
         }
     }

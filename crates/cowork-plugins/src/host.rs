@@ -483,6 +483,8 @@ impl ExtensionSource for PluginHost {
             connectors: self.connectors(&catalog),
             hooks: self.hooks(&catalog, ctx),
             notices,
+            // The factory expands later messages through `expand`.
+            commands: None,
         }
     }
 

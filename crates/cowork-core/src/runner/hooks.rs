@@ -176,6 +176,23 @@ impl Runner {
     /// with a warning saying why, or recorded with what the hooks add.
     /// Returns `false` when the task was cancelled.
     pub(super) async fn submit_message(&mut self, text: &str) -> Result<bool, CoreError> {
+        let expanded = match &self.deps.extensions.commands {
+            Some(commands) => commands.expand(text),
+            None => Ok(None),
+        };
+        let expanded = match expanded {
+            Ok(expanded) => expanded,
+            Err(unknown) => {
+                // Fronts refuse these before sending; one that got through
+                // (the daemon's plugins changed meanwhile) is not sent as
+                // a literal `/name` the model would puzzle over.
+                self.emit(Event::Warning {
+                    source: "commands".to_owned(),
+                    message: format!("{unknown}; the message was not sent"),
+                })?;
+                return Ok(true);
+            }
+        };
         let Some(outcome) = self
             .hook(HookEvent::UserPromptSubmit {
                 prompt: text.to_owned(),
@@ -194,6 +211,12 @@ impl Runner {
         self.emit(Event::UserMessage {
             text: text.to_owned(),
         })?;
+        if let Some(expanded) = expanded {
+            self.emit(Event::PromptExpanded {
+                name: expanded.name,
+                text: expanded.text,
+            })?;
+        }
         self.stop_blocks = 0;
         self.take_context("UserPromptSubmit", outcome.context);
         Ok(true)

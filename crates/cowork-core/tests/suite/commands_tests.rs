@@ -176,3 +176,142 @@ async fn a_prompt_that_is_not_a_command_is_sent_as_typed() {
     );
     assert_eq!(first_user_texts(&model.requests()[0]), ["plain words"]);
 }
+
+/// The texts of the last user message of a request.
+fn last_user_texts(request: &cowork_model::ModelRequest) -> Vec<String> {
+    let user = request
+        .messages
+        .iter()
+        .rev()
+        .find(|m| m.role == cowork_protocol::Role::User)
+        .unwrap();
+    user.content
+        .iter()
+        .filter_map(|b| match b {
+            cowork_protocol::ContentBlock::Text { text } => Some(text.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_command_in_a_later_message_is_expanded_too() {
+    let env = env();
+    let model = Recording::new(
+        json!({"turns": [{"text": "hello"}, {"text": "standup written"}, {"text": "welcome"}]}),
+    );
+    let factory = env.factory(standup(), vec![]);
+    let started = factory
+        .start(request(
+            env.spec("hi", PermissionMode::Auto),
+            model.clone(),
+            Approver::Nobody,
+        ))
+        .unwrap();
+    let id = started.handle.id().clone();
+    events_of(started).await;
+    let more = factory
+        .continue_task(
+            id.as_str(),
+            "/productivity:standup monday".to_owned(),
+            setup(Approver::Nobody),
+            Some(model.clone()),
+        )
+        .unwrap();
+    assert_eq!(
+        final_status(&events_of(more).await).0,
+        TaskStatus::Completed
+    );
+    let requests = model.requests();
+    assert_eq!(
+        last_user_texts(&requests[1]),
+        ["Write a standup for monday."]
+    );
+    let stored: Vec<Event> = env
+        .store
+        .events(&id)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.event)
+        .collect();
+    let typed = stored
+        .iter()
+        .position(
+            |e| matches!(e, Event::UserMessage { text } if text == "/productivity:standup monday"),
+        )
+        .unwrap();
+    assert_eq!(
+        stored[typed + 1],
+        Event::PromptExpanded {
+            name: "productivity:standup".to_owned(),
+            text: "Write a standup for monday.".to_owned(),
+        }
+    );
+    // Going on again rebuilds the transcript from the log: it holds the
+    // expansion, and the first prompt as it was.
+    let again = factory
+        .continue_task(
+            id.as_str(),
+            "thanks".to_owned(),
+            setup(Approver::Nobody),
+            Some(model.clone()),
+        )
+        .unwrap();
+    events_of(again).await;
+    let third = &model.requests()[2];
+    let texts: Vec<String> = third
+        .messages
+        .iter()
+        .filter(|m| m.role == cowork_protocol::Role::User)
+        .flat_map(|m| m.content.iter())
+        .filter_map(|b| match b {
+            cowork_protocol::ContentBlock::Text { text } => Some(text.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(texts, ["hi", "Write a standup for monday.", "thanks"]);
+}
+
+#[tokio::test]
+async fn an_unknown_command_in_a_later_message_is_not_sent_and_says_why() {
+    let env = env();
+    let model = Recording::new(json!({"turns": [{"text": "hello"}]}));
+    let factory = env.factory(standup(), vec![]);
+    let started = factory
+        .start(request(
+            env.spec("hi", PermissionMode::Auto),
+            model.clone(),
+            Approver::Nobody,
+        ))
+        .unwrap();
+    let id = started.handle.id().clone();
+    events_of(started).await;
+    let more = factory
+        .continue_task(
+            id.as_str(),
+            "/productivity:stnadup".to_owned(),
+            setup(Approver::Nobody),
+            Some(model.clone()),
+        )
+        .unwrap();
+    let events = events_of(more).await;
+    assert_eq!(final_status(&events).0, TaskStatus::Completed);
+    assert_eq!(model.requests().len(), 1, "the model was not called again");
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, Event::Warning { source, message }
+            if source == "commands" && message.contains("did you mean /productivity:standup?")
+                && message.contains("not sent"))),
+        "{events:?}"
+    );
+    assert!(
+        factory
+            .expand_message(
+                &id,
+                &env.spec("hi", PermissionMode::Auto),
+                "/productivity:stnadup"
+            )
+            .is_err()
+    );
+}

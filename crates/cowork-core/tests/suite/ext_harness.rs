@@ -92,6 +92,7 @@ impl ExtensionSource for Source {
             connectors: self.connectors.clone().map(|c| c as Arc<dyn Connectors>),
             hooks: self.hooks.clone().map(|h| h as Arc<dyn Hooks>),
             notices: self.notices.clone(),
+            commands: None,
         }
     }
 

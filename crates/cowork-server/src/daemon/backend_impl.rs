@@ -129,6 +129,11 @@ impl Backend for TaskManager {
             return Err(shutting_down());
         }
         let row = self.store.task(id.as_str()).map_err(store_error)?;
+        // An unknown `/command` is refused now, with its close matches,
+        // rather than by the task once it gets there.
+        self.factory
+            .expand_message(&row.id, &row.spec, &text)
+            .map_err(|e| BackendError::BadRequest(e.to_string()))?;
         let mut sched = self.sched();
         if let Some(waiting) = sched.waiting_mut(&row.id) {
             waiting.messages.push(text);

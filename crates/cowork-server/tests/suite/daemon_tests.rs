@@ -450,6 +450,46 @@ async fn a_command_from_any_front_is_expanded_and_an_unknown_one_is_refused_unre
     )));
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_command_in_a_message_is_expanded_and_an_unknown_one_refused_at_once() {
+    let place = Place::new();
+    let manager = place.start_extended(
+        2,
+        cowork_protocol::config::Config::default(),
+        Some(std::sync::Arc::new(Greet)),
+    );
+    let script = place.script(
+        "two",
+        json!({"turns": [{"text": "Hi."}, {"text": "Hello, Bo."}]}),
+    );
+    let id = manager
+        .create_task(place.request("hi", &script, PermissionMode::Auto))
+        .unwrap();
+    ended(&manager, &id).await;
+    match manager.message(&id, "/grete Bo".to_owned()) {
+        Err(BackendError::BadRequest(message)) => {
+            assert!(message.contains("/kit:greet"), "{message}");
+        }
+        other => panic!("not a bad request: {other:?}"),
+    }
+    manager.message(&id, "/greet Bo".to_owned()).unwrap();
+    wait_for(&manager, &id, 10, "the second answer", |d| {
+        d.summary.status == TaskStatus::Completed && d.summary.turns >= 2
+    })
+    .await;
+    let events = place.store().events(&id).unwrap();
+    assert!(events.iter().any(|e| matches!(
+        &e.event,
+        Event::PromptExpanded { text, .. } if text == "Say hello to Bo."
+    )));
+    assert!(
+        !events
+            .iter()
+            .any(|e| matches!(&e.event, Event::UserMessage { text } if text.contains("grete"))),
+        "the refused message reached the task"
+    );
+}
+
 /// The person's notification command, recording each notice it gets.
 fn recording_notifier(place: &Place) -> (cowork_server::notify::Notifier, std::path::PathBuf) {
     use std::os::unix::fs::PermissionsExt;
