@@ -103,6 +103,7 @@ async fn measure(steps: usize, tool: &str, input: serde_json::Value) -> Result<D
             ..Budget::default()
         },
         mode: PermissionMode::Auto,
+        project: None,
     };
 
     let started = Instant::now();

@@ -169,6 +169,7 @@ fn spec(grant: &FolderGrant) -> TaskSpec {
         },
         budget: Budget::default(),
         mode: PermissionMode::Auto,
+        project: None,
     }
 }
 

@@ -43,6 +43,7 @@ pub async fn run(args: RunArgs, store: Arc<Store>, config: Config) -> Result<Exi
             max_wall_secs: args.timeout,
         },
         mode,
+        project: None,
     };
     let approver = approver(args.yes, args.output.json);
     let sandbox = sandbox_choice(&args.sandbox);

@@ -80,6 +80,7 @@ fn spec(folders: &[&Path], mode: PermissionMode) -> TaskSpec {
         },
         budget: Budget::default(),
         mode,
+        project: None,
     }
 }
 

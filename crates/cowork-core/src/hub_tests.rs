@@ -19,6 +19,7 @@ fn task(store: &Store) -> TaskId {
         },
         budget: Default::default(),
         mode: Default::default(),
+        project: None,
     };
     store
         .create_task(&id, &spec, &Owner::current().unwrap())

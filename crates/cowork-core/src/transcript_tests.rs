@@ -16,6 +16,7 @@ fn spec() -> TaskSpec {
         },
         budget: Budget::default(),
         mode: cowork_protocol::PermissionMode::default(),
+        project: None,
     }
 }
 

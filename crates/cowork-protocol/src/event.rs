@@ -94,6 +94,10 @@ pub struct TaskSpec {
     pub budget: Budget,
     #[serde(default)]
     pub mode: PermissionMode,
+    /// The id of the project the task belongs to, if any: its
+    /// instructions, files and memory come with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
 }
 
 /// Where a task is in its life.

@@ -29,6 +29,7 @@
 //!     },
 //!     budget: Default::default(),
 //!     mode: Default::default(),
+//!     project: None,
 //! };
 //! let id = TaskId::new();
 //! store.create_task(&id, &spec, &Owner::current()?)?;
@@ -48,6 +49,7 @@ mod error;
 mod host;
 mod migrate;
 mod owner;
+mod projects;
 mod read;
 mod store;
 mod write;
@@ -57,5 +59,6 @@ pub use error::StoreError;
 pub use host::Host;
 pub use migrate::SCHEMA_VERSION;
 pub use owner::Owner;
+pub use projects::{MAX_PROJECT_NAME, NewProject, Project, ProjectError, check_project_name};
 pub use read::{MIN_PREFIX, StoredEvent, TaskRow};
 pub use store::Store;

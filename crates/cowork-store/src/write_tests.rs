@@ -20,6 +20,7 @@ fn spec() -> TaskSpec {
         },
         budget: Default::default(),
         mode: Default::default(),
+        project: None,
     }
 }
 

@@ -186,6 +186,7 @@ fn spec(prompt: &str, folders: Vec<FolderGrant>) -> TaskSpec {
         },
         budget: Budget::default(),
         mode: PermissionMode::Ask,
+        project: None,
     }
 }
 

@@ -347,6 +347,7 @@ pub fn task_spec(prompt: &str, folders: Vec<PathBuf>, mode: PermissionMode) -> T
         },
         budget: Budget::default(),
         mode,
+        project: None,
     }
 }
 

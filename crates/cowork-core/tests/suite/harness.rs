@@ -36,6 +36,7 @@ pub fn spec(prompt: &str, folder: &Path) -> TaskSpec {
         },
         budget: Budget::default(),
         mode: PermissionMode::Auto,
+        project: None,
     }
 }
 

@@ -125,6 +125,7 @@ pub(crate) fn prepare(
         model: choice,
         budget,
         mode: request.mode.or(config.mode).unwrap_or_default(),
+        project: None,
     };
     Ok(Prepared {
         spec,

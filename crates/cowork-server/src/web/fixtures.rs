@@ -48,6 +48,7 @@ pub(crate) fn created(prompt: &str) -> Event {
             },
             budget: Budget::default(),
             mode: PermissionMode::Ask,
+            project: None,
         },
     }
 }

@@ -72,6 +72,7 @@ impl FakeBackend {
                 },
                 budget: Default::default(),
                 mode: PermissionMode::Ask,
+                project: None,
             },
         }];
         all.extend(events);

@@ -25,7 +25,7 @@ fn a_fresh_file_is_migrated_to_the_current_schema_in_wal_mode() {
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    assert_eq!(tables, ["events", "tasks"]);
+    assert_eq!(tables, ["events", "projects", "tasks"]);
 }
 
 #[test]

@@ -35,6 +35,7 @@ pub fn spec(prompt: &str) -> TaskSpec {
             max_wall_secs: Some(600),
         },
         mode: cowork_protocol::PermissionMode::Auto,
+        project: None,
     }
 }
 
