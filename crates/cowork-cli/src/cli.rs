@@ -52,6 +52,10 @@ pub enum Command {
     /// Connectors: MCP servers tasks can use.
     #[command(subcommand)]
     Mcp(crate::cli_plugins::McpCommand),
+    /// Projects: folders, links, files, instructions and defaults that
+    /// every task started in the project gets.
+    #[command(subcommand)]
+    Project(crate::cli_projects::ProjectCommand),
 }
 
 #[derive(Debug, Args)]
@@ -216,6 +220,10 @@ pub struct RunArgs {
     /// first.
     #[arg(long = "folder", short = 'f', value_name = "PATH[:ro]")]
     pub folders: Vec<String>,
+    /// Start the task in this project: its folders, files, instructions
+    /// and default mode and model come with it.
+    #[arg(long, value_name = "NAME")]
+    pub project: Option<String>,
     #[command(flatten)]
     pub model: ModelArgs,
     /// How much the task may do without asking: `ask` (the default) asks

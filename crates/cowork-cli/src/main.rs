@@ -11,6 +11,7 @@
 mod approve;
 mod cli;
 mod cli_plugins;
+mod cli_projects;
 mod client;
 mod config;
 mod docs;
@@ -24,6 +25,7 @@ mod mcp_login;
 mod plugin_cmd;
 mod plugin_paths;
 mod plugin_validate;
+mod project_cmd;
 mod remote;
 mod render;
 mod run;
@@ -118,6 +120,7 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
         Command::Serve(args) => serve::serve(args),
         Command::Plugin(command) => plugin_cmd::plugin(command, &config),
         Command::Mcp(command) => runtime()?.block_on(mcp_cmd::mcp(command, &config)),
+        Command::Project(command) => project_cmd::project(command, &store),
     }
 }
 

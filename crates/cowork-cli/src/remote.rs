@@ -126,12 +126,18 @@ fn new_task(args: &RunArgs, config: &Config) -> Result<NewTask> {
     Ok(NewTask {
         prompt: args.prompt.clone(),
         folders,
-        mode: Some(
-            args.mode
-                .map(PermissionMode::from)
-                .or(config.mode)
-                .unwrap_or_default(),
-        ),
+        // In a project, the daemon applies the project's mode (then the
+        // configured one) where the command names none.
+        mode: match &args.project {
+            Some(_) => args.mode.map(PermissionMode::from),
+            None => Some(
+                args.mode
+                    .map(PermissionMode::from)
+                    .or(config.mode)
+                    .unwrap_or_default(),
+            ),
+        },
+        project: args.project.clone(),
         model: args.model.model.clone(),
         provider: provider.map(|p| p.as_str().to_owned()),
         base_url: args.model.base_url.clone(),

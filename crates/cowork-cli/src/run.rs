@@ -22,15 +22,27 @@ use crate::render::Renderer;
 use crate::setup;
 
 pub async fn run(args: RunArgs, store: Arc<Store>, config: Config) -> Result<ExitCode> {
-    let grants = args
+    let mut grants = args
         .folders
         .iter()
         .map(|f| parse_folder(f))
         .collect::<Result<Vec<_>>>()?;
-    let choice = setup::choice_from_args(&setup::with_configured_model(&args.model, &config))?;
+    let project = match &args.project {
+        Some(name) => Some(crate::project_cmd::for_run(&store, name)?),
+        None => None,
+    };
+    let mut model_args = args.model.clone();
+    if let Some(project) = &project {
+        crate::project_cmd::merge_folders(&mut grants, project);
+        if model_args.model.is_none() {
+            model_args.model.clone_from(&project.model);
+        }
+    }
+    let choice = setup::choice_from_args(&setup::with_configured_model(&model_args, &config))?;
     let mode = args
         .mode
         .map(PermissionMode::from)
+        .or(project.as_ref().and_then(|p| p.mode))
         .or(config.mode)
         .unwrap_or_default();
     let spec = TaskSpec {
@@ -43,7 +55,7 @@ pub async fn run(args: RunArgs, store: Arc<Store>, config: Config) -> Result<Exi
             max_wall_secs: args.timeout,
         },
         mode,
-        project: None,
+        project: project.map(|p| p.id),
     };
     let approver = approver(args.yes, args.output.json);
     let sandbox = sandbox_choice(&args.sandbox);

@@ -99,6 +99,10 @@ pub struct NewTask {
     #[serde(default)]
     #[schema(value_type = Option<String>)]
     pub script: Option<PathBuf>,
+    /// A project's name or id: its folders join the request's, and its
+    /// mode and model apply where the request names none.
+    #[serde(default)]
+    pub project: Option<String>,
     #[serde(default)]
     pub max_turns: Option<u32>,
     #[serde(default)]

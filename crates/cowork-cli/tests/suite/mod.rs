@@ -11,6 +11,7 @@ mod mcp_login_tests;
 mod mcp_tests;
 mod plugin_install_tests;
 mod plugin_tests;
+mod project_tests;
 mod run_tests;
 mod serve_e2e_tests;
 mod serve_tests;

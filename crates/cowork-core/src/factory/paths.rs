@@ -30,6 +30,15 @@ impl OwnPaths {
         }
     }
 
+    /// Where a project's files are kept: its tasks read them (read-only)
+    /// like a connected folder.
+    pub fn project_files(&self, project_id: &str) -> PathBuf {
+        self.data_dir
+            .join("projects")
+            .join(project_id)
+            .join("files")
+    }
+
     pub fn data_dir(&self) -> &Path {
         &self.data_dir
     }

@@ -5,7 +5,7 @@ use futures::stream::BoxStream;
 
 use cowork_core::factory::{FactoryError, UndoOutcome, UndoRequest};
 use cowork_protocol::{ApprovalDecision, EndReason, Envelope, Event, Op, TaskId, TaskStatus};
-use cowork_store::{StoreError, TaskRow};
+use cowork_store::{ProjectError, StoreError, TaskRow};
 
 use super::TaskManager;
 use super::files;
@@ -13,8 +13,8 @@ use super::request;
 use super::sched::shutting_down;
 use super::view::{self, ApprovalState};
 use crate::backend::{
-    Backend, BackendError, FileContent, Front, NewTask, PendingApproval, TaskDetail, TaskFile,
-    TaskSummary, UndoConflict, UndoReport,
+    Backend, BackendError, FileContent, FolderRequest, Front, NewTask, PendingApproval, TaskDetail,
+    TaskFile, TaskSummary, UndoConflict, UndoReport,
 };
 
 impl Backend for TaskManager {
@@ -22,7 +22,10 @@ impl Backend for TaskManager {
         if !self.is_accepting() {
             return Err(shutting_down());
         }
-        let prepared = request::prepare(request, &self.config, &|name| std::env::var(name).ok())?;
+        let (request, project) = self.with_project(request)?;
+        let mut prepared =
+            request::prepare(request, &self.config, &|name| std::env::var(name).ok())?;
+        prepared.spec.project = project;
         self.submit(prepared)
     }
 
@@ -223,6 +226,44 @@ impl Backend for TaskManager {
 }
 
 impl TaskManager {
+    /// `request` with its project's folders, mode and model applied, and
+    /// the project's id for the task's spec.
+    fn with_project(
+        &self,
+        mut request: NewTask,
+    ) -> Result<(NewTask, Option<String>), BackendError> {
+        let Some(name) = request.project.take() else {
+            return Ok((request, None));
+        };
+        let project = self.store.project(&name).map_err(|e| match e {
+            ProjectError::NotFound(_) | ProjectError::Archived(_) => {
+                BackendError::BadRequest(e.to_string())
+            }
+            ProjectError::Store(e) => store_error(e),
+            other => BackendError::Internal(other.to_string()),
+        })?;
+        if project.archived_at.is_some() {
+            return Err(BackendError::BadRequest(
+                ProjectError::Archived(project.name).to_string(),
+            ));
+        }
+        for folder in &project.folders {
+            if !request.folders.iter().any(|f| f.path == folder.path) {
+                request.folders.push(FolderRequest {
+                    path: folder.path.clone(),
+                    read_only: folder.read_only,
+                });
+            }
+        }
+        if request.mode.is_none() {
+            request.mode = project.mode;
+        }
+        if request.model.is_none() && request.provider.is_none() {
+            request.model.clone_from(&project.model);
+        }
+        Ok((request, Some(project.id)))
+    }
+
     /// The approvals the task waits for, from its log: a resumed run's
     /// question counts from the moment the log holds it, before the run
     /// gets back to it.

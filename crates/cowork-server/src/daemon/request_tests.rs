@@ -39,6 +39,7 @@ fn request(d: &Dir) -> NewTask {
         assume_yes: false,
         sandbox: None,
         allow_net: vec![],
+        project: None,
     }
 }
 

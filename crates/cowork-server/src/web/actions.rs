@@ -97,6 +97,7 @@ pub(crate) fn new_task(form: &TaskForm) -> Result<NewTask, String> {
         assume_yes: false,
         sandbox: None,
         allow_net: Vec::new(),
+        project: None,
     })
 }
 

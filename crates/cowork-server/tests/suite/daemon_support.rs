@@ -107,6 +107,7 @@ impl Place {
             assume_yes: false,
             sandbox: None,
             allow_net: vec![],
+            project: None,
         }
     }
 }

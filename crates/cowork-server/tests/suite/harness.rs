@@ -118,6 +118,7 @@ impl TestServer {
                 assume_yes: false,
                 sandbox: None,
                 allow_net: Vec::new(),
+                project: None,
             })
             .unwrap()
     }
