@@ -45,6 +45,9 @@ pub use action::{Action, ActionKind, CatchUp, MissReason, RunKind};
 pub use clock::{Clock, ClockEvent, Reading, SleepDetector, SystemClock, TestClock};
 pub use cron::Cron;
 pub use error::{ACCEPTED_FORMS, AtProblem, CronField, CronProblem, Error, PhraseProblem};
+/// The instant type of this crate's API, re-exported so callers need not
+/// name `jiff` themselves.
+pub use jiff::Timestamp;
 pub use recurrence::{Recurrence, Rule};
 pub use scheduler::{Config, ScheduleState, Scheduler};
 pub use zone::{SystemZone, bundled_zone, system_zone, zone};
