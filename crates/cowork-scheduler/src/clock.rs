@@ -167,6 +167,23 @@ pub enum ClockEvent {
     WallStepped { by: SignedDuration },
 }
 
+/// For logs: "the machine slept for about 8h 10m".
+impl std::fmt::Display for ClockEvent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Whole minutes: the boot clock's 10 ms resolution is noise here.
+        let minutes = |d: SignedDuration| SignedDuration::from_mins(d.as_mins());
+        match *self {
+            Self::Resumed { slept } => {
+                write!(f, "the machine slept for about {:#}", minutes(slept))
+            }
+            Self::WallStepped { by } if by.is_negative() => {
+                write!(f, "the wall clock was set back by {:#}", by.abs())
+            }
+            Self::WallStepped { by } => write!(f, "the wall clock was set forward by {by:#}"),
+        }
+    }
+}
+
 /// Compares successive readings; see the module doc for how.
 #[derive(Debug)]
 pub struct SleepDetector {

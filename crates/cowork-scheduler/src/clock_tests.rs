@@ -116,3 +116,19 @@ fn the_system_clock_reads_moving_clocks() {
     detector.observe(first);
     assert!(detector.observe(second).is_empty());
 }
+
+#[test]
+fn events_read_as_sentences_for_the_log() {
+    let slept = ClockEvent::Resumed {
+        slept: SignedDuration::from_secs(8 * 3600 + 10 * 60 + 7),
+    };
+    assert_eq!(slept.to_string(), "the machine slept for about 8h 10m");
+    let back = ClockEvent::WallStepped {
+        by: SignedDuration::from_mins(-90),
+    };
+    assert_eq!(back.to_string(), "the wall clock was set back by 1h 30m");
+    let forward = ClockEvent::WallStepped {
+        by: SignedDuration::from_secs(42),
+    };
+    assert_eq!(forward.to_string(), "the wall clock was set forward by 42s");
+}

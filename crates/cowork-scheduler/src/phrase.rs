@@ -64,12 +64,12 @@ fn split_time<'a>(
     words: &'a [&'a str],
 ) -> Result<(&'a [&'a str], Option<TimeOfDay>), PhraseProblem> {
     if let Some(at) = words.iter().rposition(|w| *w == "at") {
-        let time = words[at + 1..].concat();
+        let time = words[at + 1..].join(" ");
         return Ok((&words[..at], Some(time_of_day(&time)?)));
     }
     match words {
         [rest @ .., number, meridiem] if matches!(*meridiem, "am" | "pm") => {
-            let time = format!("{number}{meridiem}");
+            let time = format!("{number} {meridiem}");
             Ok((rest, Some(time_of_day(&time)?)))
         }
         [rest @ .., last]
@@ -84,11 +84,13 @@ fn split_time<'a>(
     }
 }
 
-/// `9`, `09:30`, `9am`, `6:30pm`, `12am`, `noon`, `midnight`.
-fn time_of_day(text: &str) -> Result<TimeOfDay, PhraseProblem> {
+/// `9`, `09:30`, `9am`, `6:30 pm`, `12am`, `noon`, `midnight`.
+fn time_of_day(written: &str) -> Result<TimeOfDay, PhraseProblem> {
     let bad = || PhraseProblem::Time {
-        text: text.to_owned(),
+        text: written.to_owned(),
     };
+    let compact: String = written.split_whitespace().collect();
+    let text = compact.as_str();
     match text {
         "noon" => return Ok((12, 0)),
         "midnight" => return Ok((0, 0)),

@@ -65,6 +65,8 @@ fn bad_times_say_how_to_write_a_time() {
     ] {
         assert!(matches!(refused(bad), PhraseProblem::Time { .. }), "{bad}");
     }
+    let err = parse("every monday at 8 and 17").unwrap_err().to_string();
+    assert!(err.contains("`8 and 17` is not a time of day"), "{err}");
     let err = parse("daily at 25:00").unwrap_err().to_string();
     assert!(err.contains("write 9:00, 18:30, 9am or 6:30pm"), "{err}");
 }

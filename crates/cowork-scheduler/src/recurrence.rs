@@ -108,9 +108,11 @@ impl Recurrence {
 
     fn build(rule: Rule, zone_name: &str, phrase: Option<String>) -> Result<Self, Error> {
         let zone = zone::zone(zone_name)?;
+        // Stored as the database spells it: `europe/berlin` is Europe/Berlin.
+        let zone_name = zone.iana_name().unwrap_or(zone_name).to_owned();
         Ok(Self {
             rule,
-            zone_name: zone_name.to_owned(),
+            zone_name,
             zone,
             phrase,
         })

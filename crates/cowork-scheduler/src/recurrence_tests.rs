@@ -268,6 +268,57 @@ fn lord_howe_repeated_half_hour_runs_once() {
     );
 }
 
+// --- Midnight gaps and a skipped day.
+
+#[test]
+fn a_midnight_run_on_a_day_without_midnight_runs_once_at_one() {
+    // Santiago springs forward at 00:00 on 2026-09-06; Cairo on 2026-04-24.
+    let santiago = cron("0 0 * * *", "America/Santiago");
+    let from = at("America/Santiago", "2026-09-05 12:00");
+    assert_eq!(
+        runs(&santiago, from, 2),
+        ["2026-09-06 01:00 -03:00", "2026-09-07 00:00 -03:00"]
+    );
+    let cairo = cron("30 0 * * 5", "Africa/Cairo");
+    let from = at("Africa/Cairo", "2026-04-20 12:00");
+    assert_eq!(runs(&cairo, from, 1), ["2026-04-24 01:30 +03:00"]);
+}
+
+#[test]
+fn a_daily_run_on_samoas_skipped_day_runs_once_not_twice_on_the_next() {
+    // 2011-12-30 never happened in Apia (-10:00 -> +14:00): its 09:00 maps
+    // onto 2011-12-31 09:00, which runs once.
+    let daily = cron("0 9 * * *", "Pacific/Apia");
+    let from = at("Pacific/Apia", "2011-12-29 12:00");
+    assert_eq!(
+        runs(&daily, from, 2),
+        ["2011-12-31 09:00 +14:00", "2012-01-01 09:00 +14:00"]
+    );
+}
+
+#[test]
+fn zone_names_are_stored_as_the_tz_database_spells_them() {
+    assert_eq!(
+        cron("0 9 * * *", "europe/berlin").zone_name(),
+        "Europe/Berlin"
+    );
+    assert_eq!(cron("0 9 * * *", "utc").zone_name(), "UTC");
+}
+
+#[test]
+fn a_real_time_after_a_gap_that_comes_before_a_shifted_one_is_not_lost() {
+    // Regression: on Lord Howe's spring day 02:15 (in the gap) maps to 02:45
+    // while 02:30 (just after it) is real; searching from days before, the
+    // search stopped at 02:45 and lost 02:30.
+    // Only on that day, so that the search starts weeks before it.
+    let both = cron("15,30 2 4 10 *", "Australia/Lord_Howe");
+    let from = at("Australia/Lord_Howe", "2026-09-01 12:00");
+    assert_eq!(
+        runs(&both, from, 2),
+        ["2026-10-04 02:30 +11:00", "2026-10-04 02:45 +11:00"]
+    );
+}
+
 // --- Consistency: starting anywhere before a run finds that run.
 
 #[test]
@@ -278,6 +329,8 @@ fn any_start_between_two_runs_finds_the_same_next_run() {
         "America/New_York",
         "Australia/Sydney",
         "Australia/Lord_Howe",
+        "America/Santiago",
+        "Pacific/Apia",
     ];
     let exprs = [
         "30 2 * * *",
@@ -297,6 +350,8 @@ fn any_start_between_two_runs_finds_the_same_next_run() {
         "2026-10-03 22:00",
         "2026-10-24 22:00",
         "2026-10-31 22:00",
+        "2026-09-05 20:00",
+        "2011-12-29 08:00",
     ];
     for zone_name in zones {
         for expr in exprs {
