@@ -33,9 +33,10 @@ pub struct Cron {
 }
 
 const ALL_HOURS: u32 = (1 << 24) - 1;
-/// How far ahead a match is searched for: a leap day falling on a given
-/// weekday recurs within 28 years, so 30 always finds a satisfiable one.
-const SEARCH_YEARS: i32 = 30;
+/// How far ahead a match is searched for: a leap day on a given weekday
+/// recurs every 28 years, or up to 40 across a skipped leap year (2100).
+/// Only such rare rules ever search this far.
+const SEARCH_YEARS: i32 = 50;
 
 impl Cron {
     /// Parses a cron expression.

@@ -236,3 +236,12 @@ fn whitespace_is_collapsed_in_the_canonical_form() {
         "0 9 * * 1-5"
     );
 }
+
+#[test]
+fn a_leap_day_that_must_be_a_sunday_is_found_across_2100() {
+    // `*/7` in the weekday field is `*`-led, so both day fields must match:
+    // Feb 29 on a Sunday. After 2088 the next is 2128, 40 years on, past
+    // the skipped leap year 2100.
+    let found = next("0 0 29 2 */7", (2089, 1, 1, 0, 0)).unwrap();
+    assert_eq!(found, Minute::new(2128, 2, 29, 0, 0));
+}

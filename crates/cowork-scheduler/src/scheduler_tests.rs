@@ -428,3 +428,18 @@ fn schedule_state_and_actions_serialise_as_stable_json() {
         })
     );
 }
+
+#[test]
+fn a_one_shot_that_passed_while_paused_is_recorded_and_done_on_resume() {
+    let now = ts("2026-12-01T10:00:00Z");
+    let rule = Recurrence::at("2026-12-24 08:00", "Europe/Berlin", now).unwrap();
+    let mut scheduler = Scheduler::new(Config::default());
+    scheduler
+        .add(ScheduleState::new("eve", rule, CatchUp::Once, now))
+        .unwrap();
+    assert!(scheduler.pause("eve", now).unwrap().is_empty());
+    let resumed = scheduler.resume("eve", ts("2026-12-25T00:00:00Z")).unwrap();
+    assert_eq!(summary(&resumed), ["missed 07:00 paused"]);
+    assert!(scheduler.get("eve").unwrap().done);
+    assert!(scheduler.due(ts("2026-12-26T00:00:00Z")).is_empty());
+}
