@@ -52,6 +52,11 @@ pub enum Command {
     /// Connectors: MCP servers tasks can use.
     #[command(subcommand)]
     Mcp(crate::cli_plugins::McpCommand),
+    /// Trust a connected folder, so tasks follow its own instructions
+    /// (COWORK.md, CLAUDE.md, AGENTS.md) and use its skills
+    /// (.claude/skills), or stop that with `--revoke`. At a terminal,
+    /// `cowork run` asks once per folder.
+    Trust(crate::cli_plugins::TrustFolderArgs),
 }
 
 #[derive(Debug, Args)]

@@ -118,6 +118,7 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
         Command::Serve(args) => serve::serve(args),
         Command::Plugin(command) => plugin_cmd::plugin(command, &config),
         Command::Mcp(command) => runtime()?.block_on(mcp_cmd::mcp(command, &config)),
+        Command::Trust(args) => plugin_cmd::trust(&args),
     }
 }
 

@@ -13,7 +13,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use cowork_core::Decider;
 use cowork_protocol::{
-    BudgetExceeded, ConnectorStatus, EndReason, Envelope, Event, TaskId, TaskStatus, Usage,
+    BudgetExceeded, ConnectorStatus, EndReason, Envelope, Event, InstructionSource, TaskId,
+    TaskStatus, Usage,
 };
 
 use crate::safe;
@@ -172,6 +173,9 @@ impl Renderer {
                         .yellow()
                         .to_string(),
                 );
+            }
+            Event::InstructionsLoaded { sources } => {
+                self.err_line(&style(instructions_line(sources)).dim().to_string());
             }
             Event::StatusChanged {
                 status,
@@ -433,6 +437,22 @@ pub fn human_count(n: u64) -> String {
         1_000..1_000_000 => format!("{:.1}k", n as f64 / 1e3),
         _ => format!("{:.1}M", n as f64 / 1e6),
     }
+}
+
+/// The instructions a task was given, in one line; when a folder's were
+/// shown only as data, how to trust it (told once, at the task's start).
+pub fn instructions_line(sources: &[InstructionSource]) -> String {
+    let listed: Vec<String> = sources
+        .iter()
+        .map(|s| safe::line(&s.summary()).into_owned())
+        .collect();
+    let mut line = format!("instructions: {}", listed.join(" · "));
+    if sources.iter().any(|s| !s.trusted) {
+        line.push_str(
+            " — to have tasks follow a folder's instructions, trust it: cowork trust FOLDER",
+        );
+    }
+    line
 }
 
 /// A connector's status in the CLI's words: what is wrong, and the command

@@ -204,6 +204,10 @@ pub struct TaskExtensions {
     /// For the person, once: components skipped, servers refused by
     /// policy. Recorded as notices.
     pub notices: Vec<String>,
+    /// The task's folders the person trusted: their own instructions
+    /// (`COWORK.md`…) are followed. Any other folder's are shown to the
+    /// model as data.
+    pub trusted_folders: Vec<PathBuf>,
 }
 
 /// Where the factory gets each task's extensions and expands commands.

@@ -42,6 +42,7 @@ pub mod extensions;
 pub mod factory;
 mod handle;
 mod hub;
+pub mod instructions;
 mod output;
 mod permission;
 mod prompt;
@@ -62,11 +63,12 @@ pub use factory::{
 };
 pub use handle::{OpSender, TaskHandle};
 pub use hub::{Hub, Publisher, Subscription};
+pub use instructions::{Instructions, ProjectInstructions};
 pub use output::truncate_tool_output;
 pub use permission::{
     CallFacts, Policy, RuleError, Verdict, denied_paths, escape_glob, hidden_paths,
 };
-pub use prompt::{system_prompt, system_prompt_with};
+pub use prompt::{instructions_section, system_prompt, system_prompt_with};
 pub use runner::{
     LoadedTask, RunOptions, TaskDeps, continue_task, load_task, resume_task, start_recorded_task,
     start_task,

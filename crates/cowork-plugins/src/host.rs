@@ -20,7 +20,7 @@ use cowork_core::{
     Connectors, ConnectorsUpdate, ExpandedPrompt, ExtensionSource, Skill, TaskContext,
     TaskExtensions, UnknownCommand, close_matches,
 };
-use cowork_protocol::{ConnectorStatus, FolderGrant};
+use cowork_protocol::ConnectorStatus;
 
 use crate::curation::Policy;
 use crate::diag::{Diagnostic, Severity};
@@ -232,20 +232,6 @@ impl PluginHost {
         &self.setup
     }
 
-    /// Connected folders that hold their own skills the person has not
-    /// answered for yet: a front with a person at hand asks before the
-    /// task starts ([`FolderTrust`]).
-    pub fn unanswered_folder_skills(&self, folders: &[FolderGrant]) -> Vec<PathBuf> {
-        let trust = FolderTrust::load(&FolderTrust::file(&self.setup.paths.plugins_dir()))
-            .unwrap_or_default();
-        folders
-            .iter()
-            .filter(|g| g.path.join(FOLDER_SKILLS).is_dir())
-            .filter(|g| trust.answer(&g.path).is_none())
-            .map(|g| g.path.clone())
-            .collect()
-    }
-
     /// How connectors are reached: the person's inherited variables and
     /// the stored logins.
     pub fn connect_options(&self) -> ConnectOptions {
@@ -379,6 +365,19 @@ impl PluginHost {
         (skills, dirs)
     }
 
+    /// The task's folders the person trusted. One answer covers a
+    /// folder's instructions and its skills; a damaged trust file trusts
+    /// none (the skills' notice says why).
+    fn trusted_folders(&self, ctx: &TaskContext) -> Vec<PathBuf> {
+        let trust = FolderTrust::load(&FolderTrust::file(&self.setup.paths.plugins_dir()))
+            .unwrap_or_default();
+        ctx.folders
+            .iter()
+            .filter(|g| trust.answer(&g.path) == Some(true))
+            .map(|g| g.path.clone())
+            .collect()
+    }
+
     /// The connectors of a task: the allowed ones resolved, the rest as
     /// statuses the first poll reports.
     fn connectors(&self, catalog: &Catalog) -> Option<Arc<dyn Connectors>> {
@@ -460,6 +459,7 @@ impl ExtensionSource for PluginHost {
             .collect();
         let (skills, read_only) = self.skills(&catalog, ctx, &mut notices);
         TaskExtensions {
+            trusted_folders: self.trusted_folders(ctx),
             // Skills only the person may invoke stay out of the model's list.
             skills: skills
                 .into_iter()

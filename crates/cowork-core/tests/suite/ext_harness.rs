@@ -82,6 +82,8 @@ pub struct Source {
     pub connectors: Option<Arc<FakeConnectors>>,
     pub hooks: Option<Arc<FakeHooks>>,
     pub notices: Vec<String>,
+    /// Folders the person trusted.
+    pub trusted: Vec<PathBuf>,
 }
 
 impl ExtensionSource for Source {
@@ -92,6 +94,7 @@ impl ExtensionSource for Source {
             connectors: self.connectors.clone().map(|c| c as Arc<dyn Connectors>),
             hooks: self.hooks.clone().map(|h| h as Arc<dyn Hooks>),
             notices: self.notices.clone(),
+            trusted_folders: self.trusted.clone(),
         }
     }
 
