@@ -74,7 +74,12 @@ fn layers_come_global_then_project_then_each_folders_files_in_order() {
         name: "Acme".into(),
         text: "P".into(),
     };
-    let read = load_with(Some(&global), Some(&project), &[&b, &a], std::slice::from_ref(&a));
+    let read = load_with(
+        Some(&global),
+        Some(&project),
+        &[&b, &a],
+        std::slice::from_ref(&a),
+    );
     let path = |p: &Path, f: &str| p.join(f).display().to_string();
     assert_eq!(
         summary(&read),
