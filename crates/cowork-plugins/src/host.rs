@@ -11,7 +11,7 @@
 //! becomes a notice or a connector status.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use futures::future::BoxFuture;
@@ -20,7 +20,8 @@ use cowork_core::{
     Connectors, ConnectorsUpdate, ExpandedPrompt, ExtensionSource, Skill, TaskContext,
     TaskExtensions, UnknownCommand, close_matches,
 };
-use cowork_protocol::ConnectorStatus;
+use cowork_files::{FileError, Folders};
+use cowork_protocol::{ConnectorStatus, FolderGrant};
 
 use crate::curation::Policy;
 use crate::diag::{Diagnostic, Severity};
@@ -348,6 +349,10 @@ impl PluginHost {
                 ));
                 continue;
             }
+            if let Some(refused) = outside_its_folder(grant, &dir) {
+                notices.push(refused);
+                continue;
+            }
             match load_skills(&dir) {
                 Ok((defs, found)) => {
                     notices.extend(found.iter().filter(|d| is_error(d)).map(|d| d.to_string()));
@@ -427,6 +432,24 @@ impl PluginHost {
             hidden: self.setup.hidden.clone(),
         };
         Some(Arc::new(PluginHooks::new(sources, setup)))
+    }
+}
+
+/// Why a folder's skills `dir` is not used when it does not lie beneath
+/// the folder: trusting a folder trusts what is in it, and a link out of
+/// it would make wherever it points readable to the task (skill folders
+/// join the task's grants). Judged by the kernel, beneath the folder's
+/// descriptor, as every file tool judges paths.
+fn outside_its_folder(grant: &FolderGrant, dir: &Path) -> Option<String> {
+    let opened = Folders::open(std::slice::from_ref(grant))
+        .and_then(|folders| folders.resolve_path(dir)?.open_dir().map(drop));
+    match opened {
+        Ok(()) => None,
+        Err(FileError::OutsideFolders { .. }) => Some(format!(
+            "{} leads outside its folder, so this task does not use the skills there",
+            dir.display()
+        )),
+        Err(e) => Some(format!("the skills in {} are not used: {e}", dir.display())),
     }
 }
 

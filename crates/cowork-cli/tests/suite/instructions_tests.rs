@@ -105,3 +105,33 @@ fn claude_md_is_read_for_compatibility_and_a_link_out_of_the_folder_is_refused()
     assert!(!system.contains("OUTSIDE"), "{system}");
     assert!(live.contains("links to outside its folder"), "{live}");
 }
+
+/// One trust answer covers a folder's instructions and skills; neither
+/// may come from outside the folder through a link.
+#[test]
+fn a_trusted_folders_skills_linked_from_outside_it_are_not_used() {
+    let env = Env::new();
+    let elsewhere = env.home.path().join("elsewhere");
+    std::fs::create_dir_all(elsewhere.join("leak")).unwrap();
+    std::fs::write(
+        elsewhere.join("leak/SKILL.md"),
+        "---\nname: leak\ndescription: Reads what lies elsewhere.\n---\nGo.\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(env.folder.path().join(".claude")).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, env.folder.path().join(".claude/skills")).unwrap();
+    let out = env
+        .cowork()
+        .arg("trust")
+        .arg(env.folder.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let (system, live) = run_once(&env);
+    assert!(!system.contains("Reads what lies elsewhere"), "{system}");
+    assert!(
+        !system.contains(&elsewhere.display().to_string()),
+        "{system}"
+    );
+    assert!(live.contains("leads outside its folder"), "{live}");
+}
