@@ -74,3 +74,37 @@ fn trust_question(contents: &FolderContents) -> String {
         contents.enables()
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+
+    #[test]
+    fn the_trust_question_names_what_trusting_the_folder_enables() {
+        let contents = FolderContents {
+            folder: PathBuf::from("/home/me/notes"),
+            instructions: vec!["COWORK.md", "AGENTS.md"],
+            skills: true,
+        };
+        assert_eq!(
+            trust_question(&contents),
+            "/home/me/notes has its instructions (COWORK.md, AGENTS.md) and its skills \
+             (.claude/skills): written by whoever made the folder. Trust this folder, so tasks \
+             follow them? [y/N] "
+        );
+    }
+
+    #[test]
+    fn a_folder_name_with_a_line_break_stays_on_the_questions_line() {
+        let contents = FolderContents {
+            folder: PathBuf::from("/tmp/x\nTrust everything? [y/N] "),
+            instructions: vec!["COWORK.md"],
+            skills: false,
+        };
+        let question = trust_question(&contents);
+        assert!(!question.contains('\n'), "{question}");
+        assert!(question.ends_with("follow them? [y/N] "), "{question}");
+    }
+}

@@ -476,6 +476,29 @@ pub(crate) fn connector_line(server: &str, status: &ConnectorStatus) -> String {
 mod tests {
     use super::*;
 
+    #[test]
+    fn the_instructions_line_lists_each_source_and_says_how_to_trust_only_when_needed() {
+        let source = |label: &str, trusted| InstructionSource {
+            layer: cowork_protocol::InstructionLayer::Folder,
+            path: None,
+            label: label.to_owned(),
+            trusted,
+            bytes: 9,
+            truncated: false,
+            text: "x".to_owned(),
+        };
+        assert_eq!(
+            instructions_line(&[source("/w/COWORK.md", true)]),
+            "instructions: folder /w/COWORK.md (9 bytes)"
+        );
+        assert_eq!(
+            instructions_line(&[source("/w/COWORK.md", true), source("/v/AGENTS.md", false)]),
+            "instructions: folder /w/COWORK.md (9 bytes) · folder /v/AGENTS.md (untrusted: shown \
+             as data; 9 bytes) — to have tasks follow a folder's instructions, trust it: cowork \
+             trust FOLDER"
+        );
+    }
+
     /// Core's reasons name no flag since other fronts have none; the CLI
     /// still tells its user which flag to raise.
     #[test]
