@@ -11,7 +11,7 @@
 //! becomes a notice or a connector status.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use futures::future::BoxFuture;
@@ -20,8 +20,7 @@ use cowork_core::{
     Connectors, ConnectorsUpdate, ExpandedPrompt, ExtensionSource, Skill, TaskContext,
     TaskExtensions, UnknownCommand, close_matches,
 };
-use cowork_files::{FileError, Folders};
-use cowork_protocol::{ConnectorStatus, FolderGrant};
+use cowork_protocol::ConnectorStatus;
 
 use crate::curation::Policy;
 use crate::diag::{Diagnostic, Severity};
@@ -349,7 +348,7 @@ impl PluginHost {
                 ));
                 continue;
             }
-            if let Some(refused) = outside_its_folder(grant, &dir) {
+            if let Some(refused) = crate::trust::outside_its_folder(grant, &dir) {
                 notices.push(refused);
                 continue;
             }
@@ -368,19 +367,6 @@ impl PluginHost {
             }
         }
         (skills, dirs)
-    }
-
-    /// The task's folders the person trusted. One answer covers a
-    /// folder's instructions and its skills; a damaged trust file trusts
-    /// none (the skills' notice says why).
-    fn trusted_folders(&self, ctx: &TaskContext) -> Vec<PathBuf> {
-        let trust = FolderTrust::load(&FolderTrust::file(&self.setup.paths.plugins_dir()))
-            .unwrap_or_default();
-        ctx.folders
-            .iter()
-            .filter(|g| trust.answer(&g.path) == Some(true))
-            .map(|g| g.path.clone())
-            .collect()
     }
 
     /// The connectors of a task: the allowed ones resolved, the rest as
@@ -435,24 +421,6 @@ impl PluginHost {
     }
 }
 
-/// Why a folder's skills `dir` is not used when it does not lie beneath
-/// the folder: trusting a folder trusts what is in it, and a link out of
-/// it would make wherever it points readable to the task (skill folders
-/// join the task's grants). Judged by the kernel, beneath the folder's
-/// descriptor, as every file tool judges paths.
-fn outside_its_folder(grant: &FolderGrant, dir: &Path) -> Option<String> {
-    let opened = Folders::open(std::slice::from_ref(grant))
-        .and_then(|folders| folders.resolve_path(dir)?.open_dir().map(drop));
-    match opened {
-        Ok(()) => None,
-        Err(FileError::OutsideFolders { .. }) => Some(format!(
-            "{} leads outside its folder, so this task does not use the skills there",
-            dir.display()
-        )),
-        Err(e) => Some(format!("the skills in {} are not used: {e}", dir.display())),
-    }
-}
-
 fn to_skill(def: &SkillDef, qualified: String, body: String) -> Skill {
     Skill {
         qualified,
@@ -482,7 +450,11 @@ impl ExtensionSource for PluginHost {
             .collect();
         let (skills, read_only) = self.skills(&catalog, ctx, &mut notices);
         TaskExtensions {
-            trusted_folders: self.trusted_folders(ctx),
+            // One answer covers a folder's instructions and its skills; a
+            // damaged trust file trusts none (the skills' notice says why).
+            trusted_folders: FolderTrust::load(&FolderTrust::file(&self.setup.paths.plugins_dir()))
+                .unwrap_or_default()
+                .trusted(&ctx.folders),
             // Skills only the person may invoke stay out of the model's list.
             skills: skills
                 .into_iter()

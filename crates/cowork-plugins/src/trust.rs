@@ -15,6 +15,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use cowork_core::instructions::FOLDER_INSTRUCTION_FILES;
+use cowork_files::{FileError, Folders};
 use cowork_protocol::FolderGrant;
 use serde::{Deserialize, Serialize};
 
@@ -136,6 +137,15 @@ impl FolderTrust {
         out
     }
 
+    /// The folders of `grants` the person trusted, as granted.
+    pub fn trusted(&self, grants: &[FolderGrant]) -> Vec<PathBuf> {
+        grants
+            .iter()
+            .filter(|g| self.answer(&g.path) == Some(true))
+            .map(|g| g.path.clone())
+            .collect()
+    }
+
     /// Records the person's answer for `folder` and saves it atomically.
     pub fn set(&mut self, file: &Path, folder: &Path, allowed: bool) -> Result<(), TrustError> {
         self.folders.insert(real(folder), allowed);
@@ -151,6 +161,24 @@ impl FolderTrust {
         temp.as_file().sync_all().map_err(write)?;
         temp.persist(file).map_err(|e| write(e.error))?;
         Ok(())
+    }
+}
+
+/// Why a folder's skills `dir` is not used when it does not lie beneath
+/// the folder: trusting a folder trusts what is in it, and a link out of
+/// it would make wherever it points readable to the task (skill folders
+/// join the task's grants). Judged by the kernel, beneath the folder's
+/// descriptor, as every file tool judges paths.
+pub(crate) fn outside_its_folder(grant: &FolderGrant, dir: &Path) -> Option<String> {
+    let opened = Folders::open(std::slice::from_ref(grant))
+        .and_then(|folders| folders.resolve_path(dir)?.open_dir().map(drop));
+    match opened {
+        Ok(()) => None,
+        Err(FileError::OutsideFolders { .. }) => Some(format!(
+            "{} leads outside its folder, so this task does not use the skills there",
+            dir.display()
+        )),
+        Err(e) => Some(format!("the skills in {} are not used: {e}", dir.display())),
     }
 }
 
@@ -208,7 +236,9 @@ mod tests {
         trust.set(&file, &agents.path, false).unwrap();
         trust.set(&file, &both.path, true).unwrap();
         let again = FolderTrust::load(&file).unwrap();
-        assert!(again.unanswered(&[plain, agents, both]).is_empty());
+        let grants = [plain, agents, both.clone()];
+        assert!(again.unanswered(&grants).is_empty());
+        assert_eq!(again.trusted(&grants), [both.path]);
     }
 
     #[test]
