@@ -243,6 +243,35 @@ fn read_beneath(folders: &Folders, path: &Path, cap: usize) -> Result<Option<Rea
         })
 }
 
+/// The recorded `sources` of a task being run again, with each folder's
+/// file the person no longer trusts turned into data, and a notice for
+/// each; `None` when nothing changed. Trust withdrawn counts from the
+/// next run; trust given later does not change a task already started
+/// (its recorded text is what it was given).
+pub(crate) fn withdrawn(
+    sources: &[InstructionSource],
+    trusted: &[PathBuf],
+) -> Option<Instructions> {
+    let trusted: Vec<PathBuf> = trusted.iter().map(|p| real(p)).collect();
+    let mut out = Instructions {
+        sources: sources.to_vec(),
+        notices: Vec::new(),
+    };
+    for source in &mut out.sources {
+        let folder = source.path.as_ref().and_then(|p| p.as_path().parent());
+        let still = folder.is_some_and(|f| trusted.iter().any(|t| t == f));
+        if source.layer == InstructionLayer::Folder && source.trusted && !still {
+            source.trusted = false;
+            out.notices.push(format!(
+                "{} is no longer followed: its folder is not trusted any more, so the task now \
+                 sees it as data",
+                source.label
+            ));
+        }
+    }
+    (!out.notices.is_empty()).then_some(out)
+}
+
 /// A folder by its real path, so a symlink to it is the same folder.
 fn real(path: &Path) -> PathBuf {
     std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned())

@@ -19,7 +19,7 @@ use crate::error::CoreError;
 use crate::extensions::{ExpandedPrompt, TaskExtensions};
 use crate::handle::{MessageGate, OpSender, TaskHandle};
 use crate::hub::Hub;
-use crate::instructions::Instructions;
+use crate::instructions::{self, Instructions};
 use crate::permission::Policy;
 use crate::prompt;
 use crate::tool::ToolRegistry;
@@ -291,13 +291,23 @@ fn spawn(
         &deps.extensions.read_only,
     );
     // Read once, kept for the task's life: the system prompt stays
-    // byte-identical across turns and runs. What is left in `deps` is
-    // recorded when the run begins.
+    // byte-identical across turns and runs (unless the person withdrew a
+    // folder's trust meanwhile). What is left in `deps` is recorded when
+    // the run begins.
     let instructions = match &transcript.instructions {
-        Some(recorded) => {
-            deps.instructions = Instructions::default();
-            recorded.clone()
-        }
+        Some(recorded) => match instructions::withdrawn(recorded, &deps.extensions.trusted_folders)
+        {
+            // Recorded again, so the log holds what the model is sent now.
+            Some(narrowed) => {
+                let sources = narrowed.sources.clone();
+                deps.instructions = narrowed;
+                sources
+            }
+            None => {
+                deps.instructions = Instructions::default();
+                recorded.clone()
+            }
+        },
         None if transcript.model_calls == 0 => deps.instructions.sources.clone(),
         None => {
             deps.instructions = Instructions::default();

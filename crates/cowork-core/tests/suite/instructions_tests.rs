@@ -158,6 +158,66 @@ async fn a_continued_task_is_sent_what_its_first_run_recorded_not_the_files_as_t
 }
 
 #[tokio::test]
+async fn trust_withdrawn_between_runs_turns_the_folders_file_into_data_on_the_next_run() {
+    let env = env();
+    std::fs::write(env.folder.join("COWORK.md"), "FOLLOW ME").unwrap();
+    let trusted = Source {
+        trusted: vec![env.folder.clone()],
+        ..Source::default()
+    };
+    let first = Recording::new(json!({"turns": [{"text": "done"}]}));
+    let started = env
+        .factory(trusted.clone(), vec![])
+        .start(request(
+            env.spec("go", PermissionMode::Auto),
+            first.clone(),
+            Approver::AssumeYes,
+        ))
+        .unwrap();
+    let id = started.handle.id().clone();
+    events_of(started).await;
+    assert!(first.requests()[0].system.contains("\nFOLLOW ME\n"));
+
+    let run_again = |source: Source| {
+        let model = Recording::new(json!({"turns": [{"text": "more"}]}));
+        let continued = env
+            .factory(source, vec![])
+            .continue_task(
+                id.as_str(),
+                "and then?".into(),
+                run_setup(Approver::AssumeYes),
+                Some(model.clone()),
+            )
+            .unwrap();
+        (model, continued)
+    };
+    let (model, continued) = run_again(Source::default());
+    let events = events_of(continued).await;
+    let system = &model.requests()[0].system;
+    assert!(system.contains("> FOLLOW ME\n"), "{system}");
+    assert!(!system.contains("\nFOLLOW ME\n"), "{system}");
+    assert_eq!(
+        loaded(&events)
+            .iter()
+            .map(|s| s.trusted)
+            .collect::<Vec<_>>(),
+        [false]
+    );
+    assert!(
+        warnings(&events)
+            .iter()
+            .any(|(_, m)| m.contains("no longer followed")),
+        "{events:#?}"
+    );
+
+    // Trusted again later: the task keeps what it last recorded.
+    let (model, continued) = run_again(trusted);
+    let events = events_of(continued).await;
+    assert!(model.requests()[0].system.contains("> FOLLOW ME\n"));
+    assert!(loaded(&events).is_empty());
+}
+
+#[tokio::test]
 async fn instructions_never_widen_permissions_a_delete_still_asks_in_ask_mode() {
     let env = env();
     std::fs::write(
