@@ -18,6 +18,15 @@
 //! the mode allows, the policy and the model. Undoing a task is
 //! [`factory::undo_task`].
 //!
+//! Instructions reach the model in layers ([`instructions`]): the
+//! person's global `COWORK.md`, a project's, then each connected folder's
+//! `COWORK.md`, `CLAUDE.md` and `AGENTS.md` — followed only for folders the
+//! person trusted ([`TaskExtensions::trusted_folders`]), quoted as data
+//! otherwise. They are read at the task's start, recorded
+//! ([`Event::InstructionsLoaded`](cowork_protocol::Event::InstructionsLoaded))
+//! and reused by every later run, and the permission engine never reads
+//! them.
+//!
 //! Plugins reach a task only through an [`ExtensionSource`] given to the
 //! factory ([`Factory::with_extensions`]; cowork-plugins implements it):
 //! skills (named in the system prompt, loaded with the `Skill` tool, their

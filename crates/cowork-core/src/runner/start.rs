@@ -63,7 +63,8 @@ pub struct TaskDeps {
     pub extensions: TaskExtensions,
     /// The instructions read for this run. A task whose log already
     /// records its instructions runs with those instead, so a resumed
-    /// task is sent what its first run was; one that called the model
+    /// task is sent what its first run was (save a folder whose trust was
+    /// withdrawn since: its file becomes data); one that called the model
     /// without recording any (logged before instructions existed) keeps
     /// running without.
     pub instructions: Instructions,
