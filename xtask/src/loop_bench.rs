@@ -88,6 +88,7 @@ async fn measure(steps: usize, tool: &str, input: serde_json::Value) -> Result<D
         approver: Approver::Nobody,
         options: RunOptions::default(),
         extensions: Default::default(),
+        instructions: Default::default(),
     };
     let spec = TaskSpec {
         prompt: "benchmark".into(),

@@ -56,6 +56,11 @@ pub enum Command {
     /// every task started in the project gets.
     #[command(subcommand)]
     Project(crate::cli_projects::ProjectCommand),
+    /// Trust a connected folder, so tasks follow its own instructions
+    /// (COWORK.md, CLAUDE.md, AGENTS.md) and use its skills
+    /// (.claude/skills), or stop that with `--revoke`. At a terminal,
+    /// `cowork run` asks once per folder.
+    Trust(crate::cli_plugins::TrustFolderArgs),
 }
 
 #[derive(Debug, Args)]

@@ -24,15 +24,18 @@ pub enum PluginCommand {
     /// Installed plugins with their skills, commands, agents and
     /// connectors.
     List(PluginListArgs),
-    /// Let tasks use a connected folder's own skills (`.claude/skills/`),
-    /// or stop them with `--revoke`. At a terminal, `cowork run` asks once.
+    /// Trust a connected folder: tasks follow its own instructions
+    /// (COWORK.md, CLAUDE.md, AGENTS.md) and use its skills
+    /// (`.claude/skills/`); `--revoke` stops them. The same as `cowork
+    /// trust`. At a terminal, `cowork run` asks once.
     TrustFolder(TrustFolderArgs),
 }
 
 #[derive(Debug, Args)]
 pub struct TrustFolderArgs {
     pub folder: PathBuf,
-    /// Refuse the folder's skills from now on.
+    /// Stop trusting the folder: its instructions reach tasks only as
+    /// data, and its skills not at all.
     #[arg(long)]
     pub revoke: bool,
 }

@@ -9,9 +9,9 @@ use anyhow::Result;
 
 use cowork_core::SandboxChoice;
 use cowork_plugins::hooks::HookSandbox;
-use cowork_plugins::host::{FOLDER_SKILLS, HostSetup, PluginHost};
+use cowork_plugins::host::{HostSetup, PluginHost};
 use cowork_plugins::oauth::{OAuthProvider, TokenStore};
-use cowork_plugins::trust::FolderTrust;
+use cowork_plugins::trust::{FolderContents, FolderTrust};
 use cowork_protocol::FolderGrant;
 use cowork_protocol::config::Config;
 
@@ -38,31 +38,73 @@ pub fn host(config: &Config, sandbox: SandboxChoice) -> Result<Arc<PluginHost>> 
     })))
 }
 
-/// Asks, at a terminal, whether connected folders that hold their own
-/// skills may use them; remembered per folder. Without a terminal nothing
-/// is asked and the task is told the skills are not used.
-pub fn ask_folder_skills(host: &PluginHost, folders: &[FolderGrant]) -> Result<()> {
-    let unanswered = host.unanswered_folder_skills(folders);
-    if unanswered.is_empty() || !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal()
-    {
+/// Asks, at a terminal, whether each connected folder that holds its own
+/// instructions or skills is trusted, once per folder: one answer covers
+/// both, and is remembered. Without a terminal nothing is asked: the
+/// folder stays untrusted (its instructions reach the model as data, its
+/// skills not at all) and the task's transcript says how to trust it.
+/// The daemon reads the same answers for the tasks it runs, so `cowork
+/// run` asks here before handing it a task too.
+pub fn ask_folder_trust(folders: &[FolderGrant]) -> Result<()> {
+    if !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
         return Ok(());
     }
-    let file = FolderTrust::file(&host.setup().paths.plugins_dir());
+    let file = FolderTrust::file(&crate::plugin_paths::plugin_paths()?.plugins_dir());
     let mut trust = FolderTrust::load(&file)?;
-    for folder in unanswered {
+    let unanswered = trust.unanswered(folders);
+    for contents in unanswered {
         let mut err = std::io::stderr().lock();
-        write!(
-            err,
-            "{} has its own skills in {FOLDER_SKILLS}: instructions written by whoever made the \
-             folder. Let tasks use them? [y/N] ",
-            safe::line(&folder.display().to_string())
-        )?;
+        write!(err, "{}", trust_question(&contents))?;
         err.flush()?;
         drop(err);
         let mut answer = String::new();
         std::io::stdin().lock().read_line(&mut answer)?;
         let allowed = matches!(answer.trim(), "y" | "Y" | "yes" | "Yes");
-        trust.set(&file, &folder, allowed)?;
+        trust.set(&file, &contents.folder, allowed)?;
     }
     Ok(())
+}
+
+/// The question for one folder, naming what trusting it enables.
+fn trust_question(contents: &FolderContents) -> String {
+    format!(
+        "{} has {}: written by whoever made the folder. Trust this folder, so tasks follow \
+         them? [y/N] ",
+        safe::line(&contents.folder.display().to_string()),
+        contents.enables()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+
+    #[test]
+    fn the_trust_question_names_what_trusting_the_folder_enables() {
+        let contents = FolderContents {
+            folder: PathBuf::from("/home/me/notes"),
+            instructions: vec!["COWORK.md", "AGENTS.md"],
+            skills: true,
+        };
+        assert_eq!(
+            trust_question(&contents),
+            "/home/me/notes has its instructions (COWORK.md, AGENTS.md) and its skills \
+             (.claude/skills): written by whoever made the folder. Trust this folder, so tasks \
+             follow them? [y/N] "
+        );
+    }
+
+    #[test]
+    fn a_folder_name_with_a_line_break_stays_on_the_questions_line() {
+        let contents = FolderContents {
+            folder: PathBuf::from("/tmp/x\nTrust everything? [y/N] "),
+            instructions: vec!["COWORK.md"],
+            skills: false,
+        };
+        let question = trust_question(&contents);
+        assert!(!question.contains('\n'), "{question}");
+        assert!(question.ends_with("follow them? [y/N] "), "{question}");
+    }
 }

@@ -121,6 +121,7 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
         Command::Plugin(command) => plugin_cmd::plugin(command, &config),
         Command::Mcp(command) => runtime()?.block_on(mcp_cmd::mcp(command, &config)),
         Command::Project(command) => project_cmd::project(command, &store),
+        Command::Trust(args) => plugin_cmd::trust(&args),
     }
 }
 

@@ -17,7 +17,7 @@ use cowork_plugins::marketplace::known::{self, PolicyInstalls};
 use cowork_plugins::marketplace::{
     ConnectorInfo, Installed, InstalledPlugin, PluginSummary, describe, install, installed,
 };
-use cowork_plugins::trust::FolderTrust;
+use cowork_plugins::trust::{FolderContents, FolderTrust};
 use cowork_protocol::config::Config;
 
 use crate::cli_plugins::{
@@ -412,7 +412,13 @@ fn plural(count: usize, noun: &str) -> String {
     crate::render::plural(count as u64, noun)
 }
 
-/// `cowork plugin trust-folder FOLDER [--revoke]`.
+/// `cowork trust FOLDER [--revoke]`, also `cowork plugin trust-folder`.
+pub fn trust(args: &TrustFolderArgs) -> Result<ExitCode> {
+    trust_folder(args, &crate::plugin_paths::plugin_paths()?)
+}
+
+/// Records the person's trust in a folder: one answer covers its
+/// instructions and its skills.
 fn trust_folder(args: &TrustFolderArgs, paths: &PluginPaths) -> Result<ExitCode> {
     let folder = std::fs::canonicalize(&args.folder).with_context(|| {
         format!(
@@ -420,22 +426,27 @@ fn trust_folder(args: &TrustFolderArgs, paths: &PluginPaths) -> Result<ExitCode>
             safe::path(&args.folder)
         )
     })?;
-    let skills = folder.join(cowork_plugins::host::FOLDER_SKILLS);
     let file = FolderTrust::file(&paths.plugins_dir());
     let mut trust = FolderTrust::load(&file)?;
     trust.set(&file, &folder, !args.revoke)?;
+    let contents = FolderContents::of(&folder);
+    let shown = safe::path(&folder);
     let mut out = std::io::stdout().lock();
-    match (args.revoke, skills.is_dir()) {
+    match (args.revoke, contents.is_empty()) {
         (true, _) => writeln!(
             out,
-            "tasks will not use the skills in {}",
-            safe::path(&skills)
+            "{shown} is not trusted: tasks see its instructions only as data, and do not use its \
+             skills"
         )?,
-        (false, true) => writeln!(out, "tasks will use the skills in {}", safe::path(&skills))?,
         (false, false) => writeln!(
             out,
-            "allowed; {} does not exist yet, so there is nothing to use",
-            safe::path(&skills)
+            "{shown} is trusted: tasks follow {}",
+            contents.enables()
+        )?,
+        (false, true) => writeln!(
+            out,
+            "{shown} is trusted; it has no instructions (COWORK.md, CLAUDE.md, AGENTS.md) or \
+             skills (.claude/skills) yet, so there is nothing to follow"
         )?,
     }
     Ok(ExitCode::SUCCESS)

@@ -14,7 +14,7 @@ use anyhow::{Context, Result, bail};
 use futures::{Stream, StreamExt};
 
 use cowork_protocol::config::Config;
-use cowork_protocol::{Envelope, Event, PermissionMode, Provider, TaskId, TaskStatus};
+use cowork_protocol::{Envelope, Event, FolderGrant, PermissionMode, Provider, TaskId, TaskStatus};
 use cowork_server::backend::{FolderRequest, NewTask};
 use cowork_store::Store;
 
@@ -27,6 +27,17 @@ use crate::run::parse_folder;
 /// `cowork run` through the daemon.
 pub async fn run(daemon: &Daemon, args: RunArgs, config: &Config) -> Result<ExitCode> {
     let request = new_task(&args, config)?;
+    if interactive(args.yes, args.output.json) {
+        let folders: Vec<FolderGrant> = request
+            .folders
+            .iter()
+            .map(|f| FolderGrant {
+                path: f.path.clone(),
+                read_only: f.read_only,
+            })
+            .collect();
+        crate::extensions::ask_folder_trust(&folders)?;
+    }
     let id = daemon
         .create_task(&request)
         .await

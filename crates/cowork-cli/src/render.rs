@@ -13,7 +13,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use cowork_core::Decider;
 use cowork_protocol::{
-    BudgetExceeded, ConnectorStatus, EndReason, Envelope, Event, TaskId, TaskStatus, Usage,
+    BudgetExceeded, ConnectorStatus, EndReason, Envelope, Event, InstructionSource, TaskId,
+    TaskStatus, Usage,
 };
 
 use crate::safe;
@@ -172,6 +173,9 @@ impl Renderer {
                         .yellow()
                         .to_string(),
                 );
+            }
+            Event::InstructionsLoaded { sources } => {
+                self.err_line(&style(instructions_line(sources)).dim().to_string());
             }
             Event::StatusChanged {
                 status,
@@ -435,6 +439,22 @@ pub fn human_count(n: u64) -> String {
     }
 }
 
+/// The instructions a task was given, in one line; when a folder's were
+/// shown only as data, how to trust it (told once, at the task's start).
+pub fn instructions_line(sources: &[InstructionSource]) -> String {
+    let listed: Vec<String> = sources
+        .iter()
+        .map(|s| safe::line(&s.summary()).into_owned())
+        .collect();
+    let mut line = format!("instructions: {}", listed.join(" · "));
+    if sources.iter().any(|s| !s.trusted) {
+        line.push_str(
+            " — to have tasks follow a folder's instructions, trust it: cowork trust FOLDER",
+        );
+    }
+    line
+}
+
 /// A connector's status in the CLI's words: what is wrong, and the command
 /// that fixes it.
 pub(crate) fn connector_line(server: &str, status: &ConnectorStatus) -> String {
@@ -455,6 +475,29 @@ pub(crate) fn connector_line(server: &str, status: &ConnectorStatus) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_instructions_line_lists_each_source_and_says_how_to_trust_only_when_needed() {
+        let source = |label: &str, trusted| InstructionSource {
+            layer: cowork_protocol::InstructionLayer::Folder,
+            path: None,
+            label: label.to_owned(),
+            trusted,
+            bytes: 9,
+            truncated: false,
+            text: "x".to_owned(),
+        };
+        assert_eq!(
+            instructions_line(&[source("/w/COWORK.md", true)]),
+            "instructions: folder /w/COWORK.md (9 bytes)"
+        );
+        assert_eq!(
+            instructions_line(&[source("/w/COWORK.md", true), source("/v/AGENTS.md", false)]),
+            "instructions: folder /w/COWORK.md (9 bytes) · folder /v/AGENTS.md (untrusted: shown \
+             as data; 9 bytes) — to have tasks follow a folder's instructions, trust it: cowork \
+             trust FOLDER"
+        );
+    }
 
     /// Core's reasons name no flag since other fronts have none; the CLI
     /// still tells its user which flag to raise.

@@ -61,7 +61,7 @@ pub async fn run(args: RunArgs, store: Arc<Store>, config: Config) -> Result<Exi
     let sandbox = sandbox_choice(&args.sandbox);
     let host = crate::extensions::host(&config, sandbox)?;
     if approver == Approver::Person {
-        crate::extensions::ask_folder_skills(&host, &spec.folders)?;
+        crate::extensions::ask_folder_trust(&spec.folders)?;
     }
     let started = factory(store, config, host)?
         .start(TaskRequest {

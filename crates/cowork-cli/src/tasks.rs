@@ -146,6 +146,11 @@ pub fn transcript_text(row: &TaskRow, events: &[StoredEvent]) -> String {
             Event::Warning { source, message } => {
                 let _ = writeln!(out, "  ! {}: {}", safe::line(source), safe::text(message));
             }
+            Event::InstructionsLoaded { sources } => {
+                for source in sources {
+                    let _ = writeln!(out, "  instructions: {}", safe::line(&source.summary()));
+                }
+            }
             Event::AssistantMessage { content, .. } => {
                 let _ = writeln!(out, "\n{}", style("## assistant").green().bold());
                 for block in content {

@@ -179,6 +179,7 @@ impl LoggedApprovals {
                 | Event::PromptExpanded { .. }
                 | Event::Connector { .. }
                 | Event::Warning { .. }
+                | Event::InstructionsLoaded { .. }
                 | Event::UserMessage { .. }
                 | Event::TurnStarted { .. }
                 | Event::TextDelta { .. }

@@ -208,6 +208,10 @@ pub struct TaskExtensions {
     /// go on after it ended); the factory sets it from its
     /// [`ExtensionSource`].
     pub commands: Option<Arc<dyn Commands>>,
+    /// The task's folders the person trusted: their own instructions
+    /// (`COWORK.md`…) are followed. Any other folder's are shown to the
+    /// model as data.
+    pub trusted_folders: Vec<PathBuf>,
 }
 
 /// A task's `/commands`, for messages after its prompt.

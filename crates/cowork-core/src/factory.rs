@@ -29,6 +29,7 @@ use crate::extensions::{
 };
 use crate::handle::TaskHandle;
 use crate::hub::Hub;
+use crate::instructions::{self, Layers, ProjectInstructions};
 use crate::permission::{Policy, RuleError, denied_paths, hidden_paths};
 use crate::runner::{
     LoadedTask, RunOptions, TaskDeps, continue_task, is_fresh, load_task, resume_task,
@@ -224,6 +225,17 @@ impl Factory {
 
     /// Records a new task and starts it.
     pub fn start(&self, request: TaskRequest) -> Result<Started, FactoryError> {
+        self.start_in_project(request, None)
+    }
+
+    /// [`Factory::start`] for a task in a project: its instructions join
+    /// the layers after the global ones. The seam for projects (nothing
+    /// calls it with a project yet); a resumed task finds them in its log.
+    pub fn start_in_project(
+        &self,
+        request: TaskRequest,
+        project: Option<&ProjectInstructions>,
+    ) -> Result<Started, FactoryError> {
         let TaskRequest {
             mut spec,
             setup,
@@ -237,7 +249,7 @@ impl Factory {
         let id = TaskId::new();
         // Before anything is recorded: an unknown command records no task.
         let expanded = self.expand_prompt(&id, &spec)?;
-        let (deps, mut notices) = self.deps(model, &id, &spec, &setup)?;
+        let (deps, mut notices) = self.deps(model, &id, &spec, &setup, project)?;
         if spec.folders.is_empty() {
             notices.push(SetupNotice::NoFolder);
         }
@@ -318,7 +330,7 @@ impl Factory {
             Some(model) => model,
             None => cowork_model::build(&task.spec.model, task.transcript.model_calls)?,
         };
-        let (deps, notices) = self.deps(model, &task.id, &task.spec, &setup)?;
+        let (deps, notices) = self.deps(model, &task.id, &task.spec, &setup, None)?;
         let previous = task.status;
         let spec = task.spec.clone();
         let handle = run(deps, task)?;
@@ -372,6 +384,7 @@ impl Factory {
         id: &TaskId,
         spec: &TaskSpec,
         setup: &RunSetup,
+        project: Option<&ProjectInstructions>,
     ) -> Result<(TaskDeps, Vec<SetupNotice>), FactoryError> {
         let mut extensions = match &self.extensions {
             Some(source) => source.for_task(&task_context(id, spec)),
@@ -386,7 +399,15 @@ impl Factory {
                 ctx: task_context(id, spec),
             }));
         }
-        let (tools, notices) = self.tools(id, spec, setup, &mut extensions)?;
+        let (tools, folders, notices) = self.tools(id, spec, setup, &mut extensions)?;
+        let global = self.paths.global_instructions();
+        let instructions = instructions::load(&Layers {
+            global: global.as_deref(),
+            project,
+            folders: &folders,
+            task_folders: spec.folders.len(),
+            trusted: &extensions.trusted_folders,
+        });
         let policy = Policy::new(spec.mode, &self.config.rules)?;
         let deps = TaskDeps {
             model,
@@ -396,6 +417,7 @@ impl Factory {
             approver: setup.approver,
             options: RunOptions::default(),
             extensions,
+            instructions,
         };
         Ok((deps, notices))
     }
@@ -410,7 +432,7 @@ impl Factory {
         spec: &TaskSpec,
         setup: &RunSetup,
         extensions: &mut TaskExtensions,
-    ) -> Result<(ToolRegistry, Vec<SetupNotice>), FactoryError> {
+    ) -> Result<(ToolRegistry, Arc<Folders>, Vec<SetupNotice>), FactoryError> {
         let network = match &setup.allow_net {
             None => Network::None,
             Some(spec) => Network::Allow(Egress::new(Allowlist::parse(spec)?)),
@@ -486,7 +508,7 @@ impl Factory {
             register_bash(
                 &mut tools,
                 BashSetup {
-                    folders,
+                    folders: Arc::clone(&folders),
                     journal: Some(journal),
                     isolation,
                     network,
@@ -495,7 +517,7 @@ impl Factory {
                 },
             );
         }
-        Ok((tools, notices))
+        Ok((tools, folders, notices))
     }
 }
 

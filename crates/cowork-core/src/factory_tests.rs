@@ -108,7 +108,7 @@ fn built(
     sandbox: SandboxChoice,
 ) -> (Vec<String>, Vec<SetupNotice>) {
     let (deps, notices) = factory
-        .deps(done(), &TaskId::new(), spec, &setup(sandbox))
+        .deps(done(), &TaskId::new(), spec, &setup(sandbox), None)
         .unwrap();
     let names = deps.tools.specs().into_iter().map(|t| t.name).collect();
     (names, notices)

@@ -18,6 +18,15 @@
 //! the mode allows, the policy and the model. Undoing a task is
 //! [`factory::undo_task`].
 //!
+//! Instructions reach the model in layers ([`instructions`]): the
+//! person's global `COWORK.md`, a project's, then each connected folder's
+//! `COWORK.md`, `CLAUDE.md` and `AGENTS.md` — followed only for folders the
+//! person trusted ([`TaskExtensions::trusted_folders`]), quoted as data
+//! otherwise. They are read at the task's start, recorded
+//! ([`Event::InstructionsLoaded`](cowork_protocol::Event::InstructionsLoaded))
+//! and reused by every later run, and the permission engine never reads
+//! them.
+//!
 //! Plugins reach a task only through an [`ExtensionSource`] given to the
 //! factory ([`Factory::with_extensions`]; cowork-plugins implements it):
 //! skills (named in the system prompt, loaded with the `Skill` tool, their
@@ -42,6 +51,7 @@ pub mod extensions;
 pub mod factory;
 mod handle;
 mod hub;
+pub mod instructions;
 mod output;
 mod permission;
 mod prompt;
@@ -63,11 +73,12 @@ pub use factory::{
 };
 pub use handle::{OpSender, TaskHandle};
 pub use hub::{Hub, Publisher, Subscription};
+pub use instructions::{Instructions, ProjectInstructions};
 pub use output::truncate_tool_output;
 pub use permission::{
     CallFacts, Policy, RuleError, Verdict, denied_paths, escape_glob, hidden_paths,
 };
-pub use prompt::{system_prompt, system_prompt_with};
+pub use prompt::{instructions_section, system_prompt, system_prompt_with};
 pub use runner::{
     LoadedTask, RunOptions, TaskDeps, continue_task, load_task, resume_task, start_recorded_task,
     start_task,

@@ -30,6 +30,7 @@ mod batch;
 mod calls;
 mod connectors;
 mod hooks;
+mod instructions;
 mod limits;
 mod start;
 

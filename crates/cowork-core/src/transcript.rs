@@ -2,7 +2,9 @@
 //! stored events — the same fold runs live and on resume, so a resumed
 //! task sees exactly what the interrupted one saw.
 
-use cowork_protocol::{ContentBlock, Event, Message, Role, TaskSpec, TaskStatus, Usage};
+use cowork_protocol::{
+    ContentBlock, Event, InstructionSource, Message, Role, TaskSpec, TaskStatus, Usage,
+};
 
 /// A task's conversation and counters.
 #[derive(Debug, Clone, PartialEq)]
@@ -20,6 +22,9 @@ pub struct Transcript {
     /// Characters added since the last call, estimated at 4 per token.
     pub chars_since_last_call: usize,
     pub status: Option<TaskStatus>,
+    /// The instructions the log records the task was given, which every
+    /// later run reuses; `None` when it records none.
+    pub instructions: Option<Vec<InstructionSource>>,
 }
 
 impl Transcript {
@@ -33,6 +38,7 @@ impl Transcript {
             last_prompt_tokens: 0,
             chars_since_last_call: prompt.len(),
             status: None,
+            instructions: None,
         }
     }
 
@@ -82,6 +88,7 @@ impl Transcript {
                 self.record_call(usage);
             }
             Event::StatusChanged { status, .. } => self.status = Some(*status),
+            Event::InstructionsLoaded { sources } => self.instructions = Some(sources.clone()),
             Event::ApprovalRequested { .. }
             | Event::ApprovalDecided { .. }
             | Event::FileChanged { .. }

@@ -20,7 +20,7 @@ use cowork_core::{
     Connectors, ConnectorsUpdate, ExpandedPrompt, ExtensionSource, Skill, TaskContext,
     TaskExtensions, UnknownCommand, close_matches,
 };
-use cowork_protocol::{ConnectorStatus, FolderGrant};
+use cowork_protocol::ConnectorStatus;
 
 use crate::curation::Policy;
 use crate::diag::{Diagnostic, Severity};
@@ -245,20 +245,6 @@ impl PluginHost {
         &self.setup
     }
 
-    /// Connected folders that hold their own skills the person has not
-    /// answered for yet: a front with a person at hand asks before the
-    /// task starts ([`FolderTrust`]).
-    pub fn unanswered_folder_skills(&self, folders: &[FolderGrant]) -> Vec<PathBuf> {
-        let trust = FolderTrust::load(&FolderTrust::file(&self.setup.paths.plugins_dir()))
-            .unwrap_or_default();
-        folders
-            .iter()
-            .filter(|g| g.path.join(FOLDER_SKILLS).is_dir())
-            .filter(|g| trust.answer(&g.path).is_none())
-            .map(|g| g.path.clone())
-            .collect()
-    }
-
     /// How connectors are reached: the person's inherited variables and
     /// the stored logins.
     pub fn connect_options(&self) -> ConnectOptions {
@@ -376,6 +362,10 @@ impl PluginHost {
                 ));
                 continue;
             }
+            if let Some(refused) = crate::trust::outside_its_folder(grant, &dir) {
+                notices.push(refused);
+                continue;
+            }
             match load_skills(&dir) {
                 Ok((defs, found)) => {
                     notices.extend(found.iter().filter(|d| is_error(d)).map(|d| d.to_string()));
@@ -474,6 +464,11 @@ impl ExtensionSource for PluginHost {
             .collect();
         let (skills, read_only) = self.skills(&catalog, ctx, &mut notices);
         TaskExtensions {
+            // One answer covers a folder's instructions and its skills; a
+            // damaged trust file trusts none (the skills' notice says why).
+            trusted_folders: FolderTrust::load(&FolderTrust::file(&self.setup.paths.plugins_dir()))
+                .unwrap_or_default()
+                .trusted(&ctx.folders),
             // Skills only the person may invoke stay out of the model's list.
             skills: skills
                 .into_iter()

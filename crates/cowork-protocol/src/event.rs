@@ -3,6 +3,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use crate::change::Change;
+use crate::instructions::InstructionSource;
 use crate::message::{ContentBlock, StopReason, Usage};
 use crate::tool::Effect;
 
@@ -288,6 +289,13 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         end: Option<EndReason>,
     },
+    /// The instructions the task runs with, recorded once at its start
+    /// (global, project, then each folder's, in the order the model sees
+    /// them), text included: a resumed task reuses them rather than
+    /// reading the files again. Absent when there were none.
+    InstructionsLoaded {
+        sources: Vec<InstructionSource>,
+    },
 }
 
 /// Where a connector (MCP server) stands, in words that name no front's
@@ -377,7 +385,8 @@ impl Event {
             | Event::PromptExpanded { .. }
             | Event::Connector { .. }
             | Event::Warning { .. }
-            | Event::StatusChanged { .. } => true,
+            | Event::StatusChanged { .. }
+            | Event::InstructionsLoaded { .. } => true,
             Event::TextDelta { .. } | Event::ToolCallStarted { .. } | Event::Notice { .. } => false,
         }
     }
@@ -402,6 +411,7 @@ impl Event {
             Event::Connector { .. } => "connector",
             Event::Warning { .. } => "warning",
             Event::StatusChanged { .. } => "status_changed",
+            Event::InstructionsLoaded { .. } => "instructions_loaded",
         }
     }
 }

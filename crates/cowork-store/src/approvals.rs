@@ -91,6 +91,7 @@ impl Store {
                 | Event::PromptExpanded { .. }
                 | Event::Connector { .. }
                 | Event::Warning { .. }
+                | Event::InstructionsLoaded { .. }
                 | Event::TurnStarted { .. }
                 | Event::UserMessage { .. }
                 | Event::AssistantMessage { .. }

@@ -307,6 +307,7 @@ fn append_in(
         | Event::PromptExpanded { .. }
         | Event::Connector { .. }
         | Event::Warning { .. }
+        | Event::InstructionsLoaded { .. }
         | Event::UserMessage { .. }
         | Event::ToolCallFinished { .. }
         | Event::ApprovalRequested { .. }

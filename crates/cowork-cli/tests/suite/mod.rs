@@ -6,6 +6,7 @@ mod exec_tests;
 mod extensions_e2e_tests;
 mod grants_tests;
 mod harness;
+mod instructions_tests;
 mod journal_tests;
 mod mcp_login_tests;
 mod mcp_tests;

@@ -44,16 +44,32 @@ impl OwnPaths {
     }
 
     /// What file tools refuse to touch: the data dir and the configuration
-    /// (its folder, or the named file).
+    /// (its folder, or the named file and the global instructions beside
+    /// it).
     pub fn reserved(&self) -> Vec<PathBuf> {
         let mut paths = vec![self.data_dir.clone()];
         match &self.config {
-            Some(ConfigLocation::Folder(path) | ConfigLocation::File(path)) => {
+            Some(ConfigLocation::Folder(path)) => paths.push(path.clone()),
+            Some(ConfigLocation::File(path)) => {
                 paths.push(path.clone());
+                paths.extend(self.global_instructions());
             }
             None => {}
         }
         paths
+    }
+
+    /// The person's global instructions (`COWORK.md`), which every task
+    /// is given: in the configuration folder, or beside a named
+    /// configuration file. A task may no more change them than the
+    /// configuration, or it could give every later task its orders.
+    pub fn global_instructions(&self) -> Option<PathBuf> {
+        let name = crate::instructions::GLOBAL_INSTRUCTION_FILE;
+        match &self.config {
+            Some(ConfigLocation::Folder(dir)) => Some(dir.join(name)),
+            Some(ConfigLocation::File(file)) => Some(file.with_file_name(name)),
+            None => None,
+        }
     }
 
     /// What commands never see, even inside a connected folder (`--folder
@@ -65,8 +81,15 @@ impl OwnPaths {
         let mut paths = vec![absolute(&self.data_dir)];
         match &self.config {
             Some(ConfigLocation::Folder(dir)) => paths.push(absolute(dir)),
-            Some(ConfigLocation::File(file)) if file.is_file() => paths.push(absolute(file)),
-            Some(ConfigLocation::File(_)) | None => {}
+            Some(ConfigLocation::File(file)) => {
+                let global = self.global_instructions();
+                for file in std::iter::once(file).chain(global.as_ref()) {
+                    if file.is_file() {
+                        paths.push(absolute(file));
+                    }
+                }
+            }
+            None => {}
         }
         paths
     }
@@ -111,13 +134,36 @@ mod tests {
         );
         assert_eq!(
             paths.reserved(),
-            vec![dir.path().join("data"), file.clone()]
+            vec![
+                dir.path().join("data"),
+                file.clone(),
+                dir.path().join("COWORK.md")
+            ]
         );
         assert_eq!(paths.hidden_from_commands(), vec![dir.path().join("data")]);
         std::fs::write(&file, "").unwrap();
         assert_eq!(
             paths.hidden_from_commands(),
             vec![dir.path().join("data"), file]
+        );
+    }
+
+    #[test]
+    fn global_instructions_beside_a_named_config_file_are_kept_from_tasks_like_it() {
+        // A task that could write them would give every later task its
+        // orders, as trusted global instructions.
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("my.toml");
+        let paths = OwnPaths::new(dir.path().join("data"), Some(ConfigLocation::File(file)));
+        let global = dir.path().join("COWORK.md");
+        assert_eq!(paths.global_instructions(), Some(global.clone()));
+        assert!(paths.reserved().contains(&global));
+        std::fs::write(&global, "be brief").unwrap();
+        assert!(paths.hidden_from_commands().contains(&global));
+        let folder = OwnPaths::new("data", Some(ConfigLocation::Folder("cfg".into())));
+        assert_eq!(
+            folder.global_instructions(),
+            Some(PathBuf::from("cfg/COWORK.md"))
         );
     }
 

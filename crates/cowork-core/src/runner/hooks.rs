@@ -119,6 +119,7 @@ impl Runner {
             }
             Start::Again => false,
         };
+        self.record_instructions()?;
         for message in self.deps.extensions.notices.clone() {
             self.emit(Event::Warning {
                 source: "plugins".to_owned(),

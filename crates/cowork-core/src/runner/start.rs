@@ -19,6 +19,7 @@ use crate::error::CoreError;
 use crate::extensions::{ExpandedPrompt, TaskExtensions};
 use crate::handle::{MessageGate, OpSender, TaskHandle};
 use crate::hub::Hub;
+use crate::instructions::{self, Instructions};
 use crate::permission::Policy;
 use crate::prompt;
 use crate::tool::ToolRegistry;
@@ -60,6 +61,13 @@ pub struct TaskDeps {
     pub options: RunOptions,
     /// Skills, connectors and hooks from plugins (none by default).
     pub extensions: TaskExtensions,
+    /// The instructions read for this run. A task whose log already
+    /// records its instructions runs with those instead, so a resumed
+    /// task is sent what its first run was (save a folder whose trust was
+    /// withdrawn since: its file becomes data); one that called the model
+    /// without recording any (logged before instructions existed) keeps
+    /// running without.
+    pub instructions: Instructions,
 }
 
 /// A stored task, loaded to be resumed or continued.
@@ -250,7 +258,7 @@ struct Resumed {
 }
 
 fn spawn(
-    deps: TaskDeps,
+    mut deps: TaskDeps,
     id: TaskId,
     spec: TaskSpec,
     transcript: Transcript,
@@ -277,12 +285,37 @@ fn spawn(
         }
     }
     let messages = MessageGate::default();
-    let system = prompt::system_prompt_with(
+    let mut system = prompt::system_prompt_with(
         &spec.folders,
         spec.mode,
         &deps.extensions.skills,
         &deps.extensions.read_only,
     );
+    // Read once, kept for the task's life: the system prompt stays
+    // byte-identical across turns and runs (unless the person withdrew a
+    // folder's trust meanwhile). What is left in `deps` is recorded when
+    // the run begins.
+    let instructions = match &transcript.instructions {
+        Some(recorded) => match instructions::withdrawn(recorded, &deps.extensions.trusted_folders)
+        {
+            // Recorded again, so the log holds what the model is sent now.
+            Some(narrowed) => {
+                let sources = narrowed.sources.clone();
+                deps.instructions = narrowed;
+                sources
+            }
+            None => {
+                deps.instructions = Instructions::default();
+                recorded.clone()
+            }
+        },
+        None if transcript.model_calls == 0 => deps.instructions.sources.clone(),
+        None => {
+            deps.instructions = Instructions::default();
+            Vec::new()
+        }
+    };
+    system.push_str(&prompt::instructions_section(&instructions));
     // The policy judges paths against every grant the task's tools have:
     // the skill folders are read-only ones.
     let grants = spec

@@ -82,6 +82,8 @@ pub struct Source {
     pub connectors: Option<Arc<FakeConnectors>>,
     pub hooks: Option<Arc<FakeHooks>>,
     pub notices: Vec<String>,
+    /// Folders the person trusted.
+    pub trusted: Vec<PathBuf>,
 }
 
 impl ExtensionSource for Source {
@@ -93,6 +95,7 @@ impl ExtensionSource for Source {
             hooks: self.hooks.clone().map(|h| h as Arc<dyn Hooks>),
             notices: self.notices.clone(),
             commands: None,
+            trusted_folders: self.trusted.clone(),
         }
     }
 

@@ -55,6 +55,7 @@ pub fn deps(model: Arc<dyn Model>, store: Arc<Store>, spec: &TaskSpec) -> TaskDe
         approver: Approver::Nobody,
         options: RunOptions::default(),
         extensions: Default::default(),
+        instructions: Default::default(),
     }
 }
 

@@ -4,6 +4,7 @@ mod connectors_tests;
 mod ext_harness;
 mod harness;
 mod hooks_tests;
+mod instructions_tests;
 mod limits_tests;
 mod loop_tests;
 mod permission_tests;

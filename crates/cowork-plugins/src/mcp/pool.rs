@@ -251,7 +251,3 @@ async fn close_idle(pool: &PoolInner, idle: Duration) {
         }
     }
 }
-
-#[cfg(test)]
-#[path = "pool_tests.rs"]
-mod tests;

@@ -303,6 +303,22 @@ impl View {
                     message: format!("{source}: {message}"),
                 },
             )],
+            Event::InstructionsLoaded { sources } => sources
+                .iter()
+                .enumerate()
+                .map(|(i, source)| {
+                    // Until the page can trust a folder itself, it names
+                    // the command that does.
+                    let hint = if source.trusted {
+                        String::new()
+                    } else {
+                        "; trust the folder (cowork trust FOLDER) to have tasks follow it"
+                            .to_owned()
+                    };
+                    let message = format!("instructions: {}{hint}", source.summary());
+                    self.push(format!("i{seq}-{i}"), Body::Notice { message })
+                })
+                .collect(),
             Event::Notice { message } => {
                 self.notices += 1;
                 let id = format!("n{seq}-{}", self.notices);

@@ -190,3 +190,54 @@ fn the_files_panel_reloads_when_a_changing_call_is_done_not_before_its_change() 
     assert!(!updates[2].contains(&Update::Files));
     assert!(updates[3].contains(&Update::Files));
 }
+
+#[test]
+fn the_instructions_a_task_used_are_listed_with_their_layer_and_trust() {
+    let source = |layer, label: &str, trusted| cowork_protocol::InstructionSource {
+        layer,
+        path: None,
+        label: label.to_owned(),
+        trusted,
+        bytes: 12,
+        truncated: false,
+        text: "the text".to_owned(),
+    };
+    let log = envelopes(vec![
+        created("go"),
+        Event::InstructionsLoaded {
+            sources: vec![
+                source(
+                    cowork_protocol::InstructionLayer::Global,
+                    "/cfg/COWORK.md",
+                    true,
+                ),
+                source(
+                    cowork_protocol::InstructionLayer::Folder,
+                    "/data/reports/AGENTS.md",
+                    false,
+                ),
+            ],
+        },
+    ]);
+    let view = fold(&log);
+    let notices: Vec<&str> = view
+        .items
+        .iter()
+        .filter_map(|item| match &item.body {
+            Body::Notice { message } => Some(message.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        notices,
+        [
+            "instructions: global /cfg/COWORK.md (12 bytes)",
+            "instructions: folder /data/reports/AGENTS.md (untrusted: shown as data; 12 bytes); \
+             trust the folder (cowork trust FOLDER) to have tasks follow it",
+        ]
+    );
+    assert!(
+        notices.iter().all(|n| !n.contains("the text")),
+        "the text stays in the log"
+    );
+}
