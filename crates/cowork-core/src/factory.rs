@@ -377,6 +377,45 @@ impl Factory {
         undo_task(&self.hub, &self.journal, id_or_prefix, request)
     }
 
+    /// The instructions layer of the task's project (its instructions,
+    /// links and where its files are), and its files as a read-only
+    /// folder of the task. A project that cannot be read is a notice, not
+    /// a failed task.
+    fn project_layer(
+        &self,
+        project_id: &str,
+        extensions: &mut TaskExtensions,
+    ) -> Option<ProjectInstructions> {
+        let project = match self.hub.store().project(project_id) {
+            Ok(project) => project,
+            Err(e) => {
+                extensions
+                    .notices
+                    .push(format!("the task's project cannot be read: {e}"));
+                return None;
+            }
+        };
+        let mut text = project.instructions.trim_end().to_owned();
+        if !project.links.is_empty() {
+            text.push_str("\n\nThe project's links:\n");
+            for link in &project.links {
+                text.push_str(&format!("- {link}\n"));
+            }
+        }
+        let files = self.paths.project_files(&project.id);
+        if files.is_dir() {
+            text.push_str(&format!(
+                "\n\nThe project's files are in {} (read-only).\n",
+                files.display()
+            ));
+            extensions.read_only.push(files);
+        }
+        Some(ProjectInstructions {
+            name: project.name,
+            text: text.trim().to_owned(),
+        })
+    }
+
     /// What a task runs with: the only place [`TaskDeps`] is built.
     fn deps(
         &self,
@@ -390,6 +429,11 @@ impl Factory {
             Some(source) => source.for_task(&task_context(id, spec)),
             None => TaskExtensions::default(),
         };
+        let stored_project = match (project, &spec.project) {
+            (None, Some(project_id)) => self.project_layer(project_id, &mut extensions),
+            (Some(_), _) | (None, None) => None,
+        };
+        let project = project.or(stored_project.as_ref());
         extensions.read_only = readable_dirs(&extensions.read_only, &mut extensions.notices);
         if let Some(source) = &self.extensions
             && extensions.commands.is_none()
@@ -602,11 +646,11 @@ fn readable_dirs(dirs: &[PathBuf], notices: &mut Vec<String>) -> Vec<PathBuf> {
                 }
             }
             Ok(_) => notices.push(format!(
-                "{} is not a folder, so the task cannot read the skill files there",
+                "{} is not a folder, so the task cannot read the files there",
                 dir.display()
             )),
             Err(e) => notices.push(format!(
-                "the task cannot read the skill files in {}: {e}",
+                "the task cannot read the files in {}: {e}",
                 dir.display()
             )),
         }

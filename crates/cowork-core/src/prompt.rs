@@ -173,8 +173,8 @@ fn skills_section(prompt: &mut String, skills: &[Skill], read_only: &[PathBuf]) 
         dirs.sort();
         dirs.dedup();
         prompt.push_str(
-            "\nSkill folders (read-only: read them with the read tools by absolute path; nothing \
-             in them can be changed):\n",
+            "\nRead-only folders (skills' files, the project's files: read them with the read \
+             tools by absolute path; nothing in them can be changed):\n",
         );
         for dir in dirs {
             let _ = writeln!(prompt, "- {}", dir.display());

@@ -374,3 +374,73 @@ async fn a_cowork_md_linking_out_of_the_folder_never_reaches_the_model() {
         "{told:?}"
     );
 }
+
+#[tokio::test]
+async fn a_task_in_a_project_gets_its_instructions_links_and_files_and_changes_none_of_them() {
+    let env = env();
+    let project = env
+        .store
+        .create_project(&cowork_store::NewProject {
+            name: "Q4 Report".into(),
+            instructions: "PROJECT: use the house style".into(),
+            links: vec!["https://example.com/brief".into()],
+            ..cowork_store::NewProject::default()
+        })
+        .unwrap();
+    let files =
+        cowork_core::factory::OwnPaths::new(env.root.join("data"), None).project_files(&project.id);
+    std::fs::create_dir_all(&files).unwrap();
+    std::fs::write(files.join("brief.txt"), "BRIEF: three pages").unwrap();
+    let brief = files.join("brief.txt").display().to_string();
+    let model = Recording::new(json!({"turns": [
+        {"tool_calls": [
+            {"id": "r", "name": "Read", "input": {"file_path": brief}},
+            {"id": "w", "name": "Write", "input": {"file_path": brief, "content": "changed"}}
+        ]},
+        {"text": "done"}
+    ]}));
+    let mut spec = task_spec(
+        "write the report",
+        vec![env.folder.clone()],
+        PermissionMode::Auto,
+    );
+    spec.project = Some(project.id.clone());
+    let started = env
+        .factory(Source::default(), vec![])
+        .start(request(spec, model.clone(), Approver::AssumeYes))
+        .unwrap();
+    let events = events_of(started).await;
+    assert_eq!(final_status(&events).0, TaskStatus::Completed);
+    let system = &model.requests()[0].system;
+    assert!(
+        system
+            .contains("## Project instructions (project Q4 Report)\nPROJECT: use the house style"),
+        "{system}"
+    );
+    assert!(system.contains("- https://example.com/brief"), "{system}");
+    assert!(
+        system.contains(&format!("The project's files are in {}", files.display())),
+        "{system}"
+    );
+    let results: Vec<(String, bool)> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::ToolCallFinished {
+                content, is_error, ..
+            } => Some((content.clone(), *is_error)),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        results[0].0.contains("BRIEF: three pages") && !results[0].1,
+        "{results:?}"
+    );
+    assert!(
+        results[1].1,
+        "the project's files are read-only: {results:?}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(files.join("brief.txt")).unwrap(),
+        "BRIEF: three pages"
+    );
+}
