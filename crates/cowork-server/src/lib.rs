@@ -24,6 +24,7 @@ mod auth;
 pub mod backend;
 pub mod daemon;
 mod error;
+pub mod export;
 mod headers;
 mod lock;
 mod login;
