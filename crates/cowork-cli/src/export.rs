@@ -6,7 +6,7 @@
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
-use std::io::Write as _;
+use std::io::{IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -60,7 +60,14 @@ pub fn export(args: &ExportArgs, store: &Store, config: &Config) -> Result<ExitC
     let text = export::render(&model, format, &redactor)?;
     if to_stdout {
         let mut out = std::io::stdout().lock();
-        out.write_all(text.as_bytes())
+        // What the model and the files said must not drive a terminal; a
+        // pipe or a redirect gets the file exactly.
+        let shown = if out.is_terminal() {
+            safe::text(&text)
+        } else {
+            std::borrow::Cow::Borrowed(text.as_str())
+        };
+        out.write_all(shown.as_bytes())
             .and_then(|()| out.flush())
             .context("could not write the export to standard output")?;
         return Ok(ExitCode::SUCCESS);
@@ -376,6 +383,45 @@ mod tests {
         );
         assert_eq!(url_password("https://host/v1?x=a@b"), None);
         assert_eq!(url_password("http://localhost:11434/v1"), None);
+    }
+
+    #[test]
+    fn a_connector_yields_its_headers_variables_and_the_credential_after_the_scheme() {
+        let env: BTreeMap<String, String> = [
+            ("CRM_TOKEN_FROM_ENV", "env-value-0123456789"),
+            ("ARG_VALUE", "arg-value-0123456789"),
+            ("UNUSED", "unused-value-0123456789"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        let file: cowork_plugins::mcp::config::McpFile = serde_json::from_value(serde_json::json!({
+            "mcpServers": {
+                "remote": {"type": "http", "url": "https://u:url-pass-0123@h/mcp", "headers": {
+                    "Authorization": "Bearer ${CRM_TOKEN_FROM_ENV}",
+                    "X-Literal": "literal-header-0123456789",
+                    "Content-Type": "application/json"
+                }},
+                "local": {"command": "srv", "args": ["--key=${ARG_VALUE}"], "env": {"DB_URL": "postgres://x"}}
+            }
+        }))
+        .unwrap();
+        let mut out = Vec::new();
+        for server in file.servers.values() {
+            server_secrets(server, None, &env, &mut out);
+        }
+        for wanted in [
+            "env-value-0123456789",
+            "Bearer env-value-0123456789",
+            "literal-header-0123456789",
+            "url-pass-0123",
+            "arg-value-0123456789",
+            "postgres://x",
+        ] {
+            assert!(out.iter().any(|s| s == wanted), "{wanted} in {out:?}");
+        }
+        assert!(!out.iter().any(|s| s == "application/json"), "{out:?}");
+        assert!(!out.iter().any(|s| s.contains("unused")), "{out:?}");
     }
 
     #[test]

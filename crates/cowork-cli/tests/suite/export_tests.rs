@@ -448,3 +448,93 @@ async fn the_html_export_opens_offline_in_chromium_and_shows_steps_and_files() {
     assert_eq!(fetched, json!([]), "the page fetched nothing");
     browser.close().await;
 }
+
+#[test]
+fn an_enabled_plugins_connector_secrets_never_reach_an_export() {
+    const PLUGIN_VAR: &str = "plugin-var-R4T5Y6U7I8O9";
+    const PLUGIN_LITERAL: &str = "plugin-literal-K4J5H6G7F8";
+    let env = Env::new();
+    let market = tempfile::tempdir().unwrap();
+    let put = |rel: &str, content: &str| {
+        let path = market.path().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, content).unwrap();
+    };
+    put(
+        ".claude-plugin/marketplace.json",
+        r#"{"name": "local", "owner": {"name": "Tests"},
+            "plugins": [{"name": "vault", "source": "./vault", "description": "A vault"}]}"#,
+    );
+    put(
+        "vault/.claude-plugin/plugin.json",
+        r#"{"name": "vault", "version": "1.0.0", "description": "A vault"}"#,
+    );
+    put(
+        "vault/.mcp.json",
+        &json!({"mcpServers": {"vault": {
+            "type": "http",
+            "url": "http://127.0.0.1:9/mcp",
+            // Named like no credential: only the expansion tells.
+            "headers": {"X-Vault": "${VAULT_PLUGIN_VALUE}", "X-Static": PLUGIN_LITERAL}
+        }}})
+        .to_string(),
+    );
+    for args in [
+        vec![
+            "plugin",
+            "marketplace",
+            "add",
+            market.path().to_str().unwrap(),
+        ],
+        vec!["plugin", "install", "vault@local", "--yes"],
+    ] {
+        let out = env.cowork().args(&args).output().unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    env.write(
+        "notes/vault.txt",
+        &format!("var {PLUGIN_VAR}\nliteral {PLUGIN_LITERAL}\n"),
+    );
+    let script = write_script(
+        env.home.path(),
+        &json!({"turns": [
+            {"tool_calls": [{"name": "Read", "input": {"file_path": "notes/vault.txt"}}]},
+            {"text": format!("The vault says {PLUGIN_VAR}.")}
+        ]}),
+    );
+    let out = env
+        .cowork()
+        .env("VAULT_PLUGIN_VALUE", PLUGIN_VAR)
+        .args(["run", "--yes", "--provider", "script", "--script"])
+        .arg(&script)
+        .arg("--folder")
+        .arg(env.folder.path())
+        .arg("read the vault notes")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    for format in ["html", "md", "json"] {
+        let out = env
+            .cowork()
+            .env("VAULT_PLUGIN_VALUE", PLUGIN_VAR)
+            .args(["export", "last", "-o", "-", "--format", format])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        let text = stdout(&out);
+        // Markdown escapes the brackets of text it quotes.
+        assert!(
+            text.contains("The vault says [redacted].")
+                || text.contains("The vault says \\[redacted\\]."),
+            "{format}: {text}"
+        );
+        assert!(
+            !text.contains(PLUGIN_VAR),
+            "{format} holds the plugin's variable"
+        );
+        assert!(
+            !text.contains(PLUGIN_LITERAL),
+            "{format} holds the plugin's header"
+        );
+    }
+}
