@@ -2,9 +2,9 @@
 //! order, and the files it produced. The JSON format is this structure as
 //! it is (see [`FORMAT_VERSION`]); HTML and Markdown render it.
 //!
-//! The fields are plain strings, numbers and lists, so the whole structure
-//! can be redacted as one JSON value (every string, whatever its field)
-//! and read back.
+//! The whole structure is redacted as one JSON value (every string,
+//! whatever its field) and read back: its few enums are lower-case words
+//! shorter than any value the redactor takes for a secret.
 
 use std::collections::HashMap;
 
@@ -151,9 +151,8 @@ pub struct Approval {
     /// `read`, `write`, `delete`, `execute`, `network` or `external`, when
     /// asked.
     pub effect: Option<String>,
-    /// `allowed_once`, `allowed_for_task`, `denied`, or `None` when nobody
-    /// answered.
-    pub decision: Option<String>,
+    /// `None` when nobody answered.
+    pub decision: Option<Decision>,
     /// The message a denial sent the model.
     pub message: Option<String>,
     /// Who answered, as recorded: a front (`terminal`, `web`, `api`),
@@ -161,6 +160,15 @@ pub struct Approval {
     pub by: Option<String>,
     /// The same in words.
     pub by_words: Option<String>,
+}
+
+/// How a question was answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    AllowedOnce,
+    AllowedForTask,
+    Denied,
 }
 
 /// The export's model of a task, before redaction.
@@ -347,12 +355,12 @@ impl Fold {
                     .call(at, call_id, "")
                     .approval
                     .get_or_insert_with(Approval::unasked);
-                let (name, message) = match decision {
-                    ApprovalDecision::AllowOnce => ("allowed_once", None),
-                    ApprovalDecision::AllowForTask => ("allowed_for_task", None),
-                    ApprovalDecision::Deny { message } => ("denied", message.clone()),
+                let (decision, message) = match decision {
+                    ApprovalDecision::AllowOnce => (Decision::AllowedOnce, None),
+                    ApprovalDecision::AllowForTask => (Decision::AllowedForTask, None),
+                    ApprovalDecision::Deny { message } => (Decision::Denied, message.clone()),
                 };
-                approval.decision = Some(name.to_owned());
+                approval.decision = Some(decision);
                 approval.message = message;
                 approval.by = Some(by.clone());
                 approval.by_words = Some(decider_words(by));

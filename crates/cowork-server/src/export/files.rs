@@ -25,6 +25,7 @@ use cowork_store::StoredEvent;
 
 use super::encode::{Sha256, base64};
 use super::redact::Redactor;
+use crate::backend::FileChangeKind;
 use crate::web::text::capped;
 
 /// The largest file whose original is embedded (as a `data:` download
@@ -45,23 +46,16 @@ pub struct ExportedFile {
     pub path: String,
     pub name: String,
     /// What the task did: `created`, `modified`, `moved` or `deleted`.
-    pub change: String,
-    /// Where the content shown comes from: `as_left` (the file is as the
-    /// task left it), `kept` (it changed or went after the task; the
-    /// journal kept the task's version, shown), `changed_since` (it
-    /// changed after the task and the task's version is not kept: the
-    /// current one is shown), `current` (moved by the task, shown as it
-    /// is), `trashed` (the task moved it to cowork's trash; what the
-    /// trash holds is shown) or `gone` (nothing left to show).
-    pub source: String,
+    pub change: FileChangeKind,
+    /// Where the content shown comes from.
+    pub source: Source,
     /// The same in words, for a person.
     pub note: String,
     /// Size of the content shown.
     pub size: Option<u64>,
     pub sha256: Option<String>,
     pub media_type: String,
-    /// `text`, `markdown` (a document read back), `image` or `none`.
-    pub preview_kind: String,
+    pub preview_kind: PreviewKind,
     /// The text or Markdown shown (already cut to [`MAX_TEXT_CHARS`]).
     pub preview: Option<String>,
     /// The original, Base64, when embedded.
@@ -70,11 +64,44 @@ pub struct ExportedFile {
     pub not_embedded: Option<String>,
 }
 
+/// Where an exported file's content comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    /// The file is as the task left it.
+    AsLeft,
+    /// It changed or went after the task; the change journal kept the
+    /// task's version, which is shown.
+    Kept,
+    /// It changed after the task and the task's version is not kept: the
+    /// current one is shown.
+    ChangedSince,
+    /// The task moved it without writing it: shown as it is now.
+    Current,
+    /// The task moved it to cowork's trash: what the trash holds is shown.
+    Trashed,
+    /// Nothing is left to show.
+    Gone,
+}
+
+/// How an exported file is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PreviewKind {
+    /// `preview` is the file's text.
+    Text,
+    /// `preview` is a document read back as Markdown.
+    Markdown,
+    /// The original is the picture.
+    Image,
+    None,
+}
+
 /// One path's story in the log.
 #[derive(Debug, Clone)]
 struct Left {
     path: PathBuf,
-    change: &'static str,
+    change: FileChangeKind,
     /// The hash of the content the task left there, when it wrote it.
     hash: Option<String>,
     /// The trash entry and the path inside it, when the task trashed it.
@@ -105,7 +132,7 @@ fn fold(events: &[StoredEvent]) -> Vec<Left> {
                 &mut index,
                 Left {
                     path: path.0.clone(),
-                    change: "created",
+                    change: FileChangeKind::Created,
                     hash: Some(hash.clone()),
                     trashed: None,
                 },
@@ -113,13 +140,17 @@ fn fold(events: &[StoredEvent]) -> Vec<Left> {
             Change::Modified { path, after, .. } => {
                 let created = index
                     .get(&path.0)
-                    .is_some_and(|&i| list[i].change == "created");
+                    .is_some_and(|&i| list[i].change == FileChangeKind::Created);
                 upsert(
                     &mut list,
                     &mut index,
                     Left {
                         path: path.0.clone(),
-                        change: if created { "created" } else { "modified" },
+                        change: if created {
+                            FileChangeKind::Created
+                        } else {
+                            FileChangeKind::Modified
+                        },
                         hash: Some(after.clone()),
                         trashed: None,
                     },
@@ -140,9 +171,12 @@ fn fold(events: &[StoredEvent]) -> Vec<Left> {
                     index.remove(&left.path);
                     index.insert(new_path.clone(), i);
                     left.path = new_path;
-                    if left.change != "created" {
-                        left.change = "moved";
-                    }
+                    left.change = match left.change {
+                        FileChangeKind::Created => FileChangeKind::Created,
+                        FileChangeKind::Modified
+                        | FileChangeKind::Moved
+                        | FileChangeKind::Deleted => FileChangeKind::Moved,
+                    };
                 }
                 if !moved_itself {
                     upsert(
@@ -150,7 +184,7 @@ fn fold(events: &[StoredEvent]) -> Vec<Left> {
                         &mut index,
                         Left {
                             path: to.0.clone(),
-                            change: "moved",
+                            change: FileChangeKind::Moved,
                             hash: None,
                             trashed: None,
                         },
@@ -164,7 +198,7 @@ fn fold(events: &[StoredEvent]) -> Vec<Left> {
                         continue;
                     };
                     trashed_itself |= rest.as_os_str().is_empty();
-                    left.change = "deleted";
+                    left.change = FileChangeKind::Deleted;
                     left.trashed = Some((trash_id.clone(), rest.to_path_buf()));
                 }
                 if !trashed_itself {
@@ -173,7 +207,7 @@ fn fold(events: &[StoredEvent]) -> Vec<Left> {
                         &mut index,
                         Left {
                             path: path.0.clone(),
-                            change: "deleted",
+                            change: FileChangeKind::Deleted,
                             hash: None,
                             trashed: Some((trash_id.clone(), PathBuf::new())),
                         },
@@ -188,7 +222,7 @@ fn fold(events: &[StoredEvent]) -> Vec<Left> {
 
 /// Content read for an export: the first bytes (all of them up to
 /// [`PREVIEW_MAX_BYTES`]) and the hashes of the whole.
-struct Read_ {
+struct Content {
     bytes: Option<Vec<u8>>,
     size: u64,
     sha256: String,
@@ -197,7 +231,7 @@ struct Read_ {
 
 /// Reads everything `reader` yields, keeping the bytes only while they
 /// fit a preview.
-fn read_all(reader: &mut dyn Read) -> std::io::Result<Read_> {
+fn read_all(reader: &mut dyn Read) -> std::io::Result<Content> {
     struct Tee<'a> {
         inner: &'a mut dyn Read,
         sha: Sha256,
@@ -223,7 +257,7 @@ fn read_all(reader: &mut dyn Read) -> std::io::Result<Read_> {
     };
     let blake3 = cowork_files::content_hash_reader(&mut tee)?;
     let fits = tee.size <= PREVIEW_MAX_BYTES;
-    Ok(Read_ {
+    Ok(Content {
         bytes: fits.then_some(tee.kept),
         size: tee.size,
         sha256: tee.sha.finish_hex(),
@@ -233,7 +267,7 @@ fn read_all(reader: &mut dyn Read) -> std::io::Result<Read_> {
 
 /// A regular file in a connected folder, through the grants, without
 /// following a link put in its place.
-fn read_in_folder(folders: &Folders, path: &Path) -> Option<Read_> {
+fn read_in_folder(folders: &Folders, path: &Path) -> Option<Content> {
     let resolved = folders.resolve_path(path).ok()?;
     let flags = OFlags::RDONLY | OFlags::NOCTTY | OFlags::NONBLOCK | OFlags::NOFOLLOW;
     let fd = resolved.open(flags, Mode::empty()).ok()?;
@@ -246,7 +280,7 @@ fn read_in_folder(folders: &Folders, path: &Path) -> Option<Read_> {
 
 /// A regular file in cowork's own storage (a blob, a trash item), not
 /// followed if a link was put in its place.
-fn read_own(path: &Path) -> Option<Read_> {
+fn read_own(path: &Path) -> Option<Content> {
     let flags =
         OFlags::RDONLY | OFlags::NOCTTY | OFlags::NONBLOCK | OFlags::NOFOLLOW | OFlags::CLOEXEC;
     let fd = rustix::fs::open(path, flags, Mode::empty()).ok()?;
@@ -259,7 +293,7 @@ fn read_own(path: &Path) -> Option<Read_> {
 
 /// The task's version of a file from the journal: a blob holding it, or a
 /// trash entry that does.
-fn kept(journal: &JournalStore, path: &Path, hash: &str) -> Option<Read_> {
+fn kept(journal: &JournalStore, path: &Path, hash: &str) -> Option<Content> {
     if journal.has_blob(hash) {
         return read_own(&journal.blob_path(hash));
     }
@@ -304,12 +338,12 @@ fn export_one(
         path: show_path(&left.path),
         media_type: media_type(&name).to_owned(),
         name,
-        change: left.change.to_owned(),
-        source: source.to_owned(),
+        change: left.change,
+        source,
         note,
         size: content.as_ref().map(|c| c.size),
         sha256: content.as_ref().map(|c| c.sha256.clone()),
-        preview_kind: "none".to_owned(),
+        preview_kind: PreviewKind::None,
         preview: None,
         original_base64: None,
         not_embedded: None,
@@ -325,7 +359,7 @@ fn locate(
     left: &Left,
     folders: Option<&Folders>,
     journal: Option<&JournalStore>,
-) -> (&'static str, String, Option<Read_>) {
+) -> (Source, String, Option<Content>) {
     if let Some((id, rest)) = &left.trashed {
         let item = journal.map(|j| {
             let item = j.trash().item_path(id);
@@ -337,12 +371,12 @@ fn locate(
         });
         return match item.and_then(|item| read_own(&item)) {
             Some(content) => (
-                "trashed",
+                Source::Trashed,
                 "The task moved it to cowork's trash; this is what the trash holds.".to_owned(),
                 Some(content),
             ),
             None => (
-                "gone",
+                Source::Gone,
                 "The task moved it to cowork's trash, which no longer holds it.".to_owned(),
                 None,
             ),
@@ -352,58 +386,47 @@ fn locate(
     let Some(hash) = &left.hash else {
         return match now {
             Some(now) => (
-                "current",
+                Source::Current,
                 "Moved by the task; shown as it is now.".to_owned(),
                 Some(now),
             ),
             None => (
-                "gone",
+                Source::Gone,
                 "Moved by the task, and no longer there.".to_owned(),
                 None,
             ),
         };
     };
-    if let Some(now) = &now
-        && now.blake3 == *hash
-    {
-        return ("as_left", "As the task left it.".to_owned(), now_owned(now));
+    if now.as_ref().is_some_and(|now| now.blake3 == *hash) {
+        return (Source::AsLeft, "As the task left it.".to_owned(), now);
     }
     let from_journal = journal.and_then(|j| kept(j, &left.path, hash));
     match (now, from_journal) {
         (Some(_), Some(kept)) => (
-            "kept",
+            Source::Kept,
             "Changed after the task; shown as the task left it, from the change journal."
                 .to_owned(),
             Some(kept),
         ),
         (None, Some(kept)) => (
-            "kept",
+            Source::Kept,
             "Deleted or moved after the task; shown as the task left it, from the change journal."
                 .to_owned(),
             Some(kept),
         ),
         (Some(now), None) => (
-            "changed_since",
+            Source::ChangedSince,
             "Changed after the task, and the journal kept no copy of the task's version: shown as \
              it is now."
                 .to_owned(),
             Some(now),
         ),
         (None, None) => (
-            "gone",
+            Source::Gone,
             "Deleted or moved after the task, and the journal kept no copy.".to_owned(),
             None,
         ),
     }
-}
-
-fn now_owned(now: &Read_) -> Option<Read_> {
-    Some(Read_ {
-        bytes: now.bytes.clone(),
-        size: now.size,
-        sha256: now.sha256.clone(),
-        blake3: now.blake3.clone(),
-    })
 }
 
 fn media_type(name: &str) -> &'static str {
@@ -433,7 +456,7 @@ fn media_type(name: &str) -> &'static str {
 }
 
 /// Fills the preview and decides whether the original goes in.
-fn show(file: &mut ExportedFile, content: &Read_, redactor: &Redactor) {
+fn show(file: &mut ExportedFile, content: &Content, redactor: &Redactor) {
     let Some(bytes) = &content.bytes else {
         file.not_embedded = Some(format!(
             "larger than the {} a preview reads",
@@ -445,7 +468,7 @@ fn show(file: &mut ExportedFile, content: &Read_, redactor: &Redactor) {
     let image = file.media_type.starts_with("image/");
     let document = Format::from_name(&file.name).is_some();
     if image {
-        file.preview_kind = "image".to_owned();
+        file.preview_kind = PreviewKind::Image;
     } else if document {
         let options = ReadOptions {
             max_rows: MAX_SHEET_ROWS,
@@ -455,7 +478,7 @@ fn show(file: &mut ExportedFile, content: &Read_, redactor: &Redactor) {
             Ok(text) => {
                 let redacted = redactor.redact(&text);
                 secret |= redacted != text;
-                file.preview_kind = "markdown".to_owned();
+                file.preview_kind = PreviewKind::Markdown;
                 file.preview = Some(redacted);
             }
             Err(e) => {
@@ -463,7 +486,7 @@ fn show(file: &mut ExportedFile, content: &Read_, redactor: &Redactor) {
             }
         }
     } else if let Ok(text) = std::str::from_utf8(bytes) {
-        file.preview_kind = "text".to_owned();
+        file.preview_kind = PreviewKind::Text;
         file.preview = Some(redactor.redact(&capped(text, MAX_TEXT_CHARS)));
         // The text is shown (redacted); the original would repeat it.
         return;
@@ -471,7 +494,7 @@ fn show(file: &mut ExportedFile, content: &Read_, redactor: &Redactor) {
     if secret {
         file.not_embedded = Some("it contains a secret, redacted in the preview".to_owned());
         if image {
-            file.preview_kind = "none".to_owned();
+            file.preview_kind = PreviewKind::None;
         }
     } else if content.size > EMBED_MAX_BYTES {
         file.not_embedded = Some(format!(
@@ -479,7 +502,7 @@ fn show(file: &mut ExportedFile, content: &Read_, redactor: &Redactor) {
             human_bytes(EMBED_MAX_BYTES)
         ));
         if image {
-            file.preview_kind = "none".to_owned();
+            file.preview_kind = PreviewKind::None;
         }
     } else {
         file.original_base64 = Some(base64(bytes));

@@ -5,6 +5,7 @@ use cowork_protocol::{Change, Event, FileStamp, FolderGrant, RawPath};
 use cowork_store::StoredEvent;
 
 use super::*;
+use crate::backend::FileChangeKind;
 
 struct Setup {
     _dir: tempfile::TempDir,
@@ -89,9 +90,9 @@ fn a_file_as_the_task_left_it_is_shown_from_its_folder() {
     );
     assert_eq!(files.len(), 1);
     let file = &files[0];
-    assert_eq!(file.source, "as_left");
-    assert_eq!(file.change, "created");
-    assert_eq!(file.preview_kind, "text");
+    assert_eq!(file.source, Source::AsLeft);
+    assert_eq!(file.change, FileChangeKind::Created);
+    assert_eq!(file.preview_kind, PreviewKind::Text);
     assert_eq!(file.preview.as_deref(), Some("hello <world>\n"));
     assert_eq!(file.size, Some(14));
     assert_eq!(file.sha256.as_ref().map(String::len), Some(64));
@@ -111,7 +112,7 @@ fn a_file_changed_later_is_shown_as_the_task_left_it_when_the_journal_kept_it() 
         vec![created(&path, b"the task's words\n")],
         &Redactor::default(),
     );
-    assert_eq!(files[0].source, "kept");
+    assert_eq!(files[0].source, Source::Kept);
     assert!(
         files[0].note.contains("Changed after the task"),
         "{}",
@@ -128,7 +129,7 @@ fn a_file_changed_later_without_a_kept_copy_says_the_current_one_is_shown() {
         vec![created(&path, b"the task's words\n")],
         &Redactor::default(),
     );
-    assert_eq!(files[0].source, "changed_since");
+    assert_eq!(files[0].source, Source::ChangedSince);
     assert!(
         files[0].note.contains("shown as it is now"),
         "{}",
@@ -142,8 +143,8 @@ fn a_file_deleted_later_with_nothing_kept_is_listed_as_gone() {
     let s = setup();
     let path = s.folder.join("gone.txt");
     let files = s.collect(vec![created(&path, b"x")], &Redactor::default());
-    assert_eq!(files[0].source, "gone");
-    assert_eq!(files[0].preview_kind, "none");
+    assert_eq!(files[0].source, Source::Gone);
+    assert_eq!(files[0].preview_kind, PreviewKind::None);
     assert_eq!(files[0].size, None);
 }
 
@@ -163,8 +164,8 @@ fn a_file_the_task_trashed_shows_what_the_trash_holds() {
         }],
         &Redactor::default(),
     );
-    assert_eq!(files[0].change, "deleted");
-    assert_eq!(files[0].source, "trashed");
+    assert_eq!(files[0].change, FileChangeKind::Deleted);
+    assert_eq!(files[0].source, Source::Trashed);
     assert_eq!(files[0].preview.as_deref(), Some("old notes\n"));
 }
 
@@ -186,8 +187,8 @@ fn a_created_file_moved_by_the_task_is_listed_once_under_its_new_name() {
     );
     assert_eq!(files.len(), 1);
     assert_eq!(files[0].name, "report.txt");
-    assert_eq!(files[0].change, "created");
-    assert_eq!(files[0].source, "as_left");
+    assert_eq!(files[0].change, FileChangeKind::Created);
+    assert_eq!(files[0].source, Source::AsLeft);
 }
 
 #[test]
@@ -196,7 +197,7 @@ fn an_image_is_embedded_and_one_holding_a_secret_is_not() {
     let png = b"\x89PNG\r\n\x1a\nnot really but bytes";
     let path = s.write("chart.png", png);
     let files = s.collect(vec![created(&path, png)], &Redactor::default());
-    assert_eq!(files[0].preview_kind, "image");
+    assert_eq!(files[0].preview_kind, PreviewKind::Image);
     assert_eq!(files[0].media_type, "image/png");
     assert!(files[0].original_base64.is_some());
 
@@ -205,7 +206,7 @@ fn an_image_is_embedded_and_one_holding_a_secret_is_not() {
     let path = s.write("leaky.png", &leaky);
     let files = s.collect(vec![created(&path, &leaky)], &Redactor::default());
     assert_eq!(files[0].original_base64, None);
-    assert_eq!(files[0].preview_kind, "none");
+    assert_eq!(files[0].preview_kind, PreviewKind::None);
     assert!(files[0].not_embedded.as_deref().unwrap().contains("secret"));
 }
 
@@ -226,7 +227,7 @@ fn a_document_holding_a_secret_is_previewed_redacted_and_not_embedded() {
     let path = s.write("access.docx", &bytes);
     let files = s.collect(vec![created(&path, &bytes)], &redactor);
     let file = &files[0];
-    assert_eq!(file.preview_kind, "markdown");
+    assert_eq!(file.preview_kind, PreviewKind::Markdown);
     let preview = file.preview.as_deref().unwrap();
     assert!(
         preview.contains("The key is [redacted] for now."),
@@ -276,6 +277,6 @@ fn a_path_hidden_by_a_deny_rule_is_not_read_for_the_export() {
         },
     }];
     let files = collect(&events, Some(&folders), None, &Redactor::default());
-    assert_eq!(files[0].source, "gone", "{:?}", files[0]);
+    assert_eq!(files[0].source, Source::Gone, "{:?}", files[0]);
     assert_eq!(files[0].preview, None);
 }

@@ -10,9 +10,10 @@ use std::fmt::Write as _;
 
 use cowork_docs::markdown::{Block, Inline, ListItem, Markdown};
 
-use super::doc::{Approval, Export, Step, ToolCall};
-use super::files::ExportedFile;
+use super::doc::{Approval, Decision, Export, Step, ToolCall};
+use super::files::{ExportedFile, PreviewKind};
 use super::time::{duration_words, utc};
+use crate::backend::FileChangeKind;
 use crate::web::markdown::blocks_to_html;
 use crate::web::text::{escape_html as esc, first_line};
 
@@ -237,15 +238,12 @@ fn tool_call(out: &mut String, call: &ToolCall) {
 }
 
 fn approval_html(approval: &Approval) -> String {
-    let answer = match approval.decision.as_deref() {
-        Some("allowed_once") => "allowed once".to_owned(),
-        Some("allowed_for_task") => "allowed for the rest of the task".to_owned(),
-        Some("denied") => match &approval.message {
-            Some(message) => format!("denied: {message}"),
-            None => "denied".to_owned(),
-        },
-        Some(other) => other.to_owned(),
-        None => "not answered".to_owned(),
+    let answer = match (approval.decision, &approval.message) {
+        (Some(Decision::AllowedOnce), _) => "allowed once".to_owned(),
+        (Some(Decision::AllowedForTask), _) => "allowed for the rest of the task".to_owned(),
+        (Some(Decision::Denied), Some(message)) => format!("denied: {message}"),
+        (Some(Decision::Denied), None) => "denied".to_owned(),
+        (None, _) => "not answered".to_owned(),
     };
     let by = approval
         .by_words
@@ -341,21 +339,17 @@ fn files(out: &mut String, files: &[ExportedFile]) {
              <p class=\"note\">{}</p>",
             esc(&file.name),
             esc(&file.path),
-            esc(&file.change),
+            change_name(file.change),
             esc(&file.note)
         );
-        match (
-            file.preview_kind.as_str(),
-            &file.preview,
-            &file.original_base64,
-        ) {
-            ("text", Some(text), _) => {
+        match (file.preview_kind, &file.preview, &file.original_base64) {
+            (PreviewKind::Text, Some(text), _) => {
                 let _ = writeln!(out, "<pre class=\"file-text\">{}</pre>", esc(text));
             }
-            ("markdown", Some(text), _) => {
+            (PreviewKind::Markdown, Some(text), _) => {
                 let _ = writeln!(out, "<div class=\"doc\">{}</div>", markdown_offline(text));
             }
-            ("image", _, Some(data)) => {
+            (PreviewKind::Image, _, Some(data)) => {
                 let _ = writeln!(
                     out,
                     "<img class=\"preview\" alt=\"{}\" src=\"data:{};base64,{data}\">",
@@ -363,7 +357,11 @@ fn files(out: &mut String, files: &[ExportedFile]) {
                     esc(&file.media_type)
                 );
             }
-            _ => {}
+            // Nothing to show beyond the note: no preview, or a picture
+            // whose original is not embedded.
+            (PreviewKind::Text | PreviewKind::Markdown, None, _)
+            | (PreviewKind::Image, _, None)
+            | (PreviewKind::None, _, _) => {}
         }
         if let Some(data) = &file.original_base64 {
             let _ = writeln!(
@@ -449,4 +447,13 @@ fn unlink(inlines: &mut Vec<Inline>) {
         }
     }
     *inlines = out;
+}
+
+pub(super) fn change_name(change: FileChangeKind) -> &'static str {
+    match change {
+        FileChangeKind::Created => "created",
+        FileChangeKind::Modified => "modified",
+        FileChangeKind::Moved => "moved",
+        FileChangeKind::Deleted => "deleted",
+    }
 }

@@ -4,8 +4,9 @@
 
 use std::fmt::Write as _;
 
-use super::doc::{Approval, Export, Step, ToolCall};
-use super::files::ExportedFile;
+use super::doc::{Approval, Decision, Export, Step, ToolCall};
+use super::files::{ExportedFile, PreviewKind};
+use super::html::change_name;
 use super::time::{duration_words, utc};
 
 /// Text files up to this many characters are shown inline; longer ones
@@ -174,15 +175,12 @@ fn tool_call(out: &mut String, call: &ToolCall) {
 }
 
 fn approval_md(approval: &Approval) -> String {
-    let answer = match approval.decision.as_deref() {
-        Some("allowed_once") => "allowed once".to_owned(),
-        Some("allowed_for_task") => "allowed for the rest of the task".to_owned(),
-        Some("denied") => match &approval.message {
-            Some(message) => format!("denied: {}", one_line(message)),
-            None => "denied".to_owned(),
-        },
-        Some(other) => other.to_owned(),
-        None => "not answered".to_owned(),
+    let answer = match (approval.decision, &approval.message) {
+        (Some(Decision::AllowedOnce), _) => "allowed once".to_owned(),
+        (Some(Decision::AllowedForTask), _) => "allowed for the rest of the task".to_owned(),
+        (Some(Decision::Denied), Some(message)) => format!("denied: {}", one_line(message)),
+        (Some(Decision::Denied), None) => "denied".to_owned(),
+        (None, _) => "not answered".to_owned(),
     };
     let by = approval
         .by_words
@@ -214,20 +212,23 @@ fn files(out: &mut String, files: &[ExportedFile]) {
             "### {}\n\n{} ({}{size})\n\n{}\n",
             one_line(&file.name),
             code_span(&file.path),
-            file.change,
+            change_name(file.change),
             file.note
         );
         if let Some(sha) = &file.sha256 {
             let _ = writeln!(out, "SHA-256 `{sha}`\n");
         }
-        match (file.preview_kind.as_str(), &file.preview) {
-            ("text", Some(text)) if text.chars().count() <= INLINE_TEXT_CHARS => {
+        match (file.preview_kind, &file.preview) {
+            (PreviewKind::Text, Some(text)) if text.chars().count() <= INLINE_TEXT_CHARS => {
                 let _ = writeln!(out, "{}", fenced("text", text));
             }
-            ("markdown", Some(text)) => {
+            (PreviewKind::Markdown, Some(text)) => {
                 let _ = writeln!(out, "Read back:\n\n{}", fenced("markdown", text));
             }
-            _ => {}
+            // Large text, pictures and binaries are named only; the HTML
+            // export shows them.
+            (PreviewKind::Text | PreviewKind::Markdown, _)
+            | (PreviewKind::Image | PreviewKind::None, _) => {}
         }
     }
 }

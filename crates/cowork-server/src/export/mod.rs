@@ -45,8 +45,8 @@ use cowork_files::{Folders, JournalStore};
 use cowork_protocol::FolderGrant;
 use cowork_store::{StoredEvent, TaskRow};
 
-pub use doc::{Approval, Export, FORMAT_VERSION, FolderInfo, Step, TaskInfo, ToolCall};
-pub use files::{EMBED_MAX_BYTES, ExportedFile, MAX_TEXT_CHARS};
+pub use doc::{Approval, Decision, Export, FORMAT_VERSION, FolderInfo, Step, TaskInfo, ToolCall};
+pub use files::{EMBED_MAX_BYTES, ExportedFile, MAX_TEXT_CHARS, PreviewKind, Source};
 pub use html::CSP;
 pub use redact::{MIN_SECRET_CHARS, REDACTED, Redactor};
 
