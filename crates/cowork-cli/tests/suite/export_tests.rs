@@ -334,6 +334,19 @@ fn a_file_changed_after_the_task_is_said_so_and_shown_as_the_task_left_it() {
 }
 
 #[test]
+fn a_task_whose_folder_was_removed_still_exports_and_says_its_files_are_gone() {
+    let env = Env::new();
+    let id = run_task_assuming_yes(&env);
+    std::fs::remove_dir_all(env.folder.path()).unwrap();
+    let out = export(&env, &id, &["-o", "-", "--format", "json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let files = json["files"].as_array().unwrap();
+    assert_eq!(files.len(), 2);
+    assert!(files.iter().all(|f| f["source"] == "gone"), "{files:?}");
+}
+
+#[test]
 fn export_refuses_to_overwrite_without_force_and_names_the_fix() {
     let env = Env::new();
     let id = run_task_assuming_yes(&env);

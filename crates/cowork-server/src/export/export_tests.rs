@@ -323,3 +323,82 @@ fn the_format_follows_the_extension_and_defaults_to_html() {
     assert_eq!(of("a.txt"), None);
     assert_eq!(of("noext"), None);
 }
+
+/// A fixed task row and log, for output that must not vary between runs.
+fn fixed() -> (cowork_store::TaskRow, Vec<cowork_store::StoredEvent>) {
+    let (spec, _) = log_with("x");
+    let events = vec![
+        Event::TaskCreated { spec: spec.clone() },
+        assistant(vec![
+            text("I will write the summary."),
+            tool_use(
+                "w1",
+                "Write",
+                json!({"file_path": "summary.md", "content": "# Summary\n\nAll good.\n"}),
+            ),
+        ]),
+        Event::ApprovalRequested {
+            call_id: "w1".into(),
+            tool: "Write".into(),
+            effect: Effect::Write,
+            summary: "create summary.md (3 lines)".into(),
+        },
+        Event::ApprovalDecided {
+            call_id: "w1".into(),
+            decision: ApprovalDecision::AllowOnce,
+            by: "terminal".into(),
+        },
+        finished(
+            "w1",
+            "Write",
+            "Created `summary.md` (3 lines, 22 B).",
+            false,
+        ),
+        assistant(vec![text("Done.")]),
+        Event::StatusChanged {
+            status: TaskStatus::Completed,
+            reason: None,
+            end: None,
+        },
+    ];
+    let start = 1_796_479_387_000;
+    let stored = events
+        .into_iter()
+        .enumerate()
+        .map(|(i, event)| cowork_store::StoredEvent {
+            seq: i as u64 + 1,
+            at: start + i as i64 * 1000,
+            event,
+        })
+        .collect();
+    let row = cowork_store::TaskRow {
+        id: TaskId::from_raw("0123456789abcdef0123456789abcdef"),
+        created_at: start,
+        updated_at: start + 6000,
+        status: TaskStatus::Completed,
+        status_reason: None,
+        prompt: spec.prompt.clone(),
+        spec,
+        turns: 2,
+        input_tokens: 1200,
+        output_tokens: 80,
+        host: cowork_store::Host::Cli,
+    };
+    (row, stored)
+}
+
+#[test]
+fn the_markdown_export_of_a_small_task_reads_as_a_report() {
+    let (row, events) = fixed();
+    let redactor = Redactor::default();
+    let model = build(
+        &row,
+        &events,
+        Sources::default(),
+        &redactor,
+        1_796_479_400_000,
+    )
+    .unwrap();
+    let md = render(&model, Format::Markdown, &redactor).unwrap();
+    insta::assert_snapshot!(md.replace(env!("CARGO_PKG_VERSION"), "VERSION"));
+}

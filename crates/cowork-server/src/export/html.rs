@@ -15,7 +15,7 @@ use super::files::{ExportedFile, PreviewKind};
 use super::time::{duration_words, utc};
 use crate::backend::FileChangeKind;
 use crate::web::markdown::blocks_to_html;
-use crate::web::text::{escape_html as esc, first_line};
+use crate::web::text::{escape_html as esc, first_line, plural};
 
 /// Nothing but inline styles and `data:` images; no script, no fetch.
 pub const CSP: &str = "default-src 'none'; img-src data:; style-src 'unsafe-inline'";
@@ -294,9 +294,9 @@ fn input(out: &mut String, call: &ToolCall) {
         if text.contains('\n') || text.chars().count() > 160 {
             let _ = writeln!(
                 long,
-                "<details><summary>{} ({} lines)</summary><pre>{}</pre></details>",
+                "<details><summary>{} ({})</summary><pre>{}</pre></details>",
                 esc(key),
-                text.lines().count(),
+                plural(text.lines().count() as u64, "line"),
                 esc(&text)
             );
         } else {

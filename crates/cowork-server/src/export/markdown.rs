@@ -8,6 +8,7 @@ use super::doc::{Approval, Decision, Export, Step, ToolCall};
 use super::files::{ExportedFile, PreviewKind};
 use super::html::change_name;
 use super::time::{duration_words, utc};
+use crate::web::text::plural;
 
 /// Text files up to this many characters are shown inline; longer ones
 /// are named only (the HTML export shows them).
@@ -36,7 +37,7 @@ pub(super) fn render(export: &Export) -> String {
         } else {
             "read and write"
         };
-        let _ = writeln!(out, "- **Folder:** `{}` ({access})", one_line(&folder.path));
+        let _ = writeln!(out, "- **Folder:** {} ({access})", code_span(&folder.path));
     }
     let _ = writeln!(out, "- **Started:** {}", utc(task.created_at));
     let _ = writeln!(out, "- **Duration:** {}", duration_words(task.duration_ms));
@@ -160,8 +161,8 @@ fn tool_call(out: &mut String, call: &ToolCall) {
     if let Some(output) = &call.output {
         let _ = writeln!(
             out,
-            "Result ({} lines):\n\n{}",
-            output.lines().count(),
+            "Result ({}):\n\n{}",
+            plural(output.lines().count() as u64, "line"),
             fenced("text", output)
         );
     }

@@ -4,8 +4,8 @@
 //! model, folders and mode; each step in order (the model's text, each
 //! tool call with its input, approval and result, warnings, connector
 //! statuses, the final status), tokens and duration; and the files the
-//! task created or changed, read back from the folders or from the change
-//! journal ([`files`](ExportedFile)).
+//! task created or changed ([`ExportedFile`]), read back from the folders
+//! or from the change journal, with where each came from ([`Source`]).
 //!
 //! Secrets never leave: the whole [`Export`] passes through one
 //! [`Redactor`] as a JSON value (every string, whatever its field), the
