@@ -20,6 +20,9 @@ pub enum Command {
     Tasks(TasksArgs),
     /// Replay a task's transcript.
     Show(ShowArgs),
+    /// Write a task to one file to share it: a self-contained HTML page
+    /// (default), Markdown or JSON, with its files and secrets redacted.
+    Export(ExportArgs),
     /// Continue a task that was interrupted, failed or cancelled.
     Resume(ResumeArgs),
     /// Follow a task the daemon runs (`cowork serve`) until it ends.
@@ -403,6 +406,30 @@ pub struct ShowArgs {
     pub id: String,
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The task's id, a unique prefix of it, or `last`.
+    pub id: String,
+    /// The file to write, or `-` for standard output. An existing file is
+    /// replaced only with --force.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: PathBuf,
+    /// The format; by default the file's extension (.html, .md, .json)
+    /// decides, and anything else is HTML.
+    #[arg(long, value_enum)]
+    pub format: Option<ExportFormat>,
+    /// Replace FILE if it exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    Html,
+    Md,
+    Json,
 }
 
 #[derive(Debug, Args)]

@@ -17,6 +17,7 @@ mod config;
 mod docs;
 mod doctor;
 mod exec;
+mod export;
 mod extensions;
 mod home;
 mod journal;
@@ -89,6 +90,7 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Tasks(args) => tasks::list(&args, &store),
         Command::Show(args) => tasks::show(&args, &store),
+        Command::Export(args) => export::export(&args, &store, &config),
         Command::Run(args) => runtime()?.block_on(async {
             match daemon(args.front.local).await? {
                 Some(daemon) => remote::run(&daemon, args, &config).await,

@@ -82,6 +82,6 @@ pub use error::FileError;
 pub use folders::{Folders, Resolved, deepest_grant};
 pub use journal::{ChangeSink, Journal};
 pub use names::show as show_path;
-pub use store::JournalStore;
+pub use store::{JournalStore, hash_bytes as content_hash, hash_reader as content_hash_reader};
 pub use tools::{FileTools, Preview};
 pub use trash::{Expected, Trash, TrashEntry, TrashRecord};

@@ -386,8 +386,9 @@ fn changed_while_saving() -> std::io::Error {
     std::io::Error::other("the file changed while its previous version was being saved; try again")
 }
 
-/// BLAKE3 (hex) of everything `reader` yields.
-pub(crate) fn hash_reader(reader: &mut dyn Read) -> std::io::Result<String> {
+/// BLAKE3 (hex) of everything `reader` yields: the hash the journal
+/// names content by.
+pub fn hash_reader(reader: &mut dyn Read) -> std::io::Result<String> {
     let mut hasher = blake3::Hasher::new();
     let mut buf = vec![0u8; 256 * 1024];
     loop {
@@ -400,8 +401,8 @@ pub(crate) fn hash_reader(reader: &mut dyn Read) -> std::io::Result<String> {
     Ok(hasher.finalize().to_hex().to_string())
 }
 
-/// BLAKE3 (hex) of `bytes`.
-pub(crate) fn hash_bytes(bytes: &[u8]) -> String {
+/// BLAKE3 (hex) of `bytes`: the hash the journal names content by.
+pub fn hash_bytes(bytes: &[u8]) -> String {
     blake3::hash(bytes).to_hex().to_string()
 }
 

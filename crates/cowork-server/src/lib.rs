@@ -4,7 +4,9 @@
 //! It owns listening ([`serve`]), who may talk to it (`auth`: token,
 //! session cookie, CSRF, `Host` and `Origin` checks, security headers),
 //! the API's routes and their OpenAPI document, and `server.json`, which
-//! tells clients on this machine where the daemon is and its token. It
+//! tells clients on this machine where the daemon is and its token, and
+//! [`export`]: a task as one file to share (HTML, Markdown, JSON), with
+//! secrets redacted, for `cowork export` and any front that offers it. It
 //! does not run tasks: whatever does implements [`Backend`] (the daemon's
 //! task manager; a fake in tests), and the API and the web UI only call it.
 //!
@@ -24,6 +26,7 @@ mod auth;
 pub mod backend;
 pub mod daemon;
 mod error;
+pub mod export;
 mod headers;
 mod lock;
 mod login;

@@ -3,6 +3,7 @@ mod daemon_tests;
 mod docs_tests;
 mod escape_tests;
 mod exec_tests;
+mod export_tests;
 mod extensions_e2e_tests;
 mod grants_tests;
 mod harness;

@@ -13,9 +13,14 @@ use super::text::escape_html;
 
 /// `source` (Markdown) as HTML safe to put in a page.
 pub(crate) fn to_html(source: &str) -> String {
-    let doc = Markdown::parse(source);
+    blocks_to_html(&Markdown::parse(source).blocks)
+}
+
+/// Parsed blocks as HTML safe to put in a page, for callers that change
+/// the blocks first (an export turns links into text).
+pub(crate) fn blocks_to_html(parsed: &[Block]) -> String {
     let mut out = String::new();
-    blocks(&mut out, &doc.blocks);
+    blocks(&mut out, parsed);
     out
 }
 

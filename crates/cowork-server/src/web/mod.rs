@@ -20,14 +20,14 @@
 
 mod actions;
 mod assets;
-mod markdown;
+pub(crate) mod markdown;
 mod pages;
 mod preview;
 mod render;
 mod stream;
-mod text;
+pub(crate) mod text;
 mod transcript;
-mod words;
+pub(crate) mod words;
 
 #[cfg(test)]
 mod fixtures;

@@ -11,7 +11,7 @@ use super::transcript::StepState;
 /// The argument a person cares about: a path, a pattern, a command, or a
 /// batch's size. The log does not say how each tool describes itself, so
 /// this reads the argument names the built-in tools share.
-pub(super) fn target(input: &serde_json::Value) -> String {
+pub(crate) fn target(input: &serde_json::Value) -> String {
     const KEYS: [&str; 6] = ["file_path", "pattern", "command", "query", "url", "path"];
     let Some(object) = input.as_object() else {
         return String::new();
@@ -74,7 +74,7 @@ fn diff_counts(content: &str) -> Option<String> {
 
 /// Why the task stopped, worded for the web page: from the typed reason
 /// when the log has one, else the recorded words.
-pub(super) fn end_words(end: Option<&EndReason>, reason: Option<&str>) -> Option<String> {
+pub(crate) fn end_words(end: Option<&EndReason>, reason: Option<&str>) -> Option<String> {
     let Some(end) = end else {
         return reason.map(str::to_owned);
     };
@@ -102,7 +102,7 @@ pub(super) fn decision_words(decision: &ApprovalDecision, by: &str) -> String {
 }
 
 /// A change in words: "moved a.txt → b/a.txt".
-pub(super) fn describe_change(change: &Change) -> String {
+pub(crate) fn describe_change(change: &Change) -> String {
     match change {
         Change::Created { path, .. } => format!("created {}", path.0.display()),
         Change::Modified { path, .. } => format!("modified {}", path.0.display()),
@@ -114,7 +114,7 @@ pub(super) fn describe_change(change: &Change) -> String {
     }
 }
 
-pub(super) fn effect_name(effect: Effect) -> &'static str {
+pub(crate) fn effect_name(effect: Effect) -> &'static str {
     match effect {
         Effect::Read => "read",
         Effect::Write => "write",
