@@ -211,6 +211,12 @@ fn secrets(config: &Config) -> Vec<String> {
         env.get("OPENAI_BASE_URL").cloned(),
     ];
     out.extend(urls.iter().flatten().filter_map(|url| url_password(url)));
+    // The notification command's arguments (a webhook URL with its token,
+    // a chat key): the program itself is a path, not a secret.
+    for arg in config.notifications.command.iter().skip(1) {
+        out.push(arg.clone());
+        out.extend(url_password(arg));
+    }
     connector_secrets(&env, &mut out);
     if let Ok(dir) = home::data_dir() {
         for sub in ["mcp/tokens", "mcp/clients"] {
@@ -373,6 +379,18 @@ mod tests {
         for name in ["PATH", "HOME", "KEYBOARD", "TOKENIZERS_PARALLELISM", "LANG"] {
             assert!(!credential_name(name), "{name}");
         }
+    }
+
+    #[test]
+    fn the_notification_commands_arguments_are_secrets_but_its_program_is_not() {
+        let mut config = Config::default();
+        config.notifications.command = vec![
+            "/usr/local/bin/ping-phone".into(),
+            "https://hooks.example.com/T000/B000/XXXXsecretXXXX".into(),
+        ];
+        let found = secrets(&config);
+        assert!(found.contains(&"https://hooks.example.com/T000/B000/XXXXsecretXXXX".to_owned()));
+        assert!(!found.contains(&"/usr/local/bin/ping-phone".to_owned()));
     }
 
     #[test]

@@ -81,6 +81,12 @@ pub enum Step {
         name: String,
         text: String,
     },
+    /// The instruction files (and project instructions) the task
+    /// followed, or was shown as data: one line each.
+    Instructions {
+        at: i64,
+        sources: Vec<String>,
+    },
     /// What the model said.
     Assistant {
         at: i64,
@@ -410,6 +416,10 @@ impl Fold {
             }),
             // Turn numbers are in the header; transient events are never
             // stored.
+            Event::InstructionsLoaded { sources } => self.push(Step::Instructions {
+                at,
+                sources: sources.iter().map(|s| s.summary()).collect(),
+            }),
             Event::TurnStarted { .. }
             | Event::TextDelta { .. }
             | Event::ToolCallStarted { .. }

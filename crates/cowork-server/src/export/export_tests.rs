@@ -28,6 +28,7 @@ fn spec(prompt: &str) -> TaskSpec {
         },
         budget: Default::default(),
         mode: PermissionMode::Ask,
+        project: None,
     }
 }
 

@@ -154,6 +154,13 @@ fn one_step(out: &mut String, step: &Step) {
                 esc(status)
             );
         }
+        Step::Instructions { sources, .. } => {
+            let _ = writeln!(
+                out,
+                "<li class=\"warning\"><b>Instructions</b> used: <span class=\"plain\">{}</span></li>",
+                esc(&sources.join("; "))
+            );
+        }
         Step::Warning {
             source, message, ..
         } => {

@@ -86,6 +86,13 @@ fn one_step(out: &mut String, step: &Step) {
                 one_line(status)
             );
         }
+        Step::Instructions { sources, .. } => {
+            let _ = writeln!(out, "- **Instructions** used:");
+            for source in sources {
+                let _ = writeln!(out, "  - {}", one_line(source));
+            }
+            out.push('\n');
+        }
         Step::Warning {
             source, message, ..
         } => {
