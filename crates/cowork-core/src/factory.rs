@@ -36,8 +36,9 @@ use crate::runner::{
 };
 use crate::tool::ToolRegistry;
 use crate::tools::{
-    BashSetup, Isolation, JournalSetup, TaskJournal, register_bash, register_doc_tools,
-    register_file_tools, register_skill_tool,
+    BashSetup, DEFAULT_RECALL_TOKENS, Isolation, JournalSetup, MemorySettings, MemorySetup,
+    TaskJournal, register_bash, register_doc_tools, register_file_tools, register_memory_tool,
+    register_skill_tool,
 };
 
 pub use paths::{ConfigLocation, OwnPaths};
@@ -375,10 +376,27 @@ impl Factory {
             tools,
             policy,
             approver: setup.approver,
-            options: RunOptions::default(),
+            options: RunOptions {
+                memory: self.memory_settings(),
+                ..RunOptions::default()
+            },
             extensions,
         };
         Ok((deps, notices))
+    }
+
+    /// Whose memory a task sees and how much it starts with. Every task
+    /// sees the global memory only, for now: the seam where a task's
+    /// project (once tasks belong to projects) names its project memory.
+    fn memory_settings(&self) -> MemorySettings {
+        MemorySettings {
+            project: None,
+            recall_tokens: self
+                .config
+                .memory
+                .recall_tokens
+                .map_or(DEFAULT_RECALL_TOKENS, |t| t as usize),
+        }
     }
 
     /// The tools `spec`'s mode and folders allow, and what is left out.
@@ -430,6 +448,15 @@ impl Factory {
             register_doc_tools(&mut tools, Arc::clone(&folders), None);
         }
         register_skill_tool(&mut tools, &extensions.skills);
+        register_memory_tool(
+            &mut tools,
+            MemorySetup {
+                store: Arc::clone(self.store()),
+                task: id.clone(),
+                settings: self.memory_settings(),
+                mode: spec.mode,
+            },
+        );
         let isolation = match (spec.mode, hidden.is_empty(), setup.sandbox) {
             (PermissionMode::Plan, _, _) => None,
             (PermissionMode::Ask | PermissionMode::Auto, false, _) => {

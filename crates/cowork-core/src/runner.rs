@@ -31,6 +31,7 @@ mod calls;
 mod connectors;
 mod hooks;
 mod limits;
+mod recall;
 mod start;
 
 pub use start::{

@@ -2,7 +2,11 @@
 //! stored events — the same fold runs live and on resume, so a resumed
 //! task sees exactly what the interrupted one saw.
 
-use cowork_protocol::{ContentBlock, Event, Message, Role, TaskSpec, TaskStatus, Usage};
+use cowork_protocol::{
+    ContentBlock, Event, Message, RecalledMemory, Role, TaskSpec, TaskStatus, Usage,
+};
+
+use crate::tools::recalled_block;
 
 /// A task's conversation and counters.
 #[derive(Debug, Clone, PartialEq)]
@@ -56,6 +60,7 @@ impl Transcript {
         match event {
             Event::TaskCreated { .. } => {}
             Event::PromptExpanded { text, .. } => self.expand_prompt(text),
+            Event::MemoryRecalled { entries } => self.recall(entries),
             Event::UserMessage { text } => self.push_user_text(text),
             Event::TurnStarted { turn } => self.turns = *turn,
             Event::AssistantMessage { content, usage, .. } => {
@@ -106,6 +111,26 @@ impl Transcript {
                 text: text.to_owned(),
             }];
             text.clone_into(&mut self.prompt);
+        }
+    }
+
+    /// Memory recalled at the start goes before the prompt, in the first
+    /// user message, as its own labelled block: the system prompt stays
+    /// the same for every task (and every turn), for the prompt cache.
+    fn recall(&mut self, entries: &[RecalledMemory]) {
+        if entries.is_empty() {
+            return;
+        }
+        let text = recalled_block(entries);
+        self.chars_since_last_call += text.len();
+        let block = ContentBlock::Text { text };
+        match self.messages.as_mut_slice() {
+            [only] if only.role == Role::User => only.content.insert(0, block),
+            // Not where the runner records it; kept rather than lost.
+            _ => self.messages.push(Message {
+                role: Role::User,
+                content: vec![block],
+            }),
         }
     }
 

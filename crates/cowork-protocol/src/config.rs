@@ -27,6 +27,31 @@ pub struct Config {
     /// one (`[model]`): what a task started from the web UI talks to.
     #[serde(default, skip_serializing_if = "ModelConfig::is_default")]
     pub model: ModelConfig,
+    /// Memory recalled at a task's start (`[memory]`).
+    #[serde(default, skip_serializing_if = "MemoryConfig::is_default")]
+    pub memory: MemoryConfig,
+}
+
+/// `[memory]`: how much memory a task starts with.
+///
+/// ```toml
+/// [memory]
+/// recall_tokens = 800   # 0: recall nothing at a task's start
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MemoryConfig {
+    /// At most this many tokens (about 4 characters each) of memory
+    /// entries go to the model with a task's first turn; unset: cowork's
+    /// default (800).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recall_tokens: Option<u32>,
+}
+
+impl MemoryConfig {
+    pub fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
 }
 
 /// `[model]`: defaults for the provider, the model and the server. Keys

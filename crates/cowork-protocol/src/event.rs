@@ -3,6 +3,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use crate::change::Change;
+use crate::memory::RecalledMemory;
 use crate::message::{ContentBlock, StopReason, Usage};
 use crate::tool::Effect;
 
@@ -284,6 +285,13 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         end: Option<EndReason>,
     },
+    /// Memory entries recalled at the task's start, most relevant first:
+    /// the model was sent them with the first user turn, as data. Follows
+    /// `TaskCreated` (and `PromptExpanded`); a resumed task recalls
+    /// nothing again.
+    MemoryRecalled {
+        entries: Vec<RecalledMemory>,
+    },
 }
 
 /// Where a connector (MCP server) stands, in words that name no front's
@@ -373,7 +381,8 @@ impl Event {
             | Event::PromptExpanded { .. }
             | Event::Connector { .. }
             | Event::Warning { .. }
-            | Event::StatusChanged { .. } => true,
+            | Event::StatusChanged { .. }
+            | Event::MemoryRecalled { .. } => true,
             Event::TextDelta { .. } | Event::ToolCallStarted { .. } | Event::Notice { .. } => false,
         }
     }
@@ -398,6 +407,7 @@ impl Event {
             Event::Connector { .. } => "connector",
             Event::Warning { .. } => "warning",
             Event::StatusChanged { .. } => "status_changed",
+            Event::MemoryRecalled { .. } => "memory_recalled",
         }
     }
 }
@@ -411,6 +421,7 @@ mod tests {
         let events = [
             Event::UserMessage { text: "hi".into() },
             Event::TurnStarted { turn: 1 },
+            Event::MemoryRecalled { entries: vec![] },
             Event::Notice {
                 message: "x".into(),
             },

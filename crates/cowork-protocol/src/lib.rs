@@ -16,6 +16,7 @@ pub mod config;
 mod envelope;
 mod event;
 mod id;
+mod memory;
 mod message;
 mod path;
 pub mod script;
@@ -29,6 +30,7 @@ pub use event::{
     ModelChoice, Op, PermissionMode, Provider, TaskSpec, TaskStatus,
 };
 pub use id::TaskId;
+pub use memory::{MemoryScope, RecalledMemory};
 pub use message::{ContentBlock, InvalidInput, Message, Role, StopReason, Usage};
 pub use path::{RawPath, serde_path};
 pub use tool::{Effect, ToolSpec};

@@ -5,6 +5,9 @@
 //! and marked interrupted, and which front hosts it ([`Host`]), so a daemon
 //! started again resumes its own. Read-side helpers answer what fronts
 //! ask often: tasks by status, and a task's approvals still pending.
+//! It also keeps memory: notes that outlive a task, global or per
+//! project, recalled by full-text search, and deleted for real (no copy
+//! left in the file) when forgotten.
 //!
 //! It knows nothing of models, tools or HTTP. The API is synchronous and
 //! short (an append is one small write transaction, tens of microseconds in
@@ -46,6 +49,9 @@
 mod approvals;
 mod error;
 mod host;
+mod memory;
+mod memory_query;
+mod memory_scrub;
 mod migrate;
 mod owner;
 mod read;
@@ -55,6 +61,11 @@ mod write;
 pub use approvals::PendingRequest;
 pub use error::StoreError;
 pub use host::Host;
+pub use memory::{
+    MEMORY_MAX_CHARS, MemoryEntry, MemoryFilter, RecallQuery, Removal, memory_tokens,
+};
+pub use memory_query::{Stopwords, match_expression};
+pub use memory_scrub::MEMORY_TOOL;
 pub use migrate::SCHEMA_VERSION;
 pub use owner::Owner;
 pub use read::{MIN_PREFIX, StoredEvent, TaskRow};
