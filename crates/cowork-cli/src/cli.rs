@@ -52,6 +52,9 @@ pub enum Command {
     /// Connectors: MCP servers tasks can use.
     #[command(subcommand)]
     Mcp(crate::cli_plugins::McpCommand),
+    /// What tasks remember: list, show, add, edit or delete entries.
+    #[command(subcommand)]
+    Memory(crate::memory_cmd::MemoryCommand),
 }
 
 #[derive(Debug, Args)]

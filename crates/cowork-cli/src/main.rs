@@ -21,6 +21,7 @@ mod home;
 mod journal;
 mod mcp_cmd;
 mod mcp_login;
+mod memory_cmd;
 mod plugin_cmd;
 mod plugin_paths;
 mod plugin_validate;
@@ -118,6 +119,7 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
         Command::Serve(args) => serve::serve(args),
         Command::Plugin(command) => plugin_cmd::plugin(command, &config),
         Command::Mcp(command) => runtime()?.block_on(mcp_cmd::mcp(command, &config)),
+        Command::Memory(command) => memory_cmd::memory(command, &store),
     }
 }
 

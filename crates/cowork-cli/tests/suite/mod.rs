@@ -9,6 +9,7 @@ mod harness;
 mod journal_tests;
 mod mcp_login_tests;
 mod mcp_tests;
+mod memory_tests;
 mod plugin_install_tests;
 mod plugin_tests;
 mod run_tests;
