@@ -62,9 +62,10 @@ pub use approvals::PendingRequest;
 pub use error::StoreError;
 pub use host::Host;
 pub use memory::{
-    MEMORY_MAX_CHARS, MemoryEntry, MemoryFilter, RecallQuery, Removal, memory_tokens,
+    MAX_RANKED, MEMORY_MAX_CHARS, MemoryEntry, MemoryFilter, RecallPlan, RecallQuery, Removal,
+    memory_tokens,
 };
-pub use memory_query::{Stopwords, match_expression};
+pub use memory_query::{Stopwords, match_expression, or_expression, query_terms};
 pub use memory_scrub::MEMORY_TOOL;
 pub use migrate::SCHEMA_VERSION;
 pub use owner::Owner;

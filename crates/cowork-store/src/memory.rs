@@ -13,7 +13,7 @@ use cowork_protocol::{MemoryScope, TaskId};
 use rusqlite::{Connection, ErrorCode, OptionalExtension, Row, params};
 
 use crate::error::SqlContext;
-use crate::memory_query::fts_query;
+use crate::memory_query::{Stopwords, or_expression, query_terms};
 use crate::memory_scrub::{Scrubbed, scrub};
 use crate::read::MIN_PREFIX;
 use crate::store::{Durability, now_ms};
@@ -22,6 +22,12 @@ use crate::{Store, StoreError};
 /// The longest entry the store keeps, in characters: a note, one fact,
 /// not a document (about 500 tokens).
 pub const MEMORY_MAX_CHARS: usize = 2000;
+
+/// Recall ranks at most about this many matching entries (each word's
+/// matches counted once per word); past it the commonest words of the
+/// query are left out. Measured with `cargo run --release -p xtask --
+/// bench memory`: ranking costs about half a microsecond per match.
+pub const MAX_RANKED: usize = 2000;
 
 /// At most this many candidates are reported for an ambiguous prefix.
 const MAX_CANDIDATES: usize = 10;
@@ -86,6 +92,33 @@ pub struct RecallQuery<'a> {
     /// per token. An entry that does not fit in what is left is skipped,
     /// so a smaller, less relevant one may still come.
     pub token_budget: usize,
+}
+
+/// The words a recall searches for (see [`Store::recall_plan`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RecallPlan {
+    /// An entry must hold one of these to be ranked.
+    pub kept: Vec<String>,
+    /// Too common to decide what is ranked; they still count in the
+    /// ranking of the entries that are.
+    pub left_out: Vec<String>,
+}
+
+impl RecallPlan {
+    /// The FTS5 expression: every word, with the entries that hold only
+    /// left-out words taken away. BM25 scores the entries it matches
+    /// exactly as the plain OR of every word would (a `NOT` branch's
+    /// words add nothing to a row it keeps), but is computed only for
+    /// them. `None`: nothing to search for.
+    pub fn expression(&self) -> Option<String> {
+        let kept = or_expression(&self.kept)?;
+        let Some(left_out) = or_expression(&self.left_out) else {
+            return Some(kept);
+        };
+        Some(format!(
+            "({kept} OR {left_out}) NOT (({left_out}) NOT ({kept}))"
+        ))
+    }
 }
 
 /// What removing an entry's text did.
@@ -198,13 +231,19 @@ impl Store {
     /// The entries most relevant to `query.text`, most relevant first
     /// (BM25), within its limit and token budget. Text without a word
     /// worth searching for (only punctuation or stopwords) finds nothing.
+    ///
+    /// Ranking costs time for every entry that matches (BM25 is computed
+    /// for each), and a prompt's commonest words can match a good part of
+    /// a large memory. So when the words match more than [`MAX_RANKED`]
+    /// entries in all, only entries with one of the rarer words are
+    /// ranked — still by all the words (see [`Store::recall_plan`]).
     pub fn recall(&self, query: &RecallQuery<'_>) -> Result<Vec<MemoryEntry>, StoreError> {
-        let Some(expression) = fts_query(query.text) else {
-            return Ok(Vec::new());
-        };
         if query.limit == 0 || query.token_budget == 0 {
             return Ok(Vec::new());
         }
+        let Some(expression) = self.recall_plan(query.text)?.expression() else {
+            return Ok(Vec::new());
+        };
         let conn = self.conn();
         // Candidates past the limit, so entries too big for the budget can
         // be skipped without running short.
@@ -214,7 +253,7 @@ impl Store {
                 "SELECT m.id, m.scope, m.project, m.content, m.task_id, m.created_at, \
                  m.updated_at FROM memory_fts f JOIN memory m ON m.rowid = f.rowid \
                  WHERE memory_fts MATCH ?1 AND (m.project IS NULL OR m.project = ?2) \
-                 ORDER BY f.rank, m.updated_at DESC LIMIT ?3",
+                 ORDER BY f.rank, m.updated_at DESC, m.rowid DESC LIMIT ?3",
             )
             .and_then(|mut stmt| {
                 stmt.query_map(params![expression, query.project, candidates], entry)?
@@ -235,6 +274,42 @@ impl Store {
             }
         }
         Ok(recalled)
+    }
+
+    /// How [`Store::recall`] searches for `text`: its words without
+    /// stopwords, each counted (counting matches is cheap, ranking them is
+    /// not); the rarest kept while they match at most [`MAX_RANKED`]
+    /// entries in all, the rest left out of what is matched but not of
+    /// how it is ranked. The rarest word is always kept.
+    pub fn recall_plan(&self, text: &str) -> Result<RecallPlan, StoreError> {
+        let conn = self.conn();
+        let mut counted: Vec<(usize, String)> = Vec::new();
+        for term in query_terms(text, Stopwords::Drop) {
+            let Some(one) = or_expression(std::slice::from_ref(&term)) else {
+                continue;
+            };
+            let matches: i64 = conn
+                .prepare_cached("SELECT count(*) FROM memory_fts WHERE memory_fts MATCH ?1")
+                .and_then(|mut stmt| stmt.query_row([one], |row| row.get(0)))
+                .at(self.path())?;
+            let matches = usize::try_from(matches).unwrap_or(usize::MAX);
+            if matches > 0 {
+                counted.push((matches, term));
+            }
+        }
+        // Stable: words as common as each other keep the prompt's order.
+        counted.sort_by_key(|(matches, _)| *matches);
+        let mut plan = RecallPlan::default();
+        let mut total = 0usize;
+        for (matches, term) in counted {
+            total = total.saturating_add(matches);
+            if plan.kept.is_empty() || total <= MAX_RANKED {
+                plan.kept.push(term);
+            } else {
+                plan.left_out.push(term);
+            }
+        }
+        Ok(plan)
     }
 
     /// Replaces an entry's text. The old text leaves no copy behind (see

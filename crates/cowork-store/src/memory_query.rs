@@ -36,12 +36,9 @@ const STOPWORDS: &[&str] = &[
     "while", "who", "why", "will", "with", "would", "you", "your",
 ];
 
-/// The match expression for `text`'s words: `"w1" OR "w2" …`. Words are
-/// runs of letters and digits, lower-cased, each once, at most
-/// [`MAX_TERMS`]; quoting makes every one a plain term, whatever FTS5
-/// would otherwise read in it (`AND`, `NEAR`, `*`, `:`, `-`). `None`:
-/// no word to search for.
-pub fn match_expression(text: &str, stopwords: Stopwords) -> Option<String> {
+/// `text`'s words: runs of letters and digits, lower-cased, each once, at
+/// most [`MAX_TERMS`].
+pub fn query_terms(text: &str, stopwords: Stopwords) -> Vec<String> {
     let mut terms: Vec<String> = Vec::new();
     for word in text.split(|c: char| !c.is_alphanumeric()) {
         if word.is_empty() || word.chars().count() > MAX_TERM_CHARS {
@@ -58,21 +55,36 @@ pub fn match_expression(text: &str, stopwords: Stopwords) -> Option<String> {
             }
         }
     }
+    terms
+}
+
+/// The match expression for `terms`: `"w1" OR "w2" …`. Quoting makes
+/// every one a plain term, whatever FTS5 would otherwise read in it
+/// (`AND`, `NEAR`, `*`, `:`, `-`). `None`: no term.
+pub fn or_expression<S: AsRef<str>>(terms: &[S]) -> Option<String> {
     if terms.is_empty() {
         return None;
     }
-    // A word is letters and digits only, so it holds no `"` to escape.
-    let quoted: Vec<String> = terms.iter().map(|t| format!("\"{t}\"")).collect();
+    // A term is letters and digits only, so it holds no `"` to escape.
+    let quoted: Vec<String> = terms
+        .iter()
+        .map(|t| format!("\"{}\"", t.as_ref()))
+        .collect();
     Some(quoted.join(" OR "))
 }
 
-pub(crate) fn fts_query(text: &str) -> Option<String> {
-    match_expression(text, Stopwords::Drop)
+/// The match expression for all of `text`'s words (see [`query_terms`]).
+pub fn match_expression(text: &str, stopwords: Stopwords) -> Option<String> {
+    or_expression(&query_terms(text, stopwords))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn match_expression_dropping(text: &str) -> Option<String> {
+        match_expression(text, Stopwords::Drop)
+    }
 
     #[test]
     fn the_stopword_list_is_sorted_for_binary_search() {
@@ -81,7 +93,8 @@ mod tests {
 
     #[test]
     fn fts_syntax_in_a_prompt_becomes_plain_quoted_words() {
-        let expression = fts_query(r#"NEAR("x" y) AND invoices* -draft col:umn "quoted""#);
+        let expression =
+            match_expression_dropping(r#"NEAR("x" y) AND invoices* -draft col:umn "quoted""#);
         assert_eq!(
             expression.as_deref(),
             Some(r#""near" OR "x" OR "y" OR "invoices" OR "draft" OR "col" OR "umn" OR "quoted""#)
@@ -91,7 +104,7 @@ mod tests {
     #[test]
     fn words_repeat_once_and_stopwords_are_dropped_unless_kept() {
         assert_eq!(
-            fts_query("The budget, the BUDGET and the team").as_deref(),
+            match_expression_dropping("The budget, the BUDGET and the team").as_deref(),
             Some(r#""budget" OR "team""#)
         );
         assert_eq!(
@@ -102,15 +115,15 @@ mod tests {
 
     #[test]
     fn text_without_a_searchable_word_gives_no_query() {
-        assert_eq!(fts_query(""), None);
-        assert_eq!(fts_query("?! -- ()"), None);
-        assert_eq!(fts_query("what is the"), None);
+        assert_eq!(match_expression_dropping(""), None);
+        assert_eq!(match_expression_dropping("?! -- ()"), None);
+        assert_eq!(match_expression_dropping("what is the"), None);
     }
 
     #[test]
     fn letters_beyond_ascii_are_words_too() {
         assert_eq!(
-            fts_query("Müller's Straße, 東京").as_deref(),
+            match_expression_dropping("Müller's Straße, 東京").as_deref(),
             Some(r#""müller" OR "straße" OR "東京""#)
         );
     }

@@ -2,7 +2,7 @@
 //! within limits and budgets, and who may forget what.
 
 use cowork_protocol::{MemoryScope, TaskId};
-use cowork_store::{MEMORY_MAX_CHARS, MemoryFilter, RecallQuery, Store, StoreError};
+use cowork_store::{MEMORY_MAX_CHARS, MemoryFilter, RecallPlan, RecallQuery, Store, StoreError};
 
 fn project(name: &str) -> MemoryScope {
     MemoryScope::Project(name.to_owned())
@@ -275,4 +275,60 @@ fn an_edit_is_found_by_its_new_words_and_not_its_old_ones() {
     let after = store.memory(&made.id).unwrap();
     assert!(after.updated_at >= made.updated_at);
     assert_eq!(after.created_at, made.created_at);
+}
+
+/// Ranking costs time for each match: once a query's words would rank
+/// more than `MAX_RANKED` entries, only entries with one of its rarer
+/// words are ranked — by all its words, so the common ones still tell
+/// the candidates apart.
+#[test]
+fn the_commonest_words_only_rank_entries_that_hold_a_rarer_one_in_a_large_memory() {
+    let store = Store::open_in_memory().unwrap();
+    assert_eq!(
+        store.recall_plan("the Berlin office").unwrap(),
+        RecallPlan::default()
+    );
+    for n in 0..=cowork_store::MAX_RANKED {
+        store
+            .remember(
+                &MemoryScope::Global,
+                &format!("office chores, week {n}"),
+                None,
+            )
+            .unwrap();
+    }
+    // Office must stay rarer than half the entries to weigh in BM25.
+    for n in 0..cowork_store::MAX_RANKED + 500 {
+        store
+            .remember(
+                &MemoryScope::Global,
+                &format!("garden notes, week {n}"),
+                None,
+            )
+            .unwrap();
+    }
+    // As long as each other: only "office" tells them apart (without it
+    // they tie, and the newer would come first).
+    let wanted = "The Berlin office keys are with Anna.";
+    store.remember(&MemoryScope::Global, wanted, None).unwrap();
+    store
+        .remember(
+            &MemoryScope::Global,
+            "The Berlin keys are with Anna today.",
+            None,
+        )
+        .unwrap();
+    let prompt = "Where are the keys for the Berlin office?";
+    let plan = store.recall_plan(prompt).unwrap();
+    assert_eq!(plan.kept, ["keys", "berlin"], "words that match nothing go");
+    assert_eq!(plan.left_out, ["office"], "it matches too many");
+    let found = recall(&store, prompt, None);
+    assert_eq!(found.len(), 2, "office chores are not ranked: {found:#?}");
+    assert_eq!(found[0], wanted, "office still counts in the ranking");
+    // Below the limit every word decides what is ranked.
+    let small = Store::open_in_memory().unwrap();
+    small.remember(&MemoryScope::Global, wanted, None).unwrap();
+    let plan = small.recall_plan("keys for the Berlin office").unwrap();
+    assert_eq!(plan.kept, ["keys", "berlin", "office"]);
+    assert!(plan.left_out.is_empty());
 }
