@@ -18,6 +18,13 @@
 //! the mode allows, the policy and the model. Undoing a task is
 //! [`factory::undo_task`].
 //!
+//! Memory: a task starts with the memory entries most relevant to its
+//! prompt ([`tools::MemorySettings`]), sent with the first user turn as a
+//! labelled data block and recorded as `MemoryRecalled` (a resumed task
+//! recalls nothing again), and remembers, recalls and forgets with the
+//! `Memory` tool, each call judged by the effect it declares. Nothing in
+//! memory reaches the policy.
+//!
 //! Plugins reach a task only through an [`ExtensionSource`] given to the
 //! factory ([`Factory::with_extensions`]; cowork-plugins implements it):
 //! skills (named in the system prompt, loaded with the `Skill` tool, their
