@@ -395,7 +395,9 @@ impl Factory {
                 .config
                 .memory
                 .recall_tokens
-                .map_or(DEFAULT_RECALL_TOKENS, |t| t as usize),
+                .map_or(DEFAULT_RECALL_TOKENS, |t| {
+                    usize::try_from(t).unwrap_or(usize::MAX)
+                }),
         }
     }
 
