@@ -14,6 +14,8 @@
 //!   against a direct JSON-RPC call of the same server.
 //! - `bench schedule [--schedules N]`: next-run computation for N schedules
 //!   against Python's croniter.
+//! - `bench memory [--entries N] [--queries N]`: memory recall over
+//!   100,000 entries against Python's sqlite3 running the same FTS5 query.
 
 // A command-line tool: printing results is its job.
 #![expect(clippy::print_stdout, reason = "xtask reports to the terminal")]
@@ -23,14 +25,17 @@ mod exec_bench;
 mod grep_bench;
 mod loop_bench;
 mod mcp_bench;
+mod memory_bench;
 mod plugins_bench;
 mod schedule_bench;
 mod serve_bench;
 mod undo_bench;
 
-const USAGE: &str = "usage: cargo run --release -p xtask -- bench loop [--steps N] | bench grep [--files N] | \
+const USAGE: &str =
+    "usage: cargo run --release -p xtask -- bench loop [--steps N] | bench grep [--files N] | \
      bench undo [--files N] | bench exec | bench docs | bench serve | bench plugins-load | \
-     bench mcp [--calls N] | bench schedule [--schedules N]";
+     bench mcp [--calls N] | bench schedule [--schedules N]
+     bench memory [--entries N] [--queries N]";
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -46,6 +51,7 @@ fn main() -> anyhow::Result<()> {
         ["bench", "plugins-load", rest @ ..] => plugins_bench::run(rest),
         ["bench", "mcp", rest @ ..] => mcp_bench::run(rest),
         ["bench", "schedule", rest @ ..] => schedule_bench::run(rest),
+        ["bench", "memory", rest @ ..] => memory_bench::run(rest),
         _ => anyhow::bail!("{USAGE}"),
     }
 }

@@ -64,6 +64,9 @@ pub enum Command {
     /// (.claude/skills), or stop that with `--revoke`. At a terminal,
     /// `cowork run` asks once per folder.
     Trust(crate::cli_plugins::TrustFolderArgs),
+    /// What tasks remember: list, show, add, edit or delete entries.
+    #[command(subcommand)]
+    Memory(crate::memory_cmd::MemoryCommand),
 }
 
 #[derive(Debug, Args)]

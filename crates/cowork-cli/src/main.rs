@@ -23,6 +23,7 @@ mod home;
 mod journal;
 mod mcp_cmd;
 mod mcp_login;
+mod memory_cmd;
 mod plugin_cmd;
 mod plugin_paths;
 mod plugin_validate;
@@ -124,6 +125,7 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
         Command::Mcp(command) => runtime()?.block_on(mcp_cmd::mcp(command, &config)),
         Command::Project(command) => project_cmd::project(command, &store),
         Command::Trust(args) => plugin_cmd::trust(&args),
+        Command::Memory(command) => memory_cmd::memory(command, &store),
     }
 }
 

@@ -156,6 +156,11 @@ impl Renderer {
                         .to_string(),
                 );
             }
+            Event::MemoryRecalled { entries } => {
+                for line in recalled_lines(entries) {
+                    self.err_line(&style(line).dim().to_string());
+                }
+            }
             Event::Connector { server, status } => {
                 let line = connector_line(server, status);
                 let styled = match status {
@@ -453,6 +458,26 @@ pub fn instructions_line(sources: &[InstructionSource]) -> String {
         );
     }
     line
+}
+
+/// The memory a task was sent at its start: a heading, then one line per
+/// entry (its id, scope and the start of its text, escaped).
+pub(crate) fn recalled_lines(entries: &[cowork_protocol::RecalledMemory]) -> Vec<String> {
+    let noun = if entries.len() == 1 {
+        "entry"
+    } else {
+        "entries"
+    };
+    let mut lines = vec![format!("recalled {} memory {noun}:", entries.len())];
+    lines.extend(entries.iter().map(|entry| {
+        format!(
+            "  {} ({}) {}",
+            safe::line(&entry.id),
+            safe::line(&entry.scope.to_string()),
+            first_line(&entry.excerpt, 80)
+        )
+    }));
+    lines
 }
 
 /// A connector's status in the CLI's words: what is wrong, and the command

@@ -140,6 +140,11 @@ pub fn transcript_text(row: &TaskRow, events: &[StoredEvent]) -> String {
             Event::PromptExpanded { name, .. } => {
                 let _ = writeln!(out, "  (ran /{})", safe::line(name));
             }
+            Event::MemoryRecalled { entries } => {
+                for line in crate::render::recalled_lines(entries) {
+                    let _ = writeln!(out, "  {line}");
+                }
+            }
             Event::Connector { server, status } => {
                 let _ = writeln!(out, "  {}", crate::render::connector_line(server, status));
             }

@@ -177,6 +177,7 @@ impl LoggedApprovals {
                 }
                 Event::TaskCreated { .. }
                 | Event::PromptExpanded { .. }
+                | Event::MemoryRecalled { .. }
                 | Event::Connector { .. }
                 | Event::Warning { .. }
                 | Event::InstructionsLoaded { .. }

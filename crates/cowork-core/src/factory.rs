@@ -37,8 +37,9 @@ use crate::runner::{
 };
 use crate::tool::ToolRegistry;
 use crate::tools::{
-    BashSetup, Isolation, JournalSetup, TaskJournal, register_bash, register_doc_tools,
-    register_file_tools, register_skill_tool,
+    BashSetup, DEFAULT_RECALL_TOKENS, Isolation, JournalSetup, MemorySettings, MemorySetup,
+    TaskJournal, register_bash, register_doc_tools, register_file_tools, register_memory_tool,
+    register_skill_tool,
 };
 
 pub use paths::{ConfigLocation, OwnPaths};
@@ -459,11 +460,30 @@ impl Factory {
             tools,
             policy,
             approver: setup.approver,
-            options: RunOptions::default(),
+            options: RunOptions {
+                memory: self.memory_settings(spec),
+                ..RunOptions::default()
+            },
             extensions,
             instructions,
         };
         Ok((deps, notices))
+    }
+
+    /// Whose memory a task sees and how much it starts with. Every task
+    /// sees the global memory only, for now: the seam where a task's
+    /// project (once tasks belong to projects) names its project memory.
+    fn memory_settings(&self, spec: &TaskSpec) -> MemorySettings {
+        MemorySettings {
+            project: spec.project.clone(),
+            recall_tokens: self
+                .config
+                .memory
+                .recall_tokens
+                .map_or(DEFAULT_RECALL_TOKENS, |t| {
+                    usize::try_from(t).unwrap_or(usize::MAX)
+                }),
+        }
     }
 
     /// The tools `spec`'s mode and folders allow, and what is left out.
@@ -515,6 +535,15 @@ impl Factory {
             register_doc_tools(&mut tools, Arc::clone(&folders), None);
         }
         register_skill_tool(&mut tools, &extensions.skills);
+        register_memory_tool(
+            &mut tools,
+            MemorySetup {
+                store: Arc::clone(self.store()),
+                task: id.clone(),
+                settings: self.memory_settings(spec),
+                mode: spec.mode,
+            },
+        );
         let isolation = match (spec.mode, hidden.is_empty(), setup.sandbox) {
             (PermissionMode::Plan, _, _) => None,
             (PermissionMode::Ask | PermissionMode::Auto, false, _) => {

@@ -26,6 +26,12 @@
 //! ([`Event::InstructionsLoaded`](cowork_protocol::Event::InstructionsLoaded))
 //! and reused by every later run, and the permission engine never reads
 //! them.
+//! Memory: a task starts with the memory entries most relevant to its
+//! prompt ([`tools::MemorySettings`]), sent with the first user turn as a
+//! labelled data block and recorded as `MemoryRecalled` (a resumed task
+//! recalls nothing again), and remembers, recalls and forgets with the
+//! `Memory` tool, each call judged by the effect it declares. Nothing in
+//! memory reaches the policy.
 //!
 //! Plugins reach a task only through an [`ExtensionSource`] given to the
 //! factory ([`Factory::with_extensions`]; cowork-plugins implements it):

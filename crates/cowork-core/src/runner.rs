@@ -32,6 +32,7 @@ mod connectors;
 mod hooks;
 mod instructions;
 mod limits;
+mod recall;
 mod start;
 
 pub use start::{

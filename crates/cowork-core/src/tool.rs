@@ -47,6 +47,14 @@ pub trait Tool: Send + Sync {
         Box::pin(async { Ok(None) })
     }
 
+    /// What this call does, for a tool whose calls differ (`Memory`
+    /// recalls, remembers or forgets): the permission engine judges the
+    /// call by it. It must never be weaker than what the call does; the
+    /// default is [`ToolSpec::effect`], the strongest the tool declares.
+    fn effect(&self, _input: &serde_json::Value) -> Effect {
+        self.spec().effect
+    }
+
     /// Whether the tool's author says it only reads (an MCP tool's
     /// `readOnlyHint`). A claim, not a fact: the permission engine trusts
     /// it only where a rule says so.
@@ -214,6 +222,11 @@ impl Tool for External {
         self.inner.targets(input)
     }
 
+    /// Whatever the server's tool says of a call, it is external.
+    fn effect(&self, _input: &serde_json::Value) -> Effect {
+        Effect::External
+    }
+
     fn read_only_hint(&self) -> bool {
         self.inner.read_only_hint()
     }
@@ -271,7 +284,9 @@ mod tests {
             tool_with("mcp__s__rm", "s", Effect::Delete),
         ]);
         for name in ["mcp__s__list", "mcp__s__rm"] {
-            assert_eq!(registry.get(name).unwrap().spec().effect, Effect::External);
+            let tool = registry.get(name).unwrap();
+            assert_eq!(tool.spec().effect, Effect::External);
+            assert_eq!(tool.effect(&serde_json::json!({})), Effect::External);
         }
         assert!(
             registry

@@ -3,8 +3,11 @@
 //! task sees exactly what the interrupted one saw.
 
 use cowork_protocol::{
-    ContentBlock, Event, InstructionSource, Message, Role, TaskSpec, TaskStatus, Usage,
+    ContentBlock, Event, InstructionSource, Message, RecalledMemory, Role, TaskSpec, TaskStatus,
+    Usage,
 };
+
+use crate::tools::recalled_block;
 
 /// A task's conversation and counters.
 #[derive(Debug, Clone, PartialEq)]
@@ -62,6 +65,7 @@ impl Transcript {
         match event {
             Event::TaskCreated { .. } => {}
             Event::PromptExpanded { text, .. } => self.expand_prompt(text),
+            Event::MemoryRecalled { entries } => self.recall(entries),
             Event::UserMessage { text } => self.push_user_text(text),
             Event::TurnStarted { turn } => self.turns = *turn,
             Event::AssistantMessage { content, usage, .. } => {
@@ -120,6 +124,26 @@ impl Transcript {
         text.clone_into(typed);
         if first && last.content.len() == 1 {
             text.clone_into(&mut self.prompt);
+        }
+    }
+
+    /// Memory recalled at the start goes before the prompt, in the first
+    /// user message, as its own labelled block: the system prompt stays
+    /// the same for every task (and every turn), for the prompt cache.
+    fn recall(&mut self, entries: &[RecalledMemory]) {
+        if entries.is_empty() {
+            return;
+        }
+        let text = recalled_block(entries);
+        self.chars_since_last_call += text.len();
+        let block = ContentBlock::Text { text };
+        match self.messages.as_mut_slice() {
+            [only] if only.role == Role::User => only.content.insert(0, block),
+            // Not where the runner records it; kept rather than lost.
+            _ => self.messages.push(Message {
+                role: Role::User,
+                content: vec![block],
+            }),
         }
     }
 

@@ -31,6 +31,9 @@ pub struct Config {
     /// or waits for them (`[notifications]`).
     #[serde(default, skip_serializing_if = "NotificationsConfig::is_default")]
     pub notifications: NotificationsConfig,
+    /// Memory recalled at a task's start (`[memory]`).
+    #[serde(default, skip_serializing_if = "MemoryConfig::is_default")]
+    pub memory: MemoryConfig,
 }
 
 /// `[notifications]`: where the daemon's notices go besides the web UI.
@@ -64,6 +67,28 @@ impl Default for NotificationsConfig {
 impl NotificationsConfig {
     pub fn is_default(&self) -> bool {
         self == &Self::default()
+    }
+}
+
+/// `[memory]`: how much memory a task starts with.
+///
+/// ```toml
+/// [memory]
+/// recall_tokens = 800   # 0: recall nothing at a task's start
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MemoryConfig {
+    /// At most this many tokens (about 4 characters each) of memory
+    /// entries go to the model with a task's first turn; unset: cowork's
+    /// default (800).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recall_tokens: Option<u32>,
+}
+
+impl MemoryConfig {
+    pub fn is_default(&self) -> bool {
+        *self == Self::default()
     }
 }
 

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::change::Change;
 use crate::instructions::InstructionSource;
+use crate::memory::RecalledMemory;
 use crate::message::{ContentBlock, StopReason, Usage};
 use crate::tool::Effect;
 
@@ -296,6 +297,13 @@ pub enum Event {
     InstructionsLoaded {
         sources: Vec<InstructionSource>,
     },
+    /// Memory entries recalled at the task's start, most relevant first:
+    /// the model was sent them with the first user turn, as data. Follows
+    /// `TaskCreated` (and `PromptExpanded`); a resumed task recalls
+    /// nothing again.
+    MemoryRecalled {
+        entries: Vec<RecalledMemory>,
+    },
 }
 
 /// Where a connector (MCP server) stands, in words that name no front's
@@ -386,7 +394,8 @@ impl Event {
             | Event::Connector { .. }
             | Event::Warning { .. }
             | Event::StatusChanged { .. }
-            | Event::InstructionsLoaded { .. } => true,
+            | Event::InstructionsLoaded { .. }
+            | Event::MemoryRecalled { .. } => true,
             Event::TextDelta { .. } | Event::ToolCallStarted { .. } | Event::Notice { .. } => false,
         }
     }
@@ -412,6 +421,7 @@ impl Event {
             Event::Warning { .. } => "warning",
             Event::StatusChanged { .. } => "status_changed",
             Event::InstructionsLoaded { .. } => "instructions_loaded",
+            Event::MemoryRecalled { .. } => "memory_recalled",
         }
     }
 }
@@ -425,6 +435,7 @@ mod tests {
         let events = [
             Event::UserMessage { text: "hi".into() },
             Event::TurnStarted { turn: 1 },
+            Event::MemoryRecalled { entries: vec![] },
             Event::Notice {
                 message: "x".into(),
             },

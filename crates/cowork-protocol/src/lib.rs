@@ -17,6 +17,7 @@ mod envelope;
 mod event;
 mod id;
 mod instructions;
+mod memory;
 mod message;
 mod path;
 pub mod script;
@@ -31,6 +32,7 @@ pub use event::{
 };
 pub use id::TaskId;
 pub use instructions::{InstructionLayer, InstructionSource};
+pub use memory::{MemoryScope, RecalledMemory};
 pub use message::{ContentBlock, InvalidInput, Message, Role, StopReason, Usage};
 pub use path::{RawPath, serde_path};
 pub use tool::{Effect, ToolSpec};

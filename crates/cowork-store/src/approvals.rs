@@ -89,6 +89,7 @@ impl Store {
                 // whose kind column disagrees with it is not a pending request.
                 Event::TaskCreated { .. }
                 | Event::PromptExpanded { .. }
+                | Event::MemoryRecalled { .. }
                 | Event::Connector { .. }
                 | Event::Warning { .. }
                 | Event::InstructionsLoaded { .. }

@@ -109,6 +109,36 @@ pub enum StoreError {
         source: serde_json::Error,
     },
 
+    /// No memory entry has this id or prefix (or none the asker may see).
+    #[error("no memory entry matches `{id}`")]
+    MemoryNotFound { id: String },
+
+    /// A prefix matched several memory entries: ask for more characters.
+    #[error(
+        "`{prefix}` matches several memory entries ({}); type more characters of the id",
+        candidates.join(", ")
+    )]
+    MemoryAmbiguous {
+        prefix: String,
+        candidates: Vec<String>,
+    },
+
+    /// A memory entry with nothing in it: nothing was stored.
+    #[error("a memory entry needs some text; nothing was stored")]
+    EmptyMemory,
+
+    /// A memory entry longer than the store keeps: split it into shorter
+    /// entries, one fact each. Nothing was stored.
+    #[error(
+        "a memory entry holds at most {max} characters and this one has {chars}: keep one fact \
+         per entry; nothing was stored"
+    )]
+    MemoryTooLong { chars: usize, max: usize },
+
+    /// A project scope with an empty name: a bug in the caller.
+    #[error("a project's memory needs the project's name")]
+    EmptyProjectName,
+
     /// The identity of a process (its start time) could not be read.
     #[error("could not read the identity of process {pid}: {message}")]
     ProcessInfo { pid: u32, message: String },

@@ -5,6 +5,9 @@
 //! and marked interrupted, and which front hosts it ([`Host`]), so a daemon
 //! started again resumes its own. Read-side helpers answer what fronts
 //! ask often: tasks by status, and a task's approvals still pending.
+//! It also keeps memory: notes that outlive a task, global or per
+//! project, recalled by full-text search, and deleted for real (no copy
+//! left in the file) when forgotten.
 //!
 //! It knows nothing of models, tools or HTTP. The API is synchronous and
 //! short (an append is one small write transaction, tens of microseconds in
@@ -47,6 +50,9 @@
 mod approvals;
 mod error;
 mod host;
+mod memory;
+mod memory_query;
+mod memory_scrub;
 mod migrate;
 mod owner;
 mod projects;
@@ -57,6 +63,12 @@ mod write;
 pub use approvals::PendingRequest;
 pub use error::StoreError;
 pub use host::Host;
+pub use memory::{
+    MAX_RANKED, MEMORY_MAX_CHARS, MemoryEntry, MemoryFilter, RecallPlan, RecallQuery, Removal,
+    memory_tokens,
+};
+pub use memory_query::{Stopwords, match_expression, or_expression, query_terms};
+pub use memory_scrub::MEMORY_TOOL;
 pub use migrate::SCHEMA_VERSION;
 pub use owner::Owner;
 pub use projects::{MAX_PROJECT_NAME, NewProject, Project, ProjectError, check_project_name};

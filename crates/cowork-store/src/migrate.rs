@@ -13,6 +13,7 @@ use crate::error::SqlContext;
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_init.sql"),
     include_str!("../migrations/0002_host.sql"),
+    include_str!("../migrations/0003_memory.sql"),
     include_str!("../migrations/0004_projects.sql"),
 ];
 

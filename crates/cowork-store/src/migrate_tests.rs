@@ -52,7 +52,20 @@ fn the_embedded_migrations_build_the_documented_schema() {
     let mut conn = Connection::open_in_memory().unwrap();
     migrate(&mut conn, None).unwrap();
     assert_eq!(version(&conn), SCHEMA_VERSION);
-    assert_eq!(tables(&conn), ["events", "projects", "tasks"]);
+    assert_eq!(
+        tables(&conn),
+        [
+            "events",
+            "memory",
+            "memory_fts",
+            "memory_fts_config",
+            "memory_fts_data",
+            "memory_fts_docsize",
+            "memory_fts_idx",
+            "projects",
+            "tasks"
+        ]
+    );
     let without_rowid: String = conn
         .query_row(
             "SELECT sql FROM sqlite_schema WHERE name = 'events'",

@@ -133,6 +133,9 @@ impl Store {
         conn.pragma_update(None, "synchronous", Durability::Normal.pragma())
             .at(at)?;
         conn.pragma_update(None, "foreign_keys", "ON").at(at)?;
+        // Freed space is zeroed, so deleted rows (a forgotten memory entry)
+        // leave no copy in the file's free pages or cells.
+        conn.pragma_update(None, "secure_delete", "ON").at(at)?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         migrate(&mut conn, at)?;
         Ok(Self {

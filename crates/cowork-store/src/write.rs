@@ -305,6 +305,7 @@ fn append_in(
             }),
         Event::TaskCreated { .. }
         | Event::PromptExpanded { .. }
+        | Event::MemoryRecalled { .. }
         | Event::Connector { .. }
         | Event::Warning { .. }
         | Event::InstructionsLoaded { .. }

@@ -11,6 +11,7 @@ mod instructions_tests;
 mod journal_tests;
 mod mcp_login_tests;
 mod mcp_tests;
+mod memory_tests;
 mod plugin_install_tests;
 mod plugin_tests;
 mod project_tests;

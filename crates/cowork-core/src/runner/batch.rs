@@ -101,11 +101,11 @@ impl Runner {
 
     pub(super) fn effect_of(&self, call: &ContentBlock) -> Effect {
         match call {
-            ContentBlock::ToolUse { name, .. } => self
+            ContentBlock::ToolUse { name, input, .. } => self
                 .deps
                 .tools
                 .get(name)
-                .map_or(Effect::Read, |t| t.spec().effect),
+                .map_or(Effect::Read, |t| t.effect(input)),
             ContentBlock::Text { .. } | ContentBlock::ToolResult { .. } => Effect::Read,
         }
     }

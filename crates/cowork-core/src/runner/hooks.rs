@@ -146,6 +146,7 @@ impl Runner {
                 return Err(CoreError::PromptRefused { reason });
             }
             self.take_context("UserPromptSubmit", outcome.context);
+            self.recall_memory()?;
         }
         Ok(true)
     }

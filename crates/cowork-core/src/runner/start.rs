@@ -23,6 +23,7 @@ use crate::instructions::{self, Instructions};
 use crate::permission::Policy;
 use crate::prompt;
 use crate::tool::ToolRegistry;
+use crate::tools::MemorySettings;
 use crate::transcript::Transcript;
 
 /// Tunables of the loop; the defaults suit real models.
@@ -36,6 +37,8 @@ pub struct RunOptions {
     /// Compact when the estimated prompt exceeds this share of the context
     /// window.
     pub compact_threshold: f64,
+    /// Whose memory the task sees, and how much of it it starts with.
+    pub memory: MemorySettings,
 }
 
 impl Default for RunOptions {
@@ -44,6 +47,7 @@ impl Default for RunOptions {
             max_tool_output_chars: 30_000,
             max_output_tokens: 8192,
             compact_threshold: 0.75,
+            memory: MemorySettings::default(),
         }
     }
 }

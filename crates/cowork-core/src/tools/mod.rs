@@ -1,15 +1,20 @@
 //! Adapters that expose tool libraries (files, docs and the sandbox)
-//! through the [`Tool`](crate::Tool) trait, and the `Skill` tool that
-//! loads a plugin's skill.
+//! through the [`Tool`](crate::Tool) trait, the `Skill` tool that loads
+//! a plugin's skill, and the `Memory` tool over cowork's memory.
 
 mod bash;
 mod docs;
 mod files;
+mod memory;
 mod skill;
 
 pub use bash::{BashSetup, Isolation, register_bash};
 pub use docs::register_doc_tools;
 pub use files::{JournalSetup, TaskJournal, register_file_tools};
+pub(crate) use memory::recalled_block;
+pub use memory::{
+    DEFAULT_RECALL_TOKENS, MemorySettings, MemorySetup, START_RECALL_LIMIT, register_memory_tool,
+};
 pub use skill::register_skill_tool;
 
 use crate::tool::ToolFailure;

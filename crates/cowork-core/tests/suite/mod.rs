@@ -7,6 +7,7 @@ mod hooks_tests;
 mod instructions_tests;
 mod limits_tests;
 mod loop_tests;
+mod memory_tests;
 mod permission_tests;
 mod resume_tests;
 mod runtime_tests;

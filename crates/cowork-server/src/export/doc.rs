@@ -87,6 +87,12 @@ pub enum Step {
         at: i64,
         sources: Vec<String>,
     },
+    /// The memory entries the model was sent at the task's start, as
+    /// data: one line each (id, scope, the start of its text).
+    Recalled {
+        at: i64,
+        entries: Vec<String>,
+    },
     /// What the model said.
     Assistant {
         at: i64,
@@ -416,6 +422,13 @@ impl Fold {
             }),
             // Turn numbers are in the header; transient events are never
             // stored.
+            Event::MemoryRecalled { entries } => self.push(Step::Recalled {
+                at,
+                entries: entries
+                    .iter()
+                    .map(|e| format!("{} ({}): {}", e.id, e.scope, e.excerpt))
+                    .collect(),
+            }),
             Event::InstructionsLoaded { sources } => self.push(Step::Instructions {
                 at,
                 sources: sources.iter().map(|s| s.summary()).collect(),

@@ -154,6 +154,13 @@ fn one_step(out: &mut String, step: &Step) {
                 esc(status)
             );
         }
+        Step::Recalled { entries, .. } => {
+            let _ = writeln!(
+                out,
+                "<li class=\"warning\"><b>Memory recalled</b> (sent as data): <span class=\"plain\">{}</span></li>",
+                esc(&entries.join("; "))
+            );
+        }
         Step::Instructions { sources, .. } => {
             let _ = writeln!(
                 out,

@@ -86,6 +86,13 @@ fn one_step(out: &mut String, step: &Step) {
                 one_line(status)
             );
         }
+        Step::Recalled { entries, .. } => {
+            let _ = writeln!(out, "- **Memory recalled** (sent as data):");
+            for entry in entries {
+                let _ = writeln!(out, "  - {}", one_line(entry));
+            }
+            out.push('\n');
+        }
         Step::Instructions { sources, .. } => {
             let _ = writeln!(out, "- **Instructions** used:");
             for source in sources {

@@ -291,6 +291,12 @@ impl View {
                     message: format!("ran /{name}"),
                 },
             )],
+            Event::MemoryRecalled { entries } => vec![self.push(
+                format!("e{seq}"),
+                Body::Notice {
+                    message: recalled_words(entries),
+                },
+            )],
             Event::Connector { server, status } => vec![self.push(
                 format!("e{seq}"),
                 Body::Notice {
@@ -560,6 +566,33 @@ fn fill_input(step: &mut Step, input: &serde_json::Value) {
             step.input = shown.map(|s| capped(&s, MAX_DETAIL_CHARS));
         }
     }
+}
+
+/// What the task was reminded of at its start: each entry's id and the
+/// start of its text.
+fn recalled_words(entries: &[cowork_protocol::RecalledMemory]) -> String {
+    let noun = if entries.len() == 1 {
+        "entry"
+    } else {
+        "entries"
+    };
+    let list: Vec<String> = entries
+        .iter()
+        .map(|e| {
+            let text: String = e.excerpt.chars().take(80).collect();
+            let more = if text.len() < e.excerpt.len() {
+                "…"
+            } else {
+                ""
+            };
+            format!("{} ({}): {text}{more}", e.id, e.scope)
+        })
+        .collect();
+    format!(
+        "recalled {} memory {noun}: {}",
+        entries.len(),
+        list.join(" · ")
+    )
 }
 
 #[cfg(test)]

@@ -25,7 +25,20 @@ fn a_fresh_file_is_migrated_to_the_current_schema_in_wal_mode() {
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    assert_eq!(tables, ["events", "projects", "tasks"]);
+    assert_eq!(
+        tables,
+        [
+            "events",
+            "memory",
+            "memory_fts",
+            "memory_fts_config",
+            "memory_fts_data",
+            "memory_fts_docsize",
+            "memory_fts_idx",
+            "projects",
+            "tasks"
+        ]
+    );
 }
 
 #[test]

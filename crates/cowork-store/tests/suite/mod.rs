@@ -6,6 +6,8 @@ mod corruption;
 mod events;
 mod hosting;
 mod lookup;
+mod memory;
+mod memory_deletion;
 mod migrations;
 mod ownership;
 mod perf;
