@@ -109,7 +109,7 @@ fn list(args: &ListArgs, store: &Store) -> Result<ExitCode> {
     let mut out = String::new();
     if args.json {
         for entry in &entries {
-            let _ = writeln!(out, "{}", entry_json(entry));
+            let _ = writeln!(out, "{}", entry_json(store, entry));
         }
     } else if entries.is_empty() {
         out.push_str(
@@ -127,7 +127,7 @@ fn list(args: &ListArgs, store: &Store) -> Result<ExitCode> {
                 out,
                 "{:<12}  {:<16}  {:<16}  {}",
                 entry.id,
-                safe::line(&entry.scope.to_string()),
+                safe::line(&scope_words(store, &entry.scope)),
                 local_time(entry.updated_at),
                 first_line(&entry.content, 60)
             );
@@ -140,12 +140,16 @@ fn list(args: &ListArgs, store: &Store) -> Result<ExitCode> {
 fn show(args: &ShowArgs, store: &Store) -> Result<ExitCode> {
     let entry = store.memory(&args.id)?;
     if args.json {
-        println!("{}", entry_json(&entry));
+        println!("{}", entry_json(store, &entry));
         return Ok(ExitCode::SUCCESS);
     }
     let mut out = String::new();
     let _ = writeln!(out, "memory  {}", entry.id);
-    let _ = writeln!(out, "scope:   {}", safe::line(&entry.scope.to_string()));
+    let _ = writeln!(
+        out,
+        "scope:   {}",
+        safe::line(&scope_words(store, &entry.scope))
+    );
     let made_by = match &entry.task {
         Some(task) => format!("task {}", task.short()),
         None => "you".to_owned(),
@@ -173,7 +177,7 @@ fn add(args: &AddArgs, store: &Store) -> Result<ExitCode> {
         "{} remembered {} ({})",
         style("✓").green(),
         entry.id,
-        safe::line(&entry.scope.to_string())
+        safe::line(&scope_words(store, &entry.scope))
     );
     Ok(ExitCode::SUCCESS)
 }
@@ -208,7 +212,7 @@ fn rm(args: &RmArgs, store: &Store) -> Result<ExitCode> {
             "Delete memory entry {} ({}) for good? It cannot be undone.\n  {}\nType yes to \
              confirm: ",
             entry.id,
-            safe::line(&entry.scope.to_string()),
+            safe::line(&scope_words(store, &entry.scope)),
             first_line(&entry.content, 70)
         );
         let _ = std::io::stderr().flush();
@@ -241,15 +245,30 @@ fn warn_if_kept(removal: &Removal, what: &str) {
     }
 }
 
-fn entry_json(entry: &MemoryEntry) -> serde_json::Value {
+/// "global", or "project NAME" (its id when it can no longer be read).
+fn scope_words(store: &Store, scope: &MemoryScope) -> String {
+    match scope {
+        MemoryScope::Global => "global".to_owned(),
+        MemoryScope::Project(id) => match store.project(id) {
+            Ok(project) => format!("project {}", project.name),
+            Err(_) => format!("project {id}"),
+        },
+    }
+}
+
+fn entry_json(store: &Store, entry: &MemoryEntry) -> serde_json::Value {
     let (scope, project) = match &entry.scope {
         MemoryScope::Global => ("global", None),
-        MemoryScope::Project(name) => ("project", Some(name)),
+        MemoryScope::Project(id) => ("project", Some(id)),
     };
+    let project_name = project
+        .and_then(|id| store.project(id).ok())
+        .map(|p| p.name);
     serde_json::json!({
         "id": entry.id,
         "scope": scope,
         "project": project,
+        "project_name": project_name,
         "content": entry.content,
         "task": entry.task,
         "created_at": entry.created_at,

@@ -39,6 +39,17 @@ fn add(env: &Env, args: &[&str]) -> String {
 fn added_entries_are_listed_by_scope_as_json_lines_and_shown_by_prefix() {
     let env = Env::new();
     let global = add(&env, &["Reports go to Jana as PDF."]);
+    env.cowork()
+        .args(["project", "create", "Acme"])
+        .assert()
+        .success();
+    let unknown = memory(&env, &["add", "x", "--project", "Nope"]);
+    assert!(!unknown.status.success());
+    assert!(
+        stderr(&unknown).contains("no project is named `Nope`"),
+        "{}",
+        stderr(&unknown)
+    );
     let acme = add(&env, &["Acme wants British spelling.", "--project", "acme"]);
     assert_eq!(listed(&env, &[]).len(), 2);
     let only_global = listed(&env, &["--global"]);
@@ -50,7 +61,8 @@ fn added_entries_are_listed_by_scope_as_json_lines_and_shown_by_prefix() {
     let project = listed(&env, &["--project", "acme"]);
     assert_eq!(project.len(), 1);
     assert_eq!(project[0]["id"], acme.as_str());
-    assert_eq!(project[0]["project"], "acme");
+    assert_eq!(project[0]["project_name"], "Acme");
+    assert_eq!(project[0]["project"].as_str().unwrap().len(), 12);
     assert_eq!(listed(&env, &["--project", "acme", "--global"]).len(), 2);
 
     let shown = ok(&memory(&env, &["show", &global[..6]]));
@@ -58,7 +70,7 @@ fn added_entries_are_listed_by_scope_as_json_lines_and_shown_by_prefix() {
     assert!(shown.contains("by you"), "{shown}");
     let table = ok(&memory(&env, &["list"]));
     assert!(
-        table.contains("project acme") && table.contains(&global),
+        table.contains("project Acme") && table.contains(&global),
         "{table}"
     );
     let missing = memory(&env, &["show", "ffffffff"]);

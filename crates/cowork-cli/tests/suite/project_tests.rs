@@ -176,3 +176,60 @@ fn a_task_run_in_a_project_gets_its_folders_and_mode_and_records_it() {
     assert!(!out.status.success());
     assert!(stderr(&out).contains("is archived"), "{}", stderr(&out));
 }
+
+#[test]
+fn a_project_tasks_memory_is_the_projects_and_reaches_its_next_task() {
+    let env = Env::new();
+    env.cowork()
+        .args(["project", "create", "Garden"])
+        .assert()
+        .success();
+    let script = env.home.path().join("remember.json");
+    std::fs::write(
+        &script,
+        json!({"turns": [
+            {"tool_calls": [{"name": "Memory", "input": {
+                "action": "remember", "scope": "project",
+                "content": "The tomatoes are watered on Tuesdays."}}]},
+            {"text": "noted"}
+        ]})
+        .to_string(),
+    )
+    .unwrap();
+    let out = env
+        .cowork()
+        .args([
+            "run",
+            "--local",
+            "--yes",
+            "--mode",
+            "auto",
+            "--provider",
+            "script",
+            "--script",
+        ])
+        .arg(&script)
+        .args(["--project", "Garden", "remember the watering day"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = env
+        .cowork()
+        .args(["memory", "list", "--project", "Garden", "--json"])
+        .output()
+        .unwrap();
+    let entries: Vec<serde_json::Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert_eq!(entries[0]["project_name"], "Garden");
+    assert!(entries[0]["task"].is_string(), "the task that made it");
+    // Not the global memory: a task outside the project does not see it.
+    let global = env
+        .cowork()
+        .args(["memory", "list", "--global", "--json"])
+        .output()
+        .unwrap();
+    assert!(stdout(&global).trim().is_empty(), "{}", stdout(&global));
+}
