@@ -8,7 +8,7 @@ CREATE TABLE memory (
     rowid      INTEGER PRIMARY KEY,
     id         TEXT NOT NULL UNIQUE,  -- short random hex, typed by people
     scope      TEXT NOT NULL CHECK (scope IN ('global', 'project')),
-    project    TEXT,                  -- the project's name; NULL when global
+    project    TEXT,                  -- the project's id; NULL when global
     content    TEXT NOT NULL,
     task_id    TEXT,                  -- the task that made it; NULL when the person did
     created_at INTEGER NOT NULL,      -- unix ms
