@@ -130,6 +130,13 @@ impl Policy {
             }
             PermissionMode::Ask | PermissionMode::Auto => {}
         }
+        // A folder's standing instructions and skills steer every later
+        // task in it: a change to them is the person's to approve, even in
+        // auto mode and over allow rules, so one task's injected text
+        // cannot make itself every later task's orders.
+        if paths.iter().any(|p| steers_later_tasks(p, folders)) {
+            return Verdict::Ask;
+        }
         if self.matching(RuleAction::Allow, call).is_some() {
             return Verdict::Allow;
         }
@@ -315,6 +322,20 @@ pub fn escape_glob(text: &str) -> String {
 /// task's read-write folders (and execution, which the sandbox confines).
 /// The deepest grant containing a path decides, so a read-only folder
 /// nested in a read-write one is out of scope.
+/// Whether `path` is one of a connected folder's own instruction files
+/// (`COWORK.md`, `CLAUDE.md`, `AGENTS.md` at its root) or lies in its
+/// skills (`.claude/skills`).
+fn steers_later_tasks(path: &Path, folders: &[FolderGrant]) -> bool {
+    folders.iter().any(|grant| {
+        let at_root = path.parent() == Some(grant.path.as_path())
+            && path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| crate::instructions::FOLDER_INSTRUCTION_FILES.contains(&n));
+        at_root || path.starts_with(grant.path.join(".claude").join("skills"))
+    })
+}
+
 fn in_scope(effect: Effect, paths: &[PathBuf], folders: &[FolderGrant]) -> bool {
     let inside = |p: &Path| deepest_grant(folders, p).is_some_and(|g| !g.read_only);
     match effect {

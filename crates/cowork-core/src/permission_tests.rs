@@ -429,3 +429,62 @@ fn a_deny_rule_naming_a_server_hides_no_path() {
     }];
     assert!(hidden_paths(&rules).is_empty());
 }
+
+/// Found by the instructions work: in auto mode a task could write
+/// `COWORK.md` in a trusted folder, and every later task would follow it.
+#[test]
+fn changing_a_folders_instructions_or_skills_always_asks_even_in_auto_mode_and_over_allow_rules() {
+    let allow_all = rule(RuleAction::Allow);
+    for rules in [vec![], vec![allow_all]] {
+        let auto = policy(PermissionMode::Auto, &rules);
+        for path in [
+            "/home/me/notes/COWORK.md",
+            "/home/me/notes/CLAUDE.md",
+            "/home/me/notes/AGENTS.md",
+            "/home/me/notes/.claude/skills/report/SKILL.md",
+        ] {
+            for effect in [Effect::Write, Effect::Delete] {
+                assert_eq!(
+                    auto.decide("Write", effect, &p(path), &folders()),
+                    Verdict::Ask,
+                    "{path} {effect:?} {rules:?}"
+                );
+            }
+            assert_eq!(
+                auto.decide("Read", Effect::Read, &p(path), &folders()),
+                Verdict::Allow
+            );
+        }
+        // Only at a folder's root do they steer its tasks.
+        assert_eq!(
+            auto.decide(
+                "Write",
+                Effect::Write,
+                &p("/home/me/notes/drafts/COWORK.md"),
+                &folders()
+            ),
+            Verdict::Allow
+        );
+    }
+    // A deny rule and plan mode still refuse.
+    let mut deny = rule(RuleAction::Deny);
+    deny.path = Some("**/COWORK.md".into());
+    assert!(matches!(
+        policy(PermissionMode::Auto, &[deny]).decide(
+            "Write",
+            Effect::Write,
+            &p("/home/me/notes/COWORK.md"),
+            &folders()
+        ),
+        Verdict::Deny { .. }
+    ));
+    assert!(matches!(
+        policy(PermissionMode::Plan, &[]).decide(
+            "Write",
+            Effect::Write,
+            &p("/home/me/notes/COWORK.md"),
+            &folders()
+        ),
+        Verdict::Deny { .. }
+    ));
+}
