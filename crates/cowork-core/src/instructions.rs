@@ -85,7 +85,7 @@ pub(crate) fn load(layers: &Layers<'_>) -> Instructions {
     }
     if let Some(project) = layers.project {
         let read = Read::from_bytes(project.text.as_bytes(), budget.min(MAX_INSTRUCTION_BYTES));
-        let label = format!("project {}", project.name);
+        let label = project.name.clone();
         out.push_labelled(InstructionLayer::Project, None, label, true, read);
         budget = out.remaining(budget);
     }

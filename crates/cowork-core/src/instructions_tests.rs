@@ -92,7 +92,7 @@ fn layers_come_global_then_project_then_each_folders_files_in_order() {
             ),
             (
                 InstructionLayer::Project,
-                "project Acme".into(),
+                "Acme".into(),
                 true,
                 "P".into()
             ),

@@ -293,14 +293,14 @@ mod tests {
     fn each_layer_is_labelled_with_where_it_came_from_in_the_order_given() {
         let section = instructions_section(&[
             source(InstructionLayer::Global, "/cfg/COWORK.md", true, "G"),
-            source(InstructionLayer::Project, "project Acme", true, "P"),
+            source(InstructionLayer::Project, "Acme", true, "P"),
             source(InstructionLayer::Folder, "/w/COWORK.md", true, "F"),
         ]);
         let global = section
             .find("## Global instructions (the user's own, from /cfg/COWORK.md)\nG\n")
             .unwrap();
         let project = section
-            .find("## Project instructions (project Acme)\nP\n")
+            .find("## Project instructions (Acme)\nP\n")
             .unwrap();
         let folder = section
             .find("## Folder instructions (from /w/COWORK.md, a folder the user trusts)\nF\n")
