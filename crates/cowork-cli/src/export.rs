@@ -51,9 +51,16 @@ pub fn export(args: &ExportArgs, store: &Store, config: &Config) -> Result<ExitC
     let hidden = cowork_core::hidden_paths(&config.rules);
     let folders = export::open_folders(&row.spec.folders, &hidden, &own.reserved());
     let journal = JournalStore::open(&home::data_dir()?).ok();
+    let project = row
+        .spec
+        .project
+        .as_deref()
+        .and_then(|id| store.project(id).ok())
+        .map(|p| p.name);
     let sources = Sources {
         folders: folders.as_ref(),
         journal: journal.as_ref(),
+        project: project.as_deref(),
     };
     let now = jiff::Timestamp::now().as_millisecond();
     let model = export::build(&row, &events, sources, &redactor, now)?;

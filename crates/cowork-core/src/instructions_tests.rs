@@ -90,12 +90,7 @@ fn layers_come_global_then_project_then_each_folders_files_in_order() {
                 true,
                 "G".into()
             ),
-            (
-                InstructionLayer::Project,
-                "Acme".into(),
-                true,
-                "P".into()
-            ),
+            (InstructionLayer::Project, "Acme".into(), true, "P".into()),
             (
                 InstructionLayer::Folder,
                 path(&b, "CLAUDE.md"),

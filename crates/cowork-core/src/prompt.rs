@@ -299,9 +299,7 @@ mod tests {
         let global = section
             .find("## Global instructions (the user's own, from /cfg/COWORK.md)\nG\n")
             .unwrap();
-        let project = section
-            .find("## Project instructions (Acme)\nP\n")
-            .unwrap();
+        let project = section.find("## Project instructions (Acme)\nP\n").unwrap();
         let folder = section
             .find("## Folder instructions (from /w/COWORK.md, a folder the user trusts)\nF\n")
             .unwrap();

@@ -161,6 +161,14 @@ fn a_task_run_in_a_project_gets_its_folders_and_mode_and_records_it() {
         .output()
         .unwrap();
     assert!(stdout(&out).contains("make a plan"), "{}", stdout(&out));
+    let exported = env.home.path().join("task.md");
+    env.cowork()
+        .args(["export", "last", "-o"])
+        .arg(&exported)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&exported).unwrap();
+    assert!(text.contains("- **Project:** Q4 Report"), "{text}");
 
     env.cowork()
         .args(["project", "archive", "Q4 Report"])

@@ -413,8 +413,7 @@ async fn a_task_in_a_project_gets_its_instructions_links_and_files_and_changes_n
     assert_eq!(final_status(&events).0, TaskStatus::Completed);
     let system = &model.requests()[0].system;
     assert!(
-        system
-            .contains("## Project instructions (Q4 Report)\nPROJECT: use the house style"),
+        system.contains("## Project instructions (Q4 Report)\nPROJECT: use the house style"),
         "{system}"
     );
     assert!(system.contains("- https://example.com/brief"), "{system}");

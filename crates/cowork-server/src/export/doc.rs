@@ -49,6 +49,9 @@ pub struct TaskInfo {
     pub model: String,
     /// `ask`, `auto` or `plan`.
     pub mode: String,
+    /// The project the task ran in, by name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
     pub folders: Vec<FolderInfo>,
     /// Unix milliseconds.
     pub created_at: i64,
@@ -199,6 +202,8 @@ pub(super) fn build(
         provider: spec.model.provider.as_str().to_owned(),
         model: spec.model.model.clone(),
         mode: spec.mode.as_str().to_owned(),
+        // Named by the front, which can read projects (see `Sources`).
+        project: None,
         folders: spec
             .folders
             .iter()

@@ -100,6 +100,9 @@ fn header(out: &mut String, export: &Export) {
         format!("{} ({})", esc(&task.model), esc(&task.provider)),
     );
     row("Mode", esc(&task.mode));
+    if let Some(project) = &task.project {
+        row("Project", esc(project));
+    }
     for folder in &task.folders {
         let access = if folder.read_only {
             "read-only"

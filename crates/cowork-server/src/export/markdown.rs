@@ -31,6 +31,9 @@ pub(super) fn render(export: &Export) -> String {
         task.provider
     );
     let _ = writeln!(out, "- **Mode:** {}", task.mode);
+    if let Some(project) = &task.project {
+        let _ = writeln!(out, "- **Project:** {}", one_line(project));
+    }
     for folder in &task.folders {
         let access = if folder.read_only {
             "read-only"

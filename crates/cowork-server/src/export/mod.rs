@@ -89,6 +89,9 @@ pub struct Sources<'a> {
     pub folders: Option<&'a Folders>,
     /// The change journal's blobs and the trash.
     pub journal: Option<&'a JournalStore>,
+    /// The name of the task's project, when it has one the front could
+    /// read.
+    pub project: Option<&'a str>,
 }
 
 /// An export could not be made.
@@ -125,7 +128,8 @@ pub fn build(
     now_ms: i64,
 ) -> Result<Export, ExportError> {
     let files = files::collect(events, sources.folders, sources.journal, redactor);
-    let export = doc::build(row, events, files, now_ms);
+    let mut export = doc::build(row, events, files, now_ms);
+    export.task.project = sources.project.map(str::to_owned);
     // One pass over every string, whatever field holds it.
     let mut value = serde_json::to_value(&export)?;
     redactor.redact_json(&mut value);
