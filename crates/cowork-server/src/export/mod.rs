@@ -25,7 +25,7 @@
 //! let events = store.events(&row.id)?;
 //! let folders = export::open_folders(&row.spec.folders, &[], &[]);
 //! let redactor = Redactor::new(std::env::var("ANTHROPIC_API_KEY").ok());
-//! let sources = Sources { folders: folders.as_ref(), journal: Some(journal) };
+//! let sources = Sources { folders: folders.as_ref(), journal: Some(journal), project: None };
 //! let model = export::build(&row, &events, sources, &redactor, 0)?;
 //! let html = export::render(&model, Format::Html, &redactor)?;
 //! # Ok(()) }
