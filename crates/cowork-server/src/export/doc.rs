@@ -15,7 +15,7 @@ use cowork_protocol::{ApprovalDecision, ContentBlock, Event};
 use cowork_store::{StoredEvent, TaskRow};
 
 use super::files::ExportedFile;
-use crate::web::words::{describe_change, effect_name, end_words, target};
+use crate::web::words::{describe_change, effect_name, end_words, said, target};
 
 /// The version of the JSON structure. It grows only by new optional
 /// fields; anything else changes it.
@@ -446,19 +446,8 @@ impl Fold {
     }
 
     fn assistant(&mut self, at: i64, content: &[ContentBlock]) {
-        let text: Vec<&str> = content
-            .iter()
-            .filter_map(|block| match block {
-                ContentBlock::Text { text } => Some(text.as_str()),
-                ContentBlock::ToolUse { .. } | ContentBlock::ToolResult { .. } => None,
-            })
-            .filter(|text| !text.trim().is_empty())
-            .collect();
-        if !text.is_empty() {
-            self.push(Step::Assistant {
-                at,
-                text: text.join("\n\n"),
-            });
+        if let Some(text) = said(content) {
+            self.push(Step::Assistant { at, text });
         }
         for block in content {
             match block {

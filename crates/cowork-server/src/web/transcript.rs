@@ -383,16 +383,7 @@ impl View {
     fn assistant(&mut self, seq: u64, content: &[ContentBlock]) -> Vec<Update> {
         self.live_text.clear();
         let mut updates = vec![Update::LiveCleared];
-        let text: Vec<&str> = content
-            .iter()
-            .filter_map(|block| match block {
-                ContentBlock::Text { text } => Some(text.as_str()),
-                ContentBlock::ToolUse { .. } | ContentBlock::ToolResult { .. } => None,
-            })
-            .filter(|text| !text.trim().is_empty())
-            .collect();
-        if !text.is_empty() {
-            let text = text.join("\n\n");
+        if let Some(text) = super::words::said(content) {
             updates.push(self.push(format!("e{seq}"), Body::Assistant { text }));
         }
         for block in content {

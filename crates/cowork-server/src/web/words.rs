@@ -3,7 +3,7 @@
 //! how each tool describes itself, so these read what the built-in tools
 //! share (argument names, a unified diff's shape).
 
-use cowork_protocol::{ApprovalDecision, Change, Effect, EndReason};
+use cowork_protocol::{ApprovalDecision, Change, ContentBlock, Effect, EndReason};
 
 use super::text::{first_line, plural};
 use super::transcript::StepState;
@@ -123,6 +123,20 @@ pub(crate) fn effect_name(effect: Effect) -> &'static str {
         Effect::Network => "network",
         Effect::External => "external",
     }
+}
+
+/// What the model said in a message: its non-blank text blocks, a blank
+/// line between them; `None` when it only called tools.
+pub(crate) fn said(content: &[ContentBlock]) -> Option<String> {
+    let text: Vec<&str> = content
+        .iter()
+        .filter_map(|block| match block {
+            ContentBlock::Text { text } => Some(text.as_str()),
+            ContentBlock::ToolUse { .. } | ContentBlock::ToolResult { .. } => None,
+        })
+        .filter(|text| !text.trim().is_empty())
+        .collect();
+    (!text.is_empty()).then(|| text.join("\n\n"))
 }
 
 #[cfg(test)]
