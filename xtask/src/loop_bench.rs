@@ -105,6 +105,9 @@ async fn measure(steps: usize, tool: &str, input: serde_json::Value) -> Result<D
         },
         mode: PermissionMode::Auto,
         project: None,
+        rules: Vec::new(),
+        connectors: None,
+        schedule: None,
     };
 
     let started = Instant::now();

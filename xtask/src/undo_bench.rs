@@ -170,6 +170,9 @@ fn spec(grant: &FolderGrant) -> TaskSpec {
         budget: Budget::default(),
         mode: PermissionMode::Auto,
         project: None,
+        rules: Vec::new(),
+        connectors: None,
+        schedule: None,
     }
 }
 

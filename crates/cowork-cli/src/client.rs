@@ -160,6 +160,7 @@ impl Daemon {
         let body = match decision {
             ApprovalDecision::AllowOnce => serde_json::json!({"decision": "allowOnce"}),
             ApprovalDecision::AllowForTask => serde_json::json!({"decision": "allowTask"}),
+            ApprovalDecision::AllowForSchedule => serde_json::json!({"decision": "allowSchedule"}),
             ApprovalDecision::Deny { message } => {
                 serde_json::json!({"decision": "deny", "message": message})
             }

@@ -56,6 +56,9 @@ pub async fn run(args: RunArgs, store: Arc<Store>, config: Config) -> Result<Exi
         },
         mode,
         project: project.map(|p| p.id),
+        rules: Vec::new(),
+        connectors: None,
+        schedule: None,
     };
     let approver = approver(args.yes, args.output.json);
     let sandbox = sandbox_choice(&args.sandbox);

@@ -224,6 +224,9 @@ pub fn transcript_text(row: &TaskRow, events: &[StoredEvent]) -> String {
                 let what = match decision {
                     ApprovalDecision::AllowOnce => "allowed once".to_owned(),
                     ApprovalDecision::AllowForTask => "allowed for the task".to_owned(),
+                    ApprovalDecision::AllowForSchedule => {
+                        "allowed for every run of the schedule".to_owned()
+                    }
                     ApprovalDecision::Deny { message } => match message {
                         Some(m) => format!("denied: {}", safe::line(m)),
                         None => "denied".to_owned(),

@@ -168,8 +168,10 @@ impl LoggedApprovals {
                 Event::ApprovalDecided {
                     call_id, decision, ..
                 } => {
-                    if *decision == ApprovalDecision::AllowForTask
-                        && let Some(asked) = logged.asked.get(call_id)
+                    if matches!(
+                        decision,
+                        ApprovalDecision::AllowForTask | ApprovalDecision::AllowForSchedule
+                    ) && let Some(asked) = logged.asked.get(call_id)
                     {
                         logged.allowed_for_task.insert(asked.tool.clone());
                     }

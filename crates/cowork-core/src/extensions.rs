@@ -190,6 +190,9 @@ pub struct TaskContext {
     pub id: TaskId,
     pub folders: Vec<FolderGrant>,
     pub mode: PermissionMode,
+    /// The connectors the task gets, by name; `None`: every one there is
+    /// (`TaskSpec::connectors`).
+    pub connectors: Option<Vec<String>>,
 }
 
 /// What one task gets from plugins and the person's own skills.

@@ -453,7 +453,7 @@ impl Factory {
             task_folders: spec.folders.len(),
             trusted: &extensions.trusted_folders,
         });
-        let policy = Policy::new(spec.mode, &self.config.rules)?;
+        let policy = Policy::with_task_rules(spec.mode, &self.config.rules, &spec.rules)?;
         let deps = TaskDeps {
             model,
             hub: self.hub.clone(),
@@ -501,7 +501,8 @@ impl Factory {
             None => Network::None,
             Some(spec) => Network::Allow(Egress::new(Allowlist::parse(spec)?)),
         };
-        let hidden = hidden_paths(&self.config.rules);
+        let rules = [self.config.rules.as_slice(), &spec.rules].concat();
+        let hidden = hidden_paths(&rules);
         let grants: Vec<FolderGrant> = spec
             .folders
             .iter()
@@ -514,7 +515,7 @@ impl Factory {
         let folders = Arc::new(
             Folders::open(&grants)?
                 .with_hidden(&hidden)?
-                .with_protected(&denied_paths(&self.config.rules))?
+                .with_protected(&denied_paths(&rules))?
                 .with_reserved(&self.paths.reserved())
                 .with_readable(&inside(&extensions.read_only, &self.paths.reserved())),
         );
@@ -659,6 +660,7 @@ fn task_context(id: &TaskId, spec: &TaskSpec) -> TaskContext {
         id: id.clone(),
         folders: spec.folders.clone(),
         mode: spec.mode,
+        connectors: spec.connectors.clone(),
     }
 }
 

@@ -81,6 +81,9 @@ fn spec(folders: &[&Path], mode: PermissionMode) -> TaskSpec {
         budget: Budget::default(),
         mode,
         project: None,
+        rules: Vec::new(),
+        connectors: None,
+        schedule: None,
     }
 }
 

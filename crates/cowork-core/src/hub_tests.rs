@@ -20,6 +20,9 @@ fn task(store: &Store) -> TaskId {
         budget: Default::default(),
         mode: Default::default(),
         project: None,
+        rules: Vec::new(),
+        connectors: None,
+        schedule: None,
     };
     store
         .create_task(&id, &spec, &Owner::current().unwrap())

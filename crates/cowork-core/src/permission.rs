@@ -26,6 +26,7 @@ pub enum Verdict {
 /// A compiled rule.
 #[derive(Debug, Clone)]
 struct CompiledRule {
+    origin: RuleOrigin,
     number: usize,
     rule: Rule,
     glob: Option<GlobMatcher>,
@@ -37,14 +38,32 @@ struct CompiledRule {
 
 /// A bad rule in the configuration.
 #[derive(Debug, thiserror::Error)]
-#[error("rule {number} in the configuration has an invalid {field} {value:?}: {message}")]
+#[error("rule {number} {origin} has an invalid {field} {value:?}: {message}")]
 pub struct RuleError {
+    pub origin: RuleOrigin,
     pub number: usize,
     /// The rule's key at fault (`path`, `folder`, `tool`, `server`,
     /// `trust_read_only_hint`).
     pub field: &'static str,
     pub value: String,
     pub message: String,
+}
+
+/// Where a rule comes from: the configuration, or the task itself (a
+/// schedule's scope, recorded in the task's spec).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RuleOrigin {
+    Config,
+    Task,
+}
+
+impl std::fmt::Display for RuleOrigin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            RuleOrigin::Config => "in the configuration",
+            RuleOrigin::Task => "of the task's schedule",
+        })
+    }
 }
 
 /// The mode and rules a task runs under. Who answers its questions is
@@ -70,11 +89,25 @@ pub struct CallFacts<'a> {
 
 impl Policy {
     pub fn new(mode: PermissionMode, rules: &[Rule]) -> Result<Self, RuleError> {
-        let rules = rules
-            .iter()
-            .enumerate()
-            .map(|(i, rule)| compile(i + 1, rule))
-            .collect::<Result<_, RuleError>>()?;
+        Self::with_task_rules(mode, rules, &[])
+    }
+
+    /// The configuration's rules, then the task's own (a schedule's
+    /// scope). A deny rule of either wins over any allow rule.
+    pub fn with_task_rules(
+        mode: PermissionMode,
+        config: &[Rule],
+        task: &[Rule],
+    ) -> Result<Self, RuleError> {
+        let numbered = |origin, rules: &[Rule]| {
+            rules
+                .iter()
+                .enumerate()
+                .map(|(i, rule)| compile(origin, i + 1, rule))
+                .collect::<Result<Vec<_>, RuleError>>()
+        };
+        let mut rules = numbered(RuleOrigin::Config, config)?;
+        rules.extend(numbered(RuleOrigin::Task, task)?);
         Ok(Self { mode, rules })
     }
 
@@ -109,11 +142,11 @@ impl Policy {
         // Deny rules win over the mode, allow rules and --yes.
         if let Some(rule) = self.matching(RuleAction::Deny, call) {
             return Verdict::Deny {
-                by: format!("rule {} in config.toml", rule.number),
-                reason: format!(
-                    "{tool} is denied by rule {} of the configuration",
-                    rule.number
-                ),
+                by: match rule.origin {
+                    RuleOrigin::Config => format!("rule {} in config.toml", rule.number),
+                    RuleOrigin::Task => format!("rule {} of the schedule", rule.number),
+                },
+                reason: format!("{tool} is denied by rule {} {}", rule.number, rule.origin),
             };
         }
         if effect.is_read_only() {
@@ -190,8 +223,9 @@ impl Policy {
 }
 
 /// Checks and compiles rule `number` (counted from 1).
-fn compile(number: usize, rule: &Rule) -> Result<CompiledRule, RuleError> {
+fn compile(origin: RuleOrigin, number: usize, rule: &Rule) -> Result<CompiledRule, RuleError> {
     let error = |field: &'static str, value: &str, message: &str| RuleError {
+        origin,
         number,
         field,
         value: value.to_owned(),
@@ -258,6 +292,7 @@ fn compile(number: usize, rule: &Rule) -> Result<CompiledRule, RuleError> {
         ));
     }
     Ok(CompiledRule {
+        origin,
         number,
         rule: rule.clone(),
         glob,

@@ -17,6 +17,9 @@ fn spec() -> TaskSpec {
         budget: Budget::default(),
         mode: cowork_protocol::PermissionMode::default(),
         project: None,
+        rules: Vec::new(),
+        connectors: None,
+        schedule: None,
     }
 }
 

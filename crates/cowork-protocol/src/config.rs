@@ -160,7 +160,7 @@ impl SandboxConfig {
 /// Connector (MCP) tools are named `mcp__<server>__<tool>` and change
 /// things outside the connected folders (effect `external`): they are
 /// asked for in the ask and auto modes unless an allow rule matches.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Rule {
     pub action: RuleAction,

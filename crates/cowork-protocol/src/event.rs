@@ -100,6 +100,16 @@ pub struct TaskSpec {
     /// instructions, files and memory come with it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project: Option<String>,
+    /// Rules of this task's own, after the configuration's (whose deny
+    /// rules still win): a schedule's scope, kept for every run.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<crate::config::Rule>,
+    /// The connectors the task gets, by name; `None`: every one there is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connectors: Option<Vec<String>>,
+    /// The schedule that started the task, for a scheduled run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<crate::ScheduleLink>,
 }
 
 /// Where a task is in its life.
@@ -152,6 +162,10 @@ impl TaskStatus {
 pub enum ApprovalDecision {
     AllowOnce,
     AllowForTask,
+    /// For the rest of this run and every later run of the task's
+    /// schedule: the daemon adds an allow rule for the tool to the
+    /// schedule's scope. Only a scheduled run is offered it.
+    AllowForSchedule,
     Deny {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         message: Option<String>,

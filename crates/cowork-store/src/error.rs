@@ -140,6 +140,10 @@ pub enum StoreError {
     EmptyProjectName,
 
     /// The identity of a process (its start time) could not be read.
+    /// A schedule's record or history cannot be read back.
+    #[error("the schedules' record cannot be read: {message}")]
+    CorruptRecord { message: String },
+
     #[error("could not read the identity of process {pid}: {message}")]
     ProcessInfo { pid: u32, message: String },
 }

@@ -33,6 +33,9 @@
 //!     budget: Default::default(),
 //!     mode: Default::default(),
 //!     project: None,
+//!     rules: vec![],
+//!     connectors: None,
+//!     schedule: None,
 //! };
 //! let id = TaskId::new();
 //! store.create_task(&id, &spec, &Owner::current()?)?;
@@ -54,9 +57,11 @@ mod memory;
 mod memory_query;
 mod memory_scrub;
 mod migrate;
+mod notices;
 mod owner;
 mod projects;
 mod read;
+mod schedules;
 mod store;
 mod write;
 
@@ -70,7 +75,12 @@ pub use memory::{
 pub use memory_query::{Stopwords, match_expression, or_expression, query_terms};
 pub use memory_scrub::MEMORY_TOOL;
 pub use migrate::SCHEMA_VERSION;
+pub use notices::{NoticeKind, StoredNotice};
 pub use owner::Owner;
 pub use projects::{MAX_PROJECT_NAME, NewProject, Project, ProjectError, check_project_name};
 pub use read::{MIN_PREFIX, StoredEvent, TaskRow};
+pub use schedules::{
+    MAX_SCHEDULE_NAME, NewSchedule, RunEntry, Schedule, ScheduleError, ScheduleRun,
+    check_schedule_name,
+};
 pub use store::Store;

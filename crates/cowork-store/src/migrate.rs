@@ -15,6 +15,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0002_host.sql"),
     include_str!("../migrations/0003_memory.sql"),
     include_str!("../migrations/0004_projects.sql"),
+    include_str!("../migrations/0005_schedules.sql"),
 ];
 
 /// The schema version this build writes and understands.

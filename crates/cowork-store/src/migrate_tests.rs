@@ -62,7 +62,11 @@ fn the_embedded_migrations_build_the_documented_schema() {
             "memory_fts_data",
             "memory_fts_docsize",
             "memory_fts_idx",
+            "notices",
             "projects",
+            "schedule_rev",
+            "schedule_runs",
+            "schedules",
             "tasks"
         ]
     );

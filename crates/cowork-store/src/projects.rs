@@ -67,12 +67,16 @@ const COLUMNS: &str =
 /// Checks a name a person typed: it is how they will name the project in
 /// every command.
 pub fn check_project_name(name: &str) -> Result<(), ProjectError> {
-    let bad = |why| {
-        Err(ProjectError::BadName {
-            name: name.to_owned(),
-            why,
-        })
-    };
+    check_name(name).map_err(|why| ProjectError::BadName {
+        name: name.to_owned(),
+        why,
+    })
+}
+
+/// What is wrong with `name` as the name of something a person will type
+/// in every command (a project, a schedule), if anything.
+pub(crate) fn check_name(name: &str) -> Result<(), &'static str> {
+    let bad = Err;
     if name.trim().is_empty() {
         return bad("it is empty");
     }
@@ -234,7 +238,7 @@ impl Store {
     }
 }
 
-fn is_unique_violation(error: &StoreError) -> bool {
+pub(crate) fn is_unique_violation(error: &StoreError) -> bool {
     match error {
         StoreError::Sqlite { source, .. } => {
             source.sqlite_error_code() == Some(ErrorCode::ConstraintViolation)

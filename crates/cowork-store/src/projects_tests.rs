@@ -113,6 +113,9 @@ fn a_projects_tasks_are_those_whose_spec_names_it() {
         budget: Default::default(),
         mode: Default::default(),
         project,
+        rules: Vec::new(),
+        connectors: None,
+        schedule: None,
     };
     let owner = crate::Owner::current().unwrap();
     let inside = TaskId::new();

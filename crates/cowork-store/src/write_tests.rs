@@ -21,6 +21,9 @@ fn spec() -> TaskSpec {
         budget: Default::default(),
         mode: Default::default(),
         project: None,
+        rules: Vec::new(),
+        connectors: None,
+        schedule: None,
     }
 }
 

@@ -27,6 +27,7 @@ use cowork_store::{Owner, Store};
 
 /// What a stub task does, in order.
 #[derive(Debug, Clone)]
+#[allow(clippy::large_enum_variant, reason = "a handful of steps per test")]
 pub enum Step {
     /// Records (if persistent) and publishes the event.
     Emit(Event),
@@ -187,6 +188,9 @@ fn spec(prompt: &str, folders: Vec<FolderGrant>) -> TaskSpec {
         budget: Budget::default(),
         mode: PermissionMode::Ask,
         project: None,
+        rules: Vec::new(),
+        connectors: None,
+        schedule: None,
     }
 }
 

@@ -265,7 +265,9 @@ impl Runner {
     fn apply_decision(&mut self, tool: &str, decision: ApprovalDecision) -> Authorization {
         match decision {
             ApprovalDecision::AllowOnce => Authorization::Run,
-            ApprovalDecision::AllowForTask => {
+            // The daemon remembers a schedule-wide answer in the schedule's
+            // scope; for this run it is the same as allowing for the task.
+            ApprovalDecision::AllowForTask | ApprovalDecision::AllowForSchedule => {
                 self.allowed_for_task.insert(tool.to_owned());
                 Authorization::Run
             }

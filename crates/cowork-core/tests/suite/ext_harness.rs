@@ -351,6 +351,9 @@ pub fn task_spec(prompt: &str, folders: Vec<PathBuf>, mode: PermissionMode) -> T
         budget: Budget::default(),
         mode,
         project: None,
+        rules: Vec::new(),
+        connectors: None,
+        schedule: None,
     }
 }
 

@@ -37,6 +37,9 @@ pub fn spec(prompt: &str, folder: &Path) -> TaskSpec {
         budget: Budget::default(),
         mode: PermissionMode::Auto,
         project: None,
+        rules: Vec::new(),
+        connectors: None,
+        schedule: None,
     }
 }
 

@@ -118,6 +118,9 @@ pub enum DecisionKind {
     AllowOnce,
     /// Allow this call and every call like it for the rest of the task.
     AllowTask,
+    /// Allow this call and every call like it in every run of the task's
+    /// schedule (a scheduled run only).
+    AllowSchedule,
     Deny,
 }
 
@@ -126,14 +129,16 @@ impl DecisionRequest {
         match (self.decision, self.message) {
             (DecisionKind::AllowOnce, None) => Ok(ApprovalDecision::AllowOnce),
             (DecisionKind::AllowTask, None) => Ok(ApprovalDecision::AllowForTask),
+            (DecisionKind::AllowSchedule, None) => Ok(ApprovalDecision::AllowForSchedule),
             (DecisionKind::Deny, message) => Ok(ApprovalDecision::Deny {
                 message: message.filter(|m| !m.trim().is_empty()),
             }),
-            (DecisionKind::AllowOnce | DecisionKind::AllowTask, Some(_)) => {
-                Err(ApiError::bad_request(
-                    "`message` goes only with `\"decision\": \"deny\"`: it tells the model why",
-                ))
-            }
+            (
+                DecisionKind::AllowOnce | DecisionKind::AllowTask | DecisionKind::AllowSchedule,
+                Some(_),
+            ) => Err(ApiError::bad_request(
+                "`message` goes only with `\"decision\": \"deny\"`: it tells the model why",
+            )),
         }
     }
 }

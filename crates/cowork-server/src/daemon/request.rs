@@ -126,6 +126,9 @@ pub(crate) fn prepare(
         budget,
         mode: request.mode.or(config.mode).unwrap_or_default(),
         project: None,
+        rules: Vec::new(),
+        connectors: None,
+        schedule: None,
     };
     Ok(Prepared {
         spec,

@@ -183,6 +183,8 @@ pub struct Approval {
 pub enum Decision {
     AllowedOnce,
     AllowedForTask,
+    /// For this run and every later run of its schedule.
+    AllowedForSchedule,
     Denied,
 }
 
@@ -375,6 +377,7 @@ impl Fold {
                 let (decision, message) = match decision {
                     ApprovalDecision::AllowOnce => (Decision::AllowedOnce, None),
                     ApprovalDecision::AllowForTask => (Decision::AllowedForTask, None),
+                    ApprovalDecision::AllowForSchedule => (Decision::AllowedForSchedule, None),
                     ApprovalDecision::Deny { message } => (Decision::Denied, message.clone()),
                 };
                 approval.decision = Some(decision);

@@ -29,6 +29,9 @@ fn spec(prompt: &str) -> TaskSpec {
         budget: Default::default(),
         mode: PermissionMode::Ask,
         project: None,
+        rules: Vec::new(),
+        connectors: None,
+        schedule: None,
     }
 }
 

@@ -258,6 +258,9 @@ fn approval_html(approval: &Approval) -> String {
     let answer = match (approval.decision, &approval.message) {
         (Some(Decision::AllowedOnce), _) => "allowed once".to_owned(),
         (Some(Decision::AllowedForTask), _) => "allowed for the rest of the task".to_owned(),
+        (Some(Decision::AllowedForSchedule), _) => {
+            "allowed for every run of the schedule".to_owned()
+        }
         (Some(Decision::Denied), Some(message)) => format!("denied: {message}"),
         (Some(Decision::Denied), None) => "denied".to_owned(),
         (None, _) => "not answered".to_owned(),

@@ -147,12 +147,15 @@ pub(crate) async fn decide(
     let decision = match form.remove("decision").as_deref() {
         Some("allow_once") => ApprovalDecision::AllowOnce,
         Some("allow_task") => ApprovalDecision::AllowForTask,
+        Some("allow_schedule") => ApprovalDecision::AllowForSchedule,
         Some("deny") => ApprovalDecision::Deny { message },
         Some(other) => {
             return Err(WebError::new(
                 &ctx,
                 StatusCode::BAD_REQUEST,
-                format!("Unknown decision {other:?}: allow_once, allow_task or deny."),
+                format!(
+                    "Unknown decision {other:?}: allow_once, allow_task, allow_schedule or deny."
+                ),
             )
             .back(task_url(&id)));
         }

@@ -49,6 +49,9 @@ pub(crate) fn created(prompt: &str) -> Event {
             budget: Budget::default(),
             mode: PermissionMode::Ask,
             project: None,
+            rules: Vec::new(),
+            connectors: None,
+            schedule: None,
         },
     }
 }

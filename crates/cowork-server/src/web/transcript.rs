@@ -483,7 +483,9 @@ impl View {
             step.decided = Some(words);
             step.state = match decision {
                 ApprovalDecision::Deny { .. } => StepState::Denied,
-                ApprovalDecision::AllowOnce | ApprovalDecision::AllowForTask => match step.state {
+                ApprovalDecision::AllowOnce
+                | ApprovalDecision::AllowForTask
+                | ApprovalDecision::AllowForSchedule => match step.state {
                     StepState::Awaiting | StepState::Pending => StepState::Running,
                     other => other,
                 },

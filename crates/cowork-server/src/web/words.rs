@@ -94,6 +94,9 @@ pub(super) fn decision_words(decision: &ApprovalDecision, by: &str) -> String {
     match decision {
         ApprovalDecision::AllowOnce => format!("allowed once ({by})"),
         ApprovalDecision::AllowForTask => format!("allowed for this task ({by})"),
+        ApprovalDecision::AllowForSchedule => {
+            format!("allowed for every run of this schedule ({by})")
+        }
         ApprovalDecision::Deny { message: None } => format!("denied ({by})"),
         ApprovalDecision::Deny {
             message: Some(message),

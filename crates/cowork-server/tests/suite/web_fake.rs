@@ -73,6 +73,9 @@ impl FakeBackend {
                 budget: Default::default(),
                 mode: PermissionMode::Ask,
                 project: None,
+                rules: Vec::new(),
+                connectors: None,
+                schedule: None,
             },
         }];
         all.extend(events);

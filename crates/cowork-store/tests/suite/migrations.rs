@@ -35,7 +35,11 @@ fn a_fresh_file_is_migrated_to_the_current_schema_in_wal_mode() {
             "memory_fts_data",
             "memory_fts_docsize",
             "memory_fts_idx",
+            "notices",
             "projects",
+            "schedule_rev",
+            "schedule_runs",
+            "schedules",
             "tasks"
         ]
     );

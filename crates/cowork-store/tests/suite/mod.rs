@@ -38,6 +38,9 @@ pub fn spec(prompt: &str) -> TaskSpec {
         },
         mode: cowork_protocol::PermissionMode::Auto,
         project: None,
+        rules: Vec::new(),
+        connectors: None,
+        schedule: None,
     }
 }
 
