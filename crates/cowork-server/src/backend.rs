@@ -6,6 +6,7 @@
 //! Every type here is what the JSON API sends or takes (camelCase).
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use futures::stream::BoxStream;
 use serde::{Deserialize, Serialize};
@@ -52,6 +53,14 @@ pub trait Backend: Send + Sync + 'static {
     /// The current content of a file the task touched, read through the
     /// task's folder grants. Any other path is [`BackendError::NotFound`].
     fn read_file(&self, id: &TaskId, path: &str) -> Result<FileContent, BackendError>;
+    /// The task database, for the pages that show and edit what it keeps
+    /// beside tasks (projects, memory, schedules, notices). A person's
+    /// change to a schedule written there reaches the daemon's runner
+    /// through the store's schedule revision. `None`: this backend keeps
+    /// none (the HTTP layer's test fakes), and those pages say so.
+    fn store(&self) -> Option<Arc<cowork_store::Store>> {
+        None
+    }
 }
 
 /// Which front answered or asked; recorded with decisions.

@@ -18,6 +18,10 @@ use crate::backend::{
 };
 
 impl Backend for TaskManager {
+    fn store(&self) -> Option<std::sync::Arc<cowork_store::Store>> {
+        Some(std::sync::Arc::clone(&self.store))
+    }
+
     fn create_task(&self, request: NewTask) -> Result<TaskId, BackendError> {
         if !self.is_accepting() {
             return Err(shutting_down());
