@@ -127,6 +127,8 @@ fn start_task_manager(
         max_tasks,
         extensions: Some(host),
         notifier: Some(Arc::new(notifier)),
+        clock: Arc::new(cowork_server::daemon::SystemClock::new()),
+        schedule_poll: cowork_server::daemon::SCHEDULE_POLL,
     })?;
     Ok(manager)
 }

@@ -4,6 +4,8 @@
 //! session bus) and to the person's own program from `[notifications]
 //! command`, which gets it as JSON on stdin. Neither may hold up a task:
 //! each delivery runs with a time limit, and one that fails is logged.
+//! The daemon also keeps every notice in the store (the web UI's list),
+//! whether or not any of these is configured.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -14,7 +16,8 @@ use serde::Serialize;
 use tokio::io::AsyncWriteExt;
 
 use cowork_protocol::config::NotificationsConfig;
-use cowork_protocol::{Envelope, Event, TaskId, TaskStatus};
+use cowork_protocol::{Event, TaskId, TaskStatus};
+pub use cowork_store::NoticeKind;
 
 /// How long one delivery may take before it is given up.
 const DELIVERY_LIMIT: Duration = Duration::from_secs(10);
@@ -22,45 +25,41 @@ const DELIVERY_LIMIT: Duration = Duration::from_secs(10);
 /// The longest prompt excerpt a notice carries.
 const EXCERPT_CHARS: usize = 80;
 
-/// What happened.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum NoticeKind {
-    Finished,
-    Failed,
-    /// The task waits for the person (an approval).
-    Waiting,
-}
-
 /// One notice, as the person's command receives it (JSON on stdin).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Notification {
     pub kind: NoticeKind,
     pub task: TaskId,
+    /// The schedule's name, for a scheduled run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<String>,
     pub title: String,
     pub body: String,
 }
 
+/// The task a notice is about: its prompt, and the schedule that started
+/// it, if one did.
+#[derive(Debug, Clone, Copy)]
+pub struct About<'a> {
+    pub task: &'a TaskId,
+    pub prompt: &'a str,
+    pub schedule: Option<&'a str>,
+}
+
 impl Notification {
-    /// The notice `event` of a task started with `prompt` calls for, if
-    /// any: an approval asked, or the task's end.
-    pub fn for_event(task: &TaskId, prompt: &str, event: &Event) -> Option<Self> {
-        let what = excerpt(prompt);
-        let (kind, title, body) = match event {
-            Event::ApprovalRequested { summary, .. } => (
-                NoticeKind::Waiting,
-                "cowork: a task waits for your approval".to_owned(),
-                format!("{what}\n{}", excerpt(summary)),
-            ),
+    /// The notice `event` of the task calls for, if any: an approval
+    /// asked, or the task's end. A scheduled run's title names its
+    /// schedule: nobody started it by hand, so "a task" would say nothing.
+    pub fn for_event(about: About<'_>, event: &Event) -> Option<Self> {
+        let what = excerpt(about.prompt);
+        let (kind, body) = match event {
+            Event::ApprovalRequested { summary, .. } => {
+                (NoticeKind::Waiting, format!("{what}\n{}", excerpt(summary)))
+            }
             Event::StatusChanged { status, reason, .. } => match status {
-                TaskStatus::Completed => (
-                    NoticeKind::Finished,
-                    "cowork: task finished".to_owned(),
-                    what,
-                ),
+                TaskStatus::Completed => (NoticeKind::Finished, what),
                 TaskStatus::Failed => (
                     NoticeKind::Failed,
-                    "cowork: task failed".to_owned(),
                     match reason {
                         Some(reason) => format!("{what}\n{}", excerpt(reason)),
                         None => what,
@@ -74,10 +73,24 @@ impl Notification {
         };
         Some(Self {
             kind,
-            task: task.clone(),
-            title,
+            task: about.task.clone(),
+            schedule: about.schedule.map(str::to_owned),
+            title: title(kind, about.schedule),
             body,
         })
+    }
+}
+
+fn title(kind: NoticeKind, schedule: Option<&str>) -> String {
+    match (kind, schedule) {
+        (NoticeKind::Waiting, None) => "cowork: a task waits for your approval".to_owned(),
+        (NoticeKind::Finished, None) => "cowork: task finished".to_owned(),
+        (NoticeKind::Failed, None) => "cowork: task failed".to_owned(),
+        (NoticeKind::Waiting, Some(name)) => {
+            format!("Scheduled task “{name}” waits for your approval")
+        }
+        (NoticeKind::Finished, Some(name)) => format!("Scheduled task “{name}” finished"),
+        (NoticeKind::Failed, Some(name)) => format!("Scheduled task “{name}” failed"),
     }
 }
 
@@ -166,21 +179,6 @@ impl Notifier {
             deliveries.push(Delivery::Command(result));
         }
         deliveries
-    }
-
-    /// Notifies about one run of `task` (started with `prompt`) as its
-    /// events come, until it ends; for the daemon to spawn beside a run.
-    pub async fn watch(&self, task: TaskId, prompt: String, mut events: cowork_core::Subscription) {
-        while let Some(Envelope { event, .. }) = events.next().await {
-            if let Some(notice) = Notification::for_event(&task, &prompt, &event) {
-                self.send(&notice).await;
-            }
-            if let Event::StatusChanged { status, .. } = &event
-                && (status.is_terminal() || *status == TaskStatus::Interrupted)
-            {
-                return;
-            }
-        }
     }
 }
 

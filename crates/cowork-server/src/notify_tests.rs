@@ -12,6 +12,14 @@ fn program(dir: &Path, name: &str, script: &str) -> PathBuf {
     path
 }
 
+fn about<'a>(task: &'a TaskId, prompt: &'a str) -> About<'a> {
+    About {
+        task,
+        prompt,
+        schedule: None,
+    }
+}
+
 fn finished() -> Event {
     Event::StatusChanged {
         status: TaskStatus::Completed,
@@ -25,8 +33,7 @@ fn approvals_and_ends_are_noticed_and_other_events_are_not() {
     let task = TaskId::new();
     let prompt = "Digest the new files in Reports/\nand mail me";
     let waiting = Notification::for_event(
-        &task,
-        prompt,
+        about(&task, prompt),
         &Event::ApprovalRequested {
             call_id: "c".into(),
             tool: "Bash".into(),
@@ -40,11 +47,10 @@ fn approvals_and_ends_are_noticed_and_other_events_are_not() {
         waiting.body,
         "Digest the new files in Reports/\nrun `make report`"
     );
-    let done = Notification::for_event(&task, prompt, &finished()).unwrap();
+    let done = Notification::for_event(about(&task, prompt), &finished()).unwrap();
     assert_eq!(done.kind, NoticeKind::Finished);
     let failed = Notification::for_event(
-        &task,
-        prompt,
+        about(&task, prompt),
         &Event::StatusChanged {
             status: TaskStatus::Failed,
             reason: Some("the model refused the key".into()),
@@ -59,11 +65,50 @@ fn approvals_and_ends_are_noticed_and_other_events_are_not() {
         reason: None,
         end: Some(EndReason::Cancelled),
     };
-    assert_eq!(Notification::for_event(&task, prompt, &cancelled), None);
+    assert_eq!(
+        Notification::for_event(about(&task, prompt), &cancelled),
+        None
+    );
     let text = Event::Notice {
         message: "hello".into(),
     };
-    assert_eq!(Notification::for_event(&task, prompt, &text), None);
+    assert_eq!(Notification::for_event(about(&task, prompt), &text), None);
+}
+
+#[test]
+fn a_scheduled_runs_notices_name_the_schedule_and_tell_the_hook() {
+    let task = TaskId::new();
+    let standup = About {
+        task: &task,
+        prompt: "Summarise yesterday's commits",
+        schedule: Some("Standup"),
+    };
+    let asked = Event::ApprovalRequested {
+        call_id: "c".into(),
+        tool: "Write".into(),
+        effect: cowork_protocol::Effect::Write,
+        summary: "write notes.md".into(),
+    };
+    let waiting = Notification::for_event(standup, &asked).unwrap();
+    assert_eq!(
+        waiting.title,
+        "Scheduled task “Standup” waits for your approval"
+    );
+    let done = Notification::for_event(standup, &finished()).unwrap();
+    assert_eq!(done.title, "Scheduled task “Standup” finished");
+    let json = serde_json::to_value(&done).unwrap();
+    assert_eq!(json["schedule"], "Standup");
+    assert_eq!(json["kind"], "finished");
+    // A task nobody scheduled says so in its title, and its JSON has no
+    // schedule key at all.
+    let plain = Notification::for_event(about(&task, "p"), &finished()).unwrap();
+    assert_eq!(plain.title, "cowork: task finished");
+    assert!(
+        serde_json::to_value(&plain)
+            .unwrap()
+            .get("schedule")
+            .is_none()
+    );
 }
 
 #[test]
@@ -90,6 +135,7 @@ async fn notify_send_gets_the_title_and_body_as_arguments_never_as_options() {
     let notice = Notification {
         kind: NoticeKind::Failed,
         task: TaskId::new(),
+        schedule: None,
         title: "--help me".into(),
         body: "it broke".into(),
     };
@@ -126,6 +172,7 @@ async fn without_notify_send_gdbus_gets_quoted_gvariant_strings() {
     let notice = Notification {
         kind: NoticeKind::Finished,
         task: TaskId::new(),
+        schedule: None,
         title: "cowork: task finished".into(),
         body: "it's 'done' \\ true".into(),
     };
@@ -152,7 +199,7 @@ async fn the_persons_command_gets_the_notice_as_json_on_stdin() {
     };
     let notifier = Notifier::from_config(&config, None);
     let task = TaskId::new();
-    let notice = Notification::for_event(&task, "Weekly digest", &finished()).unwrap();
+    let notice = Notification::for_event(about(&task, "Weekly digest"), &finished()).unwrap();
     assert_eq!(
         notifier.send(&notice).await,
         vec![Delivery::Command(Ok(()))]
@@ -168,7 +215,7 @@ async fn a_hung_or_failing_command_is_reported_and_does_not_hold_up_the_caller()
     let dir = tempfile::tempdir().unwrap();
     let hangs = program(dir.path(), "hangs", "sleep 30");
     let fails = program(dir.path(), "fails", "echo 'no route to phone' >&2; exit 3");
-    let notice = Notification::for_event(&TaskId::new(), "p", &finished()).unwrap();
+    let notice = Notification::for_event(about(&TaskId::new(), "p"), &finished()).unwrap();
     let start = std::time::Instant::now();
     let hung = Notifier::from_config(
         &NotificationsConfig {

@@ -69,35 +69,20 @@ impl Backend for TaskManager {
         by: Front,
     ) -> Result<(), BackendError> {
         let row = self.store.task(id.as_str()).map_err(store_error)?;
-        let sched = self.sched();
-        if let Some(ops) = sched.ops(&row.id) {
-            // A running task holds every question it waits for, those its
-            // log left open included (registered when the run started), so
-            // a refused answer came too late or names no question.
-            return match ops.decide(approval, decision, by.as_str()) {
-                Ok(()) => Ok(()),
-                Err(_) => Err(not_waiting(
-                    approval,
-                    view::approval_state(&self.events(&row.id)?, approval),
-                )),
-            };
-        }
-        let state = view::approval_state(&self.events(&row.id)?, approval);
-        match state {
-            // Waiting for a slot (the lock held, so it cannot start
-            // meanwhile): the answer goes into the log, where the resumed
-            // run finds it instead of asking again.
-            ApprovalState::Waiting if sched.is_queued(&row.id) => {
-                self.record_answer(&row.id, approval, decision, by)
-            }
-            ApprovalState::Waiting => {
-                let row = self.store.task(row.id.as_str()).map_err(store_error)?;
-                Err(not_running(&row))
-            }
-            ApprovalState::Unknown | ApprovalState::Decided => Err(not_waiting(approval, state)),
+        // "Allow for every run of this schedule": checked before anything
+        // is answered, remembered once the answer is taken.
+        let remember = match decision {
+            ApprovalDecision::AllowForSchedule => Some(self.schedule_answer(&row, approval)?),
+            ApprovalDecision::AllowOnce
+            | ApprovalDecision::AllowForTask
+            | ApprovalDecision::Deny { .. } => None,
+        };
+        self.answer(&row, approval, decision, by)?;
+        match remember {
+            Some((schedule, tool)) => self.allow_for_schedule(&schedule, &tool),
+            None => Ok(()),
         }
     }
-
     fn cancel(&self, id: &TaskId) -> Result<(), BackendError> {
         let row = self.store.task(id.as_str()).map_err(store_error)?;
         let mut sched = self.sched();
@@ -230,9 +215,47 @@ impl Backend for TaskManager {
 }
 
 impl TaskManager {
+    /// Hands a person's answer to the run that asked, or to the log of a
+    /// task waiting for a slot.
+    fn answer(
+        &self,
+        row: &TaskRow,
+        approval: &str,
+        decision: ApprovalDecision,
+        by: Front,
+    ) -> Result<(), BackendError> {
+        let sched = self.sched();
+        if let Some(ops) = sched.ops(&row.id) {
+            // A running task holds every question it waits for, those its
+            // log left open included (registered when the run started), so
+            // a refused answer came too late or names no question.
+            return match ops.decide(approval, decision, by.as_str()) {
+                Ok(()) => Ok(()),
+                Err(_) => Err(not_waiting(
+                    approval,
+                    view::approval_state(&self.events(&row.id)?, approval),
+                )),
+            };
+        }
+        let state = view::approval_state(&self.events(&row.id)?, approval);
+        match state {
+            // Waiting for a slot (the lock held, so it cannot start
+            // meanwhile): the answer goes into the log, where the resumed
+            // run finds it instead of asking again.
+            ApprovalState::Waiting if sched.is_queued(&row.id) => {
+                self.record_answer(&row.id, approval, decision, by)
+            }
+            ApprovalState::Waiting => {
+                let row = self.store.task(row.id.as_str()).map_err(store_error)?;
+                Err(not_running(&row))
+            }
+            ApprovalState::Unknown | ApprovalState::Decided => Err(not_waiting(approval, state)),
+        }
+    }
+
     /// `request` with its project's folders, mode and model applied, and
     /// the project's id for the task's spec.
-    fn with_project(
+    pub(super) fn with_project(
         &self,
         mut request: NewTask,
     ) -> Result<(NewTask, Option<String>), BackendError> {
@@ -312,7 +335,7 @@ impl TaskManager {
     }
 }
 
-fn not_waiting(approval: &str, state: ApprovalState) -> BackendError {
+pub(super) fn not_waiting(approval: &str, state: ApprovalState) -> BackendError {
     match state {
         ApprovalState::Unknown => {
             BackendError::NotFound(format!("the task never asked for approval `{approval}`"))

@@ -19,6 +19,14 @@
 //! network, approvals) is kept in `<data dir>/daemon/runs/`, so a resumed
 //! run is the run the person started.
 //!
+//! The manager also runs every schedule in the store (`schedules.rs`): on
+//! time by the injected [`Clock`], catching up after a suspend or a
+//! restart as each schedule's policy says, each run a task of its own
+//! linked to its schedule and confined to the schedule's scope. Every
+//! notice (a run finished, failed, or waits) is kept in the store for the
+//! web UI, and sent to the desktop or the person's command when
+//! configured.
+//!
 //! ```no_run
 //! # async fn demo(store: std::sync::Arc<cowork_store::Store>) -> Result<(), cowork_server::daemon::DaemonError> {
 //! use cowork_server::Backend;
@@ -33,12 +41,16 @@ mod backend_impl;
 mod files;
 mod records;
 mod request;
+mod run_notices;
 mod sched;
+mod scheduled;
+mod schedules;
 mod view;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::time::Duration;
 
 use cowork_core::factory::{ConfigLocation, Factory, FactoryError, FactorySetup, OwnPaths};
 use cowork_core::{ExtensionSource, Hub};
@@ -48,11 +60,16 @@ use cowork_store::{Store, StoreError};
 use records::Records;
 use sched::Sched;
 
+pub use cowork_scheduler::{Clock, SystemClock};
 pub use files::MAX_READ_BYTES;
 pub use request::{DEFAULT_MAX_TURNS, RunChoices};
 
 /// How many tasks run at once unless the daemon is told otherwise.
 pub const DEFAULT_MAX_TASKS: usize = 4;
+
+/// The longest the schedule runner sleeps between looks at the store (a
+/// person's change, a run-now) and at the clock (a suspend).
+pub const SCHEDULE_POLL: Duration = Duration::from_secs(1);
 
 /// What the daemon runs tasks with.
 pub struct DaemonSetup {
@@ -72,6 +89,11 @@ pub struct DaemonSetup {
     /// Where notices go when a task finishes, fails or waits for the
     /// person; `None`: nowhere but the web UI.
     pub notifier: Option<Arc<crate::notify::Notifier>>,
+    /// The clocks schedules run by: the machine's, or a test's.
+    pub clock: Arc<dyn Clock>,
+    /// How often the schedule runner looks at the store and the clock at
+    /// the least ([`SCHEDULE_POLL`]).
+    pub schedule_poll: Duration,
 }
 
 impl DaemonSetup {
@@ -85,6 +107,8 @@ impl DaemonSetup {
             extensions: None,
             notifier: None,
             max_tasks: DEFAULT_MAX_TASKS,
+            clock: Arc::new(SystemClock::new()),
+            schedule_poll: SCHEDULE_POLL,
         }
     }
 }
@@ -122,6 +146,8 @@ pub struct TaskManager {
     accepting: AtomicBool,
     runtime: tokio::runtime::Handle,
     notifier: Option<Arc<crate::notify::Notifier>>,
+    /// The schedule runner's task, stopped with the manager.
+    schedules: Mutex<Option<tokio::task::JoinHandle<()>>>,
     /// Handed to each task's watcher, which reports back when it ends; a
     /// weak one, so the watchers do not keep a stopped manager alive.
     me: Weak<TaskManager>,
@@ -168,17 +194,31 @@ impl TaskManager {
             accepting: AtomicBool::new(true),
             runtime,
             notifier: setup.notifier.filter(|n| n.is_active()),
+            schedules: Mutex::new(None),
             me: me.clone(),
         });
         manager.resume_interrupted()?;
+        let runner = schedules::Runner::new(
+            Arc::downgrade(&manager),
+            Arc::clone(&setup.store),
+            setup.clock,
+            setup.schedule_poll,
+        );
+        let handle = manager.runtime.spawn(runner.run());
+        *lock(&manager.schedules) = Some(handle);
         Ok(manager)
     }
 
-    /// Stops taking new tasks, messages and resumes. Running tasks are
-    /// left as they are: when the process ends they stay `running` under
-    /// it in the store, and the next start resumes them from their logs.
+    /// Stops taking new tasks, messages and resumes, and stops running
+    /// schedules. Running tasks are left as they are: when the process
+    /// ends they stay `running` under it in the store, and the next start
+    /// resumes them from their logs; a due time that passes meanwhile is
+    /// the next daemon's to catch up.
     pub fn shutdown(&self) {
         self.accepting.store(false, Ordering::SeqCst);
+        if let Some(runner) = lock(&self.schedules).take() {
+            runner.abort();
+        }
     }
 
     /// How many tasks run now, and how many wait for a slot.
@@ -203,4 +243,23 @@ impl TaskManager {
     fn is_accepting(&self) -> bool {
         self.accepting.load(Ordering::SeqCst)
     }
+}
+
+impl Drop for TaskManager {
+    /// A manager dropped without `shutdown` (a test's) runs no schedule
+    /// on: a daemon started after it on the same store must be the only
+    /// one recording due times.
+    fn drop(&mut self) {
+        if let Some(runner) = lock(&self.schedules).take() {
+            runner.abort();
+        }
+    }
+}
+
+/// The runner's handle stays usable after a panic elsewhere: it is only
+/// ever replaced whole.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }

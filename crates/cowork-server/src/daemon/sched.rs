@@ -116,28 +116,36 @@ impl TaskManager {
     /// Records a checked request as a new task of the daemon's and queues
     /// it; it starts at once when a slot is free.
     pub(super) fn submit(&self, prepared: Prepared) -> Result<TaskId, BackendError> {
+        let id = TaskId::new();
+        self.submit_as(&id, prepared)?;
+        Ok(id)
+    }
+
+    /// [`TaskManager::submit`] under an id chosen beforehand: a scheduled
+    /// run's, recorded with the run before the task exists so that a
+    /// daemon dying in between starts that task, never a second one.
+    pub(super) fn submit_as(&self, id: &TaskId, prepared: Prepared) -> Result<(), BackendError> {
         if !self.is_accepting() {
             return Err(shutting_down());
         }
-        let id = TaskId::new();
         // An unknown `/command` is refused before anything is recorded,
         // with its close matches; a known one is expanded when it starts.
         self.factory
-            .expand_prompt(&id, &prepared.spec)
+            .expand_prompt(id, &prepared.spec)
             .map_err(|e| BackendError::BadRequest(e.to_string()))?;
         // The choices first: a task recorded without them would resume
         // with the defaults after a crash.
-        self.records.save(&id, &prepared.run).map_err(|e| {
+        self.records.save(id, &prepared.run).map_err(|e| {
             BackendError::Internal(format!("the daemon cannot record how the task runs: {e}"))
         })?;
         let owner = Owner::current().map_err(store_error)?;
         let mut sched = self.sched();
         self.store
-            .create_hosted_task(&id, &prepared.spec, &owner, Host::Daemon)
+            .create_hosted_task(id, &prepared.spec, &owner, Host::Daemon)
             .map_err(store_error)?;
         sched.push(id.clone(), Start::New, Some(prepared.model));
         self.pump(&mut sched);
-        Ok(id)
+        Ok(())
     }
 
     /// Queues every interrupted task the daemon hosted, oldest first.
@@ -234,27 +242,6 @@ impl TaskManager {
             }
         });
         Ok(())
-    }
-
-    /// Sends the notices of the run about to start (an approval asked,
-    /// the end), from a task of its own, when a notifier is configured.
-    fn watch_notices(&self, id: &TaskId) -> Option<tokio::task::JoinHandle<()>> {
-        let notifier = Arc::clone(self.notifier.as_ref()?);
-        let subscribed = self
-            .store
-            .task(id.as_str())
-            .and_then(|row| Ok((row.prompt, self.store.last_seq(id)?)))
-            .and_then(|(prompt, seq)| Ok((prompt, self.hub.subscribe(id, seq)?)));
-        match subscribed {
-            Ok((prompt, events)) => Some(tokio::spawn({
-                let id = id.clone();
-                async move { notifier.watch(id, prompt, events).await }
-            })),
-            Err(e) => {
-                tracing::warn!(task = %id, "no notices for this run: {e}");
-                None
-            }
-        }
     }
 
     /// Run `number` of a task ended: its slot goes to the next waiting

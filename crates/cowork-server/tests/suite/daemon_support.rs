@@ -57,15 +57,10 @@ impl Place {
         config: Config,
         extensions: Option<Arc<dyn cowork_core::ExtensionSource>>,
     ) -> Arc<TaskManager> {
-        let setup = DaemonSetup {
-            store: self.store(),
-            data_dir: self.data_dir(),
-            config_location: None,
-            config,
-            max_tasks,
-            extensions,
-            notifier: None,
-        };
+        let mut setup = DaemonSetup::new(self.store(), self.data_dir());
+        setup.config = config;
+        setup.max_tasks = max_tasks;
+        setup.extensions = extensions;
         TaskManager::start(setup).unwrap()
     }
 

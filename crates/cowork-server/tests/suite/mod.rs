@@ -8,6 +8,7 @@ mod events_tests;
 mod fake;
 mod files_tests;
 mod harness;
+mod schedule_runner_tests;
 mod server_tests;
 mod web_browser;
 mod web_daemon;
