@@ -9,6 +9,8 @@ mod fake;
 mod files_tests;
 mod harness;
 mod schedule_runner_tests;
+mod schedule_scope_tests;
+mod schedule_support;
 mod server_tests;
 mod web_browser;
 mod web_daemon;

@@ -1,147 +1,26 @@
 //! The daemon runs schedules: on time, after a suspend and after a
-//! restart (as the catch-up policy says), with each run a task linked to
-//! its schedule under the schedule's scope, and a run that waits or fails
-//! never holding up the next. Driven on a test clock, except the last
-//! test, which runs in real time.
+//! restart (as the catch-up policy says), each run a task linked to its
+//! schedule under the schedule's scope; a pause or a run-now made in the
+//! store while it runs. Driven on a test clock, except the last test,
+//! which runs in real time.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use serde_json::json;
-
 use cowork_protocol::config::{Rule, RuleAction};
 use cowork_protocol::{
-    ApprovalDecision, Event, FolderGrant, PermissionMode, ScheduleScope, ScheduledRunKind, TaskId,
-    TaskStatus,
+    FolderGrant, PermissionMode, ScheduleScope, ScheduledRunKind, TaskId, TaskStatus,
 };
 use cowork_scheduler::{
-    CatchUp, Clock, MissReason, Recurrence, ScheduleState, TestClock, Timestamp,
+    Action, ActionKind, CatchUp, Clock, MissReason, Recurrence, RunKind, ScheduleState, TestClock,
+    Timestamp,
 };
 use cowork_server::Backend;
-use cowork_server::backend::{BackendError, Front};
 use cowork_server::daemon::{DaemonSetup, TaskManager};
-use cowork_store::{NewProject, NewSchedule, NoticeKind, RunEntry, Schedule, ScheduleRun, Store};
+use cowork_store::{NewProject, NewSchedule, NoticeKind, RunEntry, ScheduleRun};
 
 use super::daemon_support::*;
-
-/// A Monday, well before the machine's own clock: a change a person makes
-/// (stamped with the real time) is always later than the test clock.
-const MONDAY: &str = "2025-03-03T07:30:00Z";
-const HOUR: Duration = Duration::from_secs(3600);
-
-fn at(text: &str) -> Timestamp {
-    text.parse().unwrap()
-}
-
-fn ms(text: &str) -> i64 {
-    at(text).as_millisecond()
-}
-
-/// A daemon whose schedules run by `clock`, looking every 20 ms.
-fn start_clocked(
-    place: &Place,
-    clock: &Arc<TestClock>,
-    notifier: Option<cowork_server::notify::Notifier>,
-) -> Arc<TaskManager> {
-    let mut setup = DaemonSetup::new(place.store(), place.data_dir());
-    setup.max_tasks = 4;
-    setup.clock = clock.clone();
-    setup.schedule_poll = Duration::from_millis(20);
-    setup.notifier = notifier.map(Arc::new);
-    TaskManager::start(setup).unwrap()
-}
-
-fn done_script(place: &Place) -> std::path::PathBuf {
-    place.script("done", json!({"turns": [{"text": "done"}]}))
-}
-
-fn write_script(place: &Place) -> std::path::PathBuf {
-    place.script(
-        "write",
-        json!({"turns": [
-            {"tool_calls": [{"name": "Write", "id": "w1",
-                             "input": {"file_path": "notes.md", "content": "standup"}}]},
-            {"text": "done"}
-        ]}),
-    )
-}
-
-/// The scripted model in `mode`, working in the place's folder.
-fn scope(place: &Place, script: &std::path::Path, mode: PermissionMode) -> ScheduleScope {
-    ScheduleScope {
-        mode,
-        folders: vec![FolderGrant {
-            path: place.folder(),
-            read_only: false,
-        }],
-        provider: Some("script".to_owned()),
-        script: Some(script.to_path_buf()),
-        ..ScheduleScope::default()
-    }
-}
-
-fn hourly(
-    store: &Store,
-    name: &str,
-    catch_up: CatchUp,
-    scope: ScheduleScope,
-    now: Timestamp,
-) -> Schedule {
-    let rule = Recurrence::cron("0 * * * *", "UTC").unwrap();
-    store
-        .create_schedule(&NewSchedule {
-            name: name.to_owned(),
-            project: None,
-            prompt: format!("{name}: summarise the folder"),
-            state: ScheduleState::new("", rule, catch_up, now),
-            scope,
-        })
-        .unwrap()
-}
-
-/// The schedule's history, oldest due time first.
-fn history(store: &Store, schedule: &Schedule) -> Vec<ScheduleRun> {
-    let mut runs = store.schedule_runs(&schedule.id, 1_000).unwrap();
-    runs.reverse();
-    runs
-}
-
-/// Waits until `done` holds, or panics after `secs` saying `what`.
-async fn until(secs: u64, what: &str, done: impl Fn() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    while !done() {
-        assert!(Instant::now() < deadline, "never got to: {what}");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-}
-
-/// Waits until `schedule` has `n` runs whose tasks ended, and returns
-/// its history.
-async fn ended_runs(store: &Store, schedule: &Schedule, n: usize) -> Vec<ScheduleRun> {
-    until(20, &format!("{n} ended runs of {}", schedule.name), || {
-        history(store, schedule)
-            .iter()
-            .filter(|r| r.task_status.as_ref().is_some_and(|(s, _)| s.is_terminal()))
-            .count()
-            >= n
-    })
-    .await;
-    history(store, schedule)
-}
-
-/// Lets the runner look a few times with the clock where it is.
-async fn settle() {
-    tokio::time::sleep(Duration::from_millis(150)).await;
-}
-
-fn kinds(runs: &[ScheduleRun]) -> Vec<String> {
-    runs.iter()
-        .map(|r| match r.entry {
-            RunEntry::Run(kind) => kind.as_str().to_owned(),
-            RunEntry::Missed { reason, count, .. } => format!("missed {reason:?} x{count}"),
-        })
-        .collect()
-}
+use super::schedule_support::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_due_time_runs_on_time_as_a_task_linked_to_its_schedule_under_its_scope() {
@@ -367,236 +246,54 @@ async fn a_daemon_started_again_later_catches_up_what_was_due_while_it_was_down(
     drop(second);
 }
 
-/// The person's notification command, recording each notice it gets.
-fn recording_notifier(place: &Place) -> (cowork_server::notify::Notifier, std::path::PathBuf) {
-    use std::os::unix::fs::PermissionsExt;
-    let dir = place.data_dir().join("hook");
-    std::fs::create_dir_all(&dir).unwrap();
-    let got = dir.join("notices.jsonl");
-    let hook = dir.join("hook");
-    let script = format!("#!/bin/sh\ncat >> {0}\necho >> {0}\n", got.display());
-    std::fs::write(&hook, script).unwrap();
-    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let config = cowork_protocol::config::NotificationsConfig {
-        desktop: false,
-        command: vec![hook.to_string_lossy().into_owned()],
-    };
-    (
-        cowork_server::notify::Notifier::from_config(&config, None),
-        got,
-    )
-}
-
-fn hook_notices(path: &std::path::Path) -> Vec<serde_json::Value> {
-    std::fs::read_to_string(path)
-        .unwrap_or_default()
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
-
-fn asked(store: &Store, task: &TaskId) -> usize {
-    log(store, task)
-        .iter()
-        .filter(|e| matches!(e.event, Event::ApprovalRequested { .. }))
-        .count()
-}
-
+/// A daemon that died after recording runs: one never started, one whose
+/// task id was recorded but whose task never was. The next daemon starts
+/// each exactly once, the second under the id it was given.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_run_that_waits_for_approval_notifies_and_allowing_it_for_the_schedule_stops_later_runs_asking()
- {
+async fn runs_a_dying_daemon_recorded_are_started_once_by_the_next() {
     let place = Place::new();
     let store = place.store();
-    let clock = Arc::new(TestClock::new(at("2025-03-03T08:59:30Z")));
-    let standup = hourly(
+    let clock = Arc::new(TestClock::new(at(MONDAY)));
+    let hourly = hourly(
         &store,
-        "Standup",
+        "digest",
         CatchUp::Once,
-        scope(&place, &write_script(&place), PermissionMode::Ask),
+        scope(&place, &done_script(&place), PermissionMode::Auto),
         clock.wall(),
     );
-    let (notifier, got) = recording_notifier(&place);
-    let manager = start_clocked(&place, &clock, Some(notifier));
-    clock.advance(Duration::from_secs(31));
-    until(10, "the 09:00 run waiting", || {
-        history(&store, &standup)
-            .first()
-            .and_then(|r| r.task.clone())
-            .is_some_and(|t| !manager.task(t.as_str()).unwrap().pending.is_empty())
-    })
-    .await;
-    let first = history(&store, &standup)[0].task.clone().unwrap();
-    let detail = manager.task(first.as_str()).unwrap();
-    assert_eq!(detail.summary.status, TaskStatus::Running);
-    assert_eq!(detail.pending[0].tool, "Write");
-    until(10, "the waiting notice", || !hook_notices(&got).is_empty()).await;
-    let kept = store.notices(10, false).unwrap();
-    assert_eq!(kept.len(), 1, "{kept:#?}");
-    assert_eq!(kept[0].kind, NoticeKind::Waiting);
-    assert_eq!(
-        kept[0].title,
-        "Scheduled task “Standup” waits for your approval"
-    );
-    let hooked = hook_notices(&got);
-    assert_eq!(hooked[0]["kind"], "waiting");
-    assert_eq!(hooked[0]["schedule"], "Standup");
-    assert_eq!(hooked[0]["task"], first.as_str());
-
-    // A waiting run holds up nothing: the 10:00 run starts as planned (and
-    // asks too: the schedule's scope has no rule for Write yet).
-    clock.advance(HOUR);
-    until(10, "the 10:00 run waiting", || {
-        history(&store, &standup)
-            .get(1)
-            .and_then(|r| r.task.clone())
-            .is_some_and(|t| !manager.task(t.as_str()).unwrap().pending.is_empty())
-    })
-    .await;
-    let second = history(&store, &standup)[1].task.clone().unwrap();
-    for task in [&first, &second] {
-        manager
-            .decide(task, "w1", ApprovalDecision::AllowForSchedule, Front::Web)
-            .unwrap();
+    let mut recorded = Vec::new();
+    for hour in ["08", "09"] {
+        let due = at(&format!("2025-03-03T{hour}:00:00Z"));
+        let mut state = store.schedule(&hourly.id).unwrap().state;
+        state.last_checked = due + jiff::SignedDuration::from_secs(5);
+        let run = Action {
+            schedule: hourly.id.clone(),
+            due,
+            kind: ActionKind::Run {
+                run: RunKind::OnTime,
+            },
+        };
+        recorded.extend(store.record_schedule_actions(&[&state], &[run]).unwrap());
+    }
+    let orphan = TaskId::new();
+    store.attach_schedule_run(recorded[0].id, &orphan).unwrap();
+    clock.advance(HOUR + HOUR / 2 + Duration::from_secs(10));
+    let manager = start_clocked(&place, &clock, None);
+    let runs = ended_runs(&store, &hourly, 2).await;
+    settle().await;
+    let runs_now = history(&store, &hourly);
+    assert_eq!(runs_now.len(), 2, "{runs_now:#?}");
+    assert_eq!(runs[0].task.as_ref(), Some(&orphan));
+    for run in &runs {
         assert_eq!(
-            ended(&manager, task).await.summary.status,
-            TaskStatus::Completed
+            run.task_status.as_ref().map(|(s, _)| *s),
+            Some(TaskStatus::Completed)
         );
     }
-    // Remembered once, however often it was given.
-    let rules = store.schedule(&standup.id).unwrap().scope.rules;
-    assert_eq!(rules.len(), 1, "{rules:#?}");
     assert_eq!(
-        (rules[0].action, rules[0].tool.as_deref()),
-        (RuleAction::Allow, Some("Write"))
-    );
-
-    // The 11:00 run does not ask.
-    clock.advance(HOUR);
-    let runs = ended_runs(&store, &standup, 3).await;
-    let third = runs[2].task.clone().unwrap();
-    assert_eq!(
-        runs[2].task_status.as_ref().map(|(s, _)| *s),
-        Some(TaskStatus::Completed)
-    );
-    assert_eq!(asked(&store, &third), 0, "the third run asked again");
-    assert_eq!(asked(&store, &first), 1);
-    drop(manager);
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn allowing_for_the_schedule_is_refused_for_a_task_no_schedule_started() {
-    let place = Place::new();
-    let manager = place.start(1);
-    let id = manager
-        .create_task(place.request("Write notes", &write_script(&place), PermissionMode::Ask))
-        .unwrap();
-    wait_for(&manager, &id, 10, "an approval", |d| !d.pending.is_empty()).await;
-    let refused = manager
-        .decide(&id, "w1", ApprovalDecision::AllowForSchedule, Front::Api)
-        .unwrap_err();
-    assert!(
-        matches!(&refused, BackendError::BadRequest(m) if m.contains("allow it for the task instead")),
-        "{refused:?}"
-    );
-    // Nothing was answered: the question still waits for a real answer.
-    assert_eq!(manager.task(id.as_str()).unwrap().pending.len(), 1);
-    manager
-        .decide(&id, "w1", ApprovalDecision::AllowForTask, Front::Api)
-        .unwrap();
-    assert_eq!(
-        ended(&manager, &id).await.summary.status,
-        TaskStatus::Completed
-    );
-}
-
-/// Three ways a run cannot start: its folder is gone, its model cannot be
-/// set up, its project was archived. Each is recorded (the run's error, a
-/// failed task linked to it, a notice) and the next due time runs.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_run_that_cannot_start_is_recorded_with_its_error_and_the_next_due_time_still_runs() {
-    let place = Place::new();
-    let store = place.store();
-    let clock = Arc::new(TestClock::new(at("2025-03-03T08:59:30Z")));
-    let script = done_script(&place);
-    let gone = place.dir.path().join("gone");
-    std::fs::create_dir(&gone).unwrap();
-    let mut folder_gone = scope(&place, &script, PermissionMode::Auto);
-    folder_gone.folders = vec![FolderGrant {
-        path: gone.clone(),
-        read_only: false,
-    }];
-    let folder = hourly(&store, "folder", CatchUp::Once, folder_gone, clock.wall());
-    let mut no_model = scope(&place, &script, PermissionMode::Auto);
-    no_model.script = None;
-    let model = hourly(&store, "model", CatchUp::Once, no_model, clock.wall());
-    let project = store
-        .create_project(&NewProject {
-            name: "Old".to_owned(),
-            ..NewProject::default()
-        })
-        .unwrap();
-    let archived = store
-        .create_schedule(&NewSchedule {
-            name: "archived".to_owned(),
-            project: Some(project.id.clone()),
-            prompt: "Tidy up".to_owned(),
-            state: ScheduleState::new(
-                "",
-                Recurrence::cron("0 * * * *", "UTC").unwrap(),
-                CatchUp::Once,
-                clock.wall(),
-            ),
-            scope: scope(&place, &script, PermissionMode::Auto),
-        })
-        .unwrap();
-    std::fs::remove_dir(&gone).unwrap();
-    store
-        .update_project(&cowork_store::Project {
-            archived_at: Some(1),
-            ..project.clone()
-        })
-        .unwrap();
-    let manager = start_clocked(&place, &clock, None);
-    clock.advance(Duration::from_secs(31));
-    for (schedule, says) in [
-        (&folder, gone.display().to_string()),
-        (&model, "needs `script`".to_owned()),
-        (&archived, "archived".to_owned()),
-    ] {
-        let runs = ended_runs(&store, schedule, 1).await;
-        let run = &runs[0];
-        let error = run.error.clone().unwrap_or_default();
-        assert!(error.contains(&says), "{}: {error}", schedule.name);
-        let (status, reason) = run.task_status.clone().unwrap();
-        assert_eq!(status, TaskStatus::Failed, "{}", schedule.name);
-        assert!(reason.unwrap().contains(&says), "{}", schedule.name);
-        let row = store.task(run.task.as_ref().unwrap().as_str()).unwrap();
-        assert_eq!(row.spec.schedule.unwrap().id, schedule.id);
-    }
-    until(5, "three failed notices", || {
-        store.notices(10, false).unwrap().len() == 3
-    })
-    .await;
-    let notices = store.notices(10, false).unwrap();
-    assert!(
-        notices.iter().all(|n| n.kind == NoticeKind::Failed),
-        "{notices:#?}"
-    );
-    assert!(
-        notices
-            .iter()
-            .any(|n| n.title == "Scheduled task “folder” failed"),
-        "{notices:#?}"
-    );
-    // Put right, the schedule's next due time runs as planned.
-    std::fs::create_dir(&gone).unwrap();
-    clock.advance(HOUR);
-    let runs = ended_runs(&store, &folder, 2).await;
-    assert_eq!(runs[1].entry, RunEntry::Run(ScheduledRunKind::OnTime));
-    assert_eq!(
-        runs[1].task_status.as_ref().map(|(s, _)| *s),
-        Some(TaskStatus::Completed)
+        manager.list_tasks(10).unwrap().len(),
+        2,
+        "a run started twice"
     );
     drop(manager);
 }
