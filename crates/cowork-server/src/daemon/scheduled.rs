@@ -178,6 +178,18 @@ impl TaskManager {
                 row.id.short()
             )));
         };
+        match self.store.schedule(&link.id) {
+            Ok(_) => {}
+            Err(ScheduleError::NotFound(_)) => {
+                return Err(BackendError::BadRequest(format!(
+                    "schedule `{}`, which started task {}, was removed, so it has no later runs \
+                     to allow this for; allow it for the task instead",
+                    link.name,
+                    row.id.short()
+                )));
+            }
+            Err(e) => return Err(BackendError::Internal(e.to_string())),
+        }
         let pending = self.store.pending_approvals(&row.id).map_err(store_error)?;
         let Some(asked) = pending.into_iter().find(|p| p.call_id == approval) else {
             let events = self.store.events(&row.id).map_err(store_error)?;
@@ -191,28 +203,31 @@ impl TaskManager {
 
     /// Adds an allow rule for `tool` to the scope of schedule `id`, so its
     /// later runs do not ask again; an equal rule already there is kept
-    /// as the only one.
+    /// as the only one. The answer for this run was already taken.
     pub(super) fn allow_for_schedule(&self, id: &str, tool: &str) -> Result<(), BackendError> {
-        let mut schedule = self.store.schedule(id).map_err(|e| match e {
-            ScheduleError::NotFound(_) => BackendError::Conflict(format!(
-                "the run was allowed, but its schedule was removed meanwhile: later runs of it \
-                 will not ask ({e})"
-            )),
-            other => BackendError::Internal(format!(
-                "the run was allowed, but the schedule could not remember it: {other}"
-            )),
-        })?;
+        // Two answers at once must not each write the scope it read,
+        // losing the other's rule.
+        let _one_at_a_time = super::lock(&self.scope_writes);
+        let not_kept = |e: &dyn std::fmt::Display| {
+            BackendError::Internal(format!(
+                "the run was allowed, but its schedule could not remember it for later runs: {e}"
+            ))
+        };
+        let mut schedule = match self.store.schedule(id) {
+            Ok(schedule) => schedule,
+            // Removed since the answer was checked: no later run to allow.
+            Err(ScheduleError::NotFound(_)) => return Ok(()),
+            Err(e) => return Err(not_kept(&e)),
+        };
         let rule = tool_rule(tool);
         if schedule.scope.rules.contains(&rule) {
             return Ok(());
         }
         schedule.scope.rules.push(rule);
-        self.store.update_schedule(&schedule).map_err(|e| {
-            BackendError::Internal(format!(
-                "the run was allowed, but the schedule could not remember it: {e}"
-            ))
-        })?;
-        Ok(())
+        match self.store.update_schedule(&schedule) {
+            Ok(_) | Err(ScheduleError::NotFound(_)) => Ok(()),
+            Err(e) => Err(not_kept(&e)),
+        }
     }
 }
 

@@ -32,8 +32,9 @@ use super::scheduled::{Outcome, kind_name};
 const CLOCK_JUMP: jiff::SignedDuration = jiff::SignedDuration::from_secs(5);
 
 /// How many of each schedule's latest runs are looked at, at start, for
-/// one whose task was never recorded.
-const RECENT_RUNS: usize = 20;
+/// one whose task was never recorded: more than one catch-up batch can
+/// hold (policy `all` is bounded by the scheduler's `max_recorded`).
+const RECENT_RUNS: usize = 2_000;
 
 /// The shortest sleep between two looks, so a clock read just before a
 /// due time does not spin.

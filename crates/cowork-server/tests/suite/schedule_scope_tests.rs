@@ -124,6 +124,49 @@ async fn allowing_for_the_schedule_is_refused_for_a_task_no_schedule_started() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn allowing_for_a_schedule_removed_meanwhile_is_refused_before_anything_is_answered() {
+    let place = Place::new();
+    let store = place.store();
+    let clock = Arc::new(TestClock::new(at("2025-03-03T08:59:30Z")));
+    let standup = hourly(
+        &store,
+        "Standup",
+        CatchUp::Once,
+        scope(&place, &write_script(&place), PermissionMode::Ask),
+        clock.wall(),
+    );
+    let manager = start_clocked(&place, &clock, None);
+    clock.advance(Duration::from_secs(31));
+    until(10, "the run waiting", || {
+        history(&store, &standup)
+            .first()
+            .and_then(|r| r.task.clone())
+            .is_some_and(|t| !manager.task(t.as_str()).unwrap().pending.is_empty())
+    })
+    .await;
+    let task = history(&store, &standup)[0].task.clone().unwrap();
+    store.delete_schedule(&standup.id).unwrap();
+    let refused = manager
+        .decide(&task, "w1", ApprovalDecision::AllowForSchedule, Front::Web)
+        .unwrap_err();
+    assert!(
+        matches!(&refused, BackendError::BadRequest(m)
+            if m.contains("`Standup`") && m.contains("was removed")
+                && m.contains("allow it for the task instead")),
+        "{refused:?}"
+    );
+    assert_eq!(manager.task(task.as_str()).unwrap().pending.len(), 1);
+    manager
+        .decide(&task, "w1", ApprovalDecision::AllowForTask, Front::Web)
+        .unwrap();
+    assert_eq!(
+        ended(&manager, &task).await.summary.status,
+        TaskStatus::Completed
+    );
+    drop(manager);
+}
+
 /// Three ways a run cannot start: its folder is gone, its model cannot be
 /// set up, its project was archived. Each is recorded (the run's error, a
 /// failed task linked to it, a notice) and the next due time runs.
