@@ -122,6 +122,23 @@ async fn allowing_for_the_schedule_is_refused_for_a_task_no_schedule_started() {
         ended(&manager, &id).await.summary.status,
         TaskStatus::Completed
     );
+    // No notifier is configured: the notices are kept all the same, for
+    // the web UI, worded for a task a person started.
+    let store = place.store();
+    until(5, "two notices", || {
+        store.notices(10, false).unwrap().len() == 2
+    })
+    .await;
+    let kept = store.notices(10, false).unwrap();
+    let titles: Vec<&str> = kept.iter().map(|n| n.title.as_str()).collect();
+    assert_eq!(
+        titles,
+        [
+            "cowork: task finished",
+            "cowork: a task waits for your approval"
+        ]
+    );
+    assert!(kept.iter().all(|n| n.task == id));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
