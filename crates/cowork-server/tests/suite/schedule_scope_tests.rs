@@ -7,15 +7,24 @@ use std::time::Duration;
 
 use cowork_protocol::config::RuleAction;
 use cowork_protocol::{
-    ApprovalDecision, FolderGrant, PermissionMode, ScheduledRunKind, TaskStatus,
+    ApprovalDecision, FolderGrant, PermissionMode, ScheduledRunKind, TaskId, TaskStatus,
 };
 use cowork_scheduler::{CatchUp, Clock, Recurrence, ScheduleState, TestClock};
 use cowork_server::Backend;
 use cowork_server::backend::{BackendError, Front};
+use cowork_server::daemon::TaskManager;
 use cowork_store::{NewProject, NewSchedule, NoticeKind, RunEntry};
 
 use super::daemon_support::*;
 use super::schedule_support::*;
+
+/// Whether `task` waits for an approval. A run's task id is recorded
+/// just before its task is, so the task may not exist yet.
+fn waits(manager: &TaskManager, task: &TaskId) -> bool {
+    manager
+        .task(task.as_str())
+        .is_ok_and(|detail| !detail.pending.is_empty())
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_run_that_waits_for_approval_notifies_and_allowing_it_for_the_schedule_stops_later_runs_asking()
@@ -37,7 +46,7 @@ async fn a_run_that_waits_for_approval_notifies_and_allowing_it_for_the_schedule
         history(&store, &standup)
             .first()
             .and_then(|r| r.task.clone())
-            .is_some_and(|t| !manager.task(t.as_str()).unwrap().pending.is_empty())
+            .is_some_and(|t| waits(&manager, &t))
     })
     .await;
     let first = history(&store, &standup)[0].task.clone().unwrap();
@@ -64,7 +73,7 @@ async fn a_run_that_waits_for_approval_notifies_and_allowing_it_for_the_schedule
         history(&store, &standup)
             .get(1)
             .and_then(|r| r.task.clone())
-            .is_some_and(|t| !manager.task(t.as_str()).unwrap().pending.is_empty())
+            .is_some_and(|t| waits(&manager, &t))
     })
     .await;
     let second = history(&store, &standup)[1].task.clone().unwrap();
@@ -159,7 +168,7 @@ async fn allowing_for_a_schedule_removed_meanwhile_is_refused_before_anything_is
         history(&store, &standup)
             .first()
             .and_then(|r| r.task.clone())
-            .is_some_and(|t| !manager.task(t.as_str()).unwrap().pending.is_empty())
+            .is_some_and(|t| waits(&manager, &t))
     })
     .await;
     let task = history(&store, &standup)[0].task.clone().unwrap();
