@@ -62,6 +62,7 @@ mod owner;
 mod projects;
 mod read;
 mod schedules;
+mod schedules_daemon;
 mod store;
 mod write;
 
@@ -83,4 +84,5 @@ pub use schedules::{
     MAX_SCHEDULE_NAME, NewSchedule, RunEntry, Schedule, ScheduleError, ScheduleRun,
     check_schedule_name,
 };
+pub use schedules_daemon::ScheduleRead;
 pub use store::Store;

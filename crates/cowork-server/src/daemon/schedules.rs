@@ -22,7 +22,7 @@ use std::time::Duration;
 use cowork_scheduler::{
     Action, ActionKind, Clock, Config, ScheduleState, Scheduler, SleepDetector, Timestamp,
 };
-use cowork_store::{RunEntry, Schedule, ScheduleRun, Store};
+use cowork_store::{RunEntry, Schedule, ScheduleRun, Store, StoreError};
 
 use super::TaskManager;
 use super::scheduled::{Outcome, kind_name};
@@ -132,11 +132,7 @@ impl Runner {
         let read = self
             .store
             .schedule_rev()
-            .map_err(|e| e.to_string())
-            .and_then(|rev| {
-                let stored = self.store.list_schedules(None).map_err(|e| e.to_string())?;
-                Ok((rev, stored))
-            });
+            .and_then(|rev| Ok((rev, self.readable()?)));
         let (rev, stored) = match read {
             Ok(read) => read,
             Err(e) => {
@@ -194,6 +190,23 @@ impl Runner {
         }
     }
 
+    /// Every schedule whose record can be read. One that cannot is left
+    /// out (and, if it ran, stopped) until it is fixed, saying why; the
+    /// due times it passes meanwhile come back through its catch-up
+    /// policy once it can be read again.
+    fn readable(&self) -> Result<Vec<Schedule>, StoreError> {
+        let mut readable = Vec::new();
+        for (id, read) in self.store.schedules_each()? {
+            match read {
+                Ok(schedule) => readable.push(schedule),
+                Err(e) => {
+                    tracing::error!(schedule = %id, "the schedule cannot run until its record is fixed: {e}");
+                }
+            }
+        }
+        Ok(readable)
+    }
+
     /// Takes in what a person changed since revision `self.rev`.
     fn reconcile(
         &mut self,
@@ -202,7 +215,7 @@ impl Runner {
         now: Timestamp,
         rev: i64,
     ) {
-        let stored = match self.store.list_schedules(None) {
+        let stored = match self.readable() {
             Ok(stored) => stored,
             Err(e) => {
                 tracing::warn!("the schedules could not be read; trying again shortly: {e}");

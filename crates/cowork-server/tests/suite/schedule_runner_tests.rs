@@ -246,6 +246,38 @@ async fn a_daemon_started_again_later_catches_up_what_was_due_while_it_was_down(
     drop(second);
 }
 
+/// Regression: the schedules were read all at once, so one record the
+/// daemon could not read (written by a newer cowork, or damaged) stopped
+/// every schedule.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_schedule_whose_record_cannot_be_read_stops_no_other() {
+    let place = Place::new();
+    let store = place.store();
+    let clock = Arc::new(TestClock::new(at("2025-03-03T08:59:30Z")));
+    let script = done_script(&place);
+    let scope = scope(&place, &script, PermissionMode::Auto);
+    let damaged = hourly(
+        &store,
+        "damaged",
+        CatchUp::Once,
+        scope.clone(),
+        clock.wall(),
+    );
+    let fine = hourly(&store, "fine", CatchUp::Once, scope, clock.wall());
+    let conn = rusqlite::Connection::open(place.data_dir().join("cowork.db")).unwrap();
+    conn.execute(
+        "UPDATE schedules SET scope = '{\"from_a_newer_cowork\": 1}' WHERE id = ?1",
+        [&damaged.id],
+    )
+    .unwrap();
+    let manager = start_clocked(&place, &clock, None);
+    clock.advance(Duration::from_secs(31));
+    let runs = ended_runs(&store, &fine, 1).await;
+    assert_eq!(runs[0].entry, RunEntry::Run(ScheduledRunKind::OnTime));
+    assert!(history(&store, &damaged).is_empty());
+    drop(manager);
+}
+
 /// A daemon that died after recording runs: one never started, one whose
 /// task id was recorded but whose task never was. The next daemon starts
 /// each exactly once, the second under the id it was given.
