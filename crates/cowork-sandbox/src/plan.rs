@@ -95,6 +95,11 @@ pub(crate) enum Op {
         data: CString,
         folder: PathBuf,
     },
+    /// Binds `dst` over itself with what is mounted below it: a mount
+    /// point cannot be renamed or removed (a protected path's directory).
+    Pin(CString),
+    /// Binds `dst` over itself, read-only (a protected path).
+    Protect(CString),
     /// Covers what is at `dst` with something empty and read-only: a
     /// fresh read-only tmpfs for a directory, the host's `/dev/null` bound
     /// read-only and `nodev` (so it cannot even be opened) for a file.
@@ -131,6 +136,8 @@ pub(crate) struct Plan {
     /// Mounts inside the sandbox, for the Landlock ruleset.
     pub writable_paths: Vec<CString>,
     pub readonly_paths: Vec<CString>,
+    /// What to drop from stages after the run.
+    pub scrubs: Vec<crate::protect::Scrub>,
 }
 
 struct Builder {
@@ -271,7 +278,13 @@ pub(crate) fn prepare(spec: &SandboxSpec) -> Result<Plan, SandboxError> {
     let Some(program) = spec.command.first() else {
         return Err(SandboxError::invalid("command", "is empty"));
     };
-    let mounts = checked_mounts(spec)?;
+    let mut mounts = checked_mounts(spec)?;
+    let protection = crate::protect::plan(spec, &mounts)?;
+    for (path, access) in &mut mounts {
+        if protection.covers(path) {
+            *access = Access::ReadOnly;
+        }
+    }
     // Inside a mounted folder, or — for a command that needs no folder —
     // the sandbox's own private home or /tmp (exactly: nothing below them
     // exists yet when the command starts).
@@ -366,6 +379,15 @@ pub(crate) fn prepare(spec: &SandboxSpec) -> Result<Plan, SandboxError> {
             Access::Staged(stage) => b.overlay(path, stage)?,
         }
     }
+    // Above the folders, so that they cover what the folders show.
+    for pin in &protection.pins {
+        let op = Op::Pin(cpath(&new_root(pin))?);
+        b.push(op, format!("pin {}", pin.display()));
+    }
+    for path in &protection.read_only {
+        let op = Op::Protect(cpath(&new_root(path))?);
+        b.push(op, format!("protect {} read-only", path.display()));
+    }
     // Last, so that each mask sits above every folder mount, overlay or
     // nested grant that could show what it covers.
     for (path, inside_mount) in hidden_paths(spec, &mounts)? {
@@ -406,6 +428,7 @@ pub(crate) fn prepare(spec: &SandboxSpec) -> Result<Plan, SandboxError> {
             .collect::<Result<_, _>>()?,
         ops: b.ops,
         describe: b.describe,
+        scrubs: protection.scrubs,
     })
 }
 
