@@ -22,7 +22,7 @@
 
 use std::ffi::{CString, OsStr};
 use std::os::unix::ffi::OsStrExt;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use crate::error::SandboxError;
 use crate::spec::{Access, SandboxSpec};
@@ -69,6 +69,34 @@ pub(crate) fn plan(
     let mut out = Protection::default();
     for given in &spec.protected {
         let name = named(given)?;
+        // A symlink on the way (`.claude` leading elsewhere): the command
+        // can replace the link with a real directory, so the path as
+        // written is guarded too.
+        let lexical = lexical(given);
+        if lexical != name
+            && let Some((folder, access)) = deepest(mounts, &lexical)
+        {
+            match access {
+                Access::ReadOnly => {}
+                Access::Staged(stage) => out.scrubs.push(Scrub {
+                    folder: folder.clone(),
+                    upper: stage.upper.clone(),
+                    rel: relative(&lexical, folder),
+                }),
+                Access::ReadWrite => {
+                    return Err(SandboxError::invalid(
+                        "protected",
+                        format!(
+                            "{} lies behind a symlink in the read-write folder {}, so a mount \
+                             cannot keep the command from replacing it; stage the folder \
+                             (Access::Staged) or mount it read-only",
+                            lexical.display(),
+                            folder.display()
+                        ),
+                    ));
+                }
+            }
+        }
         let Some((folder, access)) = deepest(mounts, &name) else {
             // Outside every mount the command cannot see it at all.
             continue;
@@ -127,6 +155,7 @@ pub(crate) fn plan(
             out.read_only.push(target);
         }
     }
+    out.scrubs.dedup();
     out.pins.sort_by_key(|p| p.components().count());
     out.read_only.sort_by_key(|p| p.components().count());
     // A path inside another protected one is covered by it.
@@ -163,6 +192,21 @@ fn named(given: &Path) -> Result<PathBuf, SandboxError> {
             (Some(_) | None, None) | (None, Some(_)) => return Ok(given.to_path_buf()),
         }
     }
+}
+
+/// `path` without `.` and `..`, by its components only.
+fn lexical(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            Component::RootDir | Component::Prefix(_) | Component::Normal(_) => out.push(part),
+        }
+    }
+    out
 }
 
 /// The deepest mount holding `path`.
@@ -222,6 +266,13 @@ fn scrub_one(s: &Scrub, refused: &mut Vec<PathBuf>) -> std::io::Result<()> {
             let Ok(meta) = std::fs::symlink_metadata(&staged) else {
                 continue;
             };
+            let before = std::fs::symlink_metadata(s.folder.join(&prefix));
+            if meta.is_dir() && before.as_ref().is_ok_and(|m| !m.is_dir()) {
+                // A directory in place of the folder's symlink to one.
+                remove_tree(&staged)?;
+                refused.push(s.folder.join(&prefix));
+                return Ok(());
+            }
             if meta.is_dir() {
                 // Opaque: the command replaced the whole directory. Without
                 // the mark, the folder's old content shows through again.

@@ -232,3 +232,40 @@ fn instructions_behind_a_symlink_can_be_neither_written_through_nor_replaced() {
     assert!(!stage.upper.join("docs/instructions.md").exists());
     assert_eq!(read(&folder.join("COWORK.md")), "be kind\n");
 }
+
+#[test]
+fn skills_behind_a_symlinked_parent_cannot_be_replaced_by_a_real_folder() {
+    let dir = tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    let folder = root.join("folder");
+    let elsewhere = root.join("elsewhere");
+    write(&elsewhere.join("skills/report/SKILL.md"), "report\n");
+    std::fs::create_dir(&folder).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, folder.join(".claude")).unwrap();
+    let stage = staged();
+    let output = run_staged(
+        &folder,
+        &stage,
+        "rm .claude && mkdir -p .claude/skills/evil && echo x > .claude/skills/evil/SKILL.md \
+         && echo made",
+    );
+    assert_eq!(out(&output), "made\n", "stderr: {}", err(&output));
+    // The directory that replaced the link goes, skills and all: the
+    // folder keeps its link.
+    assert_eq!(output.refused, [folder.join(".claude")]);
+    assert!(std::fs::symlink_metadata(stage.upper.join(".claude")).is_err());
+}
+
+#[test]
+fn skills_behind_a_symlinked_parent_in_a_read_write_folder_are_refused_before_anything_runs() {
+    let dir = tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    let folder = root.join("folder");
+    std::fs::create_dir_all(root.join("elsewhere/skills")).unwrap();
+    std::fs::create_dir(&folder).unwrap();
+    std::os::unix::fs::symlink(root.join("elsewhere"), folder.join(".claude")).unwrap();
+    let mut spec = sh("true", &folder);
+    spec.protected = vec![folder.join(".claude/skills")];
+    let error = cowork_sandbox::run(&spec).unwrap_err();
+    assert!(error.to_string().contains("behind a symlink"), "{error}");
+}
