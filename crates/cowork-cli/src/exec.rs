@@ -80,6 +80,9 @@ pub fn exec(args: &ExecArgs) -> Result<ExitCode> {
             .as_ref()
             .map(OwnPaths::hidden_from_commands)
             .unwrap_or_default(),
+        // The person's own command, run by them: their folders' instructions
+        // are theirs to change.
+        protected: Vec::new(),
     };
     let (output, interrupted) = match run_until_interrupted(spec, sandboxed)? {
         (Ok(output), interrupted) => (output, interrupted),

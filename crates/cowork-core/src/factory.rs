@@ -248,9 +248,10 @@ impl Factory {
         };
         spec.model.model = model.info().model;
         let id = TaskId::new();
-        // Before anything is recorded: an unknown command records no task.
-        let expanded = self.expand_prompt(&id, &spec)?;
         let (deps, mut notices) = self.deps(model, &id, &spec, &setup, project)?;
+        // Before anything is recorded (building the deps records nothing):
+        // an unknown command records no task.
+        let expanded = first_expansion(&deps, &spec.prompt)?;
         if spec.folders.is_empty() {
             notices.push(SetupNotice::NoFolder);
         }
@@ -304,7 +305,7 @@ impl Factory {
     ) -> Result<Started, FactoryError> {
         let mut started = self.run_stored(id, setup, model, |deps, task| {
             let expanded = if is_fresh(deps.hub.store(), &task)? {
-                self.expand_prompt(&task.id, &task.spec)?
+                first_expansion(&deps, &task.spec.prompt)?
             } else {
                 None
             };
@@ -426,8 +427,9 @@ impl Factory {
         setup: &RunSetup,
         project: Option<&ProjectInstructions>,
     ) -> Result<(TaskDeps, Vec<SetupNotice>), FactoryError> {
+        let ctx = task_context(id, spec);
         let mut extensions = match &self.extensions {
-            Some(source) => source.for_task(&task_context(id, spec)),
+            Some(source) => source.for_task(&ctx),
             None => TaskExtensions::default(),
         };
         let stored_project = match (project, &spec.project) {
@@ -441,7 +443,7 @@ impl Factory {
         {
             extensions.commands = Some(Arc::new(SourceCommands {
                 source: Arc::clone(source),
-                ctx: task_context(id, spec),
+                ctx,
             }));
         }
         let (tools, folders, notices) = self.tools(id, spec, setup, &mut extensions)?;
@@ -642,7 +644,6 @@ fn command_masks(
     (masks, unseen)
 }
 
-/// What an extension source learns about the task it serves.
 /// A task's `/commands` as its extension source expands them.
 struct SourceCommands {
     source: Arc<dyn ExtensionSource>,
@@ -655,6 +656,20 @@ impl Commands for SourceCommands {
     }
 }
 
+/// The prompt's `/command` expanded by the task's own commands: from the
+/// catalog its extensions were built with, so a task start reads the
+/// plugins once (the source's [`ExtensionSource::expand`] reads them again).
+fn first_expansion(
+    deps: &TaskDeps,
+    prompt: &str,
+) -> Result<Option<ExpandedPrompt>, UnknownCommand> {
+    match &deps.extensions.commands {
+        Some(commands) => commands.expand(prompt),
+        None => Ok(None),
+    }
+}
+
+/// What an extension source learns about the task it serves.
 fn task_context(id: &TaskId, spec: &TaskSpec) -> TaskContext {
     TaskContext {
         id: id.clone(),

@@ -557,3 +557,6 @@ async fn a_finished_task_continues_with_a_message_in_the_same_transcript() {
         TaskStatus::Completed
     );
 }
+
+#[path = "factory_ext_tests.rs"]
+mod extensions;

@@ -362,13 +362,21 @@ pub fn escape_glob(text: &str) -> String {
 /// skills (`.claude/skills`).
 fn steers_later_tasks(path: &Path, folders: &[FolderGrant]) -> bool {
     folders.iter().any(|grant| {
-        let at_root = path.parent() == Some(grant.path.as_path())
-            && path
-                .file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| crate::instructions::FOLDER_INSTRUCTION_FILES.contains(&n));
-        at_root || path.starts_with(grant.path.join(".claude").join("skills"))
+        steering_paths(&grant.path)
+            .iter()
+            .any(|steering| path.starts_with(steering))
     })
+}
+
+/// What in `folder` steers every later task in it: its instruction files
+/// and its skills folder. Tools ask before changing them; commands see
+/// them read-only (the sandbox's protected paths).
+pub(crate) fn steering_paths(folder: &Path) -> Vec<PathBuf> {
+    crate::instructions::FOLDER_INSTRUCTION_FILES
+        .iter()
+        .map(|name| folder.join(name))
+        .chain([folder.join(".claude").join("skills")])
+        .collect()
 }
 
 fn in_scope(effect: Effect, paths: &[PathBuf], folders: &[FolderGrant]) -> bool {

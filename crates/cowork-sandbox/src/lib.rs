@@ -7,8 +7,10 @@
 //! device nodes, private size-capped `/tmp` and `$HOME`, and the connected
 //! folders of [`SandboxSpec::mounts`] at their own paths — nothing else of the
 //! host. The most specific mount wins (a read-only folder inside a writable
-//! one stays read-only), and [`SandboxSpec::hidden`] paths (cowork's own
-//! data and configuration) are masked above every mount. Inside, `no_new_privs`, a Landlock ruleset and a seccomp filter are
+//! one stays read-only), [`SandboxSpec::hidden`] paths (cowork's own
+//! data and configuration) are masked above every mount, and
+//! [`SandboxSpec::protected`] paths (a folder's standing instructions) stay
+//! read-only even in a writable folder. Inside, `no_new_privs`, a Landlock ruleset and a seccomp filter are
 //! applied just before `execve` (seccomp last), never to the calling process.
 //! Wall-clock, CPU, memory, file-size, process and output limits apply
 //! (memory for the whole run only with a writable cgroup, else per process:
@@ -46,6 +48,7 @@ mod mounts;
 mod plan;
 mod probe;
 mod probe_cache;
+mod protect;
 mod report;
 mod seccomp;
 mod spec;
@@ -94,8 +97,8 @@ pub fn interrupt_flag() -> Result<&'static AtomicBool, SandboxError> {
 /// killed), CPU and memory rlimits, output caps, stdin, `cwd`, and a clean
 /// environment (`PATH`, `HOME`, `USER`, `LOGNAME`, `LANG`, `TERM`, `TZ`,
 /// `TMPDIR`, then `spec.env`; never the caller's API keys). Ignored:
-/// `mounts` and `network` — the command can read and change anything the
-/// user can and reach the network.
+/// `mounts`, `hidden`, `protected` and `network` — the command can read and
+/// change anything the user can and reach the network.
 pub fn run_unsandboxed(spec: &SandboxSpec, cancel: &AtomicBool) -> Result<Output, SandboxError> {
     unconfined::run(spec, cancel)
 }

@@ -189,6 +189,29 @@ fn apply(op: &Op) -> Result<(), i32> {
                 libc::MS_REMOUNT | libc::MS_BIND | libc::MS_NOSUID | extra | locked_flags(dst)?;
             fail(mount(None, dst, None, flags, None))
         }
+        Op::Pin(dst) => fail(mount(
+            Some(dst),
+            dst,
+            None,
+            libc::MS_BIND | libc::MS_REC,
+            None,
+        )),
+        Op::Protect(dst) => {
+            fail(mount(
+                Some(dst),
+                dst,
+                None,
+                libc::MS_BIND | libc::MS_REC,
+                None,
+            ))?;
+            let flags = libc::MS_REMOUNT
+                | libc::MS_BIND
+                | libc::MS_RDONLY
+                | libc::MS_NOSUID
+                | libc::MS_NODEV
+                | locked_flags(dst)?;
+            fail(mount(None, dst, None, flags, None))
+        }
         Op::Overlay { dst, data, .. } => fail(mount(
             Some(c"overlay"),
             dst,

@@ -7,6 +7,10 @@ use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Component, Path, PathBuf};
 use std::sync::OnceLock;
 
+mod check;
+
+use check::{checked_mounts, hidden_paths};
+
 use crate::error::SandboxError;
 use crate::spec::{Access, DEFAULT_ENV, Network, SANDBOX_HOME, SandboxSpec, Stage};
 
@@ -95,6 +99,11 @@ pub(crate) enum Op {
         data: CString,
         folder: PathBuf,
     },
+    /// Binds `dst` over itself with what is mounted below it: a mount
+    /// point cannot be renamed or removed (a protected path's directory).
+    Pin(CString),
+    /// Binds `dst` over itself, read-only (a protected path).
+    Protect(CString),
     /// Covers what is at `dst` with something empty and read-only: a
     /// fresh read-only tmpfs for a directory, the host's `/dev/null` bound
     /// read-only and `nodev` (so it cannot even be opened) for a file.
@@ -131,6 +140,8 @@ pub(crate) struct Plan {
     /// Mounts inside the sandbox, for the Landlock ruleset.
     pub writable_paths: Vec<CString>,
     pub readonly_paths: Vec<CString>,
+    /// What to drop from stages after the run.
+    pub scrubs: Vec<crate::protect::Scrub>,
 }
 
 struct Builder {
@@ -271,7 +282,13 @@ pub(crate) fn prepare(spec: &SandboxSpec) -> Result<Plan, SandboxError> {
     let Some(program) = spec.command.first() else {
         return Err(SandboxError::invalid("command", "is empty"));
     };
-    let mounts = checked_mounts(spec)?;
+    let mut mounts = checked_mounts(spec)?;
+    let protection = crate::protect::plan(spec, &mounts)?;
+    for (path, access) in &mut mounts {
+        if protection.covers(path) {
+            *access = Access::ReadOnly;
+        }
+    }
     // Inside a mounted folder, or — for a command that needs no folder —
     // the sandbox's own private home or /tmp (exactly: nothing below them
     // exists yet when the command starts).
@@ -366,6 +383,15 @@ pub(crate) fn prepare(spec: &SandboxSpec) -> Result<Plan, SandboxError> {
             Access::Staged(stage) => b.overlay(path, stage)?,
         }
     }
+    // Above the folders, so that they cover what the folders show.
+    for pin in &protection.pins {
+        let op = Op::Pin(cpath(&new_root(pin))?);
+        b.push(op, format!("pin {}", pin.display()));
+    }
+    for path in &protection.read_only {
+        let op = Op::Protect(cpath(&new_root(path))?);
+        b.push(op, format!("protect {} read-only", path.display()));
+    }
     // Last, so that each mask sits above every folder mount, overlay or
     // nested grant that could show what it covers.
     for (path, inside_mount) in hidden_paths(spec, &mounts)? {
@@ -406,145 +432,8 @@ pub(crate) fn prepare(spec: &SandboxSpec) -> Result<Plan, SandboxError> {
             .collect::<Result<_, _>>()?,
         ops: b.ops,
         describe: b.describe,
+        scrubs: protection.scrubs,
     })
-}
-
-/// The canonical `spec.hidden` paths that overlap a mount (inside one, or
-/// holding one), each with whether it lies inside a mount. A missing
-/// directory inside a mount is created (empty, mode 0700) so that the mask
-/// has something to cover and the command cannot create it instead.
-fn hidden_paths(
-    spec: &SandboxSpec,
-    mounts: &[(PathBuf, Access)],
-) -> Result<Vec<(PathBuf, bool)>, SandboxError> {
-    use std::os::unix::fs::DirBuilderExt;
-    let mut out: Vec<(PathBuf, bool)> = Vec::new();
-    for hidden in &spec.hidden {
-        let Some(normal) = normalize(&hidden_absolute(hidden)?) else {
-            continue;
-        };
-        let inside = |p: &Path| mounts.iter().any(|(m, _)| p.starts_with(m));
-        let holds = |p: &Path| mounts.iter().any(|(m, _)| m.starts_with(p));
-        if !normal.exists() {
-            if !inside(&normal) {
-                continue;
-            }
-            std::fs::DirBuilder::new()
-                .recursive(true)
-                .mode(0o700)
-                .create(&normal)
-                .map_err(|e| {
-                    SandboxError::invalid(
-                        "hidden",
-                        format!("{} cannot be created to be hidden: {e}", normal.display()),
-                    )
-                })?;
-        }
-        let path = canonical_dir_or_file(&normal)?;
-        let (is_inside, is_holding) = (inside(&path), holds(&path));
-        if (is_inside || is_holding) && !out.iter().any(|(p, _)| *p == path) {
-            out.push((path, is_inside));
-        }
-    }
-    // A mask inside another one is covered by it (and its mount point is
-    // unreachable once the outer one is in place).
-    let outer: Vec<PathBuf> = out.iter().map(|(p, _)| p.clone()).collect();
-    out.retain(|(path, _)| !outer.iter().any(|o| o != path && path.starts_with(o)));
-    Ok(out)
-}
-
-fn hidden_absolute(path: &Path) -> Result<PathBuf, SandboxError> {
-    if path.is_absolute() {
-        Ok(path.to_path_buf())
-    } else {
-        Err(SandboxError::invalid(
-            "hidden",
-            format!("{} is not an absolute path", path.display()),
-        ))
-    }
-}
-
-/// Canonical, existing, absolute mount paths, parents before children.
-fn checked_mounts(spec: &SandboxSpec) -> Result<Vec<(PathBuf, Access)>, SandboxError> {
-    let mut mounts = Vec::with_capacity(spec.mounts.len());
-    for mount in &spec.mounts {
-        let path = canonical_dir_or_file(&mount.path)?;
-        if path == Path::new("/") {
-            return Err(SandboxError::invalid(
-                "mounts",
-                "the whole filesystem (/) cannot be mounted",
-            ));
-        }
-        let access = match &mount.access {
-            Access::ReadOnly => Access::ReadOnly,
-            Access::ReadWrite => Access::ReadWrite,
-            Access::Staged(stage) => Access::Staged(checked_stage(&path, stage)?),
-        };
-        mounts.push((path, access));
-    }
-    mounts.sort_by_key(|(path, _)| path.components().count());
-    Ok(mounts)
-}
-
-fn canonical_dir_or_file(path: &Path) -> Result<PathBuf, SandboxError> {
-    if !path.is_absolute() {
-        return Err(SandboxError::invalid(
-            "mounts",
-            format!("{} is not an absolute path", path.display()),
-        ));
-    }
-    std::fs::canonicalize(path)
-        .map_err(|e| SandboxError::invalid("mounts", format!("{}: {e}", path.display())))
-}
-
-/// A stage overlayfs will accept: the folder is a directory; upper and work
-/// are directories on one filesystem, neither inside the other nor
-/// overlapping the folder.
-fn checked_stage(folder: &Path, stage: &Stage) -> Result<Stage, SandboxError> {
-    use std::os::unix::fs::MetadataExt;
-    let dir_meta = |path: &Path| {
-        std::fs::metadata(path)
-            .ok()
-            .filter(std::fs::Metadata::is_dir)
-            .ok_or_else(|| {
-                SandboxError::invalid(
-                    "mounts",
-                    format!("{} is not an existing directory", path.display()),
-                )
-            })
-    };
-    dir_meta(folder)?;
-    let upper = canonical_dir_or_file(&stage.upper)?;
-    let work = canonical_dir_or_file(&stage.work)?;
-    let (upper_meta, work_meta) = (dir_meta(&upper)?, dir_meta(&work)?);
-    if upper_meta.dev() != work_meta.dev() {
-        return Err(SandboxError::invalid(
-            "mounts",
-            format!(
-                "the stage's upper ({}) and work ({}) directories are on different filesystems",
-                upper.display(),
-                work.display()
-            ),
-        ));
-    }
-    for (a, b) in [
-        (upper.as_path(), work.as_path()),
-        (upper.as_path(), folder),
-        (work.as_path(), folder),
-    ] {
-        if a.starts_with(b) || b.starts_with(a) {
-            return Err(SandboxError::invalid(
-                "mounts",
-                format!(
-                    "the stage for {} overlaps: {} and {}",
-                    folder.display(),
-                    a.display(),
-                    b.display()
-                ),
-            ));
-        }
-    }
-    Ok(Stage { upper, work })
 }
 
 /// `path` as an overlayfs option value: its option parser splits on `,` and

@@ -186,6 +186,19 @@ pub struct SandboxSpec {
     /// first, so the command cannot create it either. Paths outside every
     /// mount are invisible anyway and are skipped.
     pub hidden: Vec<PathBuf>,
+    /// Host paths inside the mounts that the command may read but must
+    /// not change, create or delete, even in a writable folder (a
+    /// connected folder's standing instructions and skills, which steer
+    /// every later task). An existing one is bound read-only over itself
+    /// (a write fails with `EROFS`, a delete or rename with `EBUSY`), with
+    /// the directories between its folder and it pinned so they cannot be
+    /// renamed away. A missing one cannot be covered by a mount, so in a
+    /// [staged](Access::Staged) folder whatever the command made there is
+    /// dropped from the stage after the run ([`Output::refused`]), and in a
+    /// [read-write](Access::ReadWrite) folder the spec is refused: nothing
+    /// could stop the command creating it. A directory protects everything
+    /// under it; a mount inside one is mounted read-only.
+    pub protected: Vec<PathBuf>,
 }
 
 impl SandboxSpec {
@@ -206,6 +219,7 @@ impl SandboxSpec {
             network: Network::None,
             stdin: None,
             hidden: Vec::new(),
+            protected: Vec::new(),
         }
     }
 }
@@ -246,6 +260,11 @@ pub struct Output {
     pub egress: Vec<EgressEvent>,
     /// How [`Limits::memory_bytes`] was enforced.
     pub memory_scope: MemoryScope,
+    /// [`SandboxSpec::protected`] paths (or directories holding them)
+    /// whose changes the command left in a staged folder's stage and that
+    /// were dropped from it, sorted: the folder will not get them. Empty
+    /// when the command changed none, and for an unsandboxed run.
+    pub refused: Vec<PathBuf>,
 }
 
 impl Output {

@@ -172,6 +172,8 @@ pub(crate) fn run(
         duration,
         egress: std::mem::take(&mut *events.lock().unwrap_or_else(PoisonError::into_inner)),
         memory_scope: crate::limits::memory_scope(&spec.limits, cgroup_memory),
+        // Every process is gone: nothing writes to the stages any more.
+        refused: crate::protect::scrub(&plan.scrubs)?,
     };
     Ok((output, observed))
 }

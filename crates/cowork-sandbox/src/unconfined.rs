@@ -124,6 +124,7 @@ pub(crate) fn run(spec: &SandboxSpec, cancel: &AtomicBool) -> Result<Output, San
         duration: start.elapsed(),
         egress: Vec::new(),
         memory_scope: crate::limits::memory_scope(&spec.limits, false),
+        refused: Vec::new(),
     })
 }
 

@@ -5,6 +5,14 @@
 //! they applied to the folder through the task's journal — so `cowork
 //! undo` covers what commands did, exactly like the file tools' changes.
 //! Without a journal every folder is read-only for commands.
+//!
+//! What steers every later task in a folder — its instruction files and
+//! skills ([`steering_paths`]) — is protected in the sandbox: commands
+//! read it but cannot change, create or delete it (an existing one is
+//! mounted read-only; one a command creates is dropped from the stage and
+//! never applied). The permission engine asks before a tool changes them;
+//! a command gets no such question, so it gets no such power. The result
+//! says why a write there failed.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -25,6 +33,7 @@ use cowork_sandbox::{
 };
 
 use super::files::TaskJournal;
+use crate::permission::steering_paths;
 use crate::tool::{CallContext, Preview, Tool, ToolFailure, ToolRegistry};
 
 const DEFAULT_TIMEOUT_SECS: u64 = 120;
@@ -120,7 +129,8 @@ pub fn register_bash(registry: &mut ToolRegistry, setup: BashSetup) {
             &network,
             "the connected folders at their own paths (writable ones writable: what a command \
              changes there is journaled, and undoing the task reverts it; symlinks it creates there \
-             are not kept)",
+             are not kept; each folder's COWORK.md, CLAUDE.md, AGENTS.md and .claude/skills are \
+             read-only for commands: change them with Write or Edit)",
         ),
         (Isolation::Sandboxed, false) => sandboxed_description(
             &network,
@@ -258,6 +268,11 @@ fn execute(
             None => Mount::read_only(&grant.path),
         });
     }
+    let protected: Vec<PathBuf> = grants
+        .iter()
+        .filter(|g| !g.read_only)
+        .flat_map(|g| steering_paths(&g.path))
+        .collect();
     let mut spec = SandboxSpec {
         command: argv,
         cwd,
@@ -267,6 +282,7 @@ fn execute(
         network: setup.network.clone(),
         stdin: None,
         hidden: setup.hidden.clone(),
+        protected,
     };
     let output = match cowork_sandbox::run_cancellable(&spec, cancel) {
         Err(SandboxError::Staging { folder, message }) => {
@@ -286,6 +302,9 @@ fn execute(
     }
     .map_err(|e| ToolFailure::new(format!("the sandbox could not run the command: {e}")))?;
     let mut text = render(&output, timeout, &setup.limits);
+    if let Some(refusal) = protected_refusal(&setup.folders, &spec.protected, &output) {
+        text.push_str(&refusal);
+    }
     if !output.egress.is_empty() {
         text.push_str(&network_summary(&output.egress));
     }
@@ -340,6 +359,42 @@ fn apply_stages(
         }
     }
     applied
+}
+
+/// Why a command's write to a folder's instructions or skills failed, when
+/// it tried: what was dropped from its stage, or an error it printed about
+/// one of them (the kernel's `EROFS` or `EBUSY` on the read-only mounts).
+fn protected_refusal(
+    folders: &Folders,
+    protected: &[PathBuf],
+    output: &cowork_sandbox::Output,
+) -> Option<String> {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let failed_there = ["Read-only file system", "Device or resource busy"]
+        .iter()
+        .any(|e| stderr.contains(e))
+        && protected.iter().any(|p| {
+            p.file_name()
+                .is_some_and(|name| stderr.contains(&*name.to_string_lossy()))
+        });
+    if output.refused.is_empty() && !failed_there {
+        return None;
+    }
+    let mut text = String::new();
+    if !output.refused.is_empty() {
+        let shown: Vec<String> = output.refused.iter().map(|p| folders.display(p)).collect();
+        text.push_str(&format!(
+            "Refused: the command's changes to {} were not applied.\n",
+            shown.join(", ")
+        ));
+    }
+    text.push_str(
+        "Commands cannot change, create or delete a folder's instructions (COWORK.md, CLAUDE.md, \
+         AGENTS.md at its root) or its skills (.claude/skills): they steer every later task in \
+         the folder, so only the person may change them. Use Write or Edit, which ask them \
+         first.\n",
+    );
+    Some(text)
 }
 
 /// One line per distinct request outcome: "Network: allowed pypi.org:443

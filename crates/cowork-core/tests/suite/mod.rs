@@ -1,4 +1,5 @@
 mod approval_tests;
+mod bash_protect_tests;
 mod commands_tests;
 mod connectors_tests;
 mod ext_harness;

@@ -145,6 +145,8 @@ pub(crate) async fn run(run: CommandRun<'_>) -> Result<Ended, NotRun> {
         network: Network::None,
         stdin: Some(run.stdin),
         hidden: run.hidden.to_vec(),
+        // Every folder is read-only for hooks: nothing to protect.
+        protected: Vec::new(),
     };
     let cancel = Arc::new(AtomicBool::new(false));
     let guard = CancelOnDrop(Arc::clone(&cancel));

@@ -7,6 +7,7 @@ mod escape;
 mod functional;
 mod limits;
 mod nested;
+mod protected;
 mod staged;
 mod unconfined;
 

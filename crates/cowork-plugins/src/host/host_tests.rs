@@ -1,4 +1,8 @@
-use super::*;
+use std::path::PathBuf;
+
+use cowork_core::Skill;
+
+use super::commands::{parse_invocation, skill_invocation};
 
 #[test]
 fn a_prompt_starting_with_a_name_is_an_invocation_and_a_path_is_not() {
