@@ -27,6 +27,7 @@ pub mod backend;
 pub mod daemon;
 mod error;
 pub mod export;
+pub mod hand_ins;
 mod headers;
 mod lock;
 mod login;
@@ -59,8 +60,13 @@ pub use touched::read_touched;
 
 /// Every route behind the guard, with the security headers outside it so
 /// refusals carry them too.
-fn app(backend: Arc<dyn Backend>, auth: Arc<auth::Auth>, shutdown: ShutdownSignal) -> Router {
-    let state = AppState { backend };
+fn app(
+    backend: Arc<dyn Backend>,
+    hand_ins: hand_ins::HandIns,
+    auth: Arc<auth::Auth>,
+    shutdown: ShutdownSignal,
+) -> Router {
+    let state = AppState { backend, hand_ins };
     Router::new()
         .merge(api::router())
         .merge(login::routes())

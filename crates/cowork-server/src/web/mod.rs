@@ -20,13 +20,17 @@
 
 mod actions;
 mod assets;
+mod export;
 pub(crate) mod markdown;
+mod memory;
+mod notices;
 mod pages;
 mod preview;
 mod render;
 mod stream;
 pub(crate) mod text;
 mod transcript;
+mod trust;
 pub(crate) mod words;
 
 #[cfg(test)]
@@ -59,6 +63,13 @@ pub fn router() -> Router<AppState> {
         .route("/tasks/{id}/cancel", post(actions::cancel))
         .route("/tasks/{id}/messages", post(actions::message))
         .route("/tasks/{id}/undo", post(actions::undo))
+        .route("/tasks/{id}/export", get(export::download))
+        .route("/tasks/{id}/trust", post(trust::set))
+        .route("/memory", get(memory::list))
+        .route("/memory/{id}", get(memory::edit).post(memory::save))
+        .route("/memory/{id}/delete", post(memory::delete))
+        .route("/notices", get(notices::list))
+        .route("/parts/notices/badge", get(notices::badge))
         .route("/static/{file}", get(assets::asset))
 }
 
@@ -70,24 +81,33 @@ pub fn router() -> Router<AppState> {
 pub(crate) struct Ctx {
     pub htmx: bool,
     pub csrf: String,
+    /// Unread notices for the header's badge; `None` without a store, or
+    /// for an htmx fragment (which has no header).
+    pub unread: Option<u64>,
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for Ctx {
+impl FromRequestParts<AppState> for Ctx {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let htmx = parts.headers.get("hx-request").is_some();
+        // One COUNT query; a store that cannot answer only hides the badge.
+        let unread = if htmx { None } else { notices::unread(state) };
         // A request with a bearer token has no session: its forms need no
         // CSRF token, the auth layer only asks cookie sessions for one.
-        let csrf = match <Extension<Session> as OptionalFromRequestParts<S>>::from_request_parts(
-            parts, state,
-        )
-        .await
-        {
-            Ok(Some(Extension(session))) => session.csrf,
-            Ok(None) | Err(_) => String::new(),
-        };
-        Ok(Self { htmx, csrf })
+        let csrf =
+            match <Extension<Session> as OptionalFromRequestParts<AppState>>::from_request_parts(
+                parts, state,
+            )
+            .await
+            {
+                Ok(Some(Extension(session))) => session.csrf,
+                Ok(None) | Err(_) => String::new(),
+            };
+        Ok(Self { htmx, csrf, unread })
     }
 }
 
@@ -105,6 +125,7 @@ fn page(ctx: &Ctx, template: &str, page: Value) -> Result<Response, WebError> {
     let context = context! {
         csrf => ctx.csrf.clone(),
         hx_headers => ctx.hx_headers(),
+        unread => ctx.unread,
         ..page
     };
     Ok(html(render::render_value(template, context)?))
