@@ -12,5 +12,7 @@ mod server_tests;
 mod web_browser;
 mod web_daemon;
 mod web_fake;
+mod web_memory;
 mod web_pages;
+mod web_served;
 mod web_session;
