@@ -13,6 +13,7 @@ mod web_browser;
 mod web_daemon;
 mod web_fake;
 mod web_memory;
+mod web_notices;
 mod web_pages;
 mod web_served;
 mod web_session;
