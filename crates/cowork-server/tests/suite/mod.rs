@@ -11,6 +11,7 @@ mod harness;
 mod server_tests;
 mod web_browser;
 mod web_daemon;
+mod web_export;
 mod web_fake;
 mod web_memory;
 mod web_notices;
