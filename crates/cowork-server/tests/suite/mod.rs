@@ -18,3 +18,4 @@ mod web_notices;
 mod web_pages;
 mod web_served;
 mod web_session;
+mod web_trust;
