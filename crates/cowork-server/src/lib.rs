@@ -6,7 +6,8 @@
 //! the API's routes and their OpenAPI document, and `server.json`, which
 //! tells clients on this machine where the daemon is and its token, and
 //! [`export`]: a task as one file to share (HTML, Markdown, JSON), with
-//! secrets redacted, for `cowork export` and any front that offers it. It
+//! secrets redacted, for `cowork export` and the web UI (which gets what
+//! only the front knows, the secrets and folder trust, as [`hand_ins`]). It
 //! does not run tasks: whatever does implements [`Backend`] (the daemon's
 //! task manager; a fake in tests), and the API and the web UI only call it.
 //!

@@ -93,7 +93,10 @@ fn store_of(state: &AppState, ctx: &Ctx) -> Result<Arc<Store>, WebError> {
 
 fn store_error(ctx: &Ctx, error: StoreError) -> WebError {
     // Every other error is the database's, not the person's.
-    let status = if matches!(error, StoreError::MemoryNotFound { .. }) {
+    let status = if matches!(
+        error,
+        StoreError::MemoryNotFound { .. } | StoreError::MemoryAmbiguous { .. }
+    ) {
         StatusCode::NOT_FOUND
     } else if matches!(
         error,

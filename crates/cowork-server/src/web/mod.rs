@@ -13,6 +13,18 @@
 //!   cancel, follow-up messages, undo with a dry run first.
 //! - The files panel: what the task changed, previewed (spreadsheets as
 //!   tables, documents as text, images as pictures, Markdown rendered).
+//! - On the task page, its export (`GET /tasks/{id}/export`, as `cowork
+//!   export` writes it) and, where it saw a folder's instructions as data,
+//!   a button to trust the folder for later tasks (`POST /tasks/{id}/trust`).
+//! - `GET /memory`: what tasks remembered, to search, edit and delete.
+//! - `GET /notices`: the daemon's notifications; the header's badge counts
+//!   the unread ones and polls `GET /parts/notices/badge`.
+//!
+//! Memory and notices live in the daemon's store ([`Backend::store`]);
+//! export and trust need what the front hands in
+//! ([`crate::hand_ins::HandIns`]). Without them those pages say so.
+//!
+//! [`Backend::store`]: crate::backend::Backend::store
 //!
 //! This module only calls [`crate::backend::Backend`]; authentication and
 //! CSRF checks are the auth layer's, in front of these routes. Forms carry
