@@ -32,6 +32,7 @@ mod remote;
 mod render;
 mod run;
 mod safe;
+mod secrets;
 mod serve;
 mod setup;
 mod tasks;

@@ -6,6 +6,7 @@
 
 use std::fmt::Write as _;
 use std::io::{BufRead as _, IsTerminal, Write as _};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
@@ -417,18 +418,23 @@ pub fn trust(args: &TrustFolderArgs) -> Result<ExitCode> {
     trust_folder(args, &crate::plugin_paths::plugin_paths()?)
 }
 
+/// Records the person's answer for `folder` (by its real path) in the
+/// file the daemon's and the CLI's tasks read; returns the real path.
+/// `cowork trust` and the web UI's trust button (through `cowork serve`)
+/// both come here.
+pub(crate) fn record_trust(paths: &PluginPaths, folder: &Path, allowed: bool) -> Result<PathBuf> {
+    let folder = std::fs::canonicalize(folder)
+        .with_context(|| format!("{} is not a folder cowork can open", safe::path(folder)))?;
+    let file = FolderTrust::file(&paths.plugins_dir());
+    let mut trust = FolderTrust::load(&file)?;
+    trust.set(&file, &folder, allowed)?;
+    Ok(folder)
+}
+
 /// Records the person's trust in a folder: one answer covers its
 /// instructions and its skills.
 fn trust_folder(args: &TrustFolderArgs, paths: &PluginPaths) -> Result<ExitCode> {
-    let folder = std::fs::canonicalize(&args.folder).with_context(|| {
-        format!(
-            "{} is not a folder cowork can open",
-            safe::path(&args.folder)
-        )
-    })?;
-    let file = FolderTrust::file(&paths.plugins_dir());
-    let mut trust = FolderTrust::load(&file)?;
-    trust.set(&file, &folder, !args.revoke)?;
+    let folder = record_trust(paths, &args.folder, !args.revoke)?;
     let contents = FolderContents::of(&folder);
     let shown = safe::path(&folder);
     let mut out = std::io::stdout().lock();

@@ -14,7 +14,11 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 
+use cowork_plugins::trust::FolderTrust;
 use cowork_protocol::config::Config;
+use cowork_server::hand_ins::{
+    ExportSetup, FolderTrustControl, HandInError, HandIns, SecretSource,
+};
 use cowork_server::{DaemonLock, RunningServer, ServeError, ServeOptions, ServerInfo};
 use cowork_store::Store;
 
@@ -57,6 +61,7 @@ who gets the token can act as you: run tasks on your folders, read what they rea
         );
     }
     let data_dir = lock.data_dir().to_path_buf();
+    let hand_ins = hand_ins(&config, &data_dir)?;
     let manager = start_task_manager(
         data_dir.clone(),
         config,
@@ -66,6 +71,7 @@ who gets the token can act as you: run tasks on your folders, read what they rea
     let options = ServeOptions {
         host,
         port: args.port,
+        hand_ins,
     };
     let mut server = cowork_server::serve(manager.clone(), lock, options)
         .await
@@ -131,6 +137,56 @@ fn start_task_manager(
         schedule_poll: cowork_server::daemon::SCHEDULE_POLL,
     })?;
     Ok(manager)
+}
+
+/// What the web UI's export and trust button need from this CLI: the
+/// secrets `cowork export` redacts, the paths its tasks do not see, and
+/// the folder trust `cowork trust` records.
+fn hand_ins(config: &Config, data_dir: &Path) -> Result<HandIns> {
+    let own = config::own_paths()?;
+    let export = ExportSetup {
+        secrets: Arc::new(CliSecrets {
+            config: config.clone(),
+        }),
+        hidden: cowork_core::hidden_paths(&config.rules),
+        reserved: own.reserved(),
+        journal_dir: Some(data_dir.to_path_buf()),
+    };
+    Ok(HandIns {
+        export: Some(export),
+        trust: Some(Arc::new(CliFolderTrust {
+            paths: crate::plugin_paths::plugin_paths()?,
+        })),
+    })
+}
+
+/// [`crate::secrets::gather`], afresh for each export.
+struct CliSecrets {
+    config: Config,
+}
+
+impl SecretSource for CliSecrets {
+    fn secrets(&self) -> Vec<String> {
+        crate::secrets::gather(&self.config)
+    }
+}
+
+/// The trust file `cowork trust` writes and the daemon's tasks read.
+struct CliFolderTrust {
+    paths: cowork_plugins::PluginPaths,
+}
+
+impl FolderTrustControl for CliFolderTrust {
+    fn answer(&self, folder: &Path) -> Result<Option<bool>, HandInError> {
+        let file = FolderTrust::file(&self.paths.plugins_dir());
+        Ok(FolderTrust::load(&file)?.answer(folder))
+    }
+
+    fn set(&self, folder: &Path, trusted: bool) -> Result<(), HandInError> {
+        crate::plugin_cmd::record_trust(&self.paths, folder, trusted)
+            .map(drop)
+            .map_err(|e| format!("{e:#}").into())
+    }
 }
 
 /// Words a server error for this front: which flag or command fixes it.

@@ -6,7 +6,8 @@
 //! the API's routes and their OpenAPI document, and `server.json`, which
 //! tells clients on this machine where the daemon is and its token, and
 //! [`export`]: a task as one file to share (HTML, Markdown, JSON), with
-//! secrets redacted, for `cowork export` and any front that offers it. It
+//! secrets redacted, for `cowork export` and the web UI (which gets what
+//! only the front knows, the secrets and folder trust, as [`hand_ins`]). It
 //! does not run tasks: whatever does implements [`Backend`] (the daemon's
 //! task manager; a fake in tests), and the API and the web UI only call it.
 //!
@@ -27,6 +28,7 @@ pub mod backend;
 pub mod daemon;
 mod error;
 pub mod export;
+pub mod hand_ins;
 mod headers;
 mod lock;
 mod login;
@@ -59,8 +61,13 @@ pub use touched::read_touched;
 
 /// Every route behind the guard, with the security headers outside it so
 /// refusals carry them too.
-fn app(backend: Arc<dyn Backend>, auth: Arc<auth::Auth>, shutdown: ShutdownSignal) -> Router {
-    let state = AppState { backend };
+fn app(
+    backend: Arc<dyn Backend>,
+    hand_ins: hand_ins::HandIns,
+    auth: Arc<auth::Auth>,
+    shutdown: ShutdownSignal,
+) -> Router {
+    let state = AppState { backend, hand_ins };
     Router::new()
         .merge(api::router())
         .merge(login::routes())

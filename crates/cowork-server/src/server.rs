@@ -30,6 +30,8 @@ pub struct ServeOptions {
     pub host: IpAddr,
     /// 0 picks a free port.
     pub port: u16,
+    /// What the web UI's export and folder trust need from the front.
+    pub hand_ins: crate::hand_ins::HandIns,
 }
 
 impl Default for ServeOptions {
@@ -37,6 +39,7 @@ impl Default for ServeOptions {
         Self {
             host: IpAddr::V4(Ipv4Addr::LOCALHOST),
             port: DEFAULT_PORT,
+            hand_ins: crate::hand_ins::HandIns::default(),
         }
     }
 }
@@ -116,7 +119,12 @@ pub async fn serve(
     let token = Secret::generate().map_err(ServeError::Random)?;
     let auth = Arc::new(Auth::new(token.clone(), options.host, addr.port()));
     let (stop, stopped) = watch::channel(false);
-    let app = crate::app(backend, auth, ShutdownSignal(stopped.clone()));
+    let app = crate::app(
+        backend,
+        options.hand_ins,
+        auth,
+        ShutdownSignal(stopped.clone()),
+    );
 
     let info = ServerInfo {
         url: base_url(options.host, addr.port()),

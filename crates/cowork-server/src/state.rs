@@ -11,6 +11,8 @@ use crate::backend::Backend;
 #[derive(Clone)]
 pub struct AppState {
     pub backend: Arc<dyn Backend>,
+    /// What the front handed in for the web UI (export, folder trust).
+    pub hand_ins: crate::hand_ins::HandIns,
 }
 
 /// The signed-in browser session, put in the request's extensions by the

@@ -18,6 +18,7 @@ mod project_tests;
 mod run_tests;
 mod serve_e2e_tests;
 mod serve_tests;
+mod serve_web_tests;
 mod stub_daemon;
 mod tasks_tests;
 mod trash_tests;

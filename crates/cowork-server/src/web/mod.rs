@@ -13,6 +13,18 @@
 //!   cancel, follow-up messages, undo with a dry run first.
 //! - The files panel: what the task changed, previewed (spreadsheets as
 //!   tables, documents as text, images as pictures, Markdown rendered).
+//! - On the task page, its export (`GET /tasks/{id}/export`, as `cowork
+//!   export` writes it) and, where it saw a folder's instructions as data,
+//!   a button to trust the folder for later tasks (`POST /tasks/{id}/trust`).
+//! - `GET /memory`: what tasks remembered, to search, edit and delete.
+//! - `GET /notices`: the daemon's notifications; the header's badge counts
+//!   the unread ones and polls `GET /parts/notices/badge`.
+//!
+//! Memory and notices live in the daemon's store ([`Backend::store`]);
+//! export and trust need what the front hands in
+//! ([`crate::hand_ins::HandIns`]). Without them those pages say so.
+//!
+//! [`Backend::store`]: crate::backend::Backend::store
 //!
 //! This module only calls [`crate::backend::Backend`]; authentication and
 //! CSRF checks are the auth layer's, in front of these routes. Forms carry
@@ -20,13 +32,17 @@
 
 mod actions;
 mod assets;
+mod export;
 pub(crate) mod markdown;
+mod memory;
+mod notices;
 mod pages;
 mod preview;
 mod render;
 mod stream;
 pub(crate) mod text;
 mod transcript;
+mod trust;
 pub(crate) mod words;
 
 #[cfg(test)]
@@ -59,6 +75,13 @@ pub fn router() -> Router<AppState> {
         .route("/tasks/{id}/cancel", post(actions::cancel))
         .route("/tasks/{id}/messages", post(actions::message))
         .route("/tasks/{id}/undo", post(actions::undo))
+        .route("/tasks/{id}/export", get(export::download))
+        .route("/tasks/{id}/trust", post(trust::set))
+        .route("/memory", get(memory::list))
+        .route("/memory/{id}", get(memory::edit).post(memory::save))
+        .route("/memory/{id}/delete", post(memory::delete))
+        .route("/notices", get(notices::list))
+        .route("/parts/notices/badge", get(notices::badge))
         .route("/static/{file}", get(assets::asset))
 }
 
@@ -70,24 +93,33 @@ pub fn router() -> Router<AppState> {
 pub(crate) struct Ctx {
     pub htmx: bool,
     pub csrf: String,
+    /// Unread notices for the header's badge; `None` without a store, or
+    /// for an htmx fragment (which has no header).
+    pub unread: Option<u64>,
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for Ctx {
+impl FromRequestParts<AppState> for Ctx {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let htmx = parts.headers.get("hx-request").is_some();
+        // One COUNT query; a store that cannot answer only hides the badge.
+        let unread = if htmx { None } else { notices::unread(state) };
         // A request with a bearer token has no session: its forms need no
         // CSRF token, the auth layer only asks cookie sessions for one.
-        let csrf = match <Extension<Session> as OptionalFromRequestParts<S>>::from_request_parts(
-            parts, state,
-        )
-        .await
-        {
-            Ok(Some(Extension(session))) => session.csrf,
-            Ok(None) | Err(_) => String::new(),
-        };
-        Ok(Self { htmx, csrf })
+        let csrf =
+            match <Extension<Session> as OptionalFromRequestParts<AppState>>::from_request_parts(
+                parts, state,
+            )
+            .await
+            {
+                Ok(Some(Extension(session))) => session.csrf,
+                Ok(None) | Err(_) => String::new(),
+            };
+        Ok(Self { htmx, csrf, unread })
     }
 }
 
@@ -105,6 +137,7 @@ fn page(ctx: &Ctx, template: &str, page: Value) -> Result<Response, WebError> {
     let context = context! {
         csrf => ctx.csrf.clone(),
         hx_headers => ctx.hx_headers(),
+        unread => ctx.unread,
         ..page
     };
     Ok(html(render::render_value(template, context)?))

@@ -248,6 +248,8 @@ pub(crate) async fn task(
             "files": rows,
             "first_preview": first_preview,
             "oob": false,
+            "trust": super::trust::panel(&state, &id),
+            "export": state.hand_ins.export.is_some() && backend.store().is_some(),
         })),
     )
 }
@@ -267,7 +269,7 @@ pub(crate) fn replay(
     Ok(view)
 }
 
-fn now_ms() -> i64 {
+pub(crate) fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))

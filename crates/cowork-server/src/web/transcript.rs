@@ -313,12 +313,13 @@ impl View {
                 .iter()
                 .enumerate()
                 .map(|(i, source)| {
-                    // Until the page can trust a folder itself, it names
-                    // the command that does.
+                    // The task page's trust panel offers the button; the
+                    // line also names the command, for a page without it.
                     let hint = if source.trusted {
                         String::new()
                     } else {
-                        "; trust the folder (cowork trust FOLDER) to have tasks follow it"
+                        "; trust the folder (on this page, or cowork trust FOLDER) to have \
+                         later tasks follow it"
                             .to_owned()
                     };
                     let message = format!("instructions: {}{hint}", source.summary());

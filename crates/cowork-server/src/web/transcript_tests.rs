@@ -233,7 +233,8 @@ fn the_instructions_a_task_used_are_listed_with_their_layer_and_trust() {
         [
             "instructions: global /cfg/COWORK.md (12 bytes)",
             "instructions: folder /data/reports/AGENTS.md (untrusted: shown as data; 12 bytes); \
-             trust the folder (cowork trust FOLDER) to have tasks follow it",
+             trust the folder (on this page, or cowork trust FOLDER) to have later tasks \
+             follow it",
         ]
     );
     assert!(

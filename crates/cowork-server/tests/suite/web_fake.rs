@@ -378,6 +378,7 @@ impl Server {
     pub async fn start(backend: FakeBackend) -> Self {
         let state = AppState {
             backend: Arc::new(backend.clone()),
+            hand_ins: Default::default(),
         };
         let app = cowork_server::web::router()
             .layer(axum::Extension(Session { csrf: CSRF.into() }))
