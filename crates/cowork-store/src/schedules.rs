@@ -6,6 +6,7 @@
 //! ([`Store::record_schedule_actions`]), so a due time is never run twice
 //! nor lost across a crash.
 
+use cowork_protocol::config::{Rule, RuleAction};
 use cowork_protocol::{ScheduleScope, ScheduledRunKind, TaskId, TaskStatus};
 use cowork_scheduler::{
     Action, ActionKind, Config, MissReason, RunKind, ScheduleState, Scheduler, Timestamp,
@@ -695,6 +696,53 @@ impl Store {
             was_paused,
             missed,
         })
+    }
+}
+
+impl Store {
+    /// "Allow for every run of this schedule": adds an allow rule for
+    /// `tool` to the schedule's scope, read and written in one
+    /// transaction so a person's change made meanwhile is kept. Returns
+    /// false when the scope has that rule already.
+    pub fn allow_tool_for_schedule(&self, id: &str, tool: &str) -> Result<bool, ScheduleError> {
+        let now = now_ms();
+        let path = self.path();
+        let added = self.write(Durability::Normal, |tx| {
+            let json: Option<String> = tx
+                .prepare_cached("SELECT scope FROM schedules WHERE id = ?1")
+                .and_then(|mut stmt| stmt.query_row(params![id], |row| row.get(0)).optional())
+                .at(path)?;
+            let Some(json) = json else {
+                return Ok(None);
+            };
+            let mut scope: ScheduleScope =
+                serde_json::from_str(&json).map_err(|e| StoreError::CorruptRecord {
+                    message: format!("the stored scope of schedule {id} cannot be read: {e}"),
+                })?;
+            let rule = Rule {
+                action: RuleAction::Allow,
+                tool: Some(tool.to_owned()),
+                server: None,
+                trust_read_only_hint: false,
+                effect: None,
+                folder: None,
+                path: None,
+            };
+            if scope.rules.contains(&rule) {
+                return Ok(Some(false));
+            }
+            scope.rules.push(rule);
+            let json = serde_json::to_string(&scope).map_err(|source| StoreError::Encode {
+                what: "a schedule's scope",
+                source,
+            })?;
+            tx.prepare_cached("UPDATE schedules SET scope = ?2, updated_at = ?3 WHERE id = ?1")
+                .and_then(|mut stmt| stmt.execute(params![id, json, now]))
+                .at(path)?;
+            bump_rev(tx).at(path)?;
+            Ok(Some(true))
+        })?;
+        added.ok_or_else(|| ScheduleError::NotFound(id.to_owned()))
     }
 }
 

@@ -239,3 +239,23 @@ fn resuming_works_from_the_stored_state_not_an_older_read() {
     assert_eq!(resumed.missed.len(), 1);
     assert_eq!(resumed.missed[0].due, at("2026-03-04T08:00:00Z"));
 }
+
+#[test]
+fn allowing_a_tool_for_a_schedule_adds_one_rule_and_keeps_the_rest() {
+    let store = Store::open_in_memory().unwrap();
+    let created = store
+        .create_schedule(&standup(at("2026-03-02T07:00:00Z")))
+        .unwrap();
+    let rev = store.schedule_rev().unwrap();
+    assert!(store.allow_tool_for_schedule(&created.id, "Write").unwrap());
+    assert!(!store.allow_tool_for_schedule(&created.id, "Write").unwrap());
+    let scope = store.schedule(&created.id).unwrap().scope;
+    assert_eq!(scope.mode, PermissionMode::Auto);
+    assert_eq!(scope.rules.len(), 1);
+    assert_eq!(scope.rules[0].tool.as_deref(), Some("Write"));
+    assert_eq!(store.schedule_rev().unwrap(), rev + 1);
+    assert!(matches!(
+        store.allow_tool_for_schedule("nope", "Write"),
+        Err(ScheduleError::NotFound(_))
+    ));
+}
