@@ -79,10 +79,12 @@ fn add(args: &AddArgs, store: &Store, config: &Config) -> Result<ExitCode> {
     };
     // Another command may take a derived name between the check and the
     // write; a name the person chose is theirs to change.
+    let mut attempts = 0;
     let created = loop {
+        attempts += 1;
         match store.create_schedule(&new) {
             Ok(created) => break created,
-            Err(ScheduleError::NameTaken(_)) if args.name.is_none() => {
+            Err(ScheduleError::NameTaken(_)) if args.name.is_none() && attempts < 5 => {
                 new.name = unique_name(store, &derived)?;
             }
             Err(e) => return Err(e.into()),
@@ -366,6 +368,14 @@ pub fn scope(args: &AddArgs, config: &Config) -> Result<ScheduleScope> {
         }
         (_, None) => None,
     };
+    if let Some(url) = &args.base_url {
+        let parsed = reqwest::Url::parse(url).with_context(|| {
+            format!("--base-url {url}: not a URL; write e.g. http://localhost:11434/v1")
+        })?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            bail!("--base-url {url}: only http:// and https:// URLs reach a model");
+        }
+    }
     let allow_net = match &args.allow_net {
         Some(spec) => {
             cowork_sandbox::egress::Allowlist::parse(spec)

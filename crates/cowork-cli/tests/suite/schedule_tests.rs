@@ -491,6 +491,10 @@ fn bad_input_names_the_problem_and_the_fix_and_records_nothing() {
         ),
         (vec!["--every", "hourly", "--folder", &folder], "--folder"),
         (
+            vec!["--every", "hourly", "--base-url", "localhost:11434"],
+            "--base-url localhost:11434",
+        ),
+        (
             vec!["--every", "hourly", "--allow", "Write["],
             "--allow Write[:",
         ),
@@ -529,4 +533,29 @@ fn bad_input_names_the_problem_and_the_fix_and_records_nothing() {
             "{missing}"
         );
     }
+}
+
+#[test]
+fn a_prompt_that_drives_the_terminal_is_shown_escaped() {
+    let env = Env::new();
+    schedule(
+        &env,
+        &[
+            "add",
+            "--every",
+            "hourly",
+            "--name",
+            "Quiet",
+            "tidy\x1b]0;owned\x07 up\x1b[2J now",
+        ],
+    );
+    for args in [&["show", "Quiet"][..], &["list"][..]] {
+        let out = schedule(&env, args);
+        assert!(!out.contains('\x1b') && !out.contains('\x07'), "{out:?}");
+    }
+    let added = refused(
+        &env,
+        &["add", "--every", "hourly", "--name", "a\x1b[2Jb", "x"],
+    );
+    assert!(added.contains("control character"), "{added:?}");
 }
