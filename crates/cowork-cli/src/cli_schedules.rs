@@ -27,6 +27,9 @@ pub enum ScheduleCommand {
     RunNow(NameArgs),
     /// Remove a schedule and its history; the tasks it ran stay.
     Rm(NameArgs),
+    /// Change a schedule: prompt, recurrence, zone, catch-up, mode, rules,
+    /// folders, connectors or model. Its history stays.
+    Edit(Box<EditArgs>),
 }
 
 /// When a schedule runs: exactly one of the three forms.
@@ -145,6 +148,77 @@ pub struct NameArgs {
     /// The schedule's name (any case) or id.
     pub name: String,
     /// Say what happened as one JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// A new recurrence for `edit`: at most one of the three forms.
+#[derive(Debug, Args)]
+#[group(required = false, multiple = false)]
+pub struct NewWhenArgs {
+    /// A new cron expression.
+    #[arg(long, value_name = "EXPR")]
+    pub cron: Option<String>,
+    /// A new recurrence in plain words.
+    #[arg(long, value_name = "PHRASE")]
+    pub every: Option<String>,
+    /// A new one-shot time.
+    #[arg(long, value_name = "YYYY-MM-DD HH:MM")]
+    pub at: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct EditArgs {
+    /// The schedule's name (any case) or id.
+    pub name: String,
+    /// A new name.
+    #[arg(long, value_name = "NAME")]
+    pub rename: Option<String>,
+    /// A new prompt.
+    #[arg(long, value_name = "TEXT")]
+    pub prompt: Option<String>,
+    #[command(flatten)]
+    pub when: NewWhenArgs,
+    /// A new time zone; alone, the same recurrence is read on that clock.
+    #[arg(long, value_name = "ZONE")]
+    pub tz: Option<String>,
+    /// A new catch-up policy: once, all, all:N or skip.
+    #[arg(long, value_name = "POLICY")]
+    pub catch_up: Option<String>,
+    #[arg(long, value_enum)]
+    pub mode: Option<ModeArg>,
+    /// Also allow this tool without asking; again for more.
+    #[arg(long = "allow", value_name = "TOOL")]
+    pub allow: Vec<String>,
+    /// Also deny this tool; again for more.
+    #[arg(long = "deny", value_name = "TOOL")]
+    pub deny: Vec<String>,
+    /// Drop the schedule's rules on this tool (as `show` lists it),
+    /// including an "allow for every run" answer; again for more.
+    #[arg(long = "remove-rule", value_name = "TOOL")]
+    pub remove_rules: Vec<String>,
+    #[arg(long = "add-folder", value_name = "PATH[:ro]")]
+    pub add_folders: Vec<String>,
+    /// A folder to stop connecting (as `show` lists it).
+    #[arg(long = "remove-folder", value_name = "PATH")]
+    pub remove_folders: Vec<PathBuf>,
+    /// The connectors runs get from now on (replacing the list); again
+    /// for more.
+    #[arg(
+        long = "connector",
+        value_name = "NAME",
+        conflicts_with = "all_connectors"
+    )]
+    pub connectors: Vec<String>,
+    /// Give runs every connector again.
+    #[arg(long)]
+    pub all_connectors: bool,
+    #[arg(long, short = 'm', conflicts_with = "no_model")]
+    pub model: Option<String>,
+    /// Forget the model: runs use the project's, else the daemon's.
+    #[arg(long)]
+    pub no_model: bool,
+    /// Print the schedule as one JSON object.
     #[arg(long)]
     pub json: bool,
 }

@@ -34,6 +34,7 @@ mod render;
 mod run;
 mod safe;
 mod schedule_cmd;
+mod schedule_edit;
 mod schedule_view;
 mod serve;
 mod setup;

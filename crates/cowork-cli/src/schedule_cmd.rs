@@ -31,10 +31,11 @@ pub fn schedule(command: ScheduleCommand, store: &Store, config: &Config) -> Res
         ScheduleCommand::Add(args) => add(&args, store, config),
         ScheduleCommand::List(args) => list(&args, store),
         ScheduleCommand::Show(args) => show(&args, store),
-        ScheduleCommand::Pause(args) => pause(&args, store),
+        ScheduleCommand::Pause(args) => crate::schedule_edit::pause(&args, store),
         ScheduleCommand::Resume(args) => resume(&args, store),
         ScheduleCommand::RunNow(args) => run_now(&args, store),
         ScheduleCommand::Rm(args) => rm(&args, store),
+        ScheduleCommand::Edit(args) => crate::schedule_edit::edit(&args, store),
     }
 }
 
@@ -166,37 +167,6 @@ fn show(args: &ShowArgs, store: &Store) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn pause(args: &NameArgs, store: &Store) -> Result<ExitCode> {
-    let mut schedule = store.schedule(&args.name)?;
-    let was_paused = schedule.state.paused;
-    if !was_paused {
-        schedule.state.paused = true;
-        schedule = store.update_schedule(&schedule)?;
-    }
-    if args.json {
-        println!(
-            "{}",
-            serde_json::json!({"id": schedule.id, "name": schedule.name, "paused": true,
-                               "changed": !was_paused})
-        );
-    } else if was_paused {
-        println!(
-            "Schedule {} is paused already; `cowork schedule resume {}` resumes it.",
-            view::quoted(&schedule.name),
-            view::arg(&schedule.name)
-        );
-    } else {
-        println!(
-            "{} paused {}: nothing runs until `cowork schedule resume {}`; due times that pass \
-             meanwhile are recorded as missed.",
-            style("✓").green(),
-            view::quoted(&schedule.name),
-            view::arg(&schedule.name)
-        );
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
 fn resume(args: &NameArgs, store: &Store) -> Result<ExitCode> {
     let found = store.schedule(&args.name)?;
     let now = Timestamp::now();
@@ -293,7 +263,7 @@ fn rm(args: &NameArgs, store: &Store) -> Result<ExitCode> {
 
 /// The recurrence `when` names, read in `zone`; an error names the flag
 /// at fault.
-fn recurrence(when: &WhenArgs, zone: &str, now: Timestamp) -> Result<Recurrence> {
+pub(crate) fn recurrence(when: &WhenArgs, zone: &str, now: Timestamp) -> Result<Recurrence> {
     let (flag, parsed) = match (&when.cron, &when.every, &when.at) {
         (Some(cron), _, _) => ("--cron", Recurrence::cron(cron, zone)),
         (None, Some(every), _) => ("--every", Recurrence::every(every, zone, now)),
@@ -453,7 +423,7 @@ pub fn rules(allow: &[String], deny: &[String]) -> Result<Vec<Rule>> {
 }
 
 /// The connectors named, each one a task could get today.
-fn known_connectors(names: &[String]) -> Result<Vec<String>> {
+pub(crate) fn known_connectors(names: &[String]) -> Result<Vec<String>> {
     let paths = crate::plugin_paths::plugin_paths()?;
     let known: Vec<String> = cowork_plugins::host::Catalog::load(&paths)?
         .servers
@@ -531,7 +501,7 @@ fn unique_name(store: &Store, base: &str) -> Result<String> {
 }
 
 /// Whether a daemon of this data dir runs (as `cowork run` finds it).
-fn daemon_runs() -> Result<bool> {
+pub(crate) fn daemon_runs() -> Result<bool> {
     let dir = crate::home::data_dir()?;
     Ok(crate::runtime()?
         .block_on(crate::client::Daemon::find(&dir))

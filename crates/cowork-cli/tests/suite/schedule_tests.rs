@@ -13,33 +13,33 @@ use cowork_store::{NewSchedule, Owner, Store};
 
 use super::harness::*;
 
-fn store(env: &Env) -> Store {
+pub(super) fn store(env: &Env) -> Store {
     Store::open(&env.home.path().join("cowork.db")).unwrap()
 }
 
 /// `cowork schedule ARGS…`, expected to succeed; its stdout.
-fn schedule(env: &Env, args: &[&str]) -> String {
+pub(super) fn schedule(env: &Env, args: &[&str]) -> String {
     let out = env.cowork().arg("schedule").args(args).output().unwrap();
     assert!(out.status.success(), "schedule {args:?}: {}", stderr(&out));
     stdout(&out)
 }
 
 /// `cowork schedule ARGS… --json`, parsed.
-fn schedule_json(env: &Env, args: &[&str]) -> Value {
+pub(super) fn schedule_json(env: &Env, args: &[&str]) -> Value {
     let mut args = args.to_vec();
     args.push("--json");
     serde_json::from_str(schedule(env, &args).trim()).unwrap()
 }
 
 /// `cowork schedule ARGS…`, expected to fail; its stderr.
-fn refused(env: &Env, args: &[&str]) -> String {
+pub(super) fn refused(env: &Env, args: &[&str]) -> String {
     let out = env.cowork().arg("schedule").args(args).output().unwrap();
     assert!(!out.status.success(), "schedule {args:?} succeeded");
     assert!(stdout(&out).is_empty(), "{}", stdout(&out));
     stderr(&out)
 }
 
-fn zoned(ms: &Value, zone: &str) -> jiff::Zoned {
+pub(super) fn zoned(ms: &Value, zone: &str) -> jiff::Zoned {
     jiff::Timestamp::from_millisecond(ms.as_i64().unwrap())
         .unwrap()
         .to_zoned(jiff::tz::TimeZone::get(zone).unwrap())
