@@ -201,3 +201,27 @@ fn a_bad_zone_is_blamed_on_tz() {
     assert!(message.starts_with("--tz"), "{message}");
     assert!(message.contains("Europe/Berlin"), "{message}");
 }
+
+#[test]
+fn a_scheduled_run_names_its_schedule_due_time_and_kind() {
+    use cowork_protocol::{ScheduleLink, ScheduledRunKind};
+    let link = |run| ScheduleLink {
+        id: "abc".into(),
+        name: "Stand\u{1b}[2Jup".into(),
+        due: 1_796_000_000_000,
+        run,
+    };
+    let due = crate::tasks::local_time(1_796_000_000_000);
+    let line = crate::schedule_view::schedule_line(&link(ScheduledRunKind::CatchUp));
+    assert_eq!(
+        line,
+        format!("run of schedule “Stand\\x1B[2Jup” due {due} (catch-up)")
+    );
+    let line = crate::schedule_view::schedule_line(&link(ScheduledRunKind::OnTime));
+    assert!(line.ends_with(&format!("due {due}")), "{line}");
+    let line = crate::schedule_view::schedule_line(&link(ScheduledRunKind::Manual));
+    assert!(
+        line.contains("asked for") && line.ends_with("(run now)"),
+        "{line}"
+    );
+}
