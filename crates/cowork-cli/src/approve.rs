@@ -15,11 +15,13 @@ use crate::safe;
 
 /// Asks the person at the terminal about a call to `tool`. Reads on its
 /// own thread, so a pending question never holds up the process's exit.
-pub async fn ask(tool: &str, summary: &str) -> ApprovalDecision {
+/// Only a scheduled run (`scheduled`) is offered "for every run of this
+/// schedule".
+pub async fn ask(tool: &str, summary: &str, scheduled: bool) -> ApprovalDecision {
     let question = render(tool, summary);
     let (tx, rx) = tokio::sync::oneshot::channel();
     std::thread::spawn(move || {
-        let _ = tx.send(prompt(&question));
+        let _ = tx.send(prompt(&question, scheduled));
     });
     rx.await.unwrap_or(ApprovalDecision::Deny {
         message: Some("no answer".to_owned()),
@@ -50,16 +52,16 @@ fn render(tool: &str, summary: &str) -> String {
     out
 }
 
-fn prompt(question: &str) -> ApprovalDecision {
+fn prompt(question: &str, scheduled: bool) -> ApprovalDecision {
     let stdin = std::io::stdin();
     let mut lines = stdin.lock().lines();
     let _ = write!(std::io::stderr(), "{question}");
     loop {
-        show_choices();
+        show_choices(scheduled);
         let Some(Ok(answer)) = lines.next() else {
             return deny(Some("no answer".to_owned()));
         };
-        match choice(&answer) {
+        match choice(&answer, scheduled) {
             Some(Choice::Decided(decision)) => return decision,
             Some(Choice::Deny) => {
                 ask_why();
@@ -94,15 +96,15 @@ impl TerminalLines {
     /// Asks about a call to `tool`. Dropping the future (the question was
     /// answered elsewhere) leaves the reader ready for the next question;
     /// lines typed before a question is shown are not taken as its answer.
-    pub async fn ask(&mut self, tool: &str, summary: &str) -> ApprovalDecision {
+    pub async fn ask(&mut self, tool: &str, summary: &str, scheduled: bool) -> ApprovalDecision {
         while self.lines.try_recv().is_ok() {}
         let _ = write!(std::io::stderr(), "{}", render(tool, summary));
         loop {
-            show_choices();
+            show_choices(scheduled);
             let Some(answer) = self.lines.recv().await else {
                 return deny(Some("no answer".to_owned()));
             };
-            match choice(&answer) {
+            match choice(&answer, scheduled) {
                 Some(Choice::Decided(decision)) => return decision,
                 Some(Choice::Deny) => {
                     ask_why();
@@ -120,26 +122,38 @@ enum Choice {
     Deny,
 }
 
-/// What an answer means; `None` asks again.
-fn choice(answer: &str) -> Option<Choice> {
+/// What an answer means; `None` asks again. "For every run of this
+/// schedule" is an answer only in a scheduled run: elsewhere it is not
+/// offered, and typing it asks again rather than guessing.
+fn choice(answer: &str, scheduled: bool) -> Option<Choice> {
     match answer.trim().to_lowercase().as_str() {
         "y" | "yes" => Some(Choice::Decided(ApprovalDecision::AllowOnce)),
         "a" | "all" | "always" => Some(Choice::Decided(ApprovalDecision::AllowForTask)),
+        "s" | "schedule" if scheduled => Some(Choice::Decided(ApprovalDecision::AllowForSchedule)),
         "n" | "no" | "" => Some(Choice::Deny),
         _ => None,
     }
 }
 
-fn show_choices() {
+fn show_choices(scheduled: bool) {
     let mut stderr = std::io::stderr();
-    let _ = write!(
-        stderr,
-        "  {} once   {} for the rest of this task   {} deny   › ",
+    let _ = write!(stderr, "{}", choices(scheduled));
+    let _ = stderr.flush();
+}
+
+/// The answers offered, on one line.
+fn choices(scheduled: bool) -> String {
+    let schedule = if scheduled {
+        format!("{} for every run of this schedule   ", style("[s]").cyan())
+    } else {
+        String::new()
+    };
+    format!(
+        "  {} once   {} for the rest of this task   {schedule}{} deny   › ",
         style("[y]").cyan(),
         style("[a]").cyan(),
         style("[n]").cyan()
-    );
-    let _ = stderr.flush();
+    )
 }
 
 fn ask_why() {
@@ -179,6 +193,32 @@ mod tests {
             "--- notes\x1b]0;owned\x07.txt\n+++ notes.txt\n-old \x1b[8mhidden\n+new\tline\u{9b}2J\n",
         );
         insta::assert_snapshot!(text);
+    }
+
+    #[test]
+    fn only_a_scheduled_run_is_offered_every_run_of_its_schedule() {
+        let plain = console::strip_ansi_codes(&choices(false)).into_owned();
+        assert!(!plain.contains("schedule"), "{plain}");
+        assert!(choice("s", false).is_none());
+        assert!(choice("schedule", false).is_none());
+        let scheduled = console::strip_ansi_codes(&choices(true)).into_owned();
+        insta::assert_snapshot!(scheduled);
+        for answer in ["s", " Schedule "] {
+            assert!(matches!(
+                choice(answer, true),
+                Some(Choice::Decided(ApprovalDecision::AllowForSchedule))
+            ));
+        }
+        // The other answers mean what they meant.
+        assert!(matches!(
+            choice("a", true),
+            Some(Choice::Decided(ApprovalDecision::AllowForTask))
+        ));
+        assert!(matches!(
+            choice("y", true),
+            Some(Choice::Decided(ApprovalDecision::AllowOnce))
+        ));
+        assert!(matches!(choice("", true), Some(Choice::Deny)));
     }
 
     #[test]

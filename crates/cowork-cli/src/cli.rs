@@ -67,6 +67,11 @@ pub enum Command {
     /// What tasks remember: list, show, add, edit or delete entries.
     #[command(subcommand)]
     Memory(crate::memory_cmd::MemoryCommand),
+    /// Scheduled tasks: a prompt the daemon runs on a recurrence (cron,
+    /// plain words or once), with its own permissions, folders and
+    /// connectors; missed runs are never silent.
+    #[command(subcommand)]
+    Schedule(crate::cli_schedules::ScheduleCommand),
 }
 
 #[derive(Debug, Args)]

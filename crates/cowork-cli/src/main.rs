@@ -12,6 +12,7 @@ mod approve;
 mod cli;
 mod cli_plugins;
 mod cli_projects;
+mod cli_schedules;
 mod client;
 mod config;
 mod docs;
@@ -32,6 +33,9 @@ mod remote;
 mod render;
 mod run;
 mod safe;
+mod schedule_cmd;
+mod schedule_edit;
+mod schedule_view;
 mod secrets;
 mod serve;
 mod setup;
@@ -127,6 +131,7 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
         Command::Project(command) => project_cmd::project(command, &store),
         Command::Trust(args) => plugin_cmd::trust(&args),
         Command::Memory(command) => memory_cmd::memory(command, &store),
+        Command::Schedule(command) => schedule_cmd::schedule(command, &store, &config),
     }
 }
 

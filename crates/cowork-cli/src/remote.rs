@@ -52,7 +52,7 @@ pub async fn run(daemon: &Daemon, args: RunArgs, config: &Config) -> Result<Exit
         return Ok(ExitCode::SUCCESS);
     }
     let json = args.output.json;
-    let watch = Watch::new(daemon, id, json, interactive(args.yes, json));
+    let watch = Watch::new(daemon, id, json, interactive(args.yes, json), false);
     watch.follow(0, 0).await
 }
 
@@ -62,7 +62,8 @@ pub async fn attach(daemon: &Daemon, args: &AttachArgs, store: &Store) -> Result
     let row = store.task(&args.id)?;
     let end = current_end(store, &row.id, row.status)?;
     let json = args.output.json;
-    let watch = Watch::new(daemon, row.id, json, interactive(false, json));
+    let scheduled = row.spec.schedule.is_some();
+    let watch = Watch::new(daemon, row.id, json, interactive(false, json), scheduled);
     watch.follow(args.after.unwrap_or(0), end).await
 }
 
@@ -78,7 +79,8 @@ pub async fn reply(daemon: &Daemon, args: &ReplyArgs, store: &Store) -> Result<E
         )
     })?;
     let json = args.output.json;
-    let watch = Watch::new(daemon, row.id, json, interactive(false, json));
+    let scheduled = row.spec.schedule.is_some();
+    let watch = Watch::new(daemon, row.id, json, interactive(false, json), scheduled);
     watch.follow(last, last).await
 }
 
@@ -187,16 +189,20 @@ struct Watch<'a> {
     lines: Option<TerminalLines>,
     /// Events read while a question was open, not shown yet.
     held: VecDeque<Envelope>,
+    /// A scheduled run: its questions offer "for every run of this
+    /// schedule", which the daemon remembers.
+    scheduled: bool,
 }
 
 impl<'a> Watch<'a> {
-    fn new(daemon: &'a Daemon, id: TaskId, json: bool, interactive: bool) -> Self {
+    fn new(daemon: &'a Daemon, id: TaskId, json: bool, interactive: bool, scheduled: bool) -> Self {
         Self {
             daemon,
             renderer: Renderer::new(id.clone(), json),
             id,
             lines: interactive.then(TerminalLines::spawn),
             held: VecDeque::new(),
+            scheduled,
         }
     }
 
@@ -315,7 +321,7 @@ impl<'a> Watch<'a> {
             None
         };
         tokio::select! {
-            decision = lines.ask(tool, summary) => {
+            decision = lines.ask(tool, summary, self.scheduled) => {
                 match self.daemon.decide(&self.id, call_id, &decision).await {
                     Ok(()) => {}
                     Err(e) if e.is_conflict() => {

@@ -209,8 +209,16 @@ impl Renderer {
                     .to_string(),
                 );
             }
-            Event::TaskCreated { .. }
-            | Event::UserMessage { .. }
+            Event::TaskCreated { spec } => {
+                if let Some(link) = &spec.schedule {
+                    self.err_line(
+                        &style(crate::schedule_view::schedule_line(link))
+                            .dim()
+                            .to_string(),
+                    );
+                }
+            }
+            Event::UserMessage { .. }
             | Event::ApprovalRequested { .. }
             | Event::ApprovalDecided { .. }
             | Event::FileChanged { .. } => {}

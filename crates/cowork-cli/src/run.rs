@@ -13,7 +13,10 @@ use cowork_core::{
 };
 use cowork_plugins::host::PluginHost;
 use cowork_protocol::config::Config;
-use cowork_protocol::{Budget, Event, FolderGrant, Op, PermissionMode, TaskSpec, TaskStatus};
+use cowork_protocol::{
+    ApprovalDecision, Budget, Event, FolderGrant, Op, PermissionMode, ScheduleLink, TaskSpec,
+    TaskStatus,
+};
 use cowork_store::Store;
 
 use crate::approve;
@@ -74,11 +77,20 @@ pub async fn run(args: RunArgs, store: Arc<Store>, config: Config) -> Result<Exi
         })
         .map_err(setup::factory_error)?;
     let notices: Vec<String> = started.notices.iter().map(notice).collect();
-    drive(started.handle, args.output.json, false, &notices, approver).await
+    drive(
+        started.handle,
+        args.output.json,
+        false,
+        &notices,
+        approver,
+        None,
+    )
+    .await
 }
 
 pub async fn resume(args: ResumeArgs, store: Arc<Store>, config: Config) -> Result<ExitCode> {
     let approver = approver(args.yes, args.output.json);
+    let schedule = Schedule::of(&store, &args.id)?;
     let host = crate::extensions::host(&config, sandbox_choice(&args.sandbox))?;
     let started = factory(store, config, host)?
         .resume(&args.id, run_setup(&args.sandbox, approver), None)
@@ -95,13 +107,22 @@ pub async fn resume(args: ResumeArgs, store: Arc<Store>, config: Config) -> Resu
             notices.push(format!("the task was {}; continuing it", previous.as_str()));
         }
     }
-    drive(started.handle, args.output.json, true, &notices, approver).await
+    drive(
+        started.handle,
+        args.output.json,
+        true,
+        &notices,
+        approver,
+        schedule.as_ref(),
+    )
+    .await
 }
 
 /// `cowork reply` without a daemon: continues the task here with the
 /// message, in the same transcript.
 pub async fn reply(args: ReplyArgs, store: Arc<Store>, config: Config) -> Result<ExitCode> {
     let approver = approver(args.yes, args.output.json);
+    let schedule = Schedule::of(&store, &args.id)?;
     let host = crate::extensions::host(&config, sandbox_choice(&args.sandbox))?;
     let started = factory(store, config, host)?
         .continue_task(
@@ -112,7 +133,46 @@ pub async fn reply(args: ReplyArgs, store: Arc<Store>, config: Config) -> Result
         )
         .map_err(setup::factory_error)?;
     let notices: Vec<String> = started.notices.iter().map(notice).collect();
-    drive(started.handle, args.output.json, true, &notices, approver).await
+    drive(
+        started.handle,
+        args.output.json,
+        true,
+        &notices,
+        approver,
+        schedule.as_ref(),
+    )
+    .await
+}
+
+/// The schedule of a scheduled run continued here, where "allow for every
+/// run of this schedule" is remembered (the daemon does it for its own
+/// tasks).
+struct Schedule {
+    store: Arc<Store>,
+    link: ScheduleLink,
+}
+
+impl Schedule {
+    fn of(store: &Arc<Store>, task: &str) -> Result<Option<Self>> {
+        Ok(store.task(task)?.spec.schedule.map(|link| Self {
+            store: Arc::clone(store),
+            link,
+        }))
+    }
+
+    /// Adds an allow rule for `tool` to the schedule's scope; says so, or
+    /// why it could not.
+    fn allow(&self, tool: &str) -> String {
+        let pattern = cowork_core::escape_glob(tool);
+        match self.store.allow_tool_for_schedule(&self.link.id, &pattern) {
+            Ok(_) => format!(
+                "every run of schedule “{}” may use {} from now on",
+                crate::safe::line(&self.link.name),
+                crate::safe::line(tool)
+            ),
+            Err(e) => format!("allowed for this run only: the schedule could not be changed ({e})"),
+        }
+    }
 }
 
 /// The one factory this process builds its tasks with.
@@ -204,6 +264,7 @@ async fn drive(
     resumed: bool,
     notices: &[String],
     approver: Approver,
+    schedule: Option<&Schedule>,
 ) -> Result<ExitCode> {
     let mut renderer = Renderer::new(handle.id().clone(), json);
     renderer.start(resumed);
@@ -239,7 +300,10 @@ async fn drive(
             && approver == Approver::Person
         {
             renderer.pause();
-            let decision = approve::ask(tool, summary).await;
+            let decision = approve::ask(tool, summary, schedule.is_some()).await;
+            if let (ApprovalDecision::AllowForSchedule, Some(schedule)) = (&decision, schedule) {
+                renderer.notice(&schedule.allow(tool));
+            }
             // Another front (the web UI of a daemon) may have answered
             // first; the task then goes on with that answer.
             let _ = handle.op_sender().decide(call_id, decision, "terminal");

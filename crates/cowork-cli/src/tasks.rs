@@ -101,6 +101,9 @@ pub fn transcript_text(row: &TaskRow, events: &[StoredEvent]) -> String {
             .unwrap_or_default()
     );
     let _ = writeln!(out, "started: {}", local_time(row.created_at));
+    if let Some(link) = &row.spec.schedule {
+        let _ = writeln!(out, "{}", crate::schedule_view::schedule_line(link));
+    }
     let model = &row.spec.model;
     let _ = writeln!(
         out,

@@ -81,7 +81,7 @@ pub use owner::Owner;
 pub use projects::{MAX_PROJECT_NAME, NewProject, Project, ProjectError, check_project_name};
 pub use read::{MIN_PREFIX, StoredEvent, TaskRow};
 pub use schedules::{
-    MAX_SCHEDULE_NAME, NewSchedule, RunEntry, Schedule, ScheduleError, ScheduleRun,
+    MAX_SCHEDULE_NAME, NewSchedule, Resumed, RunEntry, Schedule, ScheduleError, ScheduleRun,
     check_schedule_name,
 };
 pub use schedules_daemon::ScheduleRead;

@@ -6,8 +6,11 @@
 //! ([`Store::record_schedule_actions`]), so a due time is never run twice
 //! nor lost across a crash.
 
+use cowork_protocol::config::{Rule, RuleAction};
 use cowork_protocol::{ScheduleScope, ScheduledRunKind, TaskId, TaskStatus};
-use cowork_scheduler::{Action, ActionKind, MissReason, RunKind, ScheduleState};
+use cowork_scheduler::{
+    Action, ActionKind, Config, MissReason, RunKind, ScheduleState, Scheduler, Timestamp,
+};
 use rusqlite::{OptionalExtension, Row, Transaction, params};
 
 use crate::error::SqlContext;
@@ -307,25 +310,7 @@ impl Store {
                 {
                     continue;
                 }
-                let row = ActionRow::of(action)?;
-                let id = tx
-                    .prepare_cached(
-                        "INSERT INTO schedule_runs \
-                         (schedule, due, kind, reason, count, last_due, recorded_at) \
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                    )
-                    .and_then(|mut stmt| {
-                        stmt.insert(params![
-                            action.schedule,
-                            action.due.as_millisecond(),
-                            row.kind,
-                            row.reason,
-                            row.count,
-                            row.last_due,
-                            now
-                        ])
-                    })
-                    .at(path)?;
+                let id = insert_action(tx, action, now, path)?;
                 if let ActionKind::Run { run } = action.kind {
                     runs.push(ScheduleRun {
                         id,
@@ -648,6 +633,144 @@ impl RawRun {
             recorded_at: self.recorded_at,
         })
     }
+}
+
+/// What [`Store::resume_schedule`] did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resumed {
+    /// The schedule as stored now.
+    pub schedule: Schedule,
+    /// False when it was not paused: nothing changed.
+    pub was_paused: bool,
+    /// The due times that passed while it was paused, recorded as missed
+    /// (reason `paused`), oldest first.
+    pub missed: Vec<Action>,
+}
+
+impl Store {
+    /// A person resumes a paused schedule at `now`: the due times that
+    /// passed while it was paused are recorded as missed (never run), and
+    /// its next run is the first due time after `now`. The scheduler's
+    /// resume runs on the state read inside the write, and the state and
+    /// the records are written in one transaction, so a change made
+    /// meanwhile (the daemon settling the pause) is neither undone nor
+    /// recorded twice.
+    pub fn resume_schedule(&self, id: &str, now: Timestamp) -> Result<Resumed, ScheduleError> {
+        let at = now_ms();
+        let path = self.path();
+        let resumed = self.write(Durability::Full, |tx| {
+            let Some(mut stored) = stored_state(tx, id)? else {
+                return Ok(None);
+            };
+            if !stored.paused {
+                return Ok(Some((false, Vec::new())));
+            }
+            id.clone_into(&mut stored.id);
+            let mut scheduler = Scheduler::new(Config::default());
+            let unexpected = |e: cowork_scheduler::Error| StoreError::CorruptRecord {
+                message: format!("schedule {id} could not be resumed: {e}"),
+            };
+            scheduler.add(stored).map_err(unexpected)?;
+            let missed = scheduler.resume(id, now).map_err(unexpected)?;
+            let Some(state) = scheduler.get(id) else {
+                return Ok(None);
+            };
+            let json = serde_json::to_string(state).map_err(|source| StoreError::Encode {
+                what: "a schedule's state",
+                source,
+            })?;
+            tx.prepare_cached("UPDATE schedules SET state = ?2, updated_at = ?3 WHERE id = ?1")
+                .and_then(|mut stmt| stmt.execute(params![id, json, at]))
+                .at(path)?;
+            for action in &missed {
+                insert_action(tx, action, at, path)?;
+            }
+            bump_rev(tx).at(path)?;
+            Ok(Some((true, missed)))
+        })?;
+        let Some((was_paused, missed)) = resumed else {
+            return Err(ScheduleError::NotFound(id.to_owned()));
+        };
+        Ok(Resumed {
+            schedule: self.schedule(id)?,
+            was_paused,
+            missed,
+        })
+    }
+}
+
+impl Store {
+    /// "Allow for every run of this schedule": adds an allow rule for
+    /// `tool` to the schedule's scope, read and written in one
+    /// transaction so a person's change made meanwhile is kept. Returns
+    /// false when the scope has that rule already.
+    pub fn allow_tool_for_schedule(&self, id: &str, tool: &str) -> Result<bool, ScheduleError> {
+        let now = now_ms();
+        let path = self.path();
+        let added = self.write(Durability::Normal, |tx| {
+            let json: Option<String> = tx
+                .prepare_cached("SELECT scope FROM schedules WHERE id = ?1")
+                .and_then(|mut stmt| stmt.query_row(params![id], |row| row.get(0)).optional())
+                .at(path)?;
+            let Some(json) = json else {
+                return Ok(None);
+            };
+            let mut scope: ScheduleScope =
+                serde_json::from_str(&json).map_err(|e| StoreError::CorruptRecord {
+                    message: format!("the stored scope of schedule {id} cannot be read: {e}"),
+                })?;
+            let rule = Rule {
+                action: RuleAction::Allow,
+                tool: Some(tool.to_owned()),
+                server: None,
+                trust_read_only_hint: false,
+                effect: None,
+                folder: None,
+                path: None,
+            };
+            if scope.rules.contains(&rule) {
+                return Ok(Some(false));
+            }
+            scope.rules.push(rule);
+            let json = serde_json::to_string(&scope).map_err(|source| StoreError::Encode {
+                what: "a schedule's scope",
+                source,
+            })?;
+            tx.prepare_cached("UPDATE schedules SET scope = ?2, updated_at = ?3 WHERE id = ?1")
+                .and_then(|mut stmt| stmt.execute(params![id, json, now]))
+                .at(path)?;
+            bump_rev(tx).at(path)?;
+            Ok(Some(true))
+        })?;
+        added.ok_or_else(|| ScheduleError::NotFound(id.to_owned()))
+    }
+}
+
+/// Records one action as a row of the schedule's history; returns its id.
+fn insert_action(
+    tx: &Transaction<'_>,
+    action: &Action,
+    now: i64,
+    path: Option<&std::path::Path>,
+) -> Result<i64, StoreError> {
+    let row = ActionRow::of(action)?;
+    tx.prepare_cached(
+        "INSERT INTO schedule_runs \
+         (schedule, due, kind, reason, count, last_due, recorded_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )
+    .and_then(|mut stmt| {
+        stmt.insert(params![
+            action.schedule,
+            action.due.as_millisecond(),
+            row.kind,
+            row.reason,
+            row.count,
+            row.last_due,
+            now
+        ])
+    })
+    .at(path)
 }
 
 #[cfg(test)]

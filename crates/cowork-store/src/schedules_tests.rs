@@ -170,3 +170,92 @@ fn notices_count_until_read() {
     assert_eq!(unread[0].kind, crate::NoticeKind::Finished);
     assert_eq!(store.notices(10, false).unwrap().len(), 2);
 }
+
+#[test]
+fn resuming_records_the_due_times_passed_while_paused_in_one_step() {
+    let store = Store::open_in_memory().unwrap();
+    let created = store
+        .create_schedule(&standup(at("2026-03-02T07:00:00Z")))
+        .unwrap();
+    let mut paused = created.clone();
+    paused.state.paused = true;
+    store.update_schedule(&paused).unwrap();
+    let rev = store.schedule_rev().unwrap();
+    // Paused from Monday 07:00 to Thursday 12:00 (Berlin): Monday,
+    // Tuesday, Wednesday and Thursday at 9:00 passed.
+    let resumed = store
+        .resume_schedule(&created.id, at("2026-03-05T11:00:00Z"))
+        .unwrap();
+    assert!(resumed.was_paused);
+    assert!(!resumed.schedule.state.paused);
+    assert_eq!(
+        resumed.schedule.state.last_checked,
+        at("2026-03-05T11:00:00Z")
+    );
+    assert_eq!(resumed.missed.len(), 4);
+    assert_eq!(store.schedule_rev().unwrap(), rev + 1);
+    let history = store.schedule_runs(&created.id, 10).unwrap();
+    assert_eq!(history.len(), 4);
+    assert!(history.iter().all(|r| matches!(
+        r.entry,
+        RunEntry::Missed {
+            reason: MissReason::Paused,
+            ..
+        }
+    )));
+    // Nothing of it runs: the daemon finds no unstarted run.
+    assert!(store.unstarted_schedule_runs().unwrap().is_empty());
+    // Resuming again changes nothing and records nothing twice.
+    let again = store
+        .resume_schedule(&created.id, at("2026-03-05T12:00:00Z"))
+        .unwrap();
+    assert!(!again.was_paused && again.missed.is_empty());
+    assert_eq!(store.schedule_runs(&created.id, 10).unwrap().len(), 4);
+    assert!(matches!(
+        store.resume_schedule("nope", at("2026-03-05T12:00:00Z")),
+        Err(ScheduleError::NotFound(_))
+    ));
+}
+
+#[test]
+fn resuming_works_from_the_stored_state_not_an_older_read() {
+    // Regression guard for a resume computed on a copy read before the
+    // daemon settled the pause: the daemon's later progress must win, so
+    // a due time it already recorded is not recorded again as paused.
+    let store = Store::open_in_memory().unwrap();
+    let created = store
+        .create_schedule(&standup(at("2026-03-02T07:00:00Z")))
+        .unwrap();
+    let mut paused = created.clone();
+    paused.state.paused = true;
+    store.update_schedule(&paused).unwrap();
+    let mut settled = paused.state.clone();
+    settled.last_checked = at("2026-03-03T12:00:00Z");
+    store.record_schedule_actions(&[&settled], &[]).unwrap();
+    let resumed = store
+        .resume_schedule(&created.id, at("2026-03-04T12:00:00Z"))
+        .unwrap();
+    // Only Wednesday's 9:00 passed after the settled instant.
+    assert_eq!(resumed.missed.len(), 1);
+    assert_eq!(resumed.missed[0].due, at("2026-03-04T08:00:00Z"));
+}
+
+#[test]
+fn allowing_a_tool_for_a_schedule_adds_one_rule_and_keeps_the_rest() {
+    let store = Store::open_in_memory().unwrap();
+    let created = store
+        .create_schedule(&standup(at("2026-03-02T07:00:00Z")))
+        .unwrap();
+    let rev = store.schedule_rev().unwrap();
+    assert!(store.allow_tool_for_schedule(&created.id, "Write").unwrap());
+    assert!(!store.allow_tool_for_schedule(&created.id, "Write").unwrap());
+    let scope = store.schedule(&created.id).unwrap().scope;
+    assert_eq!(scope.mode, PermissionMode::Auto);
+    assert_eq!(scope.rules.len(), 1);
+    assert_eq!(scope.rules[0].tool.as_deref(), Some("Write"));
+    assert_eq!(store.schedule_rev().unwrap(), rev + 1);
+    assert!(matches!(
+        store.allow_tool_for_schedule("nope", "Write"),
+        Err(ScheduleError::NotFound(_))
+    ));
+}

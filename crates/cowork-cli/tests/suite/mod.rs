@@ -16,6 +16,8 @@ mod plugin_install_tests;
 mod plugin_tests;
 mod project_tests;
 mod run_tests;
+mod schedule_edit_tests;
+mod schedule_tests;
 mod serve_e2e_tests;
 mod serve_tests;
 mod serve_web_tests;
