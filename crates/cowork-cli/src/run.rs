@@ -163,8 +163,8 @@ impl Schedule {
     /// Adds an allow rule for `tool` to the schedule's scope; says so, or
     /// why it could not.
     fn allow(&self, tool: &str) -> String {
-        let pattern = cowork_core::escape_glob(tool);
-        match self.store.allow_tool_for_schedule(&self.link.id, &pattern) {
+        let rule = cowork_core::exact_tool_rule(tool);
+        match self.store.add_schedule_rule(&self.link.id, &rule) {
             Ok(_) => format!(
                 "every run of schedule “{}” may use {} from now on",
                 crate::safe::line(&self.link.name),

@@ -82,7 +82,8 @@ pub use hub::{Hub, Publisher, Subscription};
 pub use instructions::{Instructions, ProjectInstructions};
 pub use output::truncate_tool_output;
 pub use permission::{
-    CallFacts, Policy, RuleError, RuleOrigin, Verdict, denied_paths, escape_glob, hidden_paths,
+    CallFacts, Policy, RuleError, RuleOrigin, Verdict, denied_paths, escape_glob, exact_tool_rule,
+    hidden_paths,
 };
 pub use prompt::{instructions_section, system_prompt, system_prompt_with};
 pub use runner::{

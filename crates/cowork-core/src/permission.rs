@@ -336,6 +336,21 @@ fn rule_globs(rule: &Rule) -> Vec<String> {
     }
 }
 
+/// An allow rule for exactly `tool`, as "allow for every run of this
+/// schedule" keeps it: rules match tools by glob, so the glob's own
+/// characters in a tool's name are escaped rather than widening it.
+pub fn exact_tool_rule(tool: &str) -> Rule {
+    Rule {
+        action: RuleAction::Allow,
+        tool: Some(escape_glob(tool)),
+        server: None,
+        trust_read_only_hint: false,
+        effect: None,
+        folder: None,
+        path: None,
+    }
+}
+
 /// `text` as a glob matching exactly itself: a folder named `a[1]` must
 /// not become a character class.
 pub fn escape_glob(text: &str) -> String {

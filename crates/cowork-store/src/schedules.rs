@@ -6,7 +6,7 @@
 //! ([`Store::record_schedule_actions`]), so a due time is never run twice
 //! nor lost across a crash.
 
-use cowork_protocol::config::{Rule, RuleAction};
+use cowork_protocol::config::Rule;
 use cowork_protocol::{ScheduleScope, ScheduledRunKind, TaskId, TaskStatus};
 use cowork_scheduler::{
     Action, ActionKind, Config, MissReason, RunKind, ScheduleState, Scheduler, Timestamp,
@@ -700,11 +700,11 @@ impl Store {
 }
 
 impl Store {
-    /// "Allow for every run of this schedule": adds an allow rule for
-    /// `tool` to the schedule's scope, read and written in one
-    /// transaction so a person's change made meanwhile is kept. Returns
-    /// false when the scope has that rule already.
-    pub fn allow_tool_for_schedule(&self, id: &str, tool: &str) -> Result<bool, ScheduleError> {
+    /// Adds `rule` to the schedule's scope ("allow for every run of this
+    /// schedule"), read and written in one transaction so a person's
+    /// change made meanwhile is kept. Returns false when the scope has
+    /// that rule already.
+    pub fn add_schedule_rule(&self, id: &str, rule: &Rule) -> Result<bool, ScheduleError> {
         let now = now_ms();
         let path = self.path();
         let added = self.write(Durability::Normal, |tx| {
@@ -719,19 +719,10 @@ impl Store {
                 serde_json::from_str(&json).map_err(|e| StoreError::CorruptRecord {
                     message: format!("the stored scope of schedule {id} cannot be read: {e}"),
                 })?;
-            let rule = Rule {
-                action: RuleAction::Allow,
-                tool: Some(tool.to_owned()),
-                server: None,
-                trust_read_only_hint: false,
-                effect: None,
-                folder: None,
-                path: None,
-            };
-            if scope.rules.contains(&rule) {
+            if scope.rules.contains(rule) {
                 return Ok(Some(false));
             }
-            scope.rules.push(rule);
+            scope.rules.push(rule.clone());
             let json = serde_json::to_string(&scope).map_err(|source| StoreError::Encode {
                 what: "a schedule's scope",
                 source,

@@ -240,6 +240,18 @@ fn resuming_works_from_the_stored_state_not_an_older_read() {
     assert_eq!(resumed.missed[0].due, at("2026-03-04T08:00:00Z"));
 }
 
+fn allow(tool: &str) -> cowork_protocol::config::Rule {
+    cowork_protocol::config::Rule {
+        action: cowork_protocol::config::RuleAction::Allow,
+        tool: Some(tool.to_owned()),
+        server: None,
+        trust_read_only_hint: false,
+        effect: None,
+        folder: None,
+        path: None,
+    }
+}
+
 #[test]
 fn allowing_a_tool_for_a_schedule_adds_one_rule_and_keeps_the_rest() {
     let store = Store::open_in_memory().unwrap();
@@ -247,15 +259,23 @@ fn allowing_a_tool_for_a_schedule_adds_one_rule_and_keeps_the_rest() {
         .create_schedule(&standup(at("2026-03-02T07:00:00Z")))
         .unwrap();
     let rev = store.schedule_rev().unwrap();
-    assert!(store.allow_tool_for_schedule(&created.id, "Write").unwrap());
-    assert!(!store.allow_tool_for_schedule(&created.id, "Write").unwrap());
+    assert!(
+        store
+            .add_schedule_rule(&created.id, &allow("Write"))
+            .unwrap()
+    );
+    assert!(
+        !store
+            .add_schedule_rule(&created.id, &allow("Write"))
+            .unwrap()
+    );
     let scope = store.schedule(&created.id).unwrap().scope;
     assert_eq!(scope.mode, PermissionMode::Auto);
     assert_eq!(scope.rules.len(), 1);
     assert_eq!(scope.rules[0].tool.as_deref(), Some("Write"));
     assert_eq!(store.schedule_rev().unwrap(), rev + 1);
     assert!(matches!(
-        store.allow_tool_for_schedule("nope", "Write"),
+        store.add_schedule_rule("nope", &allow("Write")),
         Err(ScheduleError::NotFound(_))
     ));
 }

@@ -148,8 +148,6 @@ pub struct TaskManager {
     notifier: Option<Arc<crate::notify::Notifier>>,
     /// The schedule runner's task, stopped with the manager.
     schedules: Mutex<Option<tokio::task::JoinHandle<()>>>,
-    /// Held while an answer widens a schedule's scope.
-    scope_writes: Mutex<()>,
     /// Handed to each task's watcher, which reports back when it ends; a
     /// weak one, so the watchers do not keep a stopped manager alive.
     me: Weak<TaskManager>,
@@ -197,7 +195,6 @@ impl TaskManager {
             runtime,
             notifier: setup.notifier.filter(|n| n.is_active()),
             schedules: Mutex::new(None),
-            scope_writes: Mutex::new(()),
             me: me.clone(),
         });
         manager.resume_interrupted()?;

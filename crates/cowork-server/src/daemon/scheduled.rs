@@ -7,7 +7,6 @@
 //! its project was archived) is still a task: a failed one saying why,
 //! linked to the run, with a notice. The schedule goes on either way.
 
-use cowork_protocol::config::{Rule, RuleAction};
 use cowork_protocol::{
     Budget, EndReason, Event, ModelChoice, Provider, ScheduleLink, ScheduledRunKind, TaskId,
     TaskSpec, TaskStatus,
@@ -205,43 +204,18 @@ impl TaskManager {
     /// later runs do not ask again; an equal rule already there is kept
     /// as the only one. The answer for this run was already taken.
     pub(super) fn allow_for_schedule(&self, id: &str, tool: &str) -> Result<(), BackendError> {
-        // Two answers at once must not each write the scope it read,
-        // losing the other's rule.
-        let _one_at_a_time = super::lock(&self.scope_writes);
-        let not_kept = |e: &dyn std::fmt::Display| {
-            BackendError::Internal(format!(
-                "the run was allowed, but its schedule could not remember it for later runs: {e}"
-            ))
-        };
-        let mut schedule = match self.store.schedule(id) {
-            Ok(schedule) => schedule,
+        // One transaction reads and writes the scope, so neither another
+        // answer nor a person's edit made meanwhile is lost.
+        match self
+            .store
+            .add_schedule_rule(id, &cowork_core::exact_tool_rule(tool))
+        {
             // Removed since the answer was checked: no later run to allow.
-            Err(ScheduleError::NotFound(_)) => return Ok(()),
-            Err(e) => return Err(not_kept(&e)),
-        };
-        let rule = tool_rule(tool);
-        if schedule.scope.rules.contains(&rule) {
-            return Ok(());
-        }
-        schedule.scope.rules.push(rule);
-        match self.store.update_schedule(&schedule) {
             Ok(_) | Err(ScheduleError::NotFound(_)) => Ok(()),
-            Err(e) => Err(not_kept(&e)),
+            Err(e) => Err(BackendError::Internal(format!(
+                "the run was allowed, but its schedule could not remember it for later runs: {e}"
+            ))),
         }
-    }
-}
-
-/// An allow rule for exactly `tool`: rules match tools by glob, so the
-/// glob's own characters in a name are escaped rather than widening it.
-pub(super) fn tool_rule(tool: &str) -> Rule {
-    Rule {
-        action: RuleAction::Allow,
-        tool: Some(cowork_core::escape_glob(tool)),
-        server: None,
-        trust_read_only_hint: false,
-        effect: None,
-        folder: None,
-        path: None,
     }
 }
 

@@ -1,7 +1,6 @@
 use cowork_core::{Policy, Verdict};
+use cowork_protocol::config::Rule;
 use cowork_protocol::{Effect, PermissionMode};
-
-use super::*;
 
 fn verdict(rule: &Rule, tool: &str) -> Verdict {
     Policy::with_task_rules(PermissionMode::Ask, &[], std::slice::from_ref(rule))
@@ -11,7 +10,7 @@ fn verdict(rule: &Rule, tool: &str) -> Verdict {
 
 #[test]
 fn an_allow_for_the_schedule_rule_allows_its_tool_and_no_other() {
-    let rule = tool_rule("Write");
+    let rule = cowork_core::exact_tool_rule("Write");
     assert_eq!(verdict(&rule, "Write"), Verdict::Allow);
     assert_eq!(verdict(&rule, "Delete"), Verdict::Ask);
     assert_eq!(verdict(&rule, "WriteMany"), Verdict::Ask);
@@ -28,7 +27,7 @@ fn glob_characters_in_a_tool_name_allow_only_that_tool() {
         "mcp__odd__[ab]",
         "mcp__odd__{a,b}",
     ] {
-        let rule = tool_rule(name);
+        let rule = cowork_core::exact_tool_rule(name);
         assert_eq!(verdict(&rule, name), Verdict::Allow, "{name}");
         for other in [
             "mcp__odd__delete_everything",
