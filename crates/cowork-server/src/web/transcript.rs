@@ -23,6 +23,8 @@ pub(crate) struct View {
     pub prompt: String,
     pub mode: Option<&'static str>,
     pub folders: Vec<Folder>,
+    /// The schedule whose run this task is.
+    pub schedule: Option<RunOf>,
     pub status: Option<&'static str>,
     pub reason: Option<String>,
     pub items: Vec<Item>,
@@ -40,6 +42,32 @@ pub(crate) struct View {
     /// Calls whose changes are recorded and whose result is not.
     #[serde(skip)]
     changing: HashSet<String>,
+}
+
+/// The schedule and due time that started a task.
+#[derive(Debug, Serialize)]
+pub(crate) struct RunOf {
+    pub name: String,
+    pub href: String,
+    /// The due time, in the daemon's zone.
+    pub due: String,
+    /// "catch-up" or "run now"; none for a run on time.
+    pub mark: Option<&'static str>,
+}
+
+impl RunOf {
+    fn of(link: &cowork_protocol::ScheduleLink) -> Self {
+        Self {
+            name: link.name.clone(),
+            href: super::schedule_rows::schedule_href(&link.id),
+            due: super::stored::when(link.due, cowork_scheduler::system_zone().name()),
+            mark: match link.run {
+                cowork_protocol::ScheduledRunKind::OnTime => None,
+                cowork_protocol::ScheduledRunKind::CatchUp => Some("catch-up"),
+                cowork_protocol::ScheduledRunKind::Manual => Some("run now"),
+            },
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -135,6 +163,8 @@ pub(crate) struct Approval {
     pub decided: Option<String>,
     /// The task ended before anyone answered.
     pub lapsed: bool,
+    /// The task is a schedule's run: the answer may cover every run.
+    pub for_schedule: bool,
 }
 
 /// What one event changed, for a live stream to send.
@@ -173,6 +203,7 @@ impl View {
                         read_only: f.read_only,
                     })
                     .collect();
+                self.schedule = spec.schedule.as_ref().map(RunOf::of);
                 self.status = Some(TaskStatus::Running.as_str());
                 vec![Update::Status]
             }
@@ -242,6 +273,7 @@ impl View {
                     summary: summary.clone(),
                     decided: None,
                     lapsed: false,
+                    for_schedule: self.schedule.is_some(),
                 };
                 updates.push(self.push(format!("a{seq}"), Body::Approval(approval)));
                 self.approvals.insert(call_id.clone(), self.items.len() - 1);
