@@ -288,3 +288,7 @@ fn miss_words(reason: MissReason, zone: &str) -> String {
         MissReason::Paused => "the schedule was paused".to_owned(),
     }
 }
+
+#[cfg(test)]
+#[path = "schedule_rows_tests.rs"]
+mod tests;

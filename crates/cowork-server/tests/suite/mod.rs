@@ -13,4 +13,5 @@ mod web_browser;
 mod web_daemon;
 mod web_fake;
 mod web_pages;
+mod web_projects;
 mod web_session;
