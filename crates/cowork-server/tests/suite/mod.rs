@@ -14,4 +14,5 @@ mod web_daemon;
 mod web_fake;
 mod web_pages;
 mod web_projects;
+mod web_projects_browser;
 mod web_session;
