@@ -158,7 +158,12 @@ fn project_page(
                     "path": f.path.display().to_string(),
                     "read_only": f.read_only,
                 })).collect::<Vec<_>>(),
-                "links": project.links,
+                "links": project.links.iter().map(|l| serde_json::json!({
+                    "url": l,
+                    // Only a web address becomes a link: a stored
+                    // `javascript:` one would run in this page.
+                    "web": is_web_link(l),
+                })).collect::<Vec<_>>(),
                 "mode": project.mode.map(|m| m.as_str()),
                 "model": project.model,
                 "archived": project.archived_at.is_some(),
@@ -174,6 +179,11 @@ fn project_page(
     )?;
     *response.status_mut() = status;
     Ok(response)
+}
+
+fn is_web_link(link: &str) -> bool {
+    let lower = link.trim_start().to_ascii_lowercase();
+    lower.starts_with("https://") || lower.starts_with("http://")
 }
 
 /// The project's tasks as the home page lists tasks, newest first.

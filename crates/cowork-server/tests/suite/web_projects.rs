@@ -437,6 +437,15 @@ async fn a_schedule_page_lists_its_runs_with_their_tasks_and_a_missed_due_time_w
     assert!(html.contains("completed"), "{html}");
     assert!(html.contains("missed: the catch-up run for"), "{html}");
     assert!(html.contains("Europe&#x2f;Berlin"), "{html}");
+    let start = html.find("<ol class=\"history\"").unwrap();
+    let end = start + html[start..].find("</ol>").unwrap() + "</ol>".len();
+    insta::with_settings!({filters => vec![
+        (r"\d{4}-\d\d-\d\d \d\d:\d\d [A-Z]+", "[time]"),
+        (r"[0-9a-f]{32}", "[task id]"),
+        (r"task [0-9a-f]{8}", "task [short id]"),
+    ]}, {
+        insta::assert_snapshot!(&html[start..end]);
+    });
 
     let (status, list) = site.page("/schedules").await;
     assert_eq!(status, 200);
@@ -608,6 +617,10 @@ async fn names_prompts_and_instructions_render_as_text_never_as_markup() {
         .create_project(&NewProject {
             name: "<script>alert(1)</script>".into(),
             instructions: "<img src=x onerror=alert(2)>".into(),
+            links: vec![
+                "javascript:alert(4)".into(),
+                "https://example.com/?a=\"><b>x".into(),
+            ],
             ..NewProject::default()
         })
         .unwrap();
@@ -699,4 +712,43 @@ async fn without_the_daemons_database_the_pages_say_to_start_the_daemon() {
             "{path}"
         );
     }
+}
+
+/// Nobody was there to approve: the run's line says it waits, on the
+/// schedule's page and as the last run in the list.
+#[tokio::test]
+async fn a_run_waiting_for_an_approval_says_so_in_the_history_and_the_list() {
+    let site = Site::start("ok").await;
+    let schedule = site.schedule("Filing", "File the invoices");
+    let run = site.store.request_schedule_run(&schedule.id).unwrap();
+    let script = site.place.script(
+        "filing",
+        serde_json::json!({"turns": [
+            {"text": "Filing.", "tool_calls": [{
+                "name": "Write",
+                "input": {"file_path": "index.md", "content": "- invoice 1\n"}
+            }]},
+            {"text": "Filed."}
+        ]}),
+    );
+    let request = site
+        .place
+        .request("File the invoices", &script, PermissionMode::Ask);
+    let task = site.manager.create_task(request).unwrap();
+    site.store.attach_schedule_run(run.id, &task).unwrap();
+    wait_for(&site.manager, &task, 20, "an approval", |t| {
+        !t.pending.is_empty()
+    })
+    .await;
+
+    let (_, html) = site.page(&format!("/schedules/{}", schedule.id)).await;
+    assert!(
+        html.contains("status-waiting\">waiting for approval"),
+        "{html}"
+    );
+    assert!(html.contains("run now"), "{html}");
+    let (_, list) = site.page("/schedules").await;
+    assert!(list.contains("waiting for approval"), "{list}");
+    site.manager.cancel(&task).unwrap();
+    site.server.shutdown().await.unwrap();
 }
