@@ -58,6 +58,32 @@ pub(crate) struct TaskLink {
     pub href: String,
 }
 
+/// The schedule and due time that started a task.
+#[derive(Debug, Serialize)]
+pub(crate) struct RunOf {
+    pub name: String,
+    pub href: String,
+    /// The due time, in the daemon's zone.
+    pub due: String,
+    /// "catch-up" or "run now"; none for a run on time.
+    pub mark: Option<&'static str>,
+}
+
+impl RunOf {
+    pub(crate) fn of(link: &cowork_protocol::ScheduleLink) -> Self {
+        Self {
+            name: link.name.clone(),
+            href: schedule_href(&link.id),
+            due: when(link.due, cowork_scheduler::system_zone().name()),
+            mark: match link.run {
+                cowork_protocol::ScheduledRunKind::OnTime => None,
+                cowork_protocol::ScheduledRunKind::CatchUp => Some("catch-up"),
+                cowork_protocol::ScheduledRunKind::Manual => Some("run now"),
+            },
+        }
+    }
+}
+
 pub(crate) fn schedule_href(id: &str) -> String {
     format!("/schedules/{}", path_segment(id))
 }

@@ -24,7 +24,7 @@ pub(crate) struct View {
     pub mode: Option<&'static str>,
     pub folders: Vec<Folder>,
     /// The schedule whose run this task is.
-    pub schedule: Option<RunOf>,
+    pub schedule: Option<super::schedule_rows::RunOf>,
     pub status: Option<&'static str>,
     pub reason: Option<String>,
     pub items: Vec<Item>,
@@ -42,32 +42,6 @@ pub(crate) struct View {
     /// Calls whose changes are recorded and whose result is not.
     #[serde(skip)]
     changing: HashSet<String>,
-}
-
-/// The schedule and due time that started a task.
-#[derive(Debug, Serialize)]
-pub(crate) struct RunOf {
-    pub name: String,
-    pub href: String,
-    /// The due time, in the daemon's zone.
-    pub due: String,
-    /// "catch-up" or "run now"; none for a run on time.
-    pub mark: Option<&'static str>,
-}
-
-impl RunOf {
-    fn of(link: &cowork_protocol::ScheduleLink) -> Self {
-        Self {
-            name: link.name.clone(),
-            href: super::schedule_rows::schedule_href(&link.id),
-            due: super::stored::when(link.due, cowork_scheduler::system_zone().name()),
-            mark: match link.run {
-                cowork_protocol::ScheduledRunKind::OnTime => None,
-                cowork_protocol::ScheduledRunKind::CatchUp => Some("catch-up"),
-                cowork_protocol::ScheduledRunKind::Manual => Some("run now"),
-            },
-        }
-    }
 }
 
 #[derive(Debug, Serialize)]
@@ -203,7 +177,7 @@ impl View {
                         read_only: f.read_only,
                     })
                     .collect();
-                self.schedule = spec.schedule.as_ref().map(RunOf::of);
+                self.schedule = spec.schedule.as_ref().map(super::schedule_rows::RunOf::of);
                 self.status = Some(TaskStatus::Running.as_str());
                 vec![Update::Status]
             }
