@@ -15,4 +15,5 @@ mod web_fake;
 mod web_pages;
 mod web_projects;
 mod web_projects_browser;
+mod web_projects_schedules;
 mod web_session;
