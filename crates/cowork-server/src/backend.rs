@@ -61,6 +61,13 @@ pub trait Backend: Send + Sync + 'static {
     fn store(&self) -> Option<Arc<cowork_store::Store>> {
         None
     }
+    /// Where the project `project_id`'s files are kept (its tasks read
+    /// them), for the project page to list, take uploads into and serve.
+    /// `None` with [`Backend::store`]'s `None`.
+    fn project_files(&self, project_id: &str) -> Option<PathBuf> {
+        let _ = project_id;
+        None
+    }
 }
 
 /// Which front answered or asked; recorded with decisions.

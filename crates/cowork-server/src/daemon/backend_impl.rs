@@ -22,6 +22,10 @@ impl Backend for TaskManager {
         Some(std::sync::Arc::clone(&self.store))
     }
 
+    fn project_files(&self, project_id: &str) -> Option<std::path::PathBuf> {
+        Some(self.factory.paths().project_files(project_id))
+    }
+
     fn create_task(&self, request: NewTask) -> Result<TaskId, BackendError> {
         if !self.is_accepting() {
             return Err(shutting_down());

@@ -102,7 +102,7 @@ pub(crate) fn new_task(form: &TaskForm) -> Result<NewTask, String> {
 }
 
 /// A redirect after a form: htmx follows `HX-Location`, a browser a 303.
-fn go_to(ctx: &Ctx, url: &str) -> Response {
+pub(super) fn go_to(ctx: &Ctx, url: &str) -> Response {
     if ctx.htmx
         && let Ok(value) = HeaderValue::from_str(url)
     {
@@ -168,6 +168,21 @@ pub(crate) async fn decide(
             .back(task_url(&id)));
         }
     };
+    // Only a schedule's run can remember an answer for the schedule: for
+    // any other task it would quietly mean "for this task".
+    if decision == ApprovalDecision::AllowForSchedule {
+        let view = super::pages::replay(state.backend.as_ref(), &id)
+            .map_err(|e| WebError::backend(&ctx, e).back(task_url(&id)))?;
+        if view.schedule.is_none() {
+            return Err(WebError::new(
+                &ctx,
+                StatusCode::BAD_REQUEST,
+                "This task is not a run of a schedule: choose allow once, allow for this task, \
+                 or deny.",
+            )
+            .back(task_url(&id)));
+        }
+    }
     // Off the async workers: right after a resume the backend may wait a
     // moment for the run to take answers.
     let backend = state.backend.clone();

@@ -26,7 +26,14 @@
 //!
 //! [`Backend::store`]: crate::backend::Backend::store
 //!
-//! This module only calls [`crate::backend::Backend`]; authentication and
+//! - `GET /projects`, `/projects/{id}`: projects, and a project's page
+//!   (instructions, folders, links, files, tasks, memory, schedules) that
+//!   starts tasks in it.
+//! - `GET /schedules`, `/schedules/{id}`: schedules with their next run,
+//!   a schedule's history, pause, resume, run now, delete.
+//!
+//! This module only calls [`crate::backend::Backend`] (and the task
+//! database it hands out, for projects and schedules); authentication and
 //! CSRF checks are the auth layer's, in front of these routes. Forms carry
 //! the session's CSRF token (field `csrf`, and `X-CSRF-Token` for htmx).
 
@@ -35,10 +42,16 @@ mod assets;
 mod export;
 pub(crate) mod markdown;
 mod memory;
+mod multipart;
 mod notices;
 mod pages;
 mod preview;
+mod project_files;
+mod projects;
 mod render;
+mod schedule_rows;
+mod schedules;
+mod stored;
 mod stream;
 pub(crate) mod text;
 mod transcript;
@@ -48,7 +61,7 @@ pub(crate) mod words;
 #[cfg(test)]
 mod fixtures;
 
-use axum::extract::{FromRequestParts, OptionalFromRequestParts};
+use axum::extract::{DefaultBodyLimit, FromRequestParts, OptionalFromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
@@ -82,8 +95,34 @@ pub fn router() -> Router<AppState> {
         .route("/memory/{id}/delete", post(memory::delete))
         .route("/notices", get(notices::list))
         .route("/parts/notices/badge", get(notices::badge))
+        .route("/projects", get(projects::list).post(projects::create))
+        .route("/projects/{id}", get(projects::show))
+        .route("/projects/{id}/edit", post(projects::edit))
+        .route("/projects/{id}/archive", post(projects::archive))
+        .route("/projects/{id}/tasks", post(projects::start_task))
+        .route(
+            "/projects/{id}/files",
+            post(project_files::upload).layer(DefaultBodyLimit::max(
+                project_files::MAX_UPLOAD + UPLOAD_OVERHEAD,
+            )),
+        )
+        .route("/projects/{id}/files/{name}", get(project_files::download))
+        .route(
+            "/projects/{id}/files/{name}/remove",
+            post(project_files::remove),
+        )
+        .route("/schedules", get(schedules::list).post(schedules::create))
+        .route("/schedules/{id}", get(schedules::show))
+        .route("/schedules/{id}/pause", post(schedules::pause))
+        .route("/schedules/{id}/resume", post(schedules::resume))
+        .route("/schedules/{id}/run", post(schedules::run_now))
+        .route("/schedules/{id}/delete", post(schedules::delete))
         .route("/static/{file}", get(assets::asset))
 }
+
+/// Room in an upload's body for the form around the file: a file a bit
+/// over the limit is told so by name rather than cut off.
+const UPLOAD_OVERHEAD: usize = 64 * 1024;
 
 /// What every handler needs to know about the request it answers: whether
 /// htmx sent it (answer with a fragment) or a plain browser navigation

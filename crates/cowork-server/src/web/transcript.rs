@@ -23,6 +23,8 @@ pub(crate) struct View {
     pub prompt: String,
     pub mode: Option<&'static str>,
     pub folders: Vec<Folder>,
+    /// The schedule whose run this task is.
+    pub schedule: Option<super::schedule_rows::RunOf>,
     pub status: Option<&'static str>,
     pub reason: Option<String>,
     pub items: Vec<Item>,
@@ -135,6 +137,8 @@ pub(crate) struct Approval {
     pub decided: Option<String>,
     /// The task ended before anyone answered.
     pub lapsed: bool,
+    /// The task is a schedule's run: the answer may cover every run.
+    pub for_schedule: bool,
 }
 
 /// What one event changed, for a live stream to send.
@@ -173,6 +177,7 @@ impl View {
                         read_only: f.read_only,
                     })
                     .collect();
+                self.schedule = spec.schedule.as_ref().map(super::schedule_rows::RunOf::of);
                 self.status = Some(TaskStatus::Running.as_str());
                 vec![Update::Status]
             }
@@ -242,6 +247,7 @@ impl View {
                     summary: summary.clone(),
                     decided: None,
                     lapsed: false,
+                    for_schedule: self.schedule.is_some(),
                 };
                 updates.push(self.push(format!("a{seq}"), Body::Approval(approval)));
                 self.approvals.insert(call_id.clone(), self.items.len() - 1);
