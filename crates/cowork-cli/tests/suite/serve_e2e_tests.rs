@@ -219,3 +219,77 @@ fn an_approval_answered_at_the_terminal_reaches_the_daemons_task() {
         "hi\n"
     );
 }
+
+/// Issue 12's real-time check: a schedule made with the CLI, due two
+/// seconds later, runs through the running daemon under its own scope
+/// (auto mode on its folder: the write needs nobody) and leaves a
+/// receipt: the run, linked to its task, completed.
+#[test]
+fn a_schedule_due_in_two_seconds_runs_through_the_daemon_and_leaves_a_receipt() {
+    let env = Env::new();
+    let _serve = Serve::start(&env);
+    let script = script(
+        &env,
+        serde_json::json!([
+            {"tool_calls": [{"name": "Read", "input": {"file_path": "notes/meeting.md"}}]},
+            {"tool_calls": [{"name": "Write", "input": {
+                "file_path": "digest.md", "content": "Budget: 42,000 EUR.\n"}}]},
+            {"text": "Digest written."}
+        ]),
+    );
+    let due = jiff::Timestamp::now() + jiff::SignedDuration::from_secs(2);
+    let at = due.strftime("%Y-%m-%d %H:%M:%S").to_string();
+    let folder = env.folder().display().to_string();
+    let added = env
+        .cowork()
+        .args([
+            "schedule", "add", "--name", "Digest", "--at", &at, "--tz", "UTC",
+        ])
+        .args([
+            "--provider",
+            "script",
+            "--script",
+            &script,
+            "--mode",
+            "auto",
+        ])
+        .args(["--folder", &folder, "Write the meeting digest"])
+        .output()
+        .unwrap();
+    assert!(added.status.success(), "{}", stderr(&added));
+
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let run = loop {
+        let shown = env
+            .cowork()
+            .args(["schedule", "show", "Digest", "--json"])
+            .output()
+            .unwrap();
+        assert!(shown.status.success(), "{}", stderr(&shown));
+        let shown: serde_json::Value = serde_json::from_slice(&shown.stdout).unwrap();
+        if let Some(run) = shown["runs"].get(0)
+            && run["outcome"] == "completed"
+        {
+            break run.clone();
+        }
+        assert!(Instant::now() < deadline, "no completed run: {shown:#}");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let started = jiff::Timestamp::from_millisecond(run["due"].as_i64().unwrap()).unwrap();
+    assert!(
+        started.duration_since(due).abs() < jiff::SignedDuration::from_secs(1),
+        "due {due}, run for {started}"
+    );
+    let task = run["task"].as_str().unwrap();
+    assert_daemon_hosts(&env, task);
+    assert_eq!(
+        std::fs::read_to_string(env.folder().join("digest.md")).unwrap(),
+        "Budget: 42,000 EUR.\n"
+    );
+    let show = env.cowork().args(["show", task]).output().unwrap();
+    assert!(
+        stdout(&show).contains("run of schedule “Digest”"),
+        "{}",
+        stdout(&show)
+    );
+}
