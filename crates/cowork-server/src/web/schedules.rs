@@ -199,14 +199,12 @@ pub(crate) fn new_schedule(store: &Store, form: &ScheduleForm) -> Result<NewSche
         Some(mode) => mode,
         None => project.as_ref().and_then(|p| p.mode).unwrap_or_default(),
     };
-    // The scope is fixed now, for every run: the project's folders and
-    // model as they are today travel with the schedule.
+    // The mode and model are fixed now, for every run, as `cowork schedule
+    // add` fixes them; the project's folders join each run as they are
+    // then (the daemon merges them), so a folder removed from the project
+    // is not kept alive by its schedules.
     let scope = ScheduleScope {
         mode,
-        folders: project
-            .as_ref()
-            .map(|p| p.folders.clone())
-            .unwrap_or_default(),
         model: project.as_ref().and_then(|p| p.model.clone()),
         ..ScheduleScope::default()
     };
