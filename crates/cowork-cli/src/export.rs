@@ -11,9 +11,8 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, Result, bail};
 
-use cowork_files::JournalStore;
 use cowork_protocol::config::Config;
-use cowork_server::export::{self, Format, Redactor, Sources};
+use cowork_server::export::{self, Format, Redactor};
 use cowork_store::Store;
 
 use crate::cli::{ExportArgs, ExportFormat};
@@ -35,22 +34,15 @@ pub fn export(args: &ExportArgs, store: &Store, config: &Config) -> Result<ExitC
     let redactor = Redactor::new(crate::secrets::gather(config));
     let own = crate::config::own_paths()?;
     let hidden = cowork_core::hidden_paths(&config.rules);
-    let folders = export::open_folders(&row.spec.folders, &hidden, &own.reserved());
-    let journal = JournalStore::open(&home::data_dir()?).ok();
-    let project = row
-        .spec
-        .project
-        .as_deref()
-        .and_then(|id| store.project(id).ok())
-        .map(|p| p.name);
-    let sources = Sources {
-        folders: folders.as_ref(),
-        journal: journal.as_ref(),
-        project: project.as_deref(),
+    let data_dir = home::data_dir()?;
+    let inputs = export::Inputs {
+        redactor: &redactor,
+        hidden: &hidden,
+        reserved: &own.reserved(),
+        journal_dir: Some(&data_dir),
     };
     let now = jiff::Timestamp::now().as_millisecond();
-    let model = export::build(&row, &events, sources, &redactor, now)?;
-    let text = export::render(&model, format, &redactor)?;
+    let (model, text) = export::export_task(store, &row, &events, inputs, format, now)?;
     if to_stdout {
         let mut out = std::io::stdout().lock();
         // What the model and the files said must not drive a terminal; a

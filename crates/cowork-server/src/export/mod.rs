@@ -136,6 +136,52 @@ pub fn build(
     Ok(serde_json::from_value(value)?)
 }
 
+/// What a front knows beyond the task's own record: the secrets to
+/// redact, what the task had hidden, and where the journal is.
+#[derive(Debug, Clone, Copy)]
+pub struct Inputs<'a> {
+    pub redactor: &'a Redactor,
+    /// The paths deny rules hide from tasks (globs).
+    pub hidden: &'a [String],
+    /// cowork's own folders, concealed from tasks.
+    pub reserved: &'a [PathBuf],
+    /// The data dir whose change journal holds the files' earlier
+    /// versions; `None`: files are read from the folders only.
+    pub journal_dir: Option<&'a std::path::Path>,
+}
+
+/// Task `row` (log `events`) exported as `format`: what `cowork export`
+/// writes and the web UI downloads. Its folders are opened as the task
+/// saw them, earlier versions come from the journal, and its project is
+/// named from `store`. Returns the export and its text.
+pub fn export_task(
+    store: &cowork_store::Store,
+    row: &TaskRow,
+    events: &[StoredEvent],
+    inputs: Inputs<'_>,
+    format: Format,
+    now_ms: i64,
+) -> Result<(Export, String), ExportError> {
+    let folders = open_folders(&row.spec.folders, inputs.hidden, inputs.reserved);
+    let journal = inputs
+        .journal_dir
+        .and_then(|dir| JournalStore::open(dir).ok());
+    let project = row
+        .spec
+        .project
+        .as_deref()
+        .and_then(|id| store.project(id).ok())
+        .map(|p| p.name);
+    let sources = Sources {
+        folders: folders.as_ref(),
+        journal: journal.as_ref(),
+        project: project.as_deref(),
+    };
+    let export = build(row, events, sources, inputs.redactor, now_ms)?;
+    let text = render(&export, format, inputs.redactor)?;
+    Ok((export, text))
+}
+
 /// `export` written out in `format`, through `redactor` once more.
 pub fn render(export: &Export, format: Format, redactor: &Redactor) -> Result<String, ExportError> {
     let text = match format {

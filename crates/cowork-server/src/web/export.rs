@@ -8,11 +8,9 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use cowork_files::JournalStore;
-
 use super::pages::now_ms;
 use super::{Ctx, WebError, fields};
-use crate::export::{self, Format, Redactor, Sources};
+use crate::export::{self, Format, Redactor};
 use crate::hand_ins::ExportSetup;
 use crate::state::AppState;
 
@@ -92,24 +90,13 @@ fn build(
     let events = store.events(&row.id).map_err(|e| internal(&e))?;
     // Gathered now: a connector added since the daemon started counts.
     let redactor = Redactor::new(setup.secrets.secrets());
-    let folders = export::open_folders(&row.spec.folders, &setup.hidden, &setup.reserved);
-    let journal = setup
-        .journal_dir
-        .as_deref()
-        .and_then(|dir| JournalStore::open(dir).ok());
-    let project = row
-        .spec
-        .project
-        .as_deref()
-        .and_then(|id| store.project(id).ok())
-        .map(|p| p.name);
-    let sources = Sources {
-        folders: folders.as_ref(),
-        journal: journal.as_ref(),
-        project: project.as_deref(),
+    let inputs = export::Inputs {
+        redactor: &redactor,
+        hidden: &setup.hidden,
+        reserved: &setup.reserved,
+        journal_dir: setup.journal_dir.as_deref(),
     };
-    let model =
-        export::build(&row, &events, sources, &redactor, now_ms()).map_err(|e| internal(&e))?;
-    let text = export::render(&model, format, &redactor).map_err(|e| internal(&e))?;
+    let (_, text) = export::export_task(store, &row, &events, inputs, format, now_ms())
+        .map_err(|e| internal(&e))?;
     Ok((row.id.short().to_owned(), text))
 }

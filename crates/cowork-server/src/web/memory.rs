@@ -28,7 +28,7 @@ use cowork_store::{MEMORY_MAX_CHARS, MemoryEntry, MemoryFilter, RecallQuery, Sto
 
 use super::pages::now_ms;
 use super::text::{ago, path_segment, url_encode};
-use super::{Ctx, WebError, fields, page, render};
+use super::{Ctx, WebError, fields, form_page, page, render};
 use crate::state::AppState;
 
 /// The most entries a search shows (per scope searched).
@@ -285,12 +285,7 @@ fn edit_page(
     error: Option<String>,
 ) -> Result<Response, WebError> {
     let row = entry_row(entry, &project_names(store), now_ms());
-    let status = if error.is_some() {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
-    let mut response = page(
+    form_page(
         ctx,
         "memory_edit.html",
         render::data(serde_json::json!({
@@ -299,9 +294,8 @@ fn edit_page(
             "max_chars": MEMORY_MAX_CHARS,
             "error": error,
         })),
-    )?;
-    *response.status_mut() = status;
-    Ok(response)
+        error.as_deref(),
+    )
 }
 
 /// `POST /memory/{id}`: `content`, the entry's new text. The old text

@@ -182,6 +182,21 @@ fn page(ctx: &Ctx, template: &str, page: Value) -> Result<Response, WebError> {
     Ok(html(render::render_value(template, context)?))
 }
 
+/// Renders a page holding a form: 400 when it came back with `error`
+/// (what the person must fix), else 200.
+fn form_page(
+    ctx: &Ctx,
+    template: &str,
+    data: Value,
+    error: Option<&str>,
+) -> Result<Response, WebError> {
+    let mut response = page(ctx, template, data)?;
+    if error.is_some() {
+        *response.status_mut() = StatusCode::BAD_REQUEST;
+    }
+    Ok(response)
+}
+
 /// Renders a fragment: `fragment` for htmx, or the same fragment in a page
 /// titled `title` for a browser without JavaScript.
 fn fragment_or_page(

@@ -12,13 +12,14 @@ use serde::Serialize;
 use cowork_store::{MemoryFilter, NewProject, Project, ProjectError, Store};
 
 use super::actions::{go_to, new_task};
+use super::pages::now_ms;
 use super::pages::{TaskForm, task_rows};
 use super::project_files::list_files;
 use super::schedule_rows::project_href;
 use super::schedules::{parse_mode, rows as schedule_rows};
-use super::stored::{Confirm, confirm, confirmed, now_ms, project_error, store, store_error};
+use super::stored::{Confirm, confirm, confirmed, project_error, store, store_error};
 use super::text::{first_line, path_segment};
-use super::{Ctx, WebError, fields, page, render};
+use super::{Ctx, WebError, fields, form_page, render};
 use crate::backend::{BackendError, TaskSummary};
 use crate::state::AppState;
 
@@ -58,12 +59,7 @@ fn list_page(
             archived: p.archived_at.is_some(),
         })
         .collect();
-    let status = if error.is_some() {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
-    let mut response = page(
+    form_page(
         ctx,
         "projects.html",
         render::data(serde_json::json!({
@@ -71,9 +67,8 @@ fn list_page(
             "form": {"name": name, "instructions": instructions},
             "error": error,
         })),
-    )?;
-    *response.status_mut() = status;
-    Ok(response)
+        error.as_deref(),
+    )
 }
 
 /// `POST /projects`: `name`, `instructions`; goes to the new project.
@@ -140,12 +135,7 @@ fn project_page(
         .map_err(|e| store_error(ctx, e))?;
     let files = list_files(state, &project);
     let href = project_href(&project.id);
-    let status = if error.is_some() {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
-    let mut response = page(
+    form_page(
         ctx,
         "project.html",
         render::data(serde_json::json!({
@@ -176,9 +166,8 @@ fn project_page(
             "form": form,
             "error": error,
         })),
-    )?;
-    *response.status_mut() = status;
-    Ok(response)
+        error.as_deref(),
+    )
 }
 
 fn is_web_link(link: &str) -> bool {

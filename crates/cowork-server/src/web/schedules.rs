@@ -9,7 +9,6 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Serialize;
 
@@ -18,9 +17,10 @@ use cowork_scheduler::{CatchUp, Recurrence, ScheduleState, Timestamp};
 use cowork_store::{NewSchedule, Project, Schedule, ScheduleError, Store};
 
 use super::actions::go_to;
+use super::pages::now_ms;
 use super::schedule_rows::{ScheduleRow, run_row, schedule_href, schedule_row, scope_lines};
-use super::stored::{Confirm, confirm, confirmed, now_ms, schedule_error, store, store_error};
-use super::{Ctx, WebError, fields, page, render};
+use super::stored::{Confirm, confirm, confirmed, schedule_error, store, store_error};
+use super::{Ctx, WebError, fields, form_page, page, render};
 use crate::state::AppState;
 
 /// History lines on a schedule's page.
@@ -103,12 +103,7 @@ fn list_page(
         .filter(|p| p.archived_at.is_none())
         .map(|p| serde_json::json!({"id": p.id, "name": p.name}))
         .collect();
-    let status = if error.is_some() {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
-    let mut response = page(
+    form_page(
         ctx,
         "schedules.html",
         render::data(serde_json::json!({
@@ -118,9 +113,8 @@ fn list_page(
             "zone_note": zone_note,
             "error": error,
         })),
-    )?;
-    *response.status_mut() = status;
-    Ok(response)
+        error.as_deref(),
+    )
 }
 
 /// `POST /schedules`: makes a schedule and goes to its page; a mistake

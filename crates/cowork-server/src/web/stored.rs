@@ -116,9 +116,3 @@ pub(super) fn confirm(ctx: &Ctx, question: &Confirm<'_>) -> Result<Response, Web
 pub(super) fn confirmed(body: &[u8]) -> bool {
     fields(body).get("confirm").map(String::as_str) == Some("yes")
 }
-
-pub(super) fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-}
