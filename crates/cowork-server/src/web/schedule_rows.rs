@@ -21,7 +21,7 @@ pub(crate) struct ScheduleRow {
     pub href: String,
     pub prompt: String,
     pub project: Option<ProjectLink>,
-    /// The rule and its zone: `0 9 * * 1-5 (weekdays at 9:00) · Europe/Berlin`.
+    /// The rule and its zone: `0 9 * * 1-5 (weekdays at 9:00), Europe/Berlin`.
     pub when: String,
     pub next: String,
     pub mode: &'static str,
@@ -115,7 +115,7 @@ pub(crate) fn schedule_row(
         href: schedule_href(&schedule.id),
         prompt: first_line(&schedule.prompt, 140),
         project,
-        when: format!("{} · {zone}", schedule.state.recurrence),
+        when: schedule.state.recurrence.to_string(),
         next: next_words(schedule, now_ms),
         mode: schedule.scope.mode.as_str(),
         rules: schedule.scope.rules.iter().map(rule_words).collect(),
