@@ -6,8 +6,10 @@
 //! prompt is common.
 //!
 //! The peer, measured in the same run: Python's `sqlite3` module running
-//! the same FTS5 query (the store's SQL, the store's match expression) on
-//! the same data. When Python's SQLite cannot read the store's index
+//! the same plan through FTS5's own ranking (the store's words and match
+//! expression, `ORDER BY rank`: what recall ran before it scored from its
+//! own word counts, and what it still runs for a query those counts
+//! cannot answer) on the same data. When Python's SQLite cannot read the store's index
 //! (FTS5's secure-delete needs SQLite 3.42+), it indexes a copy of the same
 //! rows with the same tokenizer itself, and says so. The run also measures
 //! what dropping stopwords from the query saves, on the peer's side, and
@@ -174,7 +176,8 @@ fn peer(
         .with_context(|| format!("python said: {}", String::from_utf8_lossy(&out.stdout)))?;
     let num = |key: &str| report[key].as_f64().unwrap_or(f64::NAN);
     println!(
-        "  peer: python3 sqlite3 {} on {}: same queries p50 {:.3} ms, p99 {:.3} ms; ours/peer: \
+        "  peer: python3 sqlite3 {} on {}: same plans ranked by FTS5's bm25() p50 {:.3} ms, \
+         p99 {:.3} ms; ours/peer: \
          p50 {:.2}x, p99 {:.2}x",
         report["sqlite"].as_str().unwrap_or("?"),
         report["source"].as_str().unwrap_or("?"),

@@ -4,7 +4,9 @@
 //! Removing an entry (forgetting it, or editing away its old text) leaves
 //! no copy in the database file: the connection runs with
 //! `PRAGMA secure_delete` (freed space is zeroed), the index has FTS5's
-//! `secure-delete` on, the copies cowork itself made in task logs (the
+//! `secure-delete` on, the entry's row of word counts goes with it (and
+//! every word no other entry holds, see [`memory_rank`](crate::memory_rank)),
+//! the copies cowork itself made in task logs (the
 //! recall event, the `Memory` tool's calls, results and approvals) are
 //! scrubbed ([`scrub`](crate::memory_scrub)), and the WAL, which still
 //! holds the old pages, is checkpointed and truncated.
@@ -27,7 +29,9 @@ pub const MEMORY_MAX_CHARS: usize = 2000;
 /// Recall ranks at most about this many matching entries (each word's
 /// matches counted once per word); past it the commonest words of the
 /// query are left out. Measured with `cargo run --release -p xtask --
-/// bench memory`: ranking costs about half a microsecond per match.
+/// bench memory`: ranking costs about a microsecond and a half per
+/// candidate (one row of word counts read and scored), whatever the
+/// words left out.
 pub const MAX_RANKED: usize = 2000;
 
 /// At most this many candidates are reported for an ambiguous prefix.

@@ -16,6 +16,8 @@
 
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
+use crate::memory_query::MAX_TERMS;
+
 /// FTS5's `bm25()` constants.
 const K1: f64 = 1.2;
 const B: f64 = 0.75;
@@ -24,9 +26,9 @@ const B: f64 = 0.75;
 /// must take text apart exactly as the index does.
 const TOKENIZE: &str = "porter unicode61 remove_diacritics 2";
 
-/// Columns of the temporary table: one per word of a query (at most
-/// `MAX_TERMS` of them), so each word's stems are told apart.
-const COLUMNS: usize = 32;
+/// Columns of the temporary table: one per word of a query, so each
+/// word's stems are told apart.
+const COLUMNS: usize = MAX_TERMS;
 
 /// One word of a query, as the index knows it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -295,3 +295,33 @@ fn the_migration_counts_the_words_of_entries_made_before_it() {
     assert!(!after.is_empty());
     assert_eq!(after, before);
 }
+
+/// A word the index takes apart (here around U+093F, a Devanagari vowel
+/// sign: alphabetic to the query's word splitter, a separator to the
+/// tokenizer) is a phrase to FTS5: the word counts cannot match it, so
+/// recall must rank that query with FTS5 instead of scoring its parts as
+/// separate words.
+#[test]
+fn a_word_the_index_splits_is_ranked_by_fts5_as_a_phrase() {
+    let store = Store::open_in_memory().unwrap();
+    let phrase = "the ab\u{093F}cd note";
+    store
+        .remember(&MemoryScope::Global, "cd and ab, far apart", None)
+        .unwrap();
+    store.remember(&MemoryScope::Global, phrase, None).unwrap();
+    let words = query_terms("ab\u{093F}cd", Stopwords::Drop);
+    assert_eq!(words.len(), 1);
+    assert_eq!(stem_query(&store.conn(), &words).unwrap(), None);
+    let found: Vec<String> = store
+        .recall(&RecallQuery {
+            text: "ab\u{093F}cd",
+            project: None,
+            limit: 5,
+            token_budget: 800,
+        })
+        .unwrap()
+        .into_iter()
+        .map(|e| e.content)
+        .collect();
+    assert_eq!(found, [phrase]);
+}
