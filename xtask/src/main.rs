@@ -14,8 +14,10 @@
 //!   against a direct JSON-RPC call of the same server.
 //! - `bench schedule [--schedules N]`: next-run computation for N schedules
 //!   against Python's croniter.
-//! - `bench memory [--entries N] [--queries N]`: memory recall over
-//!   100,000 entries against Python's sqlite3 running the same FTS5 query.
+//! - `bench memory [--entries N] [--queries N] [--corpus varied|templates]`:
+//!   memory recall over 100,000 entries, for a Zipf corpus and a
+//!   pessimistic template one, against Python's sqlite3 running the same
+//!   FTS5 query.
 
 // A command-line tool: printing results is its job.
 #![expect(clippy::print_stdout, reason = "xtask reports to the terminal")]
@@ -26,6 +28,7 @@ mod grep_bench;
 mod loop_bench;
 mod mcp_bench;
 mod memory_bench;
+mod memory_corpus;
 mod plugins_bench;
 mod schedule_bench;
 mod serve_bench;
@@ -35,7 +38,7 @@ const USAGE: &str =
     "usage: cargo run --release -p xtask -- bench loop [--steps N] | bench grep [--files N] | \
      bench undo [--files N] | bench exec | bench docs | bench serve | bench plugins-load | \
      bench mcp [--calls N] | bench schedule [--schedules N]
-     bench memory [--entries N] [--queries N]";
+     bench memory [--entries N] [--queries N] [--corpus varied|templates]";
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -55,6 +55,7 @@ mod error;
 mod host;
 mod memory;
 mod memory_query;
+mod memory_rank;
 mod memory_scrub;
 mod migrate;
 mod notices;

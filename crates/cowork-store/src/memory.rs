@@ -4,7 +4,9 @@
 //! Removing an entry (forgetting it, or editing away its old text) leaves
 //! no copy in the database file: the connection runs with
 //! `PRAGMA secure_delete` (freed space is zeroed), the index has FTS5's
-//! `secure-delete` on, the copies cowork itself made in task logs (the
+//! `secure-delete` on, the entry's row of word counts goes with it (and
+//! every word no other entry holds, see [`memory_rank`](crate::memory_rank)),
+//! the copies cowork itself made in task logs (the
 //! recall event, the `Memory` tool's calls, results and approvals) are
 //! scrubbed ([`scrub`](crate::memory_scrub)), and the WAL, which still
 //! holds the old pages, is checkpointed and truncated.
@@ -14,6 +16,7 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension, Row, params};
 
 use crate::error::SqlContext;
 use crate::memory_query::{Stopwords, or_expression, query_terms};
+use crate::memory_rank::{Stemmed, index_entry, rank, stem_query, unindex_entry};
 use crate::memory_scrub::{Scrubbed, scrub};
 use crate::read::MIN_PREFIX;
 use crate::store::{Durability, now_ms};
@@ -26,7 +29,9 @@ pub const MEMORY_MAX_CHARS: usize = 2000;
 /// Recall ranks at most about this many matching entries (each word's
 /// matches counted once per word); past it the commonest words of the
 /// query are left out. Measured with `cargo run --release -p xtask --
-/// bench memory`: ranking costs about half a microsecond per match.
+/// bench memory`: ranking costs about a microsecond and a half per
+/// candidate (one row of word counts read and scored), whatever the
+/// words left out.
 pub const MAX_RANKED: usize = 2000;
 
 /// At most this many candidates are reported for an ambiguous prefix.
@@ -165,7 +170,7 @@ impl Store {
                     .prepare_cached(
                         "INSERT INTO memory (id, scope, project, content, task_id, created_at, \
                          updated_at) VALUES (lower(hex(randomblob(6))), ?1, ?2, ?3, ?4, ?5, ?5) \
-                         RETURNING id",
+                         RETURNING id, rowid",
                     )
                     .and_then(|mut stmt| {
                         stmt.query_row(
@@ -176,11 +181,12 @@ impl Store {
                                 task.map(TaskId::as_str),
                                 now
                             ],
-                            |row| row.get::<_, String>(0),
+                            |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?)),
                         )
                     });
                 match inserted {
-                    Ok(id) => {
+                    Ok((id, rowid)) => {
+                        index_entry(tx, rowid, content).at(path)?;
                         return Ok(MemoryEntry {
                             id,
                             scope: scope.clone(),
@@ -232,34 +238,76 @@ impl Store {
     /// (BM25), within its limit and token budget. Text without a word
     /// worth searching for (only punctuation or stopwords) finds nothing.
     ///
-    /// Ranking costs time for every entry that matches (BM25 is computed
-    /// for each), and a prompt's commonest words can match a good part of
-    /// a large memory. So when the words match more than [`MAX_RANKED`]
-    /// entries in all, only entries with one of the rarer words are
-    /// ranked — still by all the words (see [`Store::recall_plan`]).
+    /// Ranking costs time for every entry that matches, and a prompt's
+    /// commonest words can match a good part of a large memory. So when
+    /// the words match more than [`MAX_RANKED`] entries in all, only
+    /// entries with one of the rarer words are ranked — still by all the
+    /// words (see [`Store::recall_plan`]). The scores are FTS5's BM25,
+    /// computed from the store's own word counts
+    /// ([`memory_rank`](crate::memory_rank)) rather than by walking the
+    /// common words' lists in the index.
     pub fn recall(&self, query: &RecallQuery<'_>) -> Result<Vec<MemoryEntry>, StoreError> {
+        self.recall_by(query, Ranking::Counts)
+    }
+
+    pub(crate) fn recall_by(
+        &self,
+        query: &RecallQuery<'_>,
+        ranking: Ranking,
+    ) -> Result<Vec<MemoryEntry>, StoreError> {
         if query.limit == 0 || query.token_budget == 0 {
             return Ok(Vec::new());
         }
-        let Some(expression) = self.recall_plan(query.text)?.expression() else {
-            return Ok(Vec::new());
-        };
-        let conn = self.conn();
         // Candidates past the limit, so entries too big for the budget can
         // be skipped without running short.
-        let candidates = i64::try_from(query.limit.saturating_mul(4).max(16)).unwrap_or(i64::MAX);
-        let found: Vec<MemoryEntry> = conn
-            .prepare_cached(
-                "SELECT m.id, m.scope, m.project, m.content, m.task_id, m.created_at, \
-                 m.updated_at FROM memory_fts f JOIN memory m ON m.rowid = f.rowid \
-                 WHERE memory_fts MATCH ?1 AND (m.project IS NULL OR m.project = ?2) \
-                 ORDER BY f.rank, m.updated_at DESC, m.rowid DESC LIMIT ?3",
-            )
-            .and_then(|mut stmt| {
-                stmt.query_map(params![expression, query.project, candidates], entry)?
-                    .collect()
-            })
-            .at(self.path())?;
+        let candidates = query.limit.saturating_mul(4).max(16);
+        let conn = self.conn();
+        let words = query_terms(query.text, Stopwords::Drop);
+        let stemmed = match ranking {
+            Ranking::Counts => stem_query(&conn, &words).at(self.path())?,
+            Ranking::Index => None,
+        };
+        let found: Vec<MemoryEntry> = match stemmed {
+            Some(stemmed) => {
+                let (kept, left_out) =
+                    split_plan(stemmed.into_iter().map(|s| (s.entries, s)).collect());
+                let kept_words: Vec<&str> = kept.iter().map(|s| s.word.as_str()).collect();
+                let Some(expression) = or_expression(&kept_words) else {
+                    return Ok(Vec::new());
+                };
+                let ranked: Vec<Stemmed> = kept.into_iter().chain(left_out).collect();
+                let scored = rank(&conn, &expression, &ranked, query.project).at(self.path())?;
+                let mut found = Vec::with_capacity(candidates);
+                for scored in scored.into_iter().take(candidates) {
+                    let sql = format!("SELECT {COLUMNS} FROM memory WHERE rowid = ?1");
+                    let one = conn
+                        .prepare_cached(&sql)
+                        .and_then(|mut stmt| stmt.query_row([scored.rowid], entry))
+                        .at(self.path())?;
+                    found.push(one);
+                }
+                found
+            }
+            None => {
+                let (kept, left_out) = split_plan(count_words(&conn, &words).at(self.path())?);
+                let plan = RecallPlan { kept, left_out };
+                let Some(expression) = plan.expression() else {
+                    return Ok(Vec::new());
+                };
+                let candidates = i64::try_from(candidates).unwrap_or(i64::MAX);
+                conn.prepare_cached(
+                    "SELECT m.id, m.scope, m.project, m.content, m.task_id, m.created_at, \
+                     m.updated_at FROM memory_fts f JOIN memory m ON m.rowid = f.rowid \
+                     WHERE memory_fts MATCH ?1 AND (m.project IS NULL OR m.project = ?2) \
+                     ORDER BY f.rank, m.updated_at DESC, m.rowid DESC LIMIT ?3",
+                )
+                .and_then(|mut stmt| {
+                    stmt.query_map(params![expression, query.project, candidates], entry)?
+                        .collect()
+                })
+                .at(self.path())?
+            }
+        };
         drop(conn);
         let mut left = query.token_budget;
         let mut recalled = Vec::new();
@@ -283,33 +331,13 @@ impl Store {
     /// how it is ranked. The rarest word is always kept.
     pub fn recall_plan(&self, text: &str) -> Result<RecallPlan, StoreError> {
         let conn = self.conn();
-        let mut counted: Vec<(usize, String)> = Vec::new();
-        for term in query_terms(text, Stopwords::Drop) {
-            let Some(one) = or_expression(std::slice::from_ref(&term)) else {
-                continue;
-            };
-            let matches: i64 = conn
-                .prepare_cached("SELECT count(*) FROM memory_fts WHERE memory_fts MATCH ?1")
-                .and_then(|mut stmt| stmt.query_row([one], |row| row.get(0)))
-                .at(self.path())?;
-            let matches = usize::try_from(matches).unwrap_or(usize::MAX);
-            if matches > 0 {
-                counted.push((matches, term));
-            }
-        }
-        // Stable: words as common as each other keep the prompt's order.
-        counted.sort_by_key(|(matches, _)| *matches);
-        let mut plan = RecallPlan::default();
-        let mut total = 0usize;
-        for (matches, term) in counted {
-            total = total.saturating_add(matches);
-            if plan.kept.is_empty() || total <= MAX_RANKED {
-                plan.kept.push(term);
-            } else {
-                plan.left_out.push(term);
-            }
-        }
-        Ok(plan)
+        let words = query_terms(text, Stopwords::Drop);
+        let counted = match stem_query(&conn, &words).at(self.path())? {
+            Some(stemmed) => stemmed.into_iter().map(|s| (s.entries, s.word)).collect(),
+            None => count_words(&conn, &words).at(self.path())?,
+        };
+        let (kept, left_out) = split_plan(counted);
+        Ok(RecallPlan { kept, left_out })
     }
 
     /// Replaces an entry's text. The old text leaves no copy behind (see
@@ -323,9 +351,12 @@ impl Store {
             if before.content == content {
                 return Ok((before, Scrubbed::default()));
             }
+            let rowid = rowid_of(tx, &before.id).at(path)?;
+            unindex_entry(tx, rowid).at(path)?;
             tx.prepare_cached("UPDATE memory SET content = ?2, updated_at = ?3 WHERE id = ?1")
                 .and_then(|mut stmt| stmt.execute(params![before.id, content, now_ms()]))
                 .at(path)?;
+            index_entry(tx, rowid, content).at(path)?;
             let scrubbed = scrub(tx, path, &before, "[this memory entry was since edited]")?;
             Ok((before, scrubbed))
         })?;
@@ -344,6 +375,7 @@ impl Store {
         let path = self.path();
         let (before, scrubbed) = self.write(Durability::Normal, |tx| {
             let before = lookup(tx, id_or_prefix, within).at(path)??;
+            unindex_entry(tx, rowid_of(tx, &before.id).at(path)?).at(path)?;
             tx.prepare_cached("DELETE FROM memory WHERE id = ?1")
                 .and_then(|mut stmt| stmt.execute([&before.id]))
                 .at(path)?;
@@ -368,6 +400,63 @@ impl Store {
             .at(self.path())?;
         Ok(busy == 0)
     }
+}
+
+/// How recall computes BM25.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Ranking {
+    /// From the store's word counts; FTS5's `bm25()` for a query whose
+    /// words the counts cannot answer (a word the index takes for several).
+    Counts,
+    /// FTS5's `bm25()` always: the reference the counts must agree with.
+    #[cfg_attr(
+        not(test),
+        expect(dead_code, reason = "only the tests rank this way on purpose")
+    )]
+    Index,
+}
+
+/// Each word with how many entries the index finds for it (counting is
+/// a walk of the word's list in the index); words it finds in none are
+/// left out.
+fn count_words(conn: &Connection, words: &[String]) -> rusqlite::Result<Vec<(usize, String)>> {
+    let mut counted = Vec::new();
+    for word in words {
+        let Some(one) = or_expression(std::slice::from_ref(word)) else {
+            continue;
+        };
+        let matches: i64 = conn
+            .prepare_cached("SELECT count(*) FROM memory_fts WHERE memory_fts MATCH ?1")?
+            .query_row([one], |row| row.get(0))?;
+        let matches = usize::try_from(matches).unwrap_or(usize::MAX);
+        if matches > 0 {
+            counted.push((matches, word.clone()));
+        }
+    }
+    Ok(counted)
+}
+
+/// The rarest words kept while they match at most [`MAX_RANKED`] entries
+/// in all (the rarest always), and the rest.
+fn split_plan<T>(mut counted: Vec<(usize, T)>) -> (Vec<T>, Vec<T>) {
+    // Stable: words as common as each other keep the prompt's order.
+    counted.sort_by_key(|(matches, _)| *matches);
+    let (mut kept, mut left_out) = (Vec::new(), Vec::new());
+    let mut total = 0usize;
+    for (matches, word) in counted {
+        total = total.saturating_add(matches);
+        if kept.is_empty() || total <= MAX_RANKED {
+            kept.push(word);
+        } else {
+            left_out.push(word);
+        }
+    }
+    (kept, left_out)
+}
+
+fn rowid_of(conn: &Connection, id: &str) -> rusqlite::Result<i64> {
+    conn.prepare_cached("SELECT rowid FROM memory WHERE id = ?1")?
+        .query_row([id], |row| row.get(0))
 }
 
 fn checked_content(content: &str) -> Result<&str, StoreError> {

@@ -16,7 +16,7 @@ pub enum Stopwords {
 
 /// More words than this in a query add little but time; the first ones
 /// are kept.
-const MAX_TERMS: usize = 32;
+pub(crate) const MAX_TERMS: usize = 32;
 
 /// Words longer than this are not words a note would share (a pasted
 /// hash, a URL's tail).

@@ -16,6 +16,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0003_memory.sql"),
     include_str!("../migrations/0004_projects.sql"),
     include_str!("../migrations/0005_schedules.sql"),
+    include_str!("../migrations/0006_memory_terms.sql"),
 ];
 
 /// The schema version this build writes and understands.
