@@ -24,7 +24,7 @@ pub enum Corpus {
 impl Corpus {
     pub fn name(self) -> &'static str {
         match self {
-            Corpus::Varied => "varied (Zipf over a real word list, varied lengths)",
+            Corpus::Varied => "varied (Zipf over 15,000 words, varied lengths)",
             Corpus::Templates => "templates (12 templates: every word common)",
         }
     }
