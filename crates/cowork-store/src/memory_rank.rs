@@ -12,7 +12,10 @@
 //!
 //! The words are those FTS5 indexes: its own tokenizer takes a text apart
 //! on a temporary, contentless FTS5 table (in memory, emptied after each
-//! use), and its `fts5vocab` table lists the stems.
+//! use), and its `fts5vocab` table lists the stems. A row refers to its
+//! words by their id in `memory_vocab`: (id, count) pairs in id order,
+//! each a varint, the id as the difference from the one before — a
+//! couple of bytes a word, matched against the query's ids by number.
 
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
@@ -35,6 +38,8 @@ const COLUMNS: usize = MAX_TERMS;
 pub(crate) struct Stemmed {
     pub word: String,
     pub stem: String,
+    /// The stem's id in `memory_vocab`.
+    pub id: i64,
     /// Entries holding the stem.
     pub entries: usize,
 }
@@ -129,16 +134,18 @@ pub(crate) fn stem_query(
             _ => return Ok(None),
         }
         let stem = stems.remove(0);
-        let entries: Option<i64> = conn
-            .prepare_cached("SELECT entries FROM memory_vocab WHERE term = ?1")?
-            .query_row([&stem], |row| row.get(0))
+        let found: Option<(i64, i64)> = conn
+            .prepare_cached("SELECT id, entries FROM memory_vocab WHERE term = ?1")?
+            .query_row([&stem], |row| Ok((row.get(0)?, row.get(1)?)))
             .optional()?;
-        let entries = usize::try_from(entries.unwrap_or(0)).unwrap_or(0);
-        if entries > 0 {
+        if let Some((id, entries)) = found
+            && entries > 0
+        {
             stemmed.push(Stemmed {
                 word: word.clone(),
                 stem,
-                entries,
+                id,
+                entries: usize::try_from(entries).unwrap_or(0),
             });
         }
     }
@@ -153,7 +160,7 @@ pub(crate) fn index_entry(tx: &Transaction<'_>, rowid: i64, content: &str) -> ru
         .next()
         .unwrap_or_default();
     let tokens = i64::try_from(words.len()).unwrap_or(i64::MAX);
-    let mut counts: Vec<(String, i64)> = Vec::new();
+    let mut counts: Vec<(String, u64)> = Vec::new();
     let mut sorted = words;
     sorted.sort_unstable();
     for word in sorted {
@@ -162,19 +169,22 @@ pub(crate) fn index_entry(tx: &Transaction<'_>, rowid: i64, content: &str) -> ru
             _ => counts.push((word, 1)),
         }
     }
-    let terms: Vec<String> = counts.iter().map(|(t, n)| format!("{t} {n}")).collect();
+    let mut pairs = Vec::with_capacity(counts.len());
+    for (term, count) in &counts {
+        // A new word takes the next id; ids of words no entry holds any
+        // more may come back, since no row refers to them.
+        let id: i64 = tx
+            .prepare_cached(
+                "INSERT INTO memory_vocab (term, id, entries)                  VALUES (?1, (SELECT coalesce(max(id), 0) + 1 FROM memory_vocab), 1)                  ON CONFLICT (term) DO UPDATE SET entries = entries + 1 RETURNING id",
+            )?
+            .query_row([term], |row| row.get(0))?;
+        pairs.push((u64::try_from(id).unwrap_or(0), *count));
+    }
     tx.prepare_cached(
         "INSERT INTO memory_terms (entry, project, updated_at, tokens, terms) \
          SELECT rowid, project, updated_at, ?2, ?3 FROM memory WHERE rowid = ?1",
     )?
-    .execute(params![rowid, tokens, terms.join(" ")])?;
-    for (term, _) in &counts {
-        tx.prepare_cached(
-            "INSERT INTO memory_vocab (term, entries) VALUES (?1, 1) \
-             ON CONFLICT (term) DO UPDATE SET entries = entries + 1",
-        )?
-        .execute([term])?;
-    }
+    .execute(params![rowid, tokens, encode_terms(pairs)])?;
     tx.prepare_cached(
         "INSERT INTO memory_totals (id, entries, tokens) VALUES (1, 1, ?1) \
          ON CONFLICT (id) DO UPDATE SET entries = entries + 1, tokens = tokens + ?1",
@@ -183,21 +193,35 @@ pub(crate) fn index_entry(tx: &Transaction<'_>, rowid: i64, content: &str) -> ru
     Ok(())
 }
 
+/// Counts the words of entries made before the store kept counts: the
+/// step of migration 0006, in its transaction.
+pub(crate) fn count_earlier_entries(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    let rows: Vec<(i64, String)> = tx
+        .prepare("SELECT rowid, content FROM memory ORDER BY rowid")?
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (rowid, content) in rows {
+        index_entry(tx, rowid, &content)?;
+    }
+    Ok(())
+}
+
 /// Forgets an entry's words, inside the write that removes or edits it:
 /// a word no other entry holds goes from the vocabulary too.
 pub(crate) fn unindex_entry(tx: &Transaction<'_>, rowid: i64) -> rusqlite::Result<()> {
-    let row: Option<(i64, String)> = tx
+    let row: Option<(i64, Vec<u8>)> = tx
         .prepare_cached("SELECT tokens, terms FROM memory_terms WHERE entry = ?1")?
         .query_row([rowid], |row| Ok((row.get(0)?, row.get(1)?)))
         .optional()?;
     let Some((tokens, terms)) = row else {
         return Ok(());
     };
-    for (term, _) in pairs(&terms) {
-        tx.prepare_cached("DELETE FROM memory_vocab WHERE term = ?1 AND entries <= 1")?
-            .execute([term])?;
-        tx.prepare_cached("UPDATE memory_vocab SET entries = entries - 1 WHERE term = ?1")?
-            .execute([term])?;
+    for (id, _) in decode_terms(&terms) {
+        let id = i64::try_from(id).unwrap_or(i64::MAX);
+        tx.prepare_cached("DELETE FROM memory_vocab WHERE id = ?1 AND entries <= 1")?
+            .execute([id])?;
+        tx.prepare_cached("UPDATE memory_vocab SET entries = entries - 1 WHERE id = ?1")?
+            .execute([id])?;
     }
     tx.prepare_cached("DELETE FROM memory_terms WHERE entry = ?1")?
         .execute([rowid])?;
@@ -208,67 +232,54 @@ pub(crate) fn unindex_entry(tx: &Transaction<'_>, rowid: i64) -> rusqlite::Resul
     Ok(())
 }
 
-/// Finds a query's stems in a row's `"word count word count"` list.
-/// Called once per candidate, so it skips a row's other words on their
-/// first byte and length before comparing, and parses only the counts of
-/// the words it finds.
-struct Matcher<'a> {
-    stems: &'a [&'a str],
-    first: [bool; 256],
+/// A row's `(id, count)` pairs, in id order, as stored.
+fn encode_terms(mut pairs: Vec<(u64, u64)>) -> Vec<u8> {
+    pairs.sort_unstable();
+    let mut out = Vec::with_capacity(pairs.len() * 3);
+    let mut last = 0;
+    for (id, count) in pairs {
+        push_varint(&mut out, id - last);
+        push_varint(&mut out, count);
+        last = id;
+    }
+    out
 }
 
-impl<'a> Matcher<'a> {
-    fn new(stems: &'a [&'a str]) -> Self {
-        let mut first = [false; 256];
-        for stem in stems {
-            if let Some(b) = stem.as_bytes().first() {
-                first[usize::from(*b)] = true;
-            }
-        }
-        Self { stems, first }
+fn push_varint(out: &mut Vec<u8>, mut value: u64) {
+    while value >= 0x80 {
+        // Seven bits at a time, the high bit saying more follow.
+        out.push(u8::try_from(value & 0x7f).unwrap_or(0) | 0x80);
+        value >>= 7;
     }
-
-    /// Puts each stem's count in `terms` into its slot of `freq`. A
-    /// plain walk over the bytes: splitting on spaces costs more than the
-    /// rest of ranking together.
-    fn count(&self, terms: &str, freq: &mut [f64]) {
-        let bytes = terms.as_bytes();
-        let mut at = 0;
-        while at < bytes.len() {
-            let start = at;
-            let wanted = self.first[usize::from(bytes[at])];
-            while at < bytes.len() && bytes[at] != b' ' {
-                at += 1;
-            }
-            let word = &bytes[start..at];
-            at += 1;
-            let digits = at;
-            let mut count = 0u32;
-            while at < bytes.len() && bytes[at] != b' ' {
-                count = count
-                    .saturating_mul(10)
-                    .saturating_add(u32::from(bytes[at].wrapping_sub(b'0')));
-                at += 1;
-            }
-            at += 1;
-            if wanted
-                && digits < at
-                && let Some(slot) = self.stems.iter().position(|s| s.as_bytes() == word)
-            {
-                freq[slot] = f64::from(count);
-            }
-        }
-    }
+    out.push(u8::try_from(value).unwrap_or(0));
 }
 
-/// `"word count word count"` as pairs.
-fn pairs(terms: &str) -> impl Iterator<Item = (&str, f64)> {
-    let mut parts = terms.split(' ');
+/// The `(id, count)` pairs of a stored row, in id order. A truncated row
+/// ends early rather than failing: ranking is a best effort over data the
+/// store wrote itself.
+fn decode_terms(bytes: &[u8]) -> impl Iterator<Item = (u64, u64)> + '_ {
+    let mut at = 0;
+    let mut id = 0u64;
     std::iter::from_fn(move || {
-        let term = parts.next()?;
-        let count = parts.next()?;
-        Some((term, count.parse::<f64>().unwrap_or(0.0)))
+        let delta = varint(bytes, &mut at)?;
+        let count = varint(bytes, &mut at)?;
+        id = id.wrapping_add(delta);
+        Some((id, count))
     })
+}
+
+fn varint(bytes: &[u8], at: &mut usize) -> Option<u64> {
+    let mut value = 0u64;
+    let mut shift = 0;
+    loop {
+        let byte = *bytes.get(*at)?;
+        *at += 1;
+        value |= u64::from(byte & 0x7f).checked_shl(shift)?;
+        if byte & 0x80 == 0 {
+            return Some(value);
+        }
+        shift += 7;
+    }
 }
 
 /// Scores every entry `expression` (the rarer words) matches, in the
@@ -291,21 +302,25 @@ pub(crate) fn rank(
     }
     let avgdl = tokens as f64 / rows as f64;
     // Each word's slot in a candidate's counts: words of one stem share it.
-    let mut stems: Vec<&str> = Vec::new();
+    let mut ids: Vec<u64> = Vec::new();
     let mut weights = Vec::with_capacity(ranked.len());
     for word in ranked {
-        let slot = match stems.iter().position(|s| *s == word.stem) {
+        let id = u64::try_from(word.id).unwrap_or(u64::MAX);
+        let slot = match ids.iter().position(|s| *s == id) {
             Some(slot) => slot,
             None => {
-                stems.push(&word.stem);
-                stems.len() - 1
+                ids.push(id);
+                ids.len() - 1
             }
         };
         let hits = i64::try_from(word.entries).unwrap_or(i64::MAX);
         let idf = (((rows - hits) as f64 + 0.5) / (hits as f64 + 0.5)).ln();
         weights.push((slot, if idf <= 0.0 { 1e-6 } else { idf }));
     }
-    let matcher = Matcher::new(&stems);
+    // The query's ids in order, with their slots: a row's pairs are in id
+    // order too, so one pass over both finds the counts.
+    let mut wanted: Vec<(u64, usize)> = ids.iter().copied().zip(0..).collect();
+    wanted.sort_unstable();
     let mut stmt = conn.prepare_cached(
         "SELECT t.entry, t.tokens, t.terms, t.updated_at FROM memory_fts f \
          JOIN memory_terms t ON t.entry = f.rowid \
@@ -313,11 +328,22 @@ pub(crate) fn rank(
     )?;
     let mut found = stmt.query(params![expression, project])?;
     let mut scored = Vec::new();
-    let mut freq = vec![0.0f64; stems.len()];
+    let mut freq = vec![0.0f64; ids.len()];
     while let Some(row) = found.next()? {
         let length: i64 = row.get(1)?;
         freq.iter_mut().for_each(|f| *f = 0.0);
-        matcher.count(row.get_ref(2)?.as_str()?, &mut freq);
+        let mut next = wanted.iter().peekable();
+        for (id, count) in decode_terms(row.get_ref(2)?.as_blob()?) {
+            while next.next_if(|(want, _)| *want < id).is_some() {}
+            match next.peek() {
+                Some((want, slot)) if *want == id => {
+                    freq[*slot] = count as f64;
+                    next.next();
+                }
+                Some(_) => {}
+                None => break,
+            }
+        }
         let d = length as f64;
         let mut score = 0.0;
         for (slot, idf) in &weights {

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use rusqlite::{Connection, TransactionBehavior};
+use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 use crate::StoreError;
 use crate::error::SqlContext;
@@ -26,14 +26,34 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 /// cowork. Safe when two processes open a fresh file at once: the version
 /// is read inside the same write transaction that migrates.
 pub(crate) fn migrate(conn: &mut Connection, path: Option<&Path>) -> Result<(), StoreError> {
-    apply(conn, path, MIGRATIONS)
+    apply_with(conn, path, MIGRATIONS, STEPS)
 }
 
+/// Work a migration needs beyond SQL, run right after its SQL in the same
+/// transaction: (the version it completes, the step).
+type Step = (i64, fn(&Transaction<'_>) -> rusqlite::Result<()>);
+
+const STEPS: &[Step] = &[
+    // Entries made before the store kept word counts get theirs.
+    (6, crate::memory_rank::count_earlier_entries),
+];
+
 /// Applies the `migrations` the database has not seen yet, all or none.
+#[cfg(test)]
 fn apply(
     conn: &mut Connection,
     path: Option<&Path>,
     migrations: &[&str],
+) -> Result<(), StoreError> {
+    apply_with(conn, path, migrations, &[])
+}
+
+/// [`apply`], running each of `steps` after its version's SQL.
+fn apply_with(
+    conn: &mut Connection,
+    path: Option<&Path>,
+    migrations: &[&str],
+    steps: &[Step],
 ) -> Result<(), StoreError> {
     let supported = i64::try_from(migrations.len()).unwrap_or(i64::MAX);
     let tx = conn
@@ -55,6 +75,9 @@ fn apply(
     }
     for (version, sql) in (1..).zip(migrations).skip_while(|(v, _)| *v <= found) {
         tx.execute_batch(sql).at(path)?;
+        for (_, step) in steps.iter().filter(|(v, _)| *v == version) {
+            step(&tx).at(path)?;
+        }
         tx.pragma_update(None, "user_version", version).at(path)?;
     }
     tx.commit().at(path)
