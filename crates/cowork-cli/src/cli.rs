@@ -86,7 +86,8 @@ pub struct ServeArgs {
     /// Open the web UI in the browser once the daemon listens.
     #[arg(long, conflicts_with_all = ["install", "uninstall", "link"])]
     pub open: bool,
-    /// Run at most this many tasks at once; more wait in a queue.
+    /// Run at most this many tasks at once (one waiting for your answer
+    /// does not count); more wait in a queue.
     #[arg(long, default_value_t = 4, value_name = "N",
           value_parser = clap::value_parser!(u32).range(1..=256))]
     pub max_tasks: u32,

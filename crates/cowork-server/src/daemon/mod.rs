@@ -2,7 +2,8 @@
 //! front (the web UI, the API, CLIs attached to the daemon) and is what
 //! the HTTP layer calls through [`Backend`](crate::Backend).
 //!
-//! At most `max_tasks` run at once; the rest wait in submission order and
+//! At most `max_tasks` work at once (a task waiting for a person's answer
+//! does not count); the rest wait in submission order and
 //! show as running with `queued` set. One [`Hub`] carries every task's
 //! events to any number of watchers, and the manager holds an
 //! [`OpSender`](cowork_core::OpSender) per running task, so a task needs

@@ -34,13 +34,15 @@ impl NoticeSink {
         }
     }
 
-    /// Notices of one run of `task` as its events come, until it ends.
+    /// Notices of one run of `task` as its events come, until it ends;
+    /// `questions` hears of each call asked about (true) and decided.
     async fn watch(
         &self,
         task: TaskId,
         prompt: String,
         schedule: Option<String>,
         mut events: Subscription,
+        questions: impl Fn(&str, bool),
     ) {
         let about = About {
             task: &task,
@@ -48,6 +50,12 @@ impl NoticeSink {
             schedule: schedule.as_deref(),
         };
         while let Some(Envelope { event, .. }) = events.next().await {
+            if let Event::ApprovalRequested { call_id, .. } = &event {
+                questions(call_id, true);
+            }
+            if let Event::ApprovalDecided { call_id, .. } = &event {
+                questions(call_id, false);
+            }
             if let Some(notice) = Notification::for_event(about, &event) {
                 self.deliver(&notice).await;
             }
@@ -68,9 +76,14 @@ impl TaskManager {
         }
     }
 
-    /// Watches the run about to start for its notices, from a task of its
-    /// own: subscribed now, so none is missed.
-    pub(super) fn watch_notices(&self, id: &TaskId) -> Option<tokio::task::JoinHandle<()>> {
+    /// Watches run `number` of task `id`, about to start, for its notices
+    /// and its questions (a run waiting for a person holds no slot), from
+    /// a task of its own: subscribed now, so none is missed.
+    pub(super) fn watch_notices(
+        &self,
+        id: &TaskId,
+        number: u64,
+    ) -> Option<tokio::task::JoinHandle<()>> {
         let subscribed = self
             .store
             .task(id.as_str())
@@ -81,8 +94,15 @@ impl TaskManager {
                 let sink = self.notice_sink();
                 let schedule = row.spec.schedule.map(|link| link.name);
                 let id = id.clone();
+                let me = self.me.clone();
                 Some(tokio::spawn(async move {
-                    sink.watch(id, row.prompt, schedule, events).await;
+                    let questions = |call: &str, asked| {
+                        if let Some(manager) = me.upgrade() {
+                            manager.question(&id, number, call, asked);
+                        }
+                    };
+                    sink.watch(id.clone(), row.prompt, schedule, events, questions)
+                        .await;
                 }))
             }
             Err(e) => {

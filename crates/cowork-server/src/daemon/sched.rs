@@ -1,6 +1,10 @@
-//! Which tasks run and which wait: at most `max_tasks` at once, the rest
-//! in submission order. A slot is taken when a task is launched and given
-//! back when its runner ends, which launches the next.
+//! Which tasks run and which wait: at most `max_tasks` at work at once,
+//! the rest in submission order. A slot is taken when a task is launched
+//! and given back when its runner ends, which launches the next. A task
+//! waiting for a person's answer holds no slot meanwhile: runs waiting
+//! overnight for approval must not keep the next ones (a schedule's next
+//! due time) from running. Answered, it goes on even if that makes one
+//! more at work than `max_tasks` for a while.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
@@ -33,6 +37,9 @@ pub(crate) struct Sched {
 struct Run {
     number: u64,
     ops: OpSender,
+    /// The calls of this run whose question waits for a person; while any
+    /// does, the run holds no slot.
+    asking: std::collections::HashSet<String>,
 }
 
 /// A task waiting for a slot.
@@ -58,6 +65,14 @@ pub(crate) enum Start {
 impl Sched {
     pub(crate) fn running_count(&self) -> usize {
         self.running.len()
+    }
+
+    /// Running tasks that hold a slot: those not waiting for a person.
+    fn working(&self) -> usize {
+        self.running
+            .values()
+            .filter(|run| run.asking.is_empty())
+            .count()
     }
 
     pub(crate) fn queued_count(&self) -> usize {
@@ -166,7 +181,7 @@ impl TaskManager {
 
     /// Launches waiting tasks while slots are free.
     pub(super) fn pump(&self, sched: &mut Sched) {
-        while sched.running.len() < self.max_tasks && self.is_accepting() {
+        while sched.working() < self.max_tasks && self.is_accepting() {
             // A task whose previous run is still ending (a message came
             // as it finished) waits for that run, holding up no other.
             let Some(next) = sched
@@ -199,7 +214,17 @@ impl TaskManager {
         // The runner is spawned onto the daemon's runtime whoever calls.
         let _runtime = self.runtime.enter();
         // Subscribed before the run starts, so no notice is missed.
-        let notices = self.watch_notices(&id);
+        let number = sched.runs + 1;
+        let notices = self.watch_notices(&id, number);
+        // A resumed run's questions asked before the restart are not asked
+        // again: they wait from the start.
+        let asking = match start {
+            Start::Resume => self.store.pending_approvals(&id).map_or_else(
+                |_| std::collections::HashSet::new(),
+                |pending| pending.into_iter().map(|p| p.call_id).collect(),
+            ),
+            Start::New | Start::Continue(_) => std::collections::HashSet::new(),
+        };
         let started = match start {
             Start::New => self.factory.start_recorded(id.as_str(), setup, model)?,
             Start::Resume => self.factory.resume(id.as_str(), setup, model)?,
@@ -219,9 +244,15 @@ impl TaskManager {
         for text in messages {
             ops.send(Op::UserMessage { text });
         }
-        sched.runs += 1;
-        let number = sched.runs;
-        sched.running.insert(id.clone(), Run { number, ops });
+        sched.runs = number;
+        sched.running.insert(
+            id.clone(),
+            Run {
+                number,
+                ops,
+                asking,
+            },
+        );
         let me = self.me.clone();
         let handle = started.handle;
         self.runtime.spawn(async move {
@@ -242,6 +273,23 @@ impl TaskManager {
             }
         });
         Ok(())
+    }
+
+    /// Run `number` of task `id` asked a person about `call` (`asked`), or
+    /// the call was decided: a run that waits gives its slot to the next
+    /// task. Decisions nobody asked for (a hook's, the policy's) change
+    /// nothing.
+    pub(super) fn question(&self, id: &TaskId, number: u64, call: &str, asked: bool) {
+        let mut sched = self.sched();
+        let Some(run) = sched.running.get_mut(id).filter(|run| run.number == number) else {
+            return;
+        };
+        if asked {
+            run.asking.insert(call.to_owned());
+            self.pump(&mut sched);
+        } else {
+            run.asking.remove(call);
+        }
     }
 
     /// Run `number` of a task ended: its slot goes to the next waiting

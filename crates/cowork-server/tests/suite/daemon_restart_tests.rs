@@ -124,9 +124,10 @@ fn an_approval_pending_when_the_daemon_died_is_still_pending_and_answerable_once
     drop(first);
     owner_died(&place, &[&id]);
 
+    let quick = place.script("quick", json!({"turns": [{"text": "done"}]}));
     let second = runtime();
     second.block_on(async {
-        let manager = place.start(2);
+        let manager = place.start(1);
         let detail = wait_for(&manager, &id, 10, "running again", |d| {
             d.summary.status == TaskStatus::Running && !d.summary.queued
         })
@@ -136,6 +137,15 @@ fn an_approval_pending_when_the_daemon_died_is_still_pending_and_answerable_once
         // Still waiting a while later: nobody answered, nothing denied it.
         tokio::time::sleep(Duration::from_millis(200)).await;
         assert_eq!(manager.task(id.as_str()).unwrap().pending.len(), 1);
+        // Its question, asked before the restart, waits from the start:
+        // the one slot is free for another task meanwhile.
+        let other = manager
+            .create_task(place.request("other", &quick, PermissionMode::Plan))
+            .unwrap();
+        assert_eq!(
+            ended(&manager, &other).await.summary.status,
+            TaskStatus::Completed
+        );
         manager
             .decide(&id, "w1", ApprovalDecision::AllowOnce, Front::Web)
             .unwrap();

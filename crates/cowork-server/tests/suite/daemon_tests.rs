@@ -90,6 +90,49 @@ async fn tasks_beyond_max_tasks_wait_in_submission_order_and_all_complete() {
     assert!(first_turn(&ids[2]) >= ended_at(&ids[0]).min(ended_at(&ids[1])));
 }
 
+/// Runs waiting overnight for approval must not keep later ones (a
+/// schedule's next due time) from running: a task waiting for a person
+/// holds no slot, and once answered it goes on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_task_waiting_for_an_answer_gives_its_slot_to_the_next() {
+    let place = Place::new();
+    let manager = place.start(1);
+    let asking = place.script("asking", write_then_done("a.txt"));
+    let quick = place.script("quick", slow_answer(0));
+    let first = manager
+        .create_task(place.request("first", &asking, PermissionMode::Ask))
+        .unwrap();
+    wait_for(&manager, &first, 30, "a question", |d| {
+        !d.pending.is_empty()
+    })
+    .await;
+    let second = manager
+        .create_task(place.request("second", &quick, PermissionMode::Plan))
+        .unwrap();
+    assert_eq!(
+        ended(&manager, &second).await.summary.status,
+        TaskStatus::Completed,
+        "the second task ran while the first waited"
+    );
+    assert_eq!(status_of(&place.store(), &first), TaskStatus::Running);
+    // A third one runs too: the waiting task still holds nothing.
+    let third = manager
+        .create_task(place.request("third", &quick, PermissionMode::Plan))
+        .unwrap();
+    assert_eq!(
+        ended(&manager, &third).await.summary.status,
+        TaskStatus::Completed
+    );
+    manager
+        .decide(&first, "w1", ApprovalDecision::AllowOnce, Front::Web)
+        .unwrap();
+    assert_eq!(
+        ended(&manager, &first).await.summary.status,
+        TaskStatus::Completed
+    );
+    assert_eq!(manager.load(), (0, 0));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_queued_task_that_is_cancelled_never_runs() {
     let place = Place::new();
