@@ -413,13 +413,47 @@ pub fn rules(allow: &[String], deny: &[String]) -> Result<Vec<Rule>> {
             folder: None,
             path: None,
         };
-        cowork_core::Policy::with_task_rules(PermissionMode::Ask, &[], std::slice::from_ref(&rule))
-            .map_err(|e| anyhow::anyhow!("{flag} {tool}: {}", e.message))?;
+        let policy = cowork_core::Policy::with_task_rules(
+            PermissionMode::Ask,
+            &[],
+            std::slice::from_ref(&rule),
+        )
+        .map_err(|e| anyhow::anyhow!("{flag} {tool}: {}", e.message))?;
+        check_names_a_tool(flag, tool, &policy)?;
         if !rules.contains(&rule) {
             rules.push(rule);
         }
     }
     Ok(rules)
+}
+
+/// Refuses a rule on a tool nobody has: a misspelt `--allow Wirte` would
+/// match nothing and leave every run asking. A connector's tools
+/// (`mcp__…`) are checked when its runs call them.
+fn check_names_a_tool(flag: &str, pattern: &str, policy: &cowork_core::Policy) -> Result<()> {
+    if pattern.to_lowercase().starts_with("mcp__") {
+        return Ok(());
+    }
+    let names = cowork_core::builtin_tool_names();
+    // The rule's own matching decides: one alone makes its tools allowed
+    // or denied, and every other tool asked about.
+    let matches = |name: &str| {
+        policy.decide(name, cowork_protocol::Effect::External, &[], &[])
+            != cowork_core::Verdict::Ask
+    };
+    if names.iter().any(|name| matches(name)) {
+        return Ok(());
+    }
+    let close = cowork_core::close_matches(pattern, names.iter().map(String::as_str));
+    let hint = match close.first() {
+        Some(name) => format!(" (did you mean {name}?)"),
+        None => String::new(),
+    };
+    bail!(
+        "{flag} {pattern}: no tool is named so{hint}; cowork's tools are {}, and a connector's \
+         are named mcp__<server>__<tool>",
+        names.join(", ")
+    )
 }
 
 /// The connectors named, each one a task could get today.

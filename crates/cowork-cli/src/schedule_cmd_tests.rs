@@ -105,6 +105,31 @@ fn allow_and_deny_become_tool_rules_checked_like_a_tasks() {
     assert!(empty.contains("--deny needs a tool name"), "{empty}");
 }
 
+/// Regression: a misspelt tool was kept as a rule matching nothing, so
+/// every run went on asking for the tool the person meant to allow.
+#[test]
+fn a_rule_on_a_tool_nobody_has_is_refused_with_the_close_name() {
+    let misspelt = rules(&["Wirte".into()], &[]).unwrap_err().to_string();
+    assert!(
+        misspelt.starts_with("--allow Wirte: no tool is named so (did you mean Write?)"),
+        "{misspelt}"
+    );
+    assert!(misspelt.contains("CreateSpreadsheet"), "{misspelt}");
+    let denied = rules(&[], &["Bsh".into()]).unwrap_err().to_string();
+    assert!(denied.starts_with("--deny Bsh: "), "{denied}");
+    // Any case, globs over cowork's tools, and connectors' tools pass.
+    for fine in [
+        "write",
+        "Create*",
+        "*",
+        "Memory",
+        "ReadDocument",
+        "mcp__notion__search",
+    ] {
+        rules(&[fine.into()], &[]).unwrap_or_else(|e| panic!("{fine}: {e}"));
+    }
+}
+
 #[test]
 fn the_scope_takes_folders_made_absolute_and_refuses_a_missing_one() {
     let dir = tempfile::tempdir().unwrap();

@@ -92,4 +92,5 @@ pub use runner::{
 };
 pub use suggest::close_matches;
 pub use tool::{CallContext, Preview, Tool, ToolFailure, ToolRegistry};
+pub use tools::builtin_tool_names;
 pub use transcript::Transcript;

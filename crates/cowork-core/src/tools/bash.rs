@@ -36,6 +36,9 @@ use super::files::TaskJournal;
 use crate::permission::steering_paths;
 use crate::tool::{CallContext, Preview, Tool, ToolFailure, ToolRegistry};
 
+/// The tool's name, as rules and the model name it.
+pub(crate) const BASH: &str = "Bash";
+
 const DEFAULT_TIMEOUT_SECS: u64 = 120;
 const MAX_TIMEOUT_SECS: u64 = 600;
 /// Changed paths listed in a result; the rest are counted.
@@ -139,7 +142,7 @@ pub fn register_bash(registry: &mut ToolRegistry, setup: BashSetup) {
     };
     registry.register(Arc::new(Bash {
         spec: ToolSpec {
-            name: "Bash".into(),
+            name: BASH.into(),
             description,
             input_schema: serde_json::json!({
                 "type": "object",

@@ -16,6 +16,23 @@ use super::blocking;
 use super::files::TaskJournal;
 use crate::tool::{CallContext, Preview, Tool, ToolFailure, ToolRegistry};
 
+/// The reading tool's name, as rules and the model name it.
+pub(crate) const READ_DOCUMENT: &str = "ReadDocument";
+
+/// The documents the writing tools make, one tool each.
+const KINDS: [Kind; 5] = [
+    Kind::Spreadsheet,
+    Kind::Document,
+    Kind::Presentation,
+    Kind::Pdf,
+    Kind::Chart,
+];
+
+/// The names of the writing tools.
+pub(crate) fn writer_names() -> impl Iterator<Item = &'static str> {
+    KINDS.into_iter().map(Kind::name)
+}
+
 /// Images and documents larger than this are not read.
 const MAX_INPUT_BYTES: u64 = 200 << 20;
 
@@ -375,7 +392,7 @@ pub fn register_doc_tools(
     let reader = Arc::new(FileTools::new(Arc::clone(&folders)));
     registry.register(Arc::new(ReadDocument {
         spec: ToolSpec {
-            name: "ReadDocument".into(),
+            name: READ_DOCUMENT.into(),
             description: "Reads a spreadsheet (.xlsx .xlsm .xls .ods .csv .tsv) as Markdown \
                 tables per sheet, a Word document (.docx) as Markdown, a deck (.pptx) slide by \
                 slide with speaker notes, or a PDF page by page. `Read` does the same for these \
@@ -398,13 +415,7 @@ pub fn register_doc_tools(
         return;
     };
     let files = Arc::new(FileTools::with_journal(folders, journal.journal().clone()));
-    for kind in [
-        Kind::Spreadsheet,
-        Kind::Document,
-        Kind::Presentation,
-        Kind::Pdf,
-        Kind::Chart,
-    ] {
+    for kind in KINDS {
         registry.register(Arc::new(CreateTool {
             kind,
             spec: ToolSpec {

@@ -19,6 +19,24 @@ pub use skill::register_skill_tool;
 
 use crate::tool::ToolFailure;
 
+/// The names of every tool cowork itself offers (a task gets those its
+/// mode, folders and extensions allow), to check the tool a person names
+/// in a rule. Connectors' tools are `mcp__<server>__<tool>`.
+pub fn builtin_tool_names() -> Vec<String> {
+    let mut names: Vec<String> = cowork_files::FileTools::specs()
+        .into_iter()
+        .map(|spec| spec.name)
+        .collect();
+    names.push(docs::READ_DOCUMENT.to_owned());
+    names.extend(docs::writer_names().map(str::to_owned));
+    names.extend(
+        [bash::BASH, skill::SKILL, cowork_store::MEMORY_TOOL]
+            .into_iter()
+            .map(str::to_owned),
+    );
+    names
+}
+
 /// Runs blocking library work (file system, document rendering) on
 /// tokio's blocking pool, so it never stalls the runner's other work.
 /// A panic there is a bug, not an answer for the model: it goes on

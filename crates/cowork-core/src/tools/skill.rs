@@ -14,6 +14,9 @@ use crate::extensions::Skill;
 use crate::suggest::close_matches;
 use crate::tool::{CallContext, Tool, ToolFailure, ToolRegistry};
 
+/// The tool's name, as rules and the model name it.
+pub(crate) const SKILL: &str = "Skill";
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Input {
@@ -34,7 +37,7 @@ pub fn register_skill_tool(registry: &mut ToolRegistry, skills: &[Skill]) {
     }
     registry.register(Arc::new(SkillTool {
         spec: ToolSpec {
-            name: "Skill".into(),
+            name: SKILL.into(),
             description: "Loads a skill's instructions: call it when the task matches a skill's \
                           description in the system prompt, before doing that part of the work. \
                           The result names the skill's folder; read its other files there (by \
