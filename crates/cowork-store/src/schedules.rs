@@ -183,16 +183,26 @@ impl Store {
 
     /// Every schedule by name; with `project`, only that project's (by id).
     pub fn list_schedules(&self, project: Option<&str>) -> Result<Vec<Schedule>, ScheduleError> {
+        self.raw_schedules(project)?
+            .into_iter()
+            .map(RawSchedule::decode)
+            .collect()
+    }
+
+    /// The rows of every schedule by name (only `project`'s with one),
+    /// not yet decoded.
+    pub(crate) fn raw_schedules(
+        &self,
+        project: Option<&str>,
+    ) -> Result<Vec<RawSchedule>, StoreError> {
         let path = self.path();
-        let raws: Vec<RawSchedule> = self
-            .conn()
+        self.conn()
             .prepare_cached(&format!(
                 "SELECT {COLUMNS} FROM schedules WHERE ?1 IS NULL OR project = ?1 \
                  ORDER BY name COLLATE NOCASE"
             ))
             .and_then(|mut stmt| stmt.query_map(params![project], raw)?.collect())
-            .at(path)?;
-        raws.into_iter().map(RawSchedule::decode).collect()
+            .at(path)
     }
 
     /// A person's change: writes `schedule`'s name, project, prompt, scope
@@ -515,8 +525,8 @@ impl ActionRow {
 }
 
 /// A schedule row as read, decoded after the connection is released.
-struct RawSchedule {
-    id: String,
+pub(crate) struct RawSchedule {
+    pub(crate) id: String,
     name: String,
     project: Option<String>,
     prompt: String,
@@ -540,7 +550,7 @@ fn raw(row: &Row<'_>) -> rusqlite::Result<RawSchedule> {
 }
 
 impl RawSchedule {
-    fn decode(self) -> Result<Schedule, ScheduleError> {
+    pub(crate) fn decode(self) -> Result<Schedule, ScheduleError> {
         let corrupt = |message: String| ScheduleError::Corrupt {
             name: self.name.clone(),
             message,
