@@ -341,7 +341,7 @@ pub(crate) async fn delete(
     let entry = store.memory(&id).map_err(|e| store_error(&ctx, e))?;
     // Anything but an explicit yes asks: a form that lost its field must
     // not delete.
-    if fields(&body).get("confirm").map(String::as_str) != Some("yes") {
+    if !super::stored::confirmed(&body) {
         let row = entry_row(&entry, &project_names(&store), now_ms());
         return page(
             &ctx,
