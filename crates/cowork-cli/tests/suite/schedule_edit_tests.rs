@@ -11,10 +11,15 @@ use super::harness::*;
 use super::schedule_tests::{refused, schedule, schedule_json, store, zoned};
 
 /// An hourly schedule recorded through the store, last checked
-/// `hours_ago` (its daemon down since), not paused.
+/// `hours_ago` (its daemon down since), not paused. It falls due each
+/// hour thirty minutes off the current minute, so its latest due time is
+/// always half an hour old: at `0 * * * *`, a test run in the first 90 s
+/// of an hour found it within the on-time grace and ran it on time.
 fn stale_hourly(env: &Env, name: &str, hours_ago: i64) -> String {
-    let then = Timestamp::now() - jiff::SignedDuration::from_hours(hours_ago);
-    let rule = Recurrence::cron("0 * * * *", "UTC").unwrap();
+    let now = Timestamp::now();
+    let then = now - jiff::SignedDuration::from_hours(hours_ago);
+    let minute = (now.to_zoned(jiff::tz::TimeZone::UTC).minute() + 30) % 60;
+    let rule = Recurrence::cron(&format!("{minute} * * * *"), "UTC").unwrap();
     store(env)
         .create_schedule(&NewSchedule {
             name: name.into(),
